@@ -1,0 +1,262 @@
+//! The command line as clap sees it: shape and value validation only. No I/O
+//! happens here; `settings` turns these into resolved per-command settings.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// Declare the state of your Alibaba DTS and Huawei DRS replication jobs in HCL;
+/// jobform plans and applies the suspend, resume and stop actions that get them there.
+#[derive(Debug, Parser)]
+#[command(name = "jobform", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Run as if jobform was started in DIR (where the *.hcl files are).
+    #[arg(long, global = true, value_name = "DIR", env = "JOBFORM_CHDIR")]
+    pub chdir: Option<PathBuf>,
+
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// More log output on stderr: -v info, -vv debug, -vvv trace (JOBFORM_LOG overrides).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration: syntax, types, references. Needs no credentials or network.
+    Validate(ValidateArgs),
+    /// Rewrite *.hcl files in the canonical style, keeping comments.
+    Fmt(FmtArgs),
+    /// Read the live jobs, diff them against the configuration, print the plan.
+    Plan(PlanArgs),
+    /// Execute a plan (a fresh one, or a saved PLANFILE) and record the results in the state.
+    Apply(ApplyArgs),
+    /// Show the state, or a saved plan file.
+    Show(ShowArgs),
+    /// Inspect or edit the state file.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Remove a stale lock from the state (after checking nobody holds it).
+    ForceUnlock(ForceUnlockArgs),
+    /// Run the local emulator of the Alibaba DTS and Huawei DRS APIs.
+    #[command(subcommand)]
+    Emulator(EmulatorCommand),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// Variable inputs, shared by every command that evaluates the configuration.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VarArgs {
+    /// Set a variable: NAME=VALUE (repeatable; later wins). VALUE is read as HCL when it parses, else as a string.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Read variables from an HCL file of NAME = VALUE lines (repeatable; later wins).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// `jobform validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    /// Print the diagnostics as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jobform fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Do not write; exit 3 and list the files that are not formatted.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Print a unified diff of the changes.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Files or directories to format (default: the *.hcl files of the working directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Output format of plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For a terminal.
+    Human,
+    /// One JSON document with a `format_version`.
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+}
+
+/// `jobform plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    /// Plan only the actions of these jobs (KIND.NAME or KIND.NAME["key"]; repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+
+    /// Leave these jobs out of the plan (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
+
+    /// Plan the rest when some jobs are blocked, reporting what was skipped.
+    #[arg(long)]
+    pub skip_blocked: bool,
+
+    /// Exit 0 for no changes, 2 for changes, 1 for errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    /// Save the plan to FILE for `jobform apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Only show drift and refresh the recorded statuses; plan no action.
+    #[arg(long)]
+    pub refresh_only: bool,
+
+    /// Shorthand for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The state file (default: state/jobform.state.json).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+/// `jobform apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    /// Apply only these jobs (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+
+    /// Leave these jobs out (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
+
+    /// Apply the rest when some jobs are blocked.
+    #[arg(long)]
+    pub skip_blocked: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// How many requests may be in flight at once.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub parallelism: usize,
+
+    /// Why this apply is run; recorded in the audit log.
+    #[arg(short = 'm', long = "message", value_name = "TEXT")]
+    pub message: Option<String>,
+
+    /// Stream events as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The state file (default: state/jobform.state.json).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// How long to wait for the state lock, e.g. 30s or 2m.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+/// `jobform show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A saved plan file (default: the state).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jobform state …`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the job addresses recorded in the state.
+    List,
+    /// Show one job's record.
+    Show {
+        /// KIND.NAME or KIND.NAME["key"].
+        address: String,
+    },
+    /// Forget a job: drop its record, never touching the job.
+    Rm {
+        /// KIND.NAME or KIND.NAME["key"].
+        address: String,
+    },
+}
+
+/// `jobform force-unlock`.
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The lock id printed by the command that reported the lock.
+    pub lock_id: String,
+}
+
+/// `jobform emulator …`.
+#[derive(Debug, Subcommand)]
+pub enum EmulatorCommand {
+    /// Serve both clouds' APIs on one address until interrupted.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8470")]
+        listen: String,
+        /// World file declaring accounts, projects and jobs.
+        #[arg(long, value_name = "FILE")]
+        world: Option<PathBuf>,
+    },
+}
+
+/// `jobform completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,13 @@
+//! `jobform completions SHELL`: print a completion script generated from the clap definition.
+
+use std::io;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, CompletionsArgs};
+use crate::error::Error;
+
+pub(crate) fn run(args: &CompletionsArgs) -> Result<(), Error> {
+    clap_complete::generate(args.shell, &mut Cli::command(), "jobform", &mut io::stdout());
+    Ok(())
+}

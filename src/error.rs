@@ -1,0 +1,52 @@
+//! The top-level error: every layer's error converges here, and this is the
+//! one place that decides the exit code and how an error is printed.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::config::Diagnostics;
+
+/// Exit status for success and "no changes".
+pub const EXIT_SUCCESS: u8 = 0;
+/// Exit status for any error.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit status of `plan --detailed-exitcode` when the plan has changes.
+pub const EXIT_CHANGES: u8 = 2;
+/// Exit status of `fmt --check` when a file is not formatted (as `terraform fmt -check`).
+pub const EXIT_UNFORMATTED: u8 = 3;
+
+/// Everything that can make a command fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration has errors; each diagnostic says what and where.
+    #[error("the configuration has {} error(s)", .0.error_count())]
+    Config(Diagnostics),
+    /// A command exists but is not built yet.
+    #[error("`jobform {command}` is not available yet: {why}")]
+    NotAvailable {
+        /// The subcommand.
+        command: &'static str,
+        /// What is missing.
+        why: &'static str,
+    },
+    /// Reading or writing a file failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done ("cannot read", "cannot write").
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A command-line value is invalid.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        EXIT_FAILURE
+    }
+}

@@ -1,0 +1,60 @@
+//! jobform: a Terraform-style reconciler for cloud data-replication jobs.
+//!
+//! The pipeline (see `README.md`): [`config`] loads the HCL into desired jobs;
+//! providers read live jobs; the pure planner diffs them; [`render`] prints the
+//! plan; apply executes it and records the results in the state file.
+
+pub mod cli;
+mod commands;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod render;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use crate::cli::Cli;
+use crate::render::Palette;
+
+/// Runs one command line to completion and returns the process exit code.
+/// This is the only place where errors are printed and mapped to exit codes.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.verbose);
+    let no_color_env = std::env::var("NO_COLOR").ok();
+    let stdout_palette =
+        Palette::detect(cli.no_color, io::stdout().is_terminal(), no_color_env.as_deref());
+    let stderr_palette =
+        Palette::detect(cli.no_color, io::stderr().is_terminal(), no_color_env.as_deref());
+    match commands::execute(cli, stdout_palette, stderr_palette) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let mut stderr = io::stderr().lock();
+            // A failure to print the error leaves nothing better to do than exit non-zero.
+            let _ = commands::print_error(&mut stderr, &error, stderr_palette);
+            let _ = stderr.flush();
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Log lines go to stderr, filtered by `JOBFORM_LOG` (tracing's `EnvFilter`
+/// syntax) or else by the `-v` count.
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default_level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("JOBFORM_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("jobform={default_level}")));
+    // Another subscriber may already be installed (tests run `run` in-process).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}

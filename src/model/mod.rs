@@ -1,0 +1,17 @@
+//! The domain vocabulary shared by every pipeline stage: job kinds, addresses,
+//! desired and live jobs. Plain data only: no I/O, no clock.
+
+mod address;
+mod job;
+mod kind;
+mod provider;
+mod secret;
+
+pub use address::{Address, AddressParseError, InstanceKey, is_identifier};
+pub use job::{
+    DesiredJob, DesiredState, Direction, LiveJob, LiveReverse, LiveState, PauseMode, ProviderRef,
+    SourceLocation,
+};
+pub use kind::{Cloud, JobKind};
+pub use provider::{AlibabaProvider, HuaweiProvider, ProviderConfig, ProviderTuning};
+pub use secret::Secret;

@@ -1,0 +1,6 @@
+//! Turning results into text. Rendering never decides anything: it gets
+//! finished data and a [`Palette`], and writes to a writer.
+
+mod palette;
+
+pub use palette::Palette;

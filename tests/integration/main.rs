@@ -1,0 +1,7 @@
+//! Command-line tests: each runs the real `jobform` binary in a fresh temporary
+//! directory and snapshots its exit code, stdout and stderr.
+
+#[macro_use]
+mod support;
+
+mod cli;
