@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::config::Diagnostics;
 use crate::hclfmt::FormatError;
+use crate::state::StateError;
 
 /// Exit status for success and "no changes".
 pub const EXIT_SUCCESS: u8 = 0;
@@ -40,6 +41,9 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// The state file or its lock.
+    #[error(transparent)]
+    State(#[from] StateError),
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod hclfmt;
 pub mod model;
 pub mod render;
+pub mod state;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

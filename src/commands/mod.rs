@@ -3,6 +3,7 @@
 
 mod completions;
 mod fmt;
+mod state;
 
 use std::io::{self, Write};
 
@@ -32,10 +33,10 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
         }
         Command::Plan(_) => Err(not_available("plan", "the planner is not built yet")),
         Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
-        Command::Show(_) => Err(not_available("show", "saved plans and state are not built yet")),
-        Command::State(_) => Err(not_available("state", "the state file is not built yet")),
-        Command::ForceUnlock(_) => {
-            Err(not_available("force-unlock", "state locking is not built yet"))
+        Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),
+        Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),
+        Command::ForceUnlock(args) => {
+            state::force_unlock(&args.lock_id, &args.state, &mut io::stdout().lock())
         }
         Command::Emulator(_) => Err(not_available("emulator", "the emulator is not built yet")),
     }

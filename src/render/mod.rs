@@ -2,5 +2,6 @@
 //! finished data and a [`Palette`], and writes to a writer.
 
 mod palette;
+pub mod state;
 
 pub use palette::Palette;

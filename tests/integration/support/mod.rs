@@ -21,7 +21,11 @@ pub(crate) static FILTERS: &[(&str, &str)] = &[
     (r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]"),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[TIME]"),
-    (r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", "[UUID]"),
+    // Lineages and lock ids are random; job ids (DRS ids are UUIDs too) are not redacted.
+    (
+        r"(lineage\W+|lock id |lock |force-unlock )[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "$1[UUID]",
+    ),
     (r"jobform \d+\.\d+\.\d+", "jobform [VERSION]"),
 ];
 
@@ -92,6 +96,11 @@ impl Outcome {
             self.stdout, self.stderr
         );
         text.replace(&self.dir.path().display().to_string(), "[TEMP]")
+    }
+
+    /// The working directory of the run.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// Reads a file the run left in the working directory.
