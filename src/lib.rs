@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod hclfmt;
 pub mod model;
+pub mod plan;
 pub mod render;
 pub mod state;
 

@@ -11,8 +11,8 @@ pub use error::StateError;
 pub use file::StateFile;
 pub use lock::{LockInfo, StateLock, acquire, force_unlock, lock_path};
 pub use record::{
-    ActionOutcome, ActionRecord, ActionVerb, Actor, AuditEntry, FORMAT_VERSION, JobRecord,
-    Observation, PauseRecord, PauseSource, State,
+    ActionOutcome, ActionRecord, Actor, AuditEntry, FORMAT_VERSION, JobRecord, Observation,
+    PauseRecord, PauseSource, State,
 };
 
 /// Where the state lives unless `--state` says otherwise (relative to the working directory).

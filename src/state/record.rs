@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{Address, Direction, JobKind, LiveState, PauseMode, ProviderRef};
+use crate::model::{ActionVerb, Address, Direction, JobKind, LiveState, PauseMode, ProviderRef};
 
 /// The newest state format this build reads and the one it writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -69,7 +69,8 @@ pub struct JobRecord {
     pub direction: Direction,
     /// The last status read from the cloud.
     pub observed: Observation,
-    /// When the job was paused, and how jobform knows.
+    /// When the job was paused, and how jobform knows. Kept only while the
+    /// pause lasts: cleared once the job is seen running again.
     pub paused: Option<PauseRecord>,
     /// The last action jobform sent for the job.
     pub last_action: Option<ActionRecord>,
@@ -109,29 +110,6 @@ pub enum PauseSource {
     Jobform,
     /// It was already paused when jobform first saw it: the pause is at least this old.
     FirstSeen,
-}
-
-/// The verbs jobform sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionVerb {
-    /// Pause.
-    Suspend,
-    /// Resume a paused job.
-    Resume,
-    /// End the job for good.
-    Stop,
-}
-
-impl ActionVerb {
-    /// The word used in output and JSON.
-    pub fn label(self) -> &'static str {
-        match self {
-            ActionVerb::Suspend => "suspend",
-            ActionVerb::Resume => "resume",
-            ActionVerb::Stop => "stop",
-        }
-    }
 }
 
 /// How an action ended.
