@@ -5,6 +5,8 @@
 
 mod batch;
 mod change;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod order;
 mod rules;
 #[cfg(test)]

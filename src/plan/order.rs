@@ -10,6 +10,9 @@ use crate::model::Address;
 
 /// Marks every job that (transitively) depends on a blocked job as blocked.
 pub(super) fn block_dependents(changes: &mut [JobChange]) {
+    if changes.iter().all(|c| c.depends_on.is_empty()) {
+        return;
+    }
     loop {
         let blocked: Vec<Address> = changes
             .iter()
@@ -17,7 +20,9 @@ pub(super) fn block_dependents(changes: &mut [JobChange]) {
             .map(|c| c.address.clone())
             .collect();
         let mut changed = false;
-        for change in changes.iter_mut().filter(|c| c.action.sends_request()) {
+        for change in
+            changes.iter_mut().filter(|c| c.action.sends_request() && !c.depends_on.is_empty())
+        {
             let Some(dependency) =
                 blocked.iter().find(|b| change.depends_on.iter().any(|d| d.selects(b)))
             else {
@@ -45,6 +50,10 @@ pub(super) fn waves(changes: &[JobChange]) -> Result<BTreeMap<Address, usize>, V
     while !remaining.is_empty() {
         let before = remaining.len();
         remaining.retain(|change| {
+            if change.depends_on.is_empty() {
+                wave.insert(change.address.clone(), 0);
+                return false;
+            }
             let deps: Vec<&Address> = acting
                 .keys()
                 .copied()

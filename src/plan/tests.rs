@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
+use super::fixtures::{desired, live};
 use super::*;
 use crate::model::{
     Cloud, DesiredState, Direction, JobKind, LiveReverse, PauseMode, ProviderRef, SourceLocation,
@@ -14,35 +15,6 @@ use crate::model::{
 use crate::state::{ActionRecord, Observation, PauseRecord};
 
 const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
-
-fn desired(kind: JobKind, name: &str, id: &str, state: DesiredState) -> DesiredJob {
-    DesiredJob {
-        address: Address::new(kind, name),
-        id: id.to_owned(),
-        instance_id: None,
-        state,
-        direction: Direction::Forward,
-        pause_mode: PauseMode::Target,
-        allow_stop: true,
-        depends_on: Vec::new(),
-        description: None,
-        provider: ProviderRef { cloud: kind.cloud(), alias: None },
-        declared_at: SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 },
-    }
-}
-
-fn live(kind: JobKind, id: &str, raw: &str, state: LiveState) -> LiveJob {
-    LiveJob {
-        kind,
-        id: id.to_owned(),
-        raw_status: raw.to_owned(),
-        state,
-        reverse: None,
-        two_way: Some(false),
-        change_tracking: false,
-        incremental: Some(true),
-    }
-}
 
 fn run(jobs: &[DesiredJob], lives: &[(Address, LiveLookup)], prior: &State) -> Plan {
     run_with(jobs, lives, prior, &PlanOptions::default())
