@@ -9,6 +9,7 @@ mod commands;
 pub mod config;
 pub mod error;
 pub mod model;
+pub mod provider;
 pub mod render;
 
 use std::io::{self, IsTerminal, Write};
