@@ -11,6 +11,7 @@ pub mod error;
 pub mod hclfmt;
 pub mod model;
 pub mod plan;
+pub mod provider;
 pub mod render;
 pub mod state;
 

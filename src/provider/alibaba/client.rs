@@ -1,0 +1,610 @@
+//! The Alibaba DTS client: signed RPC calls, bulk paged reads, batched actions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use sha2::{Digest, Sha256};
+
+use crate::model::{AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse};
+use crate::provider::clock::{Clock, SystemClock};
+use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
+use crate::provider::error::{ProviderError, ProviderErrorKind};
+use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
+use crate::provider::retry::Intent;
+use crate::provider::settings::Settings;
+use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead, Verb};
+
+use super::sign::{Signer, percent_encode};
+use super::status::live_state;
+use super::wire::{
+    DtsJob, DtsJobPage, Envelope, MigrationPage, SynchronizationPage, SynchronizationStatus,
+};
+
+/// The largest page every DTS listing accepts (`PageSize` 10/20/30).
+const PAGE_SIZE: usize = 30;
+
+/// The `JobType`s of `DescribeDtsJobs`; the API lists one type per call.
+const DTS_JOB_TYPES: [&str; 3] = ["MIGRATION", "SYNC", "SUBSCRIBE"];
+
+/// A client of one Alibaba provider block.
+#[derive(Debug)]
+pub struct AlibabaClient {
+    region: String,
+    endpoint: reqwest::Url,
+    credentials: AlibabaCredentials,
+    batch_size: usize,
+    transport: Transport,
+    clock: Arc<dyn Clock>,
+}
+
+/// One request an `execute` call sends, and the actions it carries.
+#[derive(Debug, PartialEq, Eq)]
+struct PlannedCall {
+    /// Indices into the actions passed to `execute`.
+    members: Vec<usize>,
+    /// The operation and its parameters, or why it cannot be sent.
+    call: Result<(&'static str, Vec<(String, String)>), ProviderError>,
+}
+
+impl AlibabaClient {
+    /// The client of a provider block, with credentials from the block or `env`.
+    pub fn from_config(block: &AlibabaProvider, env: EnvLookup<'_>) -> Result<Self, ProviderError> {
+        let credentials = credentials::alibaba(block, env)?;
+        AlibabaClient::new(
+            &block.region,
+            block.endpoint.as_deref(),
+            credentials,
+            Settings::from_tuning(&block.tuning),
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// A client for `region`, at `endpoint` when given (else the region's own).
+    pub fn new(
+        region: &str,
+        endpoint: Option<&str>,
+        credentials: AlibabaCredentials,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ProviderError> {
+        let endpoint = match endpoint {
+            Some(endpoint) => endpoint.to_owned(),
+            None => super::regional_endpoint(region),
+        };
+        Ok(AlibabaClient {
+            region: region.to_owned(),
+            endpoint: parse_endpoint(Cloud::Alibaba, &endpoint)?,
+            credentials,
+            batch_size: settings.batch_size.max(1),
+            transport: Transport::new(Cloud::Alibaba, &settings)?,
+            clock,
+        })
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &reqwest::Url {
+        &self.endpoint
+    }
+
+    /// Reads the live status of `jobs` (see [`crate::provider::Provider::read`]).
+    pub async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+        let mut dts = BTreeSet::new();
+        let mut migrations = BTreeSet::new();
+        let mut synchronizations: BTreeMap<&str, bool> = BTreeMap::new();
+        for job in jobs {
+            match job.kind {
+                JobKind::AlibabaDts => {
+                    dts.insert(job.id.as_str());
+                }
+                JobKind::AlibabaMigration => {
+                    migrations.insert(job.id.as_str());
+                }
+                JobKind::AlibabaSynchronization => {
+                    *synchronizations.entry(&job.id).or_default() |=
+                        job.direction == Direction::Reverse;
+                }
+                JobKind::HuaweiDrs => return Err(foreign_kind("read", job.kind)),
+            }
+        }
+        let (dts, migrations, synchronizations) = tokio::try_join!(
+            self.read_dts(&dts),
+            self.read_migrations(&migrations),
+            self.read_synchronizations(&synchronizations),
+        )?;
+        let found = dts.into_iter().chain(migrations).chain(synchronizations).collect();
+        Ok(LiveRead::ordered(jobs, found))
+    }
+
+    /// Executes `actions` (see [`crate::provider::Provider::execute`]).
+    pub async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
+        let calls = self.plan_calls(actions);
+        let outcomes = join_all(calls.iter().map(|planned| async move {
+            match &planned.call {
+                Ok((operation, params)) => {
+                    tracing::info!(
+                        operation,
+                        jobs = %planned.members.iter().map(|&i| actions[i].id.as_str()).collect::<Vec<_>>().join(","),
+                        "sending action"
+                    );
+                    match self.call::<IgnoredAny>(operation, params, Intent::Action).await {
+                        Ok((_, request_id)) => ActionOutcome::Accepted { request_id },
+                        Err(error) => ActionOutcome::from_error(error),
+                    }
+                }
+                Err(error) => ActionOutcome::Rejected { error: error.clone() },
+            }
+        }))
+        .await;
+        let mut results: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
+        for (planned, outcome) in calls.iter().zip(outcomes) {
+            for &member in &planned.members {
+                results[member] = Some(outcome.clone());
+            }
+        }
+        actions
+            .iter()
+            .zip(results)
+            .map(|(action, outcome)| ActionResult {
+                address: action.address.clone(),
+                outcome: outcome.expect("every action belongs to one planned call"),
+            })
+            .collect()
+    }
+
+    /// Groups actions into requests: forward `alibaba_dts` actions of one verb
+    /// share `*DtsJobs` batch calls of at most `batch_size` ids; everything
+    /// else is one call per action.
+    fn plan_calls(&self, actions: &[Action]) -> Vec<PlannedCall> {
+        let mut calls = Vec::new();
+        let mut batches: BTreeMap<Verb, Vec<usize>> = BTreeMap::new();
+        for (index, action) in actions.iter().enumerate() {
+            if action.kind() == JobKind::AlibabaDts && action.direction == Direction::Forward {
+                batches.entry(action.verb).or_default().push(index);
+            } else {
+                calls.push(PlannedCall { members: vec![index], call: self.single_call(action) });
+            }
+        }
+        for (verb, members) in batches {
+            for chunk in members.chunks(self.batch_size) {
+                let call = if let [only] = chunk {
+                    self.single_call(&actions[*only])
+                } else {
+                    let ids: Vec<&str> = chunk.iter().map(|&i| actions[i].id.as_str()).collect();
+                    let operation = match verb {
+                        Verb::Suspend => "SuspendDtsJobs",
+                        Verb::Resume => "StartDtsJobs",
+                        Verb::Stop => "StopDtsJobs",
+                    };
+                    Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))])))
+                };
+                calls.push(PlannedCall { members: chunk.to_vec(), call });
+            }
+        }
+        calls.sort_by_key(|planned| planned.members[0]);
+        calls
+    }
+
+    /// The one-job request of an action (DESIGN.md's table).
+    fn single_call(
+        &self,
+        action: &Action,
+    ) -> Result<(&'static str, Vec<(String, String)>), ProviderError> {
+        let id = action.id.as_str();
+        match action.kind() {
+            JobKind::AlibabaDts => {
+                let operation = match action.verb {
+                    Verb::Suspend => "SuspendDtsJob",
+                    Verb::Resume => "StartDtsJob",
+                    Verb::Stop => "StopDtsJob",
+                };
+                let mut params = self.params(&[("DtsJobId", id)]);
+                if let Some(instance) = &action.instance_id {
+                    params.push(("DtsInstanceId".to_owned(), instance.clone()));
+                }
+                if action.direction == Direction::Reverse {
+                    params.push(("SynchronizationDirection".to_owned(), "Reverse".to_owned()));
+                }
+                Ok((operation, params))
+            }
+            JobKind::AlibabaMigration => {
+                let (operation, idempotent) = match action.verb {
+                    Verb::Suspend => ("SuspendMigrationJob", true),
+                    Verb::Resume => ("StartMigrationJob", false),
+                    Verb::Stop => ("StopMigrationJob", true),
+                };
+                let mut params = self.params(&[("MigrationJobId", id)]);
+                if idempotent {
+                    params.push(("ClientToken".to_owned(), client_token(action, operation)));
+                }
+                Ok((operation, params))
+            }
+            JobKind::AlibabaSynchronization => {
+                let operation = match action.verb {
+                    Verb::Suspend => "SuspendSynchronizationJob",
+                    Verb::Resume => "StartSynchronizationJob",
+                    Verb::Stop => {
+                        return Err(ProviderError::local(
+                            Cloud::Alibaba,
+                            "StopSynchronizationJob",
+                            ProviderErrorKind::Unsupported {
+                                detail: format!(
+                                    "the legacy synchronization API cannot end a job; declare {} as an alibaba_dts job to stop it",
+                                    action.address
+                                ),
+                            },
+                        ));
+                    }
+                };
+                Ok((
+                    operation,
+                    self.params(&[
+                        ("SynchronizationJobId", id),
+                        ("SynchronizationDirection", action.direction.alibaba_word()),
+                    ]),
+                ))
+            }
+            JobKind::HuaweiDrs => Err(foreign_kind("execute", action.kind())),
+        }
+    }
+
+    /// `params` plus `RegionId`.
+    fn params(&self, params: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut all = vec![("RegionId".to_owned(), self.region.clone())];
+        all.extend(params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        all
+    }
+
+    /// The declared `alibaba_dts` jobs: one `DescribeDtsJobs` listing per
+    /// `JobType`, filtered by the ids not found yet, paged at 30.
+    async fn read_dts(&self, ids: &BTreeSet<&str>) -> Result<Vec<LiveJob>, ProviderError> {
+        let mut remaining: BTreeSet<&str> = ids.clone();
+        let mut found = Vec::new();
+        for job_type in DTS_JOB_TYPES {
+            if remaining.is_empty() {
+                break;
+            }
+            let joined = remaining.iter().copied().collect::<Vec<_>>().join(",");
+            let params = self.params(&[
+                ("Region", &self.region),
+                ("JobType", job_type),
+                ("DtsJobId", &joined),
+                ("WithoutDbList", "true"),
+            ]);
+            let listed = self
+                .pages(
+                    "DescribeDtsJobs",
+                    "PageNumber",
+                    params,
+                    |page: DtsJobPage| (page.jobs, page.total),
+                    |_| false,
+                )
+                .await?;
+            // A two-way task may be listed as two items, one per direction.
+            let mut by_id: BTreeMap<String, (Option<DtsJob>, Option<String>)> = BTreeMap::new();
+            for job in listed {
+                let entry = by_id.entry(job.id.clone()).or_default();
+                if job.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("reverse")) {
+                    entry.1 = job.status;
+                } else {
+                    entry.0 = Some(job);
+                }
+            }
+            for (id, (forward, reverse_status)) in by_id {
+                if let Some(job) = forward {
+                    if remaining.remove(id.as_str()) {
+                        found.push(dts_live_job(job_type, job, reverse_status));
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The declared legacy migration jobs: `DescribeMigrationJobs` pages until
+    /// every declared id has been seen or the listing ends.
+    async fn read_migrations(&self, ids: &BTreeSet<&str>) -> Result<Vec<LiveJob>, ProviderError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut unseen: BTreeSet<&str> = ids.clone();
+        let listed = self
+            .pages(
+                "DescribeMigrationJobs",
+                "PageNum",
+                self.params(&[]),
+                |page: MigrationPage| {
+                    (page.jobs.map(|jobs| jobs.items).unwrap_or_default(), page.total)
+                },
+                |page| {
+                    for job in page {
+                        unseen.remove(job.id.as_str());
+                    }
+                    unseen.is_empty()
+                },
+            )
+            .await?;
+        Ok(listed
+            .into_iter()
+            .filter(|job| ids.contains(job.id.as_str()))
+            .map(|job| {
+                let raw_status = job.status.unwrap_or_default();
+                LiveJob {
+                    kind: JobKind::AlibabaMigration,
+                    state: live_state(&raw_status),
+                    id: job.id,
+                    raw_status,
+                    reverse: None,
+                    two_way: Some(false),
+                    change_tracking: false,
+                    incremental: job.mode.and_then(|mode| mode.data_synchronization),
+                }
+            })
+            .collect())
+    }
+
+    /// The declared legacy synchronization jobs (`true`: a reverse block is
+    /// declared): `DescribeSynchronizationJobs` pages until every id has been
+    /// seen, then `DescribeSynchronizationJobStatus` for a declared reverse
+    /// task the listing did not show.
+    async fn read_synchronizations(
+        &self,
+        ids: &BTreeMap<&str, bool>,
+    ) -> Result<Vec<LiveJob>, ProviderError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut unseen: BTreeSet<&str> = ids.keys().copied().collect();
+        let listed = self
+            .pages(
+                "DescribeSynchronizationJobs",
+                "PageNum",
+                self.params(&[]),
+                |page: SynchronizationPage| (page.jobs, page.total),
+                |page| {
+                    for job in page {
+                        unseen.remove(job.id.as_str());
+                    }
+                    unseen.is_empty()
+                },
+            )
+            .await?;
+        let mut by_id: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+        for job in listed.into_iter().filter(|job| ids.contains_key(job.id.as_str())) {
+            let entry = by_id.entry(job.id).or_default();
+            let status = Some(job.status.unwrap_or_default());
+            if job.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("reverse")) {
+                entry.1 = status;
+            } else {
+                entry.0 = status;
+            }
+        }
+        let jobs = by_id.into_iter().filter_map(|(id, (forward, reverse))| {
+            let forward = forward?;
+            let wants_reverse = ids.get(id.as_str()).copied().unwrap_or(false);
+            Some(async move {
+                let reverse = match reverse {
+                    Some(status) => Some(status),
+                    None if wants_reverse => {
+                        let params = self.params(&[
+                            ("SynchronizationJobId", &id),
+                            ("SynchronizationDirection", "Reverse"),
+                        ]);
+                        let (status, _) = self
+                            .call::<SynchronizationStatus>(
+                                "DescribeSynchronizationJobStatus",
+                                &params,
+                                Intent::Read,
+                            )
+                            .await?;
+                        Some(status.status.unwrap_or_default())
+                    }
+                    None => None,
+                };
+                Ok(LiveJob {
+                    kind: JobKind::AlibabaSynchronization,
+                    state: live_state(&forward),
+                    raw_status: forward,
+                    two_way: reverse.as_ref().map(|_| true),
+                    reverse: reverse
+                        .map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw }),
+                    id,
+                    change_tracking: false,
+                    // A synchronization replicates changes from the start.
+                    incremental: Some(true),
+                })
+            })
+        });
+        join_all(jobs).await.into_iter().collect()
+    }
+
+    /// Every item of a paged listing, `PageSize` 30: stops at a short page,
+    /// at `TotalRecordCount`, or when `done` says the caller has what it needs.
+    async fn pages<P: DeserializeOwned, I>(
+        &self,
+        operation: &'static str,
+        page_param: &str,
+        params: Vec<(String, String)>,
+        split: impl Fn(P) -> (Vec<I>, Option<u64>),
+        mut done: impl FnMut(&[I]) -> bool,
+    ) -> Result<Vec<I>, ProviderError> {
+        let mut items = Vec::new();
+        let mut page_limit = None;
+        for page_number in 1.. {
+            let mut page_params = params.clone();
+            page_params.push((page_param.to_owned(), page_number.to_string()));
+            page_params.push(("PageSize".to_owned(), PAGE_SIZE.to_string()));
+            let (page, request_id) = self.call::<P>(operation, &page_params, Intent::Read).await?;
+            let (page_items, total) = split(page);
+            let count = page_items.len();
+            let finished = done(&page_items);
+            items.extend(page_items);
+            let limit = *page_limit.get_or_insert(total.map(|t| t.div_ceil(PAGE_SIZE as u64)));
+            if finished || count < PAGE_SIZE || total.is_some_and(|t| items.len() as u64 >= t) {
+                break;
+            }
+            if limit.is_some_and(|limit| page_number >= limit) {
+                return Err(ProviderError {
+                    request_id,
+                    ..ProviderError::local(
+                        Cloud::Alibaba,
+                        operation,
+                        ProviderErrorKind::Malformed {
+                            reason: format!(
+                                "the listing did not end after the {page_number} pages its TotalRecordCount announced"
+                            ),
+                            excerpt: String::new(),
+                        },
+                    )
+                });
+            }
+        }
+        Ok(items)
+    }
+
+    /// One signed RPC call, retried per `intent`; returns the decoded body and the request id.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        params: &[(String, String)],
+        intent: Intent,
+    ) -> Result<(T, Option<String>), ProviderError> {
+        let signer = Signer {
+            access_key_id: &self.credentials.access_key_id,
+            access_key_secret: self.credentials.access_key_secret.expose(),
+            security_token: self.credentials.security_token.as_ref().map(|t| t.expose()),
+        };
+        self.transport
+            .call(
+                operation,
+                intent,
+                |client| {
+                    // A fresh nonce and timestamp per attempt: the gateway rejects a reused nonce.
+                    let nonce = uuid::Uuid::new_v4().simple().to_string();
+                    let query = signer.sign("POST", operation, params, self.clock.now(), &nonce);
+                    let mut url = self.endpoint.clone();
+                    let encoded: Vec<String> = query
+                        .iter()
+                        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+                        .collect();
+                    url.set_query(Some(&encoded.join("&")));
+                    client.post(url).build().map_err(|error| {
+                        ProviderError::local(
+                            Cloud::Alibaba,
+                            operation,
+                            ProviderErrorKind::InvalidConfig {
+                                detail: error.without_url().to_string(),
+                            },
+                        )
+                    })
+                },
+                |raw| decode(operation, &raw),
+            )
+            .await
+    }
+}
+
+/// Decodes an RPC answer: an error (gateway `Code`, or `Success: false` with
+/// `ErrCode`) becomes a [`ProviderError`] classified by its code.
+fn decode<T: DeserializeOwned>(
+    operation: &str,
+    raw: &RawResponse,
+) -> Result<(T, Option<String>), ProviderError> {
+    let header_request_id = raw.header("x-acs-request-id").map(str::to_owned);
+    let malformed = |reason: String, request_id: Option<String>| {
+        ProviderError::malformed(
+            Cloud::Alibaba,
+            operation,
+            raw.status,
+            request_id,
+            reason,
+            &raw.body,
+        )
+    };
+    let value: serde_json::Value = serde_json::from_slice(&raw.body)
+        .map_err(|error| malformed(format!("not JSON: {error}"), header_request_id.clone()))?;
+    let envelope: Envelope = serde_json::from_value(value.clone()).map_err(|error| {
+        malformed(format!("not a DTS answer: {error}"), header_request_id.clone())
+    })?;
+    let request_id = envelope.request_id.clone().or(header_request_id);
+    let ok_status = (200..300).contains(&raw.status);
+    if !ok_status || envelope.success == Some(false) {
+        let Some(code) = envelope.error_code() else {
+            return Err(malformed(
+                format!("a failure (HTTP {}) without an error code", raw.status),
+                request_id,
+            ));
+        };
+        let (retryable, outcome_unknown) = classify(code, raw.status);
+        return Err(ProviderError {
+            cloud: Cloud::Alibaba,
+            operation: operation.to_owned(),
+            kind: ProviderErrorKind::Api {
+                code: code.to_owned(),
+                message: envelope.error_message(),
+                outcome_unknown,
+            },
+            http_status: Some(raw.status),
+            request_id,
+            retryable,
+            retry_after: retry_after(raw, "x-acs-retry-after", std::time::Duration::from_millis(1)),
+        });
+    }
+    let body = serde_json::from_value(value).map_err(|error| {
+        malformed(format!("unexpected {operation} answer: {error}"), request_id.clone())
+    })?;
+    Ok((body, request_id))
+}
+
+/// `(retryable, outcome unknown)` of an error code: throttling and a reused
+/// nonce are refusals worth retrying; internal errors and 5xx may have acted.
+fn classify(code: &str, http_status: u16) -> (bool, bool) {
+    let refused_transiently = code.starts_with("Throttling") || code == "SignatureNonceUsed";
+    let server_failed = matches!(code, "InternalError" | "ServiceUnavailable" | "UnknownError")
+        || http_status >= 500;
+    (refused_transiently || server_failed, server_failed && !refused_transiently)
+}
+
+/// A DTS listing item as a live job.
+fn dts_live_job(job_type: &str, job: DtsJob, reverse_item: Option<String>) -> LiveJob {
+    let raw_status = job.status.unwrap_or_default();
+    let reverse = job
+        .reverse
+        .and_then(|reverse| reverse.status)
+        .filter(|status| !status.is_empty())
+        .or(reverse_item)
+        .map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw });
+    let sync = job_type == "SYNC";
+    LiveJob {
+        kind: JobKind::AlibabaDts,
+        state: live_state(&raw_status),
+        id: job.id,
+        raw_status,
+        two_way: Some(sync && reverse.is_some()),
+        reverse,
+        change_tracking: job_type == "SUBSCRIBE",
+        incremental: job.mode.and_then(|mode| mode.data_synchronization).or(sync.then_some(true)),
+    }
+}
+
+/// The `ClientToken` of a legacy call: derived from the action's seed, so a
+/// request sent again carries the same token and the cloud runs it once.
+fn client_token(action: &Action, operation: &str) -> String {
+    let digest = Sha256::digest(format!("{}\n{operation}\n{}", action.token_seed, action.id));
+    // 32 hex characters: ASCII and within the 64-character limit.
+    hex::encode(&digest[..16])
+}
+
+fn foreign_kind(operation: &str, kind: JobKind) -> ProviderError {
+    ProviderError::local(
+        Cloud::Alibaba,
+        operation,
+        ProviderErrorKind::InvalidConfig {
+            detail: format!("{kind} jobs are not served by the alibaba provider"),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,533 @@
+//! Tests of the Alibaba client against the scripted responder: every request
+//! is checked for a valid V1 signature, and the journal counts requests.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::model::{Address, LiveState, PauseMode, Secret};
+use crate::provider::alibaba::sign::signature;
+use crate::provider::testing::{
+    LogCapture, Recorded, Reply, Responder, fixed_clock, quick_settings,
+};
+
+const KEY_ID: &str = "LTAIjobformexample";
+const SECRET: &str = "jobform-example-secret";
+const STS_TOKEN: &str = "STS.jobform-example-sts-token";
+
+fn client_with(responder: &Responder, settings: Settings, token: Option<&str>) -> AlibabaClient {
+    AlibabaClient::new(
+        "cn-hangzhou",
+        Some(responder.url()),
+        AlibabaCredentials {
+            access_key_id: KEY_ID.into(),
+            access_key_secret: Secret::new(SECRET),
+            security_token: token.map(Secret::new),
+        },
+        settings,
+        fixed_clock(),
+    )
+    .unwrap()
+}
+
+fn client(responder: &Responder) -> AlibabaClient {
+    client_with(responder, quick_settings(), None)
+}
+
+/// Recomputes the V1 signature from what the server received.
+fn assert_signed(request: &Recorded) {
+    assert_eq!(request.method, "POST");
+    let sent = request.param("Signature").expect("a Signature parameter");
+    let params: Vec<(String, String)> =
+        request.query.iter().filter(|(k, _)| k != "Signature").cloned().collect();
+    assert_eq!(signature("POST", &params, SECRET), sent, "signature of {}", request.raw_query);
+    assert_eq!(request.param("AccessKeyId"), Some(KEY_ID));
+    assert_eq!(request.param("Timestamp"), Some("2024-01-02T03:04:05Z"));
+    // Spaces and reserved characters are %-encoded as the signature canonicalises them.
+    assert!(!request.raw_query.contains('+'));
+}
+
+fn ok(extra: &Value) -> Reply {
+    let mut body = json!({"RequestId": "req-ok", "Success": true});
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    Reply::json(200, &body)
+}
+
+fn job_ref(kind: JobKind, id: &str) -> JobRef {
+    JobRef { kind, id: id.into(), instance_id: None, direction: Direction::Forward }
+}
+
+fn action(kind: JobKind, name: &str, id: &str, verb: Verb) -> Action {
+    Action {
+        address: Address::new(kind, name),
+        id: id.into(),
+        instance_id: None,
+        verb,
+        direction: Direction::Forward,
+        pause_mode: PauseMode::Target,
+        token_seed: format!("lineage-1/serial-7/{name}"),
+    }
+}
+
+/// A DTS world: `(JobType, id, status, reverse status)`; answers
+/// `DescribeDtsJobs` filtered by type and ids, paged as asked.
+fn dts_world(
+    jobs: Vec<(&'static str, String, &'static str, Option<&'static str>)>,
+) -> impl Fn(&Recorded, usize) -> Reply {
+    move |request, _| {
+        assert_signed(request);
+        assert_eq!(request.param("Action"), Some("DescribeDtsJobs"));
+        assert_eq!(request.param("Region"), Some("cn-hangzhou"));
+        let job_type = request.param("JobType").unwrap();
+        let ids: Vec<&str> = request.param("DtsJobId").unwrap().split(',').collect();
+        let size: usize = request.param("PageSize").unwrap().parse().unwrap();
+        let page: usize = request.param("PageNumber").unwrap().parse().unwrap();
+        let matching: Vec<Value> = jobs
+            .iter()
+            .filter(|(t, id, _, _)| *t == job_type && ids.contains(&id.as_str()))
+            .map(|(_, id, status, reverse)| {
+                json!({
+                    "DtsJobId": id,
+                    "DtsInstanceID": format!("dts{id}"),
+                    "Status": status,
+                    "DtsJobDirection": "Forward",
+                    "ReverseJob": reverse.map(|s| json!({"Status": s, "DtsJobDirection": "Reverse"})),
+                    "MigrationMode": {"DataSynchronization": job_type != "SUBSCRIBE"},
+                })
+            })
+            .collect();
+        let slice: Vec<Value> =
+            matching.iter().skip((page - 1) * size).take(size).cloned().collect();
+        ok(&json!({"DtsJobList": slice, "TotalRecordCount": matching.len(), "PageNumber": page}))
+    }
+}
+
+#[tokio::test]
+async fn bulk_read_of_hundreds_of_dts_jobs_pages_each_job_type() {
+    let mut world = Vec::new();
+    for n in 0..200 {
+        world.push(("MIGRATION", format!("m{n:04}"), "Migrating", None));
+    }
+    for n in 0..95 {
+        world.push(("SYNC", format!("s{n:04}"), "Synchronizing", (n == 0).then_some("Suspending")));
+    }
+    for n in 0..40 {
+        world.push(("SUBSCRIBE", format!("c{n:04}"), "Normal", None));
+    }
+    let mut declared: Vec<JobRef> =
+        world.iter().map(|(_, id, _, _)| job_ref(JobKind::AlibabaDts, id)).collect();
+    declared.push(job_ref(JobKind::AlibabaDts, "ghost-1"));
+    declared.push(job_ref(JobKind::AlibabaDts, "ghost-2"));
+    // The same job declared twice (forward and reverse blocks) is read once.
+    declared
+        .push(JobRef { direction: Direction::Reverse, ..job_ref(JobKind::AlibabaDts, "s0000") });
+    let responder = Responder::start(dts_world(world)).await;
+
+    let read = client(&responder).read(&declared).await.unwrap();
+
+    // ⌈200/30⌉ + ⌈95/30⌉ + ⌈40/30⌉ listings, not one request per job.
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 7 + 4 + 2);
+    assert!(requests.iter().all(|r| r.param("PageSize") == Some("30")));
+    // Later job types are only asked about the ids not found yet.
+    let sync_ids = requests
+        .iter()
+        .find(|r| r.param("JobType") == Some("SYNC"))
+        .unwrap()
+        .param("DtsJobId")
+        .unwrap();
+    assert_eq!(sync_ids.split(',').count(), 95 + 2 + 40);
+    assert_eq!(read.found.len(), 335);
+    assert_eq!(
+        read.not_found.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["ghost-1", "ghost-2"]
+    );
+    let migration = read.get(JobKind::AlibabaDts, "m0007").unwrap();
+    assert_eq!((migration.raw_status.as_str(), migration.state), ("Migrating", LiveState::Running));
+    assert_eq!(
+        (migration.two_way, migration.incremental, migration.change_tracking),
+        (Some(false), Some(true), false)
+    );
+    let two_way = read.get(JobKind::AlibabaDts, "s0000").unwrap();
+    assert_eq!(two_way.two_way, Some(true));
+    assert_eq!(
+        two_way.reverse,
+        Some(LiveReverse { raw_status: "Suspending".into(), state: LiveState::Suspended })
+    );
+    assert_eq!(read.get(JobKind::AlibabaDts, "s0001").unwrap().two_way, Some(false));
+    let tracking = read.get(JobKind::AlibabaDts, "c0039").unwrap();
+    assert!(tracking.change_tracking);
+    assert_eq!(tracking.state, LiveState::Running);
+    // Results follow the declaration order, whatever the page order.
+    assert_eq!(read.found[0].id, "m0000");
+}
+
+#[tokio::test]
+async fn legacy_listings_page_until_every_declared_job_is_seen() {
+    let responder = Responder::start(|request, _| {
+        assert_signed(request);
+        let page: usize = request.param("PageNum").map_or(0, |p| p.parse().unwrap());
+        match request.param("Action").unwrap() {
+            "DescribeMigrationJobs" => {
+                let jobs: Vec<Value> = (0..75)
+                    .skip((page - 1) * 30)
+                    .take(30)
+                    .map(|n| json!({"MigrationJobID": format!("dtsm{n}"), "MigrationJobStatus": "Migrating", "MigrationMode": {"DataSynchronization": "true"}}))
+                    .collect();
+                ok(&json!({"Success": "true", "TotalRecordCount": 75, "MigrationJobs": {"MigrationJob": jobs}}))
+            }
+            "DescribeSynchronizationJobs" => {
+                let jobs: Vec<Value> = (0..45)
+                    .skip((page - 1) * 30)
+                    .take(30)
+                    .map(|n| json!({"SynchronizationJobId": format!("dtss{n}"), "Status": "synchronizing", "SynchronizationDirection": "Forward"}))
+                    .collect();
+                ok(&json!({"TotalRecordCount": "45", "SynchronizationInstances": jobs}))
+            }
+            "DescribeSynchronizationJobStatus" => {
+                assert_eq!(request.param("SynchronizationDirection"), Some("Reverse"));
+                assert_eq!(request.param("SynchronizationJobId"), Some("dtss1"));
+                ok(&json!({"Status": "suspending", "Success": "true"}))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    })
+    .await;
+    let declared = [
+        job_ref(JobKind::AlibabaMigration, "dtsm74"),
+        job_ref(JobKind::AlibabaMigration, "dtsm3"),
+        job_ref(JobKind::AlibabaSynchronization, "dtss0"),
+        JobRef {
+            direction: Direction::Reverse,
+            ..job_ref(JobKind::AlibabaSynchronization, "dtss1")
+        },
+    ];
+
+    let read = client(&responder).read(&declared).await.unwrap();
+
+    let actions: Vec<String> =
+        responder.requests().iter().map(|r| r.param("Action").unwrap().to_owned()).collect();
+    let count = |name: &str| actions.iter().filter(|a| *a == name).count();
+    // The migration listing needs all three pages (dtsm74 is on the last);
+    // the synchronization listing stops after the first page.
+    assert_eq!(count("DescribeMigrationJobs"), 3);
+    assert_eq!(count("DescribeSynchronizationJobs"), 1);
+    assert_eq!(count("DescribeSynchronizationJobStatus"), 1);
+    assert!(read.not_found.is_empty());
+    let sync = read.get(JobKind::AlibabaSynchronization, "dtss1").unwrap();
+    assert_eq!((sync.raw_status.as_str(), sync.state), ("synchronizing", LiveState::Running));
+    assert_eq!(sync.reverse.as_ref().unwrap().state, LiveState::Suspended);
+    assert_eq!(sync.two_way, Some(true));
+    assert_eq!(read.get(JobKind::AlibabaSynchronization, "dtss0").unwrap().two_way, None);
+    assert_eq!(read.get(JobKind::AlibabaMigration, "dtsm74").unwrap().incremental, Some(true));
+}
+
+#[tokio::test]
+async fn every_action_kind_uses_the_documented_request() {
+    let responder = Responder::start(|request, n| {
+        assert_signed(request);
+        ok(&json!({"RequestId": format!("req-{n}")}))
+    })
+    .await;
+    let mut actions: Vec<Action> = (0..41)
+        .map(|n| {
+            action(JobKind::AlibabaDts, &format!("d{n}"), &format!("dts{n:02}"), Verb::Suspend)
+        })
+        .collect();
+    actions.push(Action {
+        direction: Direction::Reverse,
+        instance_id: Some("dtsinst".into()),
+        ..action(JobKind::AlibabaDts, "two_way_reverse", "l3m1", Verb::Resume)
+    });
+    actions.push(action(JobKind::AlibabaDts, "ended", "x9", Verb::Stop));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m", "dtsj1", Verb::Suspend));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m2", "dtsj2", Verb::Resume));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m3", "dtsj3", Verb::Stop));
+    actions.push(Action {
+        direction: Direction::Reverse,
+        ..action(JobKind::AlibabaSynchronization, "legacy_s", "dtsmr1", Verb::Suspend)
+    });
+    actions.push(action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", Verb::Stop));
+    let client = client(&responder);
+
+    let results = client.execute(&actions).await;
+
+    assert_eq!(results.len(), actions.len());
+    let requests = responder.requests();
+    let find = |name: &str| -> Vec<&Recorded> {
+        requests.iter().filter(|r| r.param("Action") == Some(name)).collect()
+    };
+    // 41 forward suspends in chunks of 20: two batches and one single call.
+    let batches = find("SuspendDtsJobs");
+    assert_eq!(batches.len(), 2);
+    assert!(batches.iter().all(|r| r.param("DtsJobIds").unwrap().split(',').count() == 20));
+    assert_eq!(find("SuspendDtsJob").len(), 1);
+    assert_eq!(find("SuspendDtsJob")[0].param("DtsJobId"), Some("dts40"));
+    let reverse = find("StartDtsJob");
+    assert_eq!(reverse[0].param("SynchronizationDirection"), Some("Reverse"));
+    assert_eq!(reverse[0].param("DtsInstanceId"), Some("dtsinst"));
+    assert_eq!(find("StopDtsJob")[0].param("DtsJobId"), Some("x9"));
+    let token = find("SuspendMigrationJob")[0].param("ClientToken").unwrap().to_owned();
+    assert_eq!(token.len(), 32);
+    assert_eq!(token, client_token(&actions[43], "SuspendMigrationJob"));
+    assert_ne!(
+        token,
+        client_token(
+            &action(JobKind::AlibabaMigration, "other", "dtsj1", Verb::Suspend),
+            "SuspendMigrationJob"
+        )
+    );
+    assert!(find("StopMigrationJob")[0].param("ClientToken").is_some());
+    assert_eq!(find("StartMigrationJob")[0].param("ClientToken"), None);
+    assert_eq!(
+        find("SuspendSynchronizationJob")[0].param("SynchronizationDirection"),
+        Some("Reverse")
+    );
+    // 2 + 1 + 1 + 1 + 3 legacy migration + 1 legacy sync; the legacy stop is never sent.
+    assert_eq!(requests.len(), 9);
+    assert!(requests.iter().all(|r| r.param("RegionId") == Some("cn-hangzhou")));
+    let batch_ids: Vec<Option<String>> = results[..20]
+        .iter()
+        .map(|r| match &r.outcome {
+            ActionOutcome::Accepted { request_id } => request_id.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(batch_ids.windows(2).all(|w| w[0] == w[1]), "one batch, one request id");
+    let ActionOutcome::Rejected { error } = &results.last().unwrap().outcome else { panic!() };
+    assert_eq!(error.code(), "jobform.Unsupported");
+    assert!(error.to_string().contains("alibaba_synchronization.legacy_s2"));
+}
+
+#[tokio::test]
+async fn throttling_storm_completes_with_backoff_honouring_retry_after() {
+    let responder = Responder::start(|request, n| {
+        if n < 3 {
+            Reply::json(400, &json!({"RequestId": format!("t{n}"), "Code": "Throttling.User", "Message": "Request was denied due to user flow control."}))
+                .header("x-acs-retry-after", "40")
+        } else {
+            dts_world(vec![("MIGRATION", "k2n8".into(), "Migrating", None)])(request, n)
+        }
+    })
+    .await;
+    let started = Instant::now();
+    let read = client(&responder).read(&[job_ref(JobKind::AlibabaDts, "k2n8")]).await.unwrap();
+    assert_eq!(read.found.len(), 1);
+    assert_eq!(responder.requests().len(), 4);
+    assert!(started.elapsed() >= Duration::from_millis(120), "three waits of ≥ 40 ms");
+    // Each attempt is signed afresh: no nonce is reused.
+    let nonces: BTreeSet<String> = responder
+        .requests()
+        .iter()
+        .map(|r| r.param("SignatureNonce").unwrap().to_owned())
+        .collect();
+    assert_eq!(nonces.len(), 4);
+}
+
+#[tokio::test]
+async fn throttled_actions_are_retried_because_they_were_refused() {
+    let responder = Responder::script(vec![
+        Reply::json(
+            400,
+            &json!({"Code": "Throttling.User", "Message": "flow control", "RequestId": "a"}),
+        ),
+        ok(&json!({"RequestId": "b"})),
+    ])
+    .await;
+    let results =
+        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    assert_eq!(results[0].outcome, ActionOutcome::Accepted { request_id: Some("b".into()) });
+    assert_eq!(responder.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn throttling_gives_up_when_attempts_run_out() {
+    let responder = Responder::start(|_, _| {
+        Reply::json(
+            400,
+            &json!({"Code": "Throttling.User", "Message": "flow control", "RequestId": "t"}),
+        )
+    })
+    .await;
+    let error = client(&responder).read(&[job_ref(JobKind::AlibabaDts, "j")]).await.unwrap_err();
+    assert_eq!(error.code(), "Throttling.User");
+    assert!(error.retryable);
+    assert_eq!(responder.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn server_errors_on_actions_are_unknown_and_never_resent() {
+    for reply in [
+        Reply::json(
+            500,
+            &json!({"Code": "ServiceUnavailable", "Message": "temporary failure", "RequestId": "s1"}),
+        ),
+        Reply::json(
+            200,
+            &json!({"Success": false, "ErrCode": "InternalError", "ErrMessage": "boom", "RequestId": "s1"}),
+        ),
+        Reply::raw(502, "<html><body>Bad Gateway</body></html>"),
+    ] {
+        let responder = Responder::script(vec![reply, ok(&json!({}))]).await;
+        let results = client(&responder)
+            .execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", Verb::Stop)])
+            .await;
+        let ActionOutcome::Unknown { error } = &results[0].outcome else {
+            panic!("{:?}", results[0])
+        };
+        assert!(error.outcome_unknown());
+        assert_eq!(responder.requests().len(), 1, "{error}");
+    }
+}
+
+#[tokio::test]
+async fn an_action_that_timed_out_after_taking_effect_is_not_sent_twice() {
+    let responder =
+        Responder::script(vec![ok(&json!({})).delayed(Duration::from_millis(800)), ok(&json!({}))])
+            .await;
+    let results =
+        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    let ActionOutcome::Unknown { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    assert_eq!(error.code(), "jobform.NoAnswer");
+    assert!(error.to_string().contains("may have taken effect"), "{error}");
+    assert_eq!(responder.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn reads_retry_timeouts_and_cut_bodies() {
+    let page = json!({"RequestId": "r", "Success": true, "DtsJobList": [{"DtsJobId": "j", "Status": "Migrating"}], "TotalRecordCount": 1});
+    let responder = Responder::script(vec![
+        Reply::json(200, &page).delayed(Duration::from_millis(800)),
+        Reply::json(200, &page).cut_off(),
+        Reply::json(200, &page),
+    ])
+    .await;
+    let read = client(&responder).read(&[job_ref(JobKind::AlibabaDts, "j")]).await.unwrap();
+    assert_eq!(read.found.len(), 1);
+    assert_eq!(responder.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_cut_off_action_answer_is_unknown() {
+    let responder = Responder::script(vec![ok(&json!({"RequestId": "cut"})).cut_off()]).await;
+    let results =
+        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Resume)]).await;
+    assert!(matches!(results[0].outcome, ActionOutcome::Unknown { .. }), "{:?}", results[0]);
+    assert_eq!(responder.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn business_errors_are_decoded_by_code_with_dynamic_message() {
+    let responder = Responder::script(vec![Reply::json(
+        200,
+        &json!({"RequestId": "01B6F25", "Success": false, "HttpStatusCode": 403, "ErrCode": "InvalidParameter",
+                "ErrMessage": "The Value of Input Parameter %s is not valid.", "DynamicMessage": "DtsJobId", "DynamicCode": "403"}),
+    )])
+    .await;
+    let results =
+        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    assert_eq!(
+        error.to_string(),
+        "alibaba SuspendDtsJob: InvalidParameter: The Value of Input Parameter DtsJobId is not valid. (HTTP 200, request id 01B6F25)"
+    );
+    assert!(!error.retryable);
+    assert_eq!(responder.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_dts_answers_are_errors_quoting_an_excerpt() {
+    for (reply, expected) in [
+        (Reply::raw(403, "<html>Forbidden by proxy</html>"), "unexpected response (not JSON"),
+        (Reply::raw(200, r#"{"RequestId": "r", "DtsJobList": [{"DtsJ"#), "not JSON: EOF"),
+        (Reply::raw(200, r#"[1, 2]"#), "not a DTS answer"),
+        (
+            Reply::raw(200, r#"{"DtsJobList": [{"Status": "Migrating"}]}"#),
+            "missing field `DtsJobId`",
+        ),
+        (
+            Reply::json(404, &json!({"RequestId": "r"})),
+            "a failure (HTTP 404) without an error code",
+        ),
+    ] {
+        let responder = Responder::start(move |_, _| reply.clone()).await;
+        let error =
+            client(&responder).read(&[job_ref(JobKind::AlibabaDts, "j")]).await.unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains(expected), "{text}");
+        assert_eq!(error.code(), "jobform.MalformedResponse");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = AlibabaClient::new(
+        "cn-hangzhou",
+        Some(&url),
+        AlibabaCredentials {
+            access_key_id: KEY_ID.into(),
+            access_key_secret: Secret::new(SECRET),
+            security_token: None,
+        },
+        quick_settings(),
+        fixed_clock(),
+    )
+    .unwrap();
+    let results = client.execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    assert_eq!(error.code(), "jobform.ConnectFailed");
+    assert!(!error.outcome_unknown());
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_errors_or_debug_dumps() {
+    let logs = LogCapture::start();
+    let responder = Responder::start(|request, n| {
+        assert_eq!(request.param("SecurityToken"), Some(STS_TOKEN));
+        match n % 4 {
+            0 => Reply::json(400, &json!({"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched with our calculation.", "RequestId": "x"})),
+            1 => ok(&json!({})).delayed(Duration::from_millis(800)),
+            2 => ok(&json!({})).cut_off(),
+            _ => Reply::raw(500, "oops"),
+        }
+    })
+    .await;
+    let client = client_with(&responder, quick_settings(), Some(STS_TOKEN));
+    let mut dumps = vec![format!("{client:?}")];
+    for verb in [Verb::Suspend, Verb::Resume, Verb::Stop, Verb::Suspend] {
+        let results =
+            client.execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", verb)]).await;
+        dumps.push(format!("{results:?}"));
+        if let ActionOutcome::Rejected { error } | ActionOutcome::Unknown { error } =
+            &results[0].outcome
+        {
+            dumps.push(error.to_string());
+        }
+    }
+    let unreachable = AlibabaClient::new(
+        "cn-hangzhou",
+        Some("http://127.0.0.1:9"),
+        AlibabaCredentials {
+            access_key_id: KEY_ID.into(),
+            access_key_secret: Secret::new(SECRET),
+            security_token: Some(Secret::new(STS_TOKEN)),
+        },
+        quick_settings(),
+        fixed_clock(),
+    )
+    .unwrap();
+    let error = unreachable.read(&[job_ref(JobKind::AlibabaDts, "j")]).await.unwrap_err();
+    dumps.push(format!("{error} {error:?}"));
+    let everything = format!("{}\n{}", logs.text(), dumps.join("\n"));
+    assert!(everything.contains("dtsj1"), "the capture holds the run");
+    assert!(everything.contains("request failed"), "debug logs were captured");
+    for secret in [SECRET, STS_TOKEN, "jobform-example-sts"] {
+        assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
+    }
+}

@@ -1,0 +1,443 @@
+//! The Huawei DRS client: signed (or token) v3 calls, chunked batch reads,
+//! batched actions checked item by item.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures_util::future::{join_all, try_join_all};
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::model::{Cloud, HuaweiProvider, JobKind, LiveJob};
+use crate::provider::clock::{Clock, SystemClock};
+use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
+use crate::provider::error::{ProviderError, ProviderErrorKind};
+use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
+use crate::provider::retry::Intent;
+use crate::provider::settings::Settings;
+use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead, Verb};
+
+use super::sign::{Request, sdk_date};
+use super::status::{incremental, live_state};
+use super::wire::{
+    BatchRequest, BatchResults, DeleteItem, ErrorBody, PageRequest, PauseItem, RetryItem,
+    StatusPage, StatusRequest,
+};
+
+/// The most ids one `batch-status` page returns (`per_page` ≤ 100).
+const STATUS_PAGE_SIZE: usize = 100;
+
+/// The per-item code of a job id the cloud does not know.
+const JOB_NOT_FOUND: &str = "DRS.10000010";
+
+/// A client of one Huawei provider block.
+#[derive(Debug)]
+pub struct HuaweiClient {
+    project_id: String,
+    endpoint: reqwest::Url,
+    credentials: HuaweiCredentials,
+    batch_size: usize,
+    transport: Transport,
+    clock: Arc<dyn Clock>,
+}
+
+impl HuaweiClient {
+    /// The client of a provider block, with credentials from the block or `env`.
+    pub fn from_config(block: &HuaweiProvider, env: EnvLookup<'_>) -> Result<Self, ProviderError> {
+        let credentials = credentials::huawei(block, env)?;
+        HuaweiClient::new(
+            &block.region,
+            &block.project_id,
+            block.endpoint.as_deref(),
+            credentials,
+            Settings::from_tuning(&block.tuning),
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// A client for `project_id` in `region`, at `endpoint` when given.
+    pub fn new(
+        region: &str,
+        project_id: &str,
+        endpoint: Option<&str>,
+        credentials: HuaweiCredentials,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ProviderError> {
+        let endpoint = match endpoint {
+            Some(endpoint) => endpoint.to_owned(),
+            None => super::regional_endpoint(region),
+        };
+        Ok(HuaweiClient {
+            project_id: project_id.to_owned(),
+            endpoint: parse_endpoint(Cloud::Huawei, &endpoint)?,
+            credentials,
+            batch_size: settings.batch_size.max(1),
+            transport: Transport::new(Cloud::Huawei, &settings)?,
+            clock,
+        })
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &reqwest::Url {
+        &self.endpoint
+    }
+
+    /// Reads the live status of `jobs` (see [`crate::provider::Provider::read`]):
+    /// `batch-status` with at most 100 ids a request, pages followed while
+    /// the answer's `count` says more remain.
+    pub async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+        let mut ids: Vec<&str> = Vec::new();
+        for job in jobs {
+            if job.kind != JobKind::HuaweiDrs {
+                return Err(foreign_kind("batch-status", job.kind));
+            }
+            if !ids.contains(&job.id.as_str()) {
+                ids.push(&job.id);
+            }
+        }
+        let pages =
+            try_join_all(ids.chunks(STATUS_PAGE_SIZE).map(|chunk| self.read_chunk(chunk))).await?;
+        Ok(LiveRead::ordered(jobs, pages.into_iter().flatten().collect()))
+    }
+
+    async fn read_chunk(&self, ids: &[&str]) -> Result<Vec<LiveJob>, ProviderError> {
+        let mut found = Vec::new();
+        let mut seen = 0;
+        for page in 1.. {
+            let request = StatusRequest {
+                jobs: ids,
+                page_req: PageRequest { cur_page: page, per_page: STATUS_PAGE_SIZE as u64 },
+            };
+            let (answer, request_id) = self
+                .call::<StatusPage>(Method::POST, "batch-status", &request, Intent::Read)
+                .await?;
+            let count = answer.results.len();
+            seen += count;
+            for item in answer.results {
+                match item.error_code.as_deref().filter(|code| !code.is_empty()) {
+                    Some(JOB_NOT_FOUND) => {}
+                    Some(code) => {
+                        return Err(item_error(
+                            "batch-status",
+                            code,
+                            format!("job {}: {}", item.id, item.error_message.unwrap_or_default()),
+                            request_id,
+                        ));
+                    }
+                    None => {
+                        let raw_status = item.status.unwrap_or_default();
+                        found.push(LiveJob {
+                            kind: JobKind::HuaweiDrs,
+                            state: live_state(&raw_status),
+                            incremental: incremental(&raw_status),
+                            id: item.id,
+                            raw_status,
+                            reverse: None,
+                            two_way: Some(false),
+                            change_tracking: false,
+                        });
+                    }
+                }
+            }
+            // Every page holds at least one result, so `ids.len()` pages is the most there can be.
+            let total =
+                answer.count.map_or(ids.len(), |c| usize::try_from(c).unwrap_or(usize::MAX));
+            if count == 0 || seen >= total.min(ids.len()) || page >= ids.len() as u64 {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// Executes `actions` (see [`crate::provider::Provider::execute`]): one
+    /// batch per verb and chunk of `batch_size`, each item's result checked.
+    pub async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
+        let mut outcomes: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
+        let mut by_verb: BTreeMap<Verb, Vec<usize>> = BTreeMap::new();
+        for (index, action) in actions.iter().enumerate() {
+            if action.kind() == JobKind::HuaweiDrs {
+                by_verb.entry(action.verb).or_default().push(index);
+            } else {
+                outcomes[index] =
+                    Some(ActionOutcome::Rejected { error: foreign_kind("execute", action.kind()) });
+            }
+        }
+        let batches: Vec<(Verb, &[usize])> = by_verb
+            .iter()
+            .flat_map(|(verb, members)| members.chunks(self.batch_size).map(|chunk| (*verb, chunk)))
+            .collect();
+        let answers = join_all(
+            batches.iter().map(|(verb, members)| self.send_batch(*verb, members, actions)),
+        )
+        .await;
+        for ((_, members), answer) in batches.iter().zip(answers) {
+            for (&member, outcome) in members.iter().zip(answer) {
+                outcomes[member] = Some(outcome);
+            }
+        }
+        actions
+            .iter()
+            .zip(outcomes)
+            .map(|(action, outcome)| ActionResult {
+                address: action.address.clone(),
+                outcome: outcome.expect("every action is answered"),
+            })
+            .collect()
+    }
+
+    /// Sends one batch; returns one outcome per member, in order.
+    async fn send_batch(
+        &self,
+        verb: Verb,
+        members: &[usize],
+        actions: &[Action],
+    ) -> Vec<ActionOutcome> {
+        let ids: Vec<&str> = members.iter().map(|&i| actions[i].id.as_str()).collect();
+        let operation = operation_name(verb);
+        tracing::info!(operation, jobs = %ids.join(","), "sending action");
+        let answer = match verb {
+            Verb::Suspend => {
+                let jobs = members
+                    .iter()
+                    .map(|&i| PauseItem {
+                        job_id: &actions[i].id,
+                        pause_mode: actions[i].pause_mode.label(),
+                    })
+                    .collect();
+                self.call::<BatchResults>(
+                    Method::POST,
+                    operation,
+                    &BatchRequest { jobs },
+                    Intent::Action,
+                )
+                .await
+            }
+            Verb::Resume => {
+                let jobs = ids.iter().map(|id| RetryItem { job_id: id }).collect();
+                self.call::<BatchResults>(
+                    Method::POST,
+                    operation,
+                    &BatchRequest { jobs },
+                    Intent::Action,
+                )
+                .await
+            }
+            Verb::Stop => {
+                let jobs = ids
+                    .iter()
+                    .map(|id| DeleteItem { job_id: id, delete_type: "terminate" })
+                    .collect();
+                self.call::<BatchResults>(
+                    Method::DELETE,
+                    operation,
+                    &BatchRequest { jobs },
+                    Intent::Action,
+                )
+                .await
+            }
+        };
+        match answer {
+            Err(error) => vec![ActionOutcome::from_error(error); members.len()],
+            Ok((results, request_id)) => ids
+                .iter()
+                .map(|id| match results.results.iter().find(|item| item.id == *id) {
+                    Some(item)
+                        if item
+                            .status
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("success")) =>
+                    {
+                        ActionOutcome::Accepted { request_id: request_id.clone() }
+                    }
+                    Some(item) => ActionOutcome::Rejected {
+                        error: item_error(
+                            operation,
+                            item.error_code
+                                .as_deref()
+                                .filter(|c| !c.is_empty())
+                                .unwrap_or("jobform.ItemFailed"),
+                            item.error_msg.clone().unwrap_or_else(|| {
+                                format!("status {:?}", item.status.as_deref().unwrap_or_default())
+                            }),
+                            request_id.clone(),
+                        ),
+                    },
+                    None => ActionOutcome::Unknown {
+                        error: ProviderError {
+                            request_id: request_id.clone(),
+                            http_status: Some(200),
+                            ..ProviderError::local(
+                                Cloud::Huawei,
+                                operation,
+                                ProviderErrorKind::Malformed {
+                                    reason: format!("the answer has no result for job {id}"),
+                                    excerpt: String::new(),
+                                },
+                            )
+                        },
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    /// One v3 call on `/v3/{project_id}/jobs/{operation}` with a JSON body,
+    /// retried per `intent`; returns the decoded body and `X-Request-Id`.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        operation: &'static str,
+        body: &impl Serialize,
+        intent: Intent,
+    ) -> Result<(T, Option<String>), ProviderError> {
+        let body = serde_json::to_vec(body).expect("request bodies serialise");
+        let mut url = self.endpoint.clone();
+        let path =
+            format!("{}/v3/{}/jobs/{operation}", url.path().trim_end_matches('/'), self.project_id);
+        url.set_path(&path);
+        self.transport
+            .call(
+                operation,
+                intent,
+                |client| {
+                    let mut headers =
+                        vec![("Content-Type".to_owned(), "application/json".to_owned())];
+                    let mut authorization = None;
+                    match &self.credentials {
+                        HuaweiCredentials::Token(token) => {
+                            headers.push(("X-Auth-Token".to_owned(), token.expose().to_owned()));
+                        }
+                        HuaweiCredentials::AccessKey { access_key, secret_key, security_token } => {
+                            let date = sdk_date(self.clock.now());
+                            headers.push(("Host".to_owned(), host_header(&url)));
+                            headers.push(("X-Project-Id".to_owned(), self.project_id.clone()));
+                            headers.push(("X-Sdk-Date".to_owned(), date.clone()));
+                            if let Some(token) = security_token {
+                                headers.push((
+                                    "X-Security-Token".to_owned(),
+                                    token.expose().to_owned(),
+                                ));
+                            }
+                            let request = Request {
+                                method: method.as_str(),
+                                path: url.path(),
+                                query: &[],
+                                headers: &headers,
+                                body: &body,
+                            };
+                            authorization =
+                                Some(request.authorization(&date, access_key, secret_key.expose()));
+                            // reqwest sends Host itself, from the same URL.
+                            headers.retain(|(name, _)| name != "Host");
+                        }
+                    }
+                    let mut builder =
+                        client.request(method.clone(), url.clone()).body(body.clone());
+                    for (name, value) in &headers {
+                        builder = builder.header(name, value);
+                    }
+                    if let Some(authorization) = authorization {
+                        builder = builder.header("Authorization", authorization);
+                    }
+                    builder.build().map_err(|error| {
+                        ProviderError::local(
+                            Cloud::Huawei,
+                            operation,
+                            ProviderErrorKind::InvalidConfig {
+                                detail: error.without_url().to_string(),
+                            },
+                        )
+                    })
+                },
+                |raw| decode(operation, &raw),
+            )
+            .await
+    }
+}
+
+/// Decodes a v3 answer: 2xx is the operation's body; anything else an error
+/// body in one of the SDK's three spellings, classified by its code.
+fn decode<T: DeserializeOwned>(
+    operation: &str,
+    raw: &RawResponse,
+) -> Result<(T, Option<String>), ProviderError> {
+    let header_request_id = raw.header("x-request-id").map(str::to_owned);
+    let malformed = |reason: String, request_id: Option<String>| {
+        ProviderError::malformed(
+            Cloud::Huawei,
+            operation,
+            raw.status,
+            request_id,
+            reason,
+            &raw.body,
+        )
+    };
+    if (200..300).contains(&raw.status) {
+        let body = serde_json::from_slice(&raw.body).map_err(|error| {
+            malformed(format!("unexpected {operation} answer: {error}"), header_request_id.clone())
+        })?;
+        return Ok((body, header_request_id));
+    }
+    let error: ErrorBody = serde_json::from_slice(&raw.body)
+        .map_err(|error| malformed(format!("not JSON: {error}"), header_request_id.clone()))?;
+    let request_id = header_request_id.or_else(|| error.request_id.clone());
+    let Some((code, message)) = error.code_and_message() else {
+        return Err(malformed(
+            format!("a failure (HTTP {}) without an error code", raw.status),
+            request_id,
+        ));
+    };
+    // APIGW.0308 / APIG.0308: the gateway's throttling, refused before reaching DRS.
+    let throttled = code.ends_with(".0308") || raw.status == 429;
+    let server_failed = raw.status >= 500 && !throttled;
+    Err(ProviderError {
+        cloud: Cloud::Huawei,
+        operation: operation.to_owned(),
+        kind: ProviderErrorKind::Api { code, message, outcome_unknown: server_failed },
+        http_status: Some(raw.status),
+        request_id,
+        retryable: throttled || server_failed,
+        retry_after: retry_after(raw, "retry-after", std::time::Duration::from_secs(1)),
+    })
+}
+
+/// A per-item failure inside a 200 answer.
+fn item_error(
+    operation: &str,
+    code: &str,
+    message: String,
+    request_id: Option<String>,
+) -> ProviderError {
+    ProviderError {
+        http_status: Some(200),
+        request_id,
+        ..ProviderError::local(
+            Cloud::Huawei,
+            operation,
+            ProviderErrorKind::Api { code: code.to_owned(), message, outcome_unknown: false },
+        )
+    }
+}
+
+fn operation_name(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Suspend => "batch-pause-task",
+        Verb::Resume => "batch-retry-task",
+        Verb::Stop => "batch-jobs",
+    }
+}
+
+fn foreign_kind(operation: &str, kind: JobKind) -> ProviderError {
+    ProviderError::local(
+        Cloud::Huawei,
+        operation,
+        ProviderErrorKind::InvalidConfig {
+            detail: format!("{kind} jobs are not served by the huawei provider"),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Tests of the Huawei client against the scripted responder.

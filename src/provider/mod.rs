@@ -1,0 +1,244 @@
+//! Cloud clients ("providers"): turn declared jobs into live facts and planned
+//! actions into requests. Everything that touches the wire — endpoints,
+//! credentials, signatures, paging, batching, retries, error decoding — lives
+//! under this module and nowhere else.
+//!
+//! The public surface:
+//! - [`Provider`]: `read` the live status of declared jobs in bulk (paged,
+//!   never one request per job where the API can list) and `execute` actions
+//!   (batched where the API batches), with one [`ActionResult`] per action.
+//! - [`CloudProvider::from_config`] builds the right client from a
+//!   [`ProviderConfig`], looking credentials up in the environment when the
+//!   block leaves them out; [`AlibabaClient`] and [`HuaweiClient`] can also
+//!   be built directly with [`Settings`] and a [`Clock`].
+//! - [`ProviderError`]: the one error type (code, message, HTTP status,
+//!   request id, retryable, outcome unknown).
+
+mod alibaba;
+mod clock;
+pub mod credentials;
+mod error;
+mod http;
+mod huawei;
+mod lenient;
+mod retry;
+mod settings;
+#[cfg(test)]
+mod testing;
+
+use std::future::Future;
+
+use crate::model::{Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig};
+
+pub use alibaba::AlibabaClient;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use credentials::{AlibabaCredentials, EnvLookup, HuaweiCredentials};
+pub use error::{ProviderError, ProviderErrorKind};
+pub use huawei::HuaweiClient;
+pub use retry::{Intent, RetryPolicy};
+pub use settings::Settings;
+
+/// One declared job to read: what the planner needs to find it in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobRef {
+    /// The API family.
+    pub kind: JobKind,
+    /// The cloud's job id.
+    pub id: String,
+    /// Alibaba `DtsInstanceId`, when declared.
+    pub instance_id: Option<String>,
+    /// The managed direction: a reverse task of a legacy synchronization
+    /// needs its own status call when the listing does not show it.
+    pub direction: Direction,
+}
+
+impl From<&DesiredJob> for JobRef {
+    fn from(job: &DesiredJob) -> Self {
+        JobRef {
+            kind: job.kind(),
+            id: job.id.clone(),
+            instance_id: job.instance_id.clone(),
+            direction: job.direction,
+        }
+    }
+}
+
+/// The answer to a bulk read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveRead {
+    /// The declared jobs the cloud reported, one per `(kind, id)`, in the
+    /// order of the request (first occurrence).
+    pub found: Vec<LiveJob>,
+    /// The declared jobs the cloud does not know (absent from the listing, or
+    /// reported as nonexistent), so the planner can name their blocks.
+    pub not_found: Vec<JobRef>,
+}
+
+impl LiveRead {
+    /// The live job with this kind and id, if the cloud reported it.
+    pub fn get(&self, kind: JobKind, id: &str) -> Option<&LiveJob> {
+        self.found.iter().find(|job| job.kind == kind && job.id == id)
+    }
+
+    /// Sorts `found` and `not_found` into the order of `requested` and drops
+    /// duplicates, so a result never depends on the order of pages.
+    fn ordered(requested: &[JobRef], mut found: Vec<LiveJob>) -> LiveRead {
+        let mut read = LiveRead::default();
+        for job in requested {
+            if read.get(job.kind, &job.id).is_some()
+                || read.not_found.iter().any(|n| n.kind == job.kind && n.id == job.id)
+            {
+                continue;
+            }
+            match found.iter().position(|live| live.kind == job.kind && live.id == job.id) {
+                Some(index) => read.found.push(found.swap_remove(index)),
+                None => read.not_found.push(job.clone()),
+            }
+        }
+        read
+    }
+}
+
+/// What an action does to a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verb {
+    /// Pause (`Suspend*`, `batch-pause-task`).
+    Suspend,
+    /// Resume a paused job (`Start*`, `batch-retry-task`).
+    Resume,
+    /// End the job for good (`Stop*`, `DELETE batch-jobs terminate`).
+    Stop,
+}
+
+impl Verb {
+    /// The lower-case word plans use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verb::Suspend => "suspend",
+            Verb::Resume => "resume",
+            Verb::Stop => "stop",
+        }
+    }
+}
+
+/// One planned action on one job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// The job block instance the action is for (its kind selects the API).
+    pub address: Address,
+    /// The cloud's job id.
+    pub id: String,
+    /// Alibaba `DtsInstanceId`, when declared.
+    pub instance_id: Option<String>,
+    /// What to do.
+    pub verb: Verb,
+    /// The direction acted on (`Reverse` only on two-way DTS topologies).
+    pub direction: Direction,
+    /// Huawei pause mode (used by `Suspend` on `huawei_drs` only).
+    pub pause_mode: PauseMode,
+    /// A string stable for this one planned action and different for every
+    /// other (the applier uses the state lineage, serial and address). The
+    /// legacy APIs' `ClientToken` is derived from it, so a request sent twice
+    /// is deduplicated by the cloud.
+    pub token_seed: String,
+}
+
+impl Action {
+    /// The job's API family.
+    pub fn kind(&self) -> JobKind {
+        self.address.kind
+    }
+}
+
+/// What became of one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionOutcome {
+    /// The cloud accepted the request (the job may still be transitioning).
+    Accepted {
+        /// The cloud's request id.
+        request_id: Option<String>,
+    },
+    /// The cloud refused: nothing was done.
+    Rejected {
+        /// Why.
+        error: ProviderError,
+    },
+    /// No definite answer (timeout, reset, 5xx): the action may have taken
+    /// effect. It is never re-sent; the applier re-reads the job first.
+    Unknown {
+        /// What happened instead of an answer.
+        error: ProviderError,
+    },
+}
+
+impl ActionOutcome {
+    /// Sorts a failed request's error into "refused" or "unknown".
+    fn from_error(error: ProviderError) -> Self {
+        if error.outcome_unknown() {
+            ActionOutcome::Unknown { error }
+        } else {
+            ActionOutcome::Rejected { error }
+        }
+    }
+}
+
+/// The result of one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionResult {
+    /// The action's address.
+    pub address: Address,
+    /// What became of it.
+    pub outcome: ActionOutcome,
+}
+
+/// A cloud client.
+pub trait Provider: Send + Sync {
+    /// Reads the live status of `jobs` in bulk. Every job is either in
+    /// `found` or in `not_found`; a failed request fails the whole read.
+    fn read(&self, jobs: &[JobRef])
+    -> impl Future<Output = Result<LiveRead, ProviderError>> + Send;
+
+    /// Executes `actions` (batched where the API batches) and returns one
+    /// result per action, in the order given.
+    fn execute(&self, actions: &[Action]) -> impl Future<Output = Vec<ActionResult>> + Send;
+}
+
+/// The client of one provider block, whichever the cloud.
+#[derive(Debug)]
+pub enum CloudProvider {
+    /// `provider "alibaba"`.
+    Alibaba(AlibabaClient),
+    /// `provider "huawei"`.
+    Huawei(HuaweiClient),
+}
+
+impl CloudProvider {
+    /// Builds the client of a provider block; credentials the block leaves
+    /// out are looked up with `env` (pass `&|name| std::env::var(name).ok()`).
+    pub fn from_config(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Self, ProviderError> {
+        Ok(match config {
+            ProviderConfig::Alibaba(block) => {
+                CloudProvider::Alibaba(AlibabaClient::from_config(block, env)?)
+            }
+            ProviderConfig::Huawei(block) => {
+                CloudProvider::Huawei(HuaweiClient::from_config(block, env)?)
+            }
+        })
+    }
+}
+
+impl Provider for CloudProvider {
+    async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+        match self {
+            CloudProvider::Alibaba(client) => client.read(jobs).await,
+            CloudProvider::Huawei(client) => client.read(jobs).await,
+        }
+    }
+
+    async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
+        match self {
+            CloudProvider::Alibaba(client) => client.execute(actions).await,
+            CloudProvider::Huawei(client) => client.execute(actions).await,
+        }
+    }
+}

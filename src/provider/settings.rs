@@ -1,0 +1,103 @@
+//! A provider's resolved tuning: the block's knobs with documented defaults.
+
+use std::time::Duration;
+
+use crate::model::ProviderTuning;
+
+use super::retry::RetryPolicy;
+
+/// Default jobs per batch request. Neither cloud documents a maximum
+/// (`SuspendDtsJobs`, `batch-pause-task`), so the default stays small.
+pub(crate) const DEFAULT_BATCH_SIZE: usize = 20;
+/// Default TCP/TLS connect timeout (the Alibaba SDK's default).
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default whole-request timeout (the SDKs read for 10 s; a listing page of
+/// 100 DRS jobs can take longer).
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default requests in flight per provider: well under the DTS read limit of
+/// 20 calls/s per account and region.
+pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 4;
+
+/// How one provider talks to its cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Most jobs in one batch request.
+    pub batch_size: usize,
+    /// When and how long to retry.
+    pub retry: RetryPolicy,
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout (connect, send, and read the full body).
+    pub request_timeout: Duration,
+    /// Most requests in flight at once.
+    pub max_in_flight: usize,
+    /// Seed of the back-off jitter; `None` seeds from the OS (tests pin it).
+    pub jitter_seed: Option<u64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from_tuning(&ProviderTuning::default())
+    }
+}
+
+impl Settings {
+    /// The block's tuning, with the defaults above where it says nothing. A
+    /// zero is read as one (the smallest useful value), never as "unlimited".
+    pub fn from_tuning(tuning: &ProviderTuning) -> Self {
+        let ProviderTuning {
+            batch_size,
+            max_attempts,
+            max_retry_seconds,
+            connect_timeout_seconds,
+            request_timeout_seconds,
+            max_in_flight,
+        } = tuning;
+        let count = |value: Option<u32>, default: usize| {
+            value.map_or(default, |v| usize::try_from(v.max(1)).unwrap_or(usize::MAX))
+        };
+        let seconds = |value: Option<u32>, default: Duration| {
+            value.map_or(default, |v| Duration::from_secs(u64::from(v.max(1))))
+        };
+        let default_retry = RetryPolicy::default();
+        Settings {
+            batch_size: count(*batch_size, DEFAULT_BATCH_SIZE),
+            retry: RetryPolicy {
+                max_attempts: max_attempts.map_or(default_retry.max_attempts, |v| v.max(1)),
+                max_elapsed: max_retry_seconds
+                    .map_or(default_retry.max_elapsed, |v| Duration::from_secs(u64::from(v))),
+                ..default_retry
+            },
+            connect_timeout: seconds(*connect_timeout_seconds, DEFAULT_CONNECT_TIMEOUT),
+            request_timeout: seconds(*request_timeout_seconds, DEFAULT_REQUEST_TIMEOUT),
+            max_in_flight: count(*max_in_flight, DEFAULT_MAX_IN_FLIGHT),
+            jitter_seed: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let defaults = Settings::default();
+        assert_eq!(defaults.batch_size, 20);
+        assert_eq!(defaults.retry, RetryPolicy::default());
+        let tuned = Settings::from_tuning(&ProviderTuning {
+            batch_size: Some(5),
+            max_attempts: Some(0),
+            max_retry_seconds: Some(7),
+            connect_timeout_seconds: Some(2),
+            request_timeout_seconds: Some(9),
+            max_in_flight: Some(0),
+        });
+        assert_eq!(tuned.batch_size, 5);
+        assert_eq!(tuned.retry.max_attempts, 1);
+        assert_eq!(tuned.retry.max_elapsed, Duration::from_secs(7));
+        assert_eq!(tuned.connect_timeout, Duration::from_secs(2));
+        assert_eq!(tuned.request_timeout, Duration::from_secs(9));
+        assert_eq!(tuned.max_in_flight, 1);
+    }
+}
