@@ -2,6 +2,7 @@
 //! library layers, calls them, and renders the result. No domain logic here.
 
 mod completions;
+mod validate;
 
 use std::io::{self, Write};
 
@@ -19,13 +20,10 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
             source,
         })?;
     }
-    let _ = (stdout, stderr);
     match command {
         Command::Completions(args) => completions::run(&args).map(|()| EXIT_SUCCESS),
-        Command::Validate(_) | Command::Fmt(_) => Err(Error::NotAvailable {
-            command: "validate",
-            why: "the configuration loader is being built",
-        }),
+        Command::Validate(args) => validate::run(&args, stdout, stderr),
+        Command::Fmt(_) => Err(not_available("fmt", "the formatter is being built")),
         Command::Plan(_) => Err(not_available("plan", "the planner is not built yet")),
         Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
         Command::Show(_) => Err(not_available("show", "saved plans and state are not built yet")),
