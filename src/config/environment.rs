@@ -69,9 +69,13 @@ impl EnvironmentScope {
         EnvironmentScope { previous }
     }
 
-    /// Every name `env()` read so far, with the value it got.
-    pub(crate) fn reads(&self) -> BTreeMap<String, Option<String>> {
-        ACTIVE.with(|cell| cell.borrow().as_ref().map(|a| a.reads.clone()).unwrap_or_default())
+    /// Ends the scope (restoring the previous one) and returns every name
+    /// `env()` read in it, with the value it got.
+    pub(crate) fn finish(self) -> BTreeMap<String, Option<String>> {
+        let reads =
+            ACTIVE.with(|cell| cell.borrow_mut().as_mut().map(|a| std::mem::take(&mut a.reads)));
+        drop(self);
+        reads.unwrap_or_default()
     }
 }
 
@@ -106,11 +110,10 @@ mod tests {
             let inner = EnvironmentScope::enter(&Environment::from_iter([("A", "2")]));
             assert_eq!(read("A").as_deref(), Some("2"));
             assert_eq!(read("B"), None);
-            assert_eq!(inner.reads().len(), 2);
+            assert_eq!(inner.finish().len(), 2);
         }
         assert_eq!(read("A").as_deref(), Some("1"));
-        assert_eq!(outer.reads().get("A"), Some(&Some("1".to_owned())));
-        drop(outer);
+        assert_eq!(outer.finish().get("A"), Some(&Some("1".to_owned())));
         assert_eq!(read("A"), None);
     }
 

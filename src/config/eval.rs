@@ -83,28 +83,22 @@ impl<'s> Evaluator<'s> {
 
     /// Declares an input variable's final value (`None`: it failed).
     pub(super) fn set_variable(&mut self, name: &str, value: Option<Value>) {
-        match value {
-            Some(value) => {
-                self.variables.insert(name.to_owned(), value);
-            }
-            None => {
-                self.variables.remove(name);
-                self.failed.insert(format!("var.{name}"));
-            }
+        if let Some(value) = value {
+            self.variables.insert(name.to_owned(), value);
+        } else {
+            self.variables.remove(name);
+            self.failed.insert(format!("var.{name}"));
         }
         self.context.declare_var("var", object(&self.variables));
     }
 
     /// Declares a local value (`None`: it failed).
     pub(super) fn set_local(&mut self, name: &str, value: Option<Value>) {
-        match value {
-            Some(value) => {
-                self.locals.insert(name.to_owned(), value);
-            }
-            None => {
-                self.locals.remove(name);
-                self.failed.insert(format!("local.{name}"));
-            }
+        if let Some(value) = value {
+            self.locals.insert(name.to_owned(), value);
+        } else {
+            self.locals.remove(name);
+            self.failed.insert(format!("local.{name}"));
         }
         self.context.declare_var("local", object(&self.locals));
     }
@@ -178,6 +172,16 @@ impl<'s> Evaluator<'s> {
         }
     }
 
+    /// Every `var` or `local` name, valid or failed, for "Did you mean".
+    fn declared_names<'a>(&'a self, root: &'a str) -> impl Iterator<Item = &'a str> {
+        let valid = if root == "var" { &self.variables } else { &self.locals };
+        let failed = self
+            .failed
+            .iter()
+            .filter_map(move |key| key.strip_prefix(root).and_then(|rest| rest.strip_prefix('.')));
+        valid.keys().map(String::as_str).chain(failed)
+    }
+
     fn check(
         &self,
         file: FileId,
@@ -207,20 +211,20 @@ impl<'s> Evaluator<'s> {
                 }
             }
             let problem = match (reference.root.as_str(), reference.attribute.as_deref(), scope) {
-                ("var" | "local", _, Scope::Constant) | ("each", _, Scope::Constant) => Some((
+                ("var" | "local" | "each", _, Scope::Constant) => Some((
                     "Variables not allowed",
                     "This value must be a constant: it can use functions, but no variables."
                         .to_owned(),
                 )),
                 ("var", Some(name), _) if !self.variables.contains_key(name) => {
-                    let hint = did_you_mean(name, self.variables.keys().map(String::as_str));
+                    let hint = did_you_mean(name, self.declared_names("var"));
                     Some((
                         "Reference to undeclared input variable",
                         format!("An input variable named \"{name}\" has not been declared.{hint}"),
                     ))
                 }
                 ("local", Some(name), _) if !self.locals.contains_key(name) => {
-                    let hint = did_you_mean(name, self.locals.keys().map(String::as_str));
+                    let hint = did_you_mean(name, self.declared_names("local"));
                     Some((
                         "Reference to undeclared local value",
                         format!("A local value named \"{name}\" has not been declared.{hint}"),

@@ -28,7 +28,7 @@ pub(super) struct Field {
 /// The evaluated arguments of one block, by name.
 pub(super) struct Fields<'s> {
     sources: &'s SourceMap,
-    fields: BTreeMap<String, Field>,
+    set: BTreeMap<String, Field>,
     /// Arguments present but `null`, with their value spans.
     nulls: BTreeMap<String, Span>,
 }
@@ -36,7 +36,7 @@ pub(super) struct Fields<'s> {
 impl<'s> Fields<'s> {
     /// An empty set of arguments.
     pub(super) fn new(sources: &'s SourceMap) -> Self {
-        Fields { sources, fields: BTreeMap::new(), nulls: BTreeMap::new() }
+        Fields { sources, set: BTreeMap::new(), nulls: BTreeMap::new() }
     }
 
     /// Records an argument (a `null` value is dropped: not set).
@@ -44,7 +44,7 @@ impl<'s> Fields<'s> {
         if field.value.is_null() {
             self.nulls.insert(name.to_owned(), field.span);
         } else {
-            self.fields.insert(name.to_owned(), field);
+            self.set.insert(name.to_owned(), field);
         }
     }
 
@@ -81,12 +81,12 @@ impl<'s> Fields<'s> {
 
     /// The argument, if set.
     pub(super) fn get(&self, name: &str) -> Option<&Field> {
-        self.fields.get(name)
+        self.set.get(name)
     }
 
     /// Whether the argument is set (to something other than `null`).
     pub(super) fn has(&self, name: &str) -> bool {
-        self.fields.contains_key(name)
+        self.set.contains_key(name)
     }
 
     fn wrong_type(&self, name: &str, field: &Field, expected: &str, diagnostics: &mut Diagnostics) {
@@ -100,13 +100,11 @@ impl<'s> Fields<'s> {
     /// A string argument (numbers and bools are converted, as in Terraform).
     pub(super) fn string(&self, name: &str, diagnostics: &mut Diagnostics) -> Option<String> {
         let field = self.get(name)?;
-        match TypeConstraint::String.convert(field.value.clone()) {
-            Ok(Value::String(text)) => Some(text),
-            _ => {
-                self.wrong_type(name, field, "string", diagnostics);
-                None
-            }
+        if let Ok(Value::String(text)) = TypeConstraint::String.convert(field.value.clone()) {
+            return Some(text);
         }
+        self.wrong_type(name, field, "string", diagnostics);
+        None
     }
 
     /// A secret string argument.
@@ -117,13 +115,11 @@ impl<'s> Fields<'s> {
     /// A bool argument.
     pub(super) fn bool(&self, name: &str, diagnostics: &mut Diagnostics) -> Option<bool> {
         let field = self.get(name)?;
-        match TypeConstraint::Bool.convert(field.value.clone()) {
-            Ok(Value::Bool(flag)) => Some(flag),
-            _ => {
-                self.wrong_type(name, field, "bool", diagnostics);
-                None
-            }
+        if let Ok(Value::Bool(flag)) = TypeConstraint::Bool.convert(field.value.clone()) {
+            return Some(flag);
         }
+        self.wrong_type(name, field, "bool", diagnostics);
+        None
     }
 
     /// A positive whole number that fits in `u32`.

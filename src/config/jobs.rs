@@ -394,12 +394,12 @@ fn dependencies(
         return Vec::new();
     };
     let mut found = Vec::new();
-    for item in items.iter() {
+    for item in items {
         let span = Span::new(file, item.span().unwrap_or_default());
         match job_address(item) {
             Ok(address) => found.push(Dependency { address, span }),
             Err(detail) => {
-                diagnostics.push(sources.error(&span, "Invalid depends_on reference", detail))
+                diagnostics.push(sources.error(&span, "Invalid depends_on reference", detail));
             }
         }
     }

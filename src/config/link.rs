@@ -89,7 +89,7 @@ fn check_provider(
         None => sources.error(
             &job.header,
             "Missing provider configuration",
-            format!("{} jobs need a provider \"{}\" block without alias, or provider = {}.ALIAS naming one that has one.{hint}", job.address.kind, reference.cloud, reference.cloud),
+            format!("No provider \"{0}\" block without alias is declared. {1} jobs use it unless they set provider = {0}.ALIAS.{hint}", reference.cloud, job.address.kind),
         ),
     };
     diagnostics.push(diagnostic);
@@ -158,7 +158,7 @@ fn report_shared_ids(
             let key = (instance.address.kind, instance.id.as_str(), instance.direction);
             if let Some(first) = seen.get(&key) {
                 let detail = format!(
-                    "{first} already manages the {} direction of job \"{}\"; two blocks managing one job would undo each other's actions.",
+                    "{first} already manages the {} direction of job \"{}\"; managing one job twice would undo each other's actions.",
                     instance.direction, instance.id
                 );
                 diagnostics.push(sources.error(span, "Duplicate job id", detail));

@@ -110,8 +110,8 @@ pub fn load_dir(
         &value_sources,
         &mut diagnostics,
     );
+    variables::validate(&mut evaluator, &declared, &origins, &mut diagnostics);
     locals::evaluate(&mut evaluator, &top.locals, &mut diagnostics);
-    variables::validate(&evaluator, &declared, &origins, &mut diagnostics);
     let declared_providers = top
         .providers
         .iter()
@@ -125,8 +125,7 @@ pub fn load_dir(
     let (providers, jobs) =
         link::link(&sources, declared_providers, declared_jobs, &mut diagnostics);
 
-    let digest = digest(&sources, &evaluator, &scope);
-    drop(scope);
+    let digest = digest(&sources, &evaluator, scope.finish());
     let file_order: Vec<String> = sources.files().map(|f| f.name().to_owned()).collect();
     diagnostics.normalize(&file_order);
     if diagnostics.has_errors() {
@@ -179,7 +178,11 @@ fn top_level_blocks<'a>(
     top
 }
 
-fn digest(sources: &SourceMap, evaluator: &Evaluator<'_>, scope: &EnvironmentScope) -> String {
+fn digest(
+    sources: &SourceMap,
+    evaluator: &Evaluator<'_>,
+    env_reads: std::collections::BTreeMap<String, Option<String>>,
+) -> String {
     let mut hasher = Sha256::new();
     // Length-prefixed fields keep the encoding unambiguous.
     let mut field = |bytes: &[u8]| {
@@ -195,7 +198,7 @@ fn digest(sources: &SourceMap, evaluator: &Evaluator<'_>, scope: &EnvironmentSco
         field(name.as_bytes());
         field(value.to_string().as_bytes());
     }
-    for (name, value) in scope.reads() {
+    for (name, value) in env_reads {
         field(name.as_bytes());
         field(value.as_deref().unwrap_or("\u{0}unset").as_bytes());
     }

@@ -52,7 +52,8 @@ pub(super) fn list(dir: &Path) -> std::io::Result<DirectoryFiles> {
     names.sort();
     let configuration = names
         .iter()
-        .filter(|n| n.ends_with(".hcl") && !n.ends_with(VAR_FILE_SUFFIX))
+        .filter(|n| Path::new(n).extension().is_some_and(|e| e == "hcl"))
+        .filter(|n| !n.ends_with(VAR_FILE_SUFFIX))
         .cloned()
         .collect();
     let variables = names

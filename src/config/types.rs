@@ -104,19 +104,9 @@ impl TypeConstraint {
                 None => mismatch(&value),
             },
             (TypeConstraint::Number, Value::Number(n)) => Ok(Value::Number(n)),
-            (TypeConstraint::Number, Value::String(s)) => {
-                match s.parse::<i64>().map(Value::from).or_else(|_| {
-                    s.parse::<f64>()
-                        .map_err(|_| ())
-                        .and_then(|f| hcl::Number::from_f64(f).map(Value::Number).ok_or(()))
-                }) {
-                    Ok(number) => Ok(number),
-                    Err(_) => Err(format!(
-                        "a number required{}, got a string that is not one",
-                        in_path(path)
-                    )),
-                }
-            }
+            (TypeConstraint::Number, Value::String(s)) => parse_number(&s).ok_or_else(|| {
+                format!("a number required{}, got a string that is not one", in_path(path))
+            }),
             (TypeConstraint::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
             (TypeConstraint::Bool, Value::String(s)) if s == "true" || s == "false" => {
                 Ok(Value::Bool(s == "true"))
@@ -156,6 +146,11 @@ impl TypeConstraint {
             (_, value) => mismatch(&value),
         }
     }
+}
+
+fn parse_number(text: &str) -> Option<Value> {
+    let integer = text.parse::<i64>().ok().map(Value::from);
+    integer.or_else(|| text.parse::<f64>().ok().and_then(hcl::Number::from_f64).map(Value::Number))
 }
 
 fn in_path(path: &str) -> String {

@@ -248,30 +248,28 @@ pub(super) fn resolve(
     let mut origins = BTreeMap::new();
     for declaration in declared.values() {
         let name = &declaration.name;
-        let (raw, origin) = match assigned.remove(name) {
-            Some(found) => found,
-            None => match &declaration.default {
-                Some((value, span)) => (Raw::Value(value.clone()), Origin::Default(span.clone())),
-                None => {
-                    let detail = format!(
-                        "The variable \"{name}\" has no default; set it with --var {name}=…, a variable file or the environment variable {ENV_PREFIX}{name}."
-                    );
-                    diagnostics.push(sources.error(
-                        &declaration.header,
-                        "No value for required variable",
-                        detail,
-                    ));
-                    evaluator.set_variable(name, None);
-                    continue;
-                }
-            },
+        let found = assigned.remove(name).or_else(|| {
+            let (value, span) = declaration.default.as_ref()?;
+            Some((Raw::Value(value.clone()), Origin::Default(span.clone())))
+        });
+        let Some((raw, origin)) = found else {
+            let detail = format!(
+                "The variable \"{name}\" has no default; set it with --var {name}=…, a variable file or the environment variable {ENV_PREFIX}{name}."
+            );
+            diagnostics.push(sources.error(
+                &declaration.header,
+                "No value for required variable",
+                detail,
+            ));
+            evaluator.set_variable(name, None);
+            continue;
         };
         let value = match raw {
-            Raw::Value(value) => Ok(value),
-            Raw::Text(text) if declaration.constraint.takes_raw_string() => Ok(Value::String(text)),
+            Raw::Value(value) => value,
+            Raw::Text(text) if declaration.constraint.takes_raw_string() => Value::String(text),
             Raw::Text(text) => parse_text(&text),
-        }
-        .and_then(|value| declaration.constraint.convert(value));
+        };
+        let value = declaration.constraint.convert(value);
         match value {
             Ok(value) => evaluator.set_variable(name, Some(value)),
             Err(problem) => {
@@ -293,14 +291,18 @@ pub(super) fn resolve(
     origins
 }
 
-/// Checks every `validation` rule of the variables that have a value.
+/// Checks every `validation` rule of the variables that have a value. A
+/// variable that fails one counts as failed: expressions reading it are
+/// skipped rather than reported a second time. Conditions may read variables
+/// (locals are evaluated afterwards, from valid variables only).
 pub(super) fn validate(
-    evaluator: &Evaluator<'_>,
+    evaluator: &mut Evaluator<'_>,
     declared: &BTreeMap<String, Declaration>,
     origins: &BTreeMap<String, Origin>,
     diagnostics: &mut Diagnostics,
 ) {
     let sources = evaluator.sources();
+    let mut failed = Vec::new();
     for declaration in declared.values() {
         let Some(origin) = origins.get(&declaration.name) else { continue };
         if !evaluator.variables().contains_key(&declaration.name) {
@@ -320,24 +322,26 @@ pub(super) fn validate(
                         .evaluate_attribute(*file, message, Scope::Module, diagnostics)
                         .and_then(|m| m.as_str().map(str::to_owned))
                         .unwrap_or_default();
-                    let diagnostic = match origin.span() {
-                        Some(span) => {
-                            let detail = format!(
-                                "{message}\n\nThis was checked by the validation rule at {}.",
-                                sources.range(&condition_span)
-                            );
-                            sources.error(span, "Invalid value for variable", detail)
-                        }
-                        None => {
-                            let detail = format!(
-                                "{message}\n\nThe value of \"{}\" came from {}.",
-                                declaration.name,
-                                origin.describe(&declaration.name)
-                            );
-                            sources.error(&condition_span, "Invalid value for variable", detail)
-                        }
+                    // Point at the value when it is in a file, else at the rule.
+                    let (span, detail) = if let Some(span) = origin.span() {
+                        let rule = sources.range(&condition_span);
+                        (
+                            span,
+                            format!(
+                                "{message}\n\nThis was checked by the validation rule at {rule}."
+                            ),
+                        )
+                    } else {
+                        let name = &declaration.name;
+                        let from = origin.describe(name);
+                        (
+                            &condition_span,
+                            format!("{message}\n\nThe value of \"{name}\" came from {from}."),
+                        )
                     };
+                    let diagnostic = sources.error(span, "Invalid value for variable", detail);
                     diagnostics.push(diagnostic);
+                    failed.push(declaration.name.clone());
                 }
                 Some(other) => {
                     let detail = format!(
@@ -352,6 +356,9 @@ pub(super) fn validate(
                 }
             }
         }
+    }
+    for name in failed {
+        evaluator.set_variable(&name, None);
     }
 }
 
@@ -378,12 +385,81 @@ fn evaluate_constant(
 }
 
 /// Reads `--var`/environment text for a non-string variable as an HCL
-/// expression of constants. The error never quotes the text (it may be a secret).
-fn parse_text(text: &str) -> Result<Value, String> {
+/// expression of constants (`true`, `["a", "b"]`); text that is not one stays
+/// a string, so the type conversion reports the mismatch.
+fn parse_text(text: &str) -> Value {
     use hcl::eval::Evaluate;
-    let expression: hcl::Expression =
-        text.parse().map_err(|_| "the text is not a valid HCL expression".to_owned())?;
-    expression
-        .evaluate(&Evaluator::constant_context())
-        .map_err(|_| "the text is not a constant HCL value".to_owned())
+    text.parse::<hcl::Expression>()
+        .ok()
+        .and_then(|expression| expression.evaluate(&Evaluator::constant_context()).ok())
+        .unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load_dir;
+
+    /// Loads a configuration whose job description is `var.v` (a string
+    /// variable defaulting to "default") and returns the description.
+    fn resolved(env: &[(&str, &str)], files: &[(&str, &str)], options: &[VarOption]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let main = r#"
+            variable "v" {
+              type    = string
+              default = "default"
+            }
+            provider "alibaba" {
+              region = "cn-hangzhou"
+            }
+            job "alibaba_migration" "m" {
+              id          = "dtsj1x11y51g3b0004"
+              state       = "running"
+              description = var.v
+            }
+        "#;
+        std::fs::write(dir.path().join("main.hcl"), main).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let inputs = VarInputs { options: options.to_vec() };
+        let loaded = load_dir(dir.path(), &inputs, &env.iter().copied().collect()).unwrap();
+        loaded.config.jobs[0].description.clone().unwrap()
+    }
+
+    /// Environment, files in the directory, options, and the value that wins.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [(&'a str, &'a str)], Vec<VarOption>, &'a str);
+
+    #[test]
+    fn precedence_is_default_env_files_then_options_in_order() {
+        let assign = |text: &str| VarOption::Assign(text.to_owned());
+        let file = |name: &str| VarOption::File(name.into());
+        let env = [("JOBFORM_VAR_v", "env")];
+        let jobform = ("jobform.vars.hcl", r#"v = "jobform""#);
+        let auto_a = ("a.auto.vars.hcl", r#"v = "auto-a""#);
+        let auto_b = ("b.auto.vars.hcl", r#"v = "auto-b""#);
+        let extra = ("extra.vars.hcl", r#"v = "extra""#);
+        let cases: [Case<'_>; 8] = [
+            (&[], &[], vec![], "default"),
+            (&env, &[], vec![], "env"),
+            (&env, &[jobform], vec![], "jobform"),
+            (&env, &[jobform, auto_b, auto_a], vec![], "auto-b"),
+            (&env, &[jobform, auto_a, extra], vec![], "auto-a"),
+            (&env, &[auto_a, extra], vec![assign("v=option")], "option"),
+            (&env, &[auto_a, extra], vec![assign("v=option"), file("extra.vars.hcl")], "extra"),
+            (&env, &[extra], vec![file("extra.vars.hcl"), assign("v=option")], "option"),
+        ];
+        for (env, files, options, expected) in cases {
+            assert_eq!(resolved(env, files, &options), expected, "{env:?} {files:?} {options:?}");
+        }
+    }
+
+    #[test]
+    fn text_values_are_literal_for_strings_and_hcl_otherwise() {
+        assert_eq!(parse_text("[\"a\", 1]"), Value::Array(vec!["a".into(), 1.into()]));
+        assert_eq!(parse_text("true"), Value::Bool(true));
+        assert_eq!(parse_text("cn-hangzhou"), Value::String("cn-hangzhou".into()));
+        assert!(TypeConstraint::String.takes_raw_string());
+        assert!(!TypeConstraint::Bool.takes_raw_string());
+    }
 }
