@@ -5,4 +5,6 @@
 mod support;
 
 mod cli;
+mod fmt;
+mod state;
 mod validate;

@@ -24,7 +24,7 @@ fn validate(main: &str) -> Test {
 
 #[test]
 fn examples_are_valid_without_any_environment() {
-    jobform_snapshot!(Test::new().example("").args(["validate"]), @"
+    jobform_snapshot!(Test::new().examples().args(["validate"]), @"
     exit_code: 0
     ----- stdout -----
     Success! The configuration is valid (9 jobs, 2 providers).
@@ -37,7 +37,7 @@ fn examples_are_valid_without_any_environment() {
 fn examples_take_the_emulator_var_file_and_maintenance_switch() {
     jobform_snapshot!(
         Test::new()
-            .example("")
+            .examples()
             .args(["validate", "--var-file", "emulator.vars.hcl", "--var", "maintenance=true"]),
         @"
     exit_code: 0
@@ -196,7 +196,7 @@ fn huawei_job_id_must_be_a_uuid() {
      2 |   id    = "8d0e8e36a618"
        |           ^^^^^^^^^^^^^^
        |
-    "8d0e8e36a618" is not a Huawei DRS job id: those are UUIDs such as [UUID].
+    "8d0e8e36a618" is not a Huawei DRS job id: those are UUIDs such as 8d0e8e36-a618-490d-8a46-8c61ac9bb502.
     "#);
 }
 
@@ -771,7 +771,7 @@ fn all_errors_of_a_file_are_reported_at_once_in_json() {
 
 #[test]
 fn json_of_a_valid_configuration() {
-    let outcome = Test::new().example("").args(["validate", "--json"]).run();
+    let outcome = Test::new().examples().args(["validate", "--json"]).run();
     assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
     let output: JsonOutput = serde_json::from_str(&outcome.stdout).unwrap();
     assert!(output.valid);
@@ -824,7 +824,7 @@ fn for_each_instances_and_their_references() {
      6 |   id    = each.value
        |           ^^^^^^^^^^
        |
-    huawei_drs.eu["primary"] already manages the forward direction of job "[UUID]"; managing one job twice would undo each other's actions.
+    huawei_drs.eu["primary"] already manages the forward direction of job "8d0e8e36-a618-490d-8a46-8c61ac9bb502"; managing one job twice would undo each other's actions.
 
     Error: Reference to undeclared job instance
       --> main.hcl:13:43
