@@ -28,7 +28,12 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
             Ok(EXIT_SUCCESS)
         }
         Command::Fmt(args) => fmt::run(&args, &mut io::stdout().lock(), stdout),
-        Command::Validate(args) => validate::run(&args, stdout, stderr),
+        Command::Validate(args) => validate::run(
+            &args,
+            &mut io::stdout().lock(),
+            &mut io::stderr().lock(),
+            (stdout, stderr),
+        ),
         Command::Plan(_) => Err(not_available("plan", "the planner is not built yet")),
         Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
         Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),

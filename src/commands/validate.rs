@@ -1,19 +1,23 @@
 //! `jobform validate`: load the configuration and report every problem.
 //! Needs no credentials and no network: providers are decoded, never built.
+//!
+//! Human output: warnings on stderr, then `Success! …` on stdout; errors go
+//! back as [`Error::Config`], which the one error printer renders. `--json`
+//! prints one document on stdout either way (Terraform's `validate -json`).
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use serde::Serialize;
 
 use crate::cli::ValidateArgs;
-use crate::config::{self, Diagnostic, Diagnostics, Environment};
+use crate::config::{self, Diagnostic, Environment};
 use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
 use crate::render::Palette;
 
 /// The version of the `validate --json` document.
 const FORMAT_VERSION: &str = "1.0";
 
-/// The `validate --json` document (Terraform's `validate -json` shape).
+/// The `validate --json` document.
 #[derive(Serialize)]
 struct ValidateDocument<'a> {
     format_version: &'static str,
@@ -23,16 +27,20 @@ struct ValidateDocument<'a> {
     diagnostics: &'a [Diagnostic],
 }
 
-pub(crate) fn run(args: &ValidateArgs, stdout: Palette, stderr: Palette) -> Result<u8, Error> {
+pub(crate) fn run(
+    args: &ValidateArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    palettes: (Palette, Palette),
+) -> Result<u8, Error> {
     let ValidateArgs { vars, json } = args;
+    let (stdout, stderr) = palettes;
     let dir = std::env::current_dir().map_err(|source| Error::Io {
         action: "cannot read the working directory",
         path: ".".into(),
         source,
     })?;
     let loaded = config::load_dir(&dir, &vars.inputs, &Environment::from_process());
-    let write_error =
-        |source| Error::Io { action: "cannot write to", path: "stdout".into(), source };
     if *json {
         let (diagnostics, valid) = match &loaded {
             Ok(loaded) => (&loaded.warnings, true),
@@ -45,35 +53,26 @@ pub(crate) fn run(args: &ValidateArgs, stdout: Palette, stderr: Palette) -> Resu
             warning_count: diagnostics.warning_count(),
             diagnostics: &diagnostics.0,
         };
-        let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &document)
-            .map_err(io::Error::from)
-            .map_err(write_error)?;
-        writeln!(out).map_err(write_error)?;
+        serde_json::to_writer_pretty(&mut *out, &document)
+            .map_err(std::io::Error::from)
+            .map_err(Error::stdout)?;
+        writeln!(out).map_err(Error::stdout)?;
         return Ok(if valid { EXIT_SUCCESS } else { EXIT_FAILURE });
     }
     let loaded = loaded.map_err(Error::Config)?;
-    print_warnings(&loaded.warnings, stderr).map_err(write_error)?;
-    let jobs = loaded.config.jobs.len();
-    let providers = loaded.config.providers.len();
+    if !loaded.warnings.is_empty() {
+        // stderr is best effort, as for every other message printed there.
+        let _ = loaded.warnings.render(err, stderr).and_then(|()| writeln!(err));
+    }
     writeln!(
-        io::stdout().lock(),
+        out,
         "{} The configuration is valid ({}, {}).",
         stdout.added("Success!"),
-        plural(jobs, "job"),
-        plural(providers, "provider"),
+        plural(loaded.config.jobs.len(), "job"),
+        plural(loaded.config.providers.len(), "provider"),
     )
-    .map_err(write_error)?;
+    .map_err(Error::stdout)?;
     Ok(EXIT_SUCCESS)
-}
-
-fn print_warnings(warnings: &Diagnostics, palette: Palette) -> io::Result<()> {
-    if warnings.is_empty() {
-        return Ok(());
-    }
-    let mut err = io::stderr().lock();
-    warnings.render(&mut err, palette)?;
-    writeln!(err)
 }
 
 fn plural(count: usize, noun: &str) -> String {

@@ -35,13 +35,14 @@ pub(super) enum Scope {
 }
 
 /// An attribute checked and converted, ready to evaluate in any number of contexts.
-pub(super) struct Prepared {
+pub(super) struct Prepared<'a> {
     /// The argument's name.
     pub(super) name: String,
     /// The value expression's span.
     pub(super) span: Span,
     expression: Expression,
-    edit: EditExpression,
+    /// The tree it came from, searched for a narrower span when evaluation fails.
+    edit: &'a EditExpression,
 }
 
 /// The names known to the configuration and the evaluation contexts built from them.
@@ -121,20 +122,20 @@ impl<'s> Evaluator<'s> {
 
     /// Checks an attribute's references for `scope`; `None` when they are
     /// wrong (reported) or depend on something that failed (already reported).
-    pub(super) fn prepare(
+    pub(super) fn prepare<'a>(
         &self,
         file: FileId,
-        attribute: &Attribute,
+        attribute: &'a Attribute,
         scope: Scope,
         diagnostics: &mut Diagnostics,
-    ) -> Option<Prepared> {
+    ) -> Option<Prepared<'a>> {
         let span = Span::new(file, attribute.value.span().unwrap_or_default());
         self.check(file, &attribute.value, scope, diagnostics)?;
         Some(Prepared {
             name: attribute.key.as_str().to_owned(),
             span,
             expression: attribute.value.clone().into(),
-            edit: attribute.value.clone(),
+            edit: &attribute.value,
         })
     }
 
@@ -154,7 +155,7 @@ impl<'s> Evaluator<'s> {
     /// narrowest span found.
     pub(super) fn evaluate(
         &self,
-        prepared: &Prepared,
+        prepared: &Prepared<'_>,
         context: &Context<'_>,
         diagnostics: &mut Diagnostics,
     ) -> Option<Value> {
@@ -163,7 +164,7 @@ impl<'s> Evaluator<'s> {
             Err(error) => {
                 let secret = is_secret(&prepared.name);
                 let (summary, detail) = describe(error.kind(), secret);
-                let bytes = locate(&prepared.edit, error.kind())
+                let bytes = locate(prepared.edit, error.kind())
                     .unwrap_or_else(|| prepared.span.bytes.clone());
                 let span = Span::new(prepared.span.file, bytes);
                 diagnostics.push(self.sources.error(&span, summary, detail));

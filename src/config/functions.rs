@@ -137,12 +137,7 @@ fn contains(args: FuncArgs) -> Result<Value, String> {
 /// Terraform sets of strings iterate in lexical order; other element types
 /// keep their first-seen order. Either way duplicates go.
 fn toset(args: FuncArgs) -> Result<Value, String> {
-    let mut elements = Vec::new();
-    for value in args.into_values().into_iter().flat_map(into_array) {
-        if !elements.contains(&value) {
-            elements.push(value);
-        }
-    }
+    let mut elements = distinct(args.into_values().into_iter().flat_map(into_array));
     if elements.iter().all(Value::is_string) {
         elements.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     }
@@ -221,6 +216,13 @@ fn format(args: FuncArgs) -> Result<Value, String> {
         return Err("too many arguments for the format".to_owned());
     }
     Ok(Value::String(out))
+}
+
+/// The values without repeats, in first-seen order. Linear: `for_each` sets
+/// of thousands of job ids go through here.
+pub(super) fn distinct(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    values.into_iter().filter(|value| seen.insert(value.to_string())).collect()
 }
 
 fn into_array(value: Value) -> Vec<Value> {

@@ -181,7 +181,7 @@ pub(super) fn decode(
     } else {
         Scope::Module
     };
-    let prepared: Vec<(Prepared, Span)> = block
+    let prepared: Vec<(Prepared<'_>, Span)> = block
         .body
         .attributes()
         .filter(|a| INSTANCE_ATTRIBUTES.contains(&a.key.as_str()) && accepts(kind, a.key.as_str()))
@@ -348,6 +348,7 @@ fn for_each_instances(
         Value::Object(entries) => Some(entries.into_iter().collect()),
         Value::Array(items) => {
             let mut keys: Vec<(String, Value)> = Vec::with_capacity(items.len());
+            let mut seen = std::collections::HashSet::with_capacity(items.len());
             for item in items {
                 let Value::String(key) = item else {
                     return unsuitable(
@@ -358,7 +359,7 @@ fn for_each_instances(
                         ),
                     );
                 };
-                if keys.iter().any(|(k, _)| *k == key) {
+                if !seen.insert(key.clone()) {
                     return unsuitable(
                         diagnostics,
                         format!(

@@ -6,7 +6,7 @@ use std::fmt;
 use hcl::Value;
 use hcl::edit::expr::{Expression, ObjectKey};
 
-use super::functions::{primitive_string, type_name};
+use super::functions::{distinct, primitive_string, type_name};
 
 /// A variable's declared type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,10 +114,10 @@ impl TypeConstraint {
             (TypeConstraint::List(element) | TypeConstraint::Set(element), Value::Array(items)) => {
                 let mut converted = Vec::with_capacity(items.len());
                 for (index, item) in items.into_iter().enumerate() {
-                    let item = element.convert_at(item, &format!("{path}[{index}]"))?;
-                    if !(matches!(self, TypeConstraint::Set(_)) && converted.contains(&item)) {
-                        converted.push(item);
-                    }
+                    converted.push(element.convert_at(item, &format!("{path}[{index}]"))?);
+                }
+                if matches!(self, TypeConstraint::Set(_)) {
+                    converted = distinct(converted);
                 }
                 Ok(Value::Array(converted))
             }

@@ -907,3 +907,26 @@ fn provider_blocks_are_checked() {
     jobform has no provider "aliyun": the providers are "alibaba" and "huawei".
     "#);
 }
+
+#[test]
+fn warnings_do_not_stop_a_valid_configuration() {
+    jobform_snapshot!(validate(r#"
+        job "alibaba_migration" "inventory" {
+          id    = "dtsj1x11y51g3b0004"
+          state = "running"
+        }
+    "#).file("jobform.vars.hcl", "maintenance = true\n"), @r#"
+    exit_code: 0
+    ----- stdout -----
+    Success! The configuration is valid (1 job, 2 providers).
+
+    ----- stderr -----
+    Warning: Value for undeclared variable
+      --> jobform.vars.hcl:1:1
+       |
+     1 | maintenance = true
+       | ^^^^^^^^^^^
+       |
+    The variable file assigns "maintenance", but no variable of that name is declared; the value is ignored.
+    "#);
+}
