@@ -99,6 +99,14 @@ pub fn load_dir(
         }
     }
 
+    let variable_files: Vec<&ParsedFile> = value_sources
+        .iter()
+        .filter_map(|source| match source {
+            ValueSource::File(parsed) => Some(parsed),
+            ValueSource::Assign(_) => None,
+        })
+        .collect();
+    variables::mask_sensitive(&mut sources, &configuration, &variable_files);
     let sources = sources;
     let mut evaluator = Evaluator::new(&sources);
     let top = top_level_blocks(&sources, &configuration, &mut diagnostics);

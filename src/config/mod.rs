@@ -25,6 +25,8 @@
 //! (`--var 'zones=["a","b"]'`). A variable without a value from any of these
 //! is an error. A file value for an undeclared variable is a warning, a
 //! `--var` one an error; `JOBFORM_VAR_*` for unknown names is ignored.
+//! `sensitive = true` on a `variable` block masks its default and its
+//! variable-file values in every snippet, like the secret provider arguments.
 //!
 //! # Pipeline
 //!

@@ -6,11 +6,12 @@
 //! `jobform.vars.hcl`, `*.auto.vars.hcl` in name order, then every `--var`
 //! and `--var-file` in command-line order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use hcl::Value;
 use hcl::edit::Span as _;
+use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Attribute, Block};
 
 use super::diag::{Diagnostic, Diagnostics};
@@ -18,7 +19,7 @@ use super::environment::Environment;
 use super::eval::{Evaluator, Scope};
 use super::parse::ParsedFile;
 use super::schema::{Schema, check_body, did_you_mean};
-use super::source::{FileId, Span};
+use super::source::{FileId, SourceMap, Span};
 use super::types::TypeConstraint;
 
 /// Environment variables named `JOBFORM_VAR_<name>` set variable `<name>`.
@@ -96,7 +97,7 @@ enum Raw {
 }
 
 const VARIABLE_SCHEMA: Schema<'static> =
-    Schema { attributes: &["default", "description", "type"], blocks: &["validation"] };
+    Schema { attributes: &["default", "description", "sensitive", "type"], blocks: &["validation"] };
 const VALIDATION_SCHEMA: Schema<'static> =
     Schema { attributes: &["condition", "error_message"], blocks: &[] };
 
@@ -127,6 +128,13 @@ pub(super) fn declarations(
                     );
                     diagnostics.push(sources.error(&span, "Missing required argument", detail));
                 }
+            }
+        }
+        if let Some(attribute) = block.body.get_attribute("sensitive") {
+            if !matches!(attribute.value, Expression::Bool(_)) {
+                let span = Span::new(file, attribute.value.span().unwrap_or_default());
+                let detail = "\"sensitive\" must be the literal true or false.";
+                diagnostics.push(sources.error(&span, "Invalid sensitive flag", detail));
             }
         }
         let constraint = match block.body.get_attribute("type") {
@@ -359,6 +367,41 @@ pub(super) fn validate(
     }
     for name in failed {
         evaluator.set_variable(&name, None);
+    }
+}
+
+/// Masks every value the user marked secret with `sensitive = true` on its
+/// `variable` block: the block's default, and each assignment in a variable
+/// file. Must run before the source map is frozen (diagnostics copy snippets).
+pub(super) fn mask_sensitive(
+    sources: &mut SourceMap,
+    configuration: &[ParsedFile],
+    variable_files: &[&ParsedFile],
+) {
+    let mut sensitive = BTreeSet::new();
+    for parsed in configuration {
+        for block in parsed.body.get_blocks("variable") {
+            let flagged = block
+                .body
+                .get_attribute("sensitive")
+                .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()));
+            let [label] = block.labels.as_slice() else { continue };
+            if !flagged {
+                continue;
+            }
+            sensitive.insert(label.as_str().to_owned());
+            if let Some(default) = block.body.get_attribute("default") {
+                sources.mask(&Span::new(parsed.file, default.value.span().unwrap_or_default()));
+            }
+        }
+    }
+    for parsed in variable_files {
+        for attribute in parsed.body.attributes() {
+            if sensitive.contains(attribute.key.as_str()) {
+                let bytes = attribute.value.span().unwrap_or_default();
+                sources.mask(&Span::new(parsed.file, bytes));
+            }
+        }
     }
 }
 

@@ -930,3 +930,48 @@ fn warnings_do_not_stop_a_valid_configuration() {
     The variable file assigns "maintenance", but no variable of that name is declared; the value is ignored.
     "#);
 }
+
+#[test]
+fn sensitive_variables_are_masked_in_variable_files() {
+    let outcome = jobform_snapshot!(validate(r#"
+        variable "db_token" {
+          type      = number
+          sensitive = true
+          default   = "also-secret"
+        }
+
+        variable "flag" {
+          sensitive = "yes"
+          default   = 1
+        }
+    "#).file("jobform.vars.hcl", "db_token = \"s3cr3t-value\"\n"), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid default value for variable
+      --> main.hcl:4:15
+       |
+     4 |   default   = (sensitive)
+       |               ^^^^^^^^^^^
+       |
+    This default value is not compatible with the variable's type constraint: a number required, got a string that is not one.
+
+    Error: Invalid sensitive flag
+      --> main.hcl:8:15
+       |
+     8 |   sensitive = "yes"
+       |               ^^^^^
+       |
+    "sensitive" must be the literal true or false.
+
+    Error: Invalid value for input variable
+      --> jobform.vars.hcl:1:12
+       |
+     1 | db_token = (sensitive)
+       |            ^^^^^^^^^^^
+       |
+    The value of "db_token" from a variable file is not a valid number: a number required, got a string that is not one.
+    "#);
+    assert!(!outcome.stderr.contains("s3cr3t-value") && !outcome.stderr.contains("also-secret"));
+}
