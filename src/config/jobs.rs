@@ -15,9 +15,8 @@ use crate::model::{
 use super::diag::Diagnostics;
 use super::eval::{Evaluator, Prepared, Scope};
 use super::fields::{Field, Fields};
-use super::schema::{Schema, check_body, did_you_mean};
+use super::schema::{Schema, check_body, did_you_mean, header_span};
 use super::source::{FileId, SourceMap, Span};
-use super::variables::header_span;
 
 /// Every argument some job kind accepts.
 const ALL_ATTRIBUTES: [&str; 10] = [

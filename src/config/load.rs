@@ -212,3 +212,98 @@ fn digest(
     }
     format!("{:x}", hasher.finalize())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::model::{DesiredState, Direction};
+
+    fn examples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+    }
+
+    fn load(options: &[VarOption], environment: &[(&str, &str)]) -> Config {
+        let inputs = VarInputs { options: options.to_vec() };
+        let environment = environment.iter().copied().collect();
+        load_dir(&examples(), &inputs, &environment).expect("the examples are valid").config
+    }
+
+    #[test]
+    fn examples_yield_the_fixture_jobs_and_providers() {
+        let config = load(&[], &[]);
+        let addresses: Vec<String> = config.jobs.iter().map(|j| j.address.to_string()).collect();
+        assert_eq!(
+            addresses,
+            [
+                "alibaba_dts.audit_trail",
+                "alibaba_dts.billing_migration",
+                "alibaba_dts.orders_sync",
+                "alibaba_dts.orders_sync_reverse",
+                "alibaba_migration.legacy_inventory",
+                "alibaba_synchronization.legacy_reports",
+                r#"huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"]"#,
+                r#"huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]"#,
+                r#"huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]"#,
+            ]
+        );
+        let reverse = &config.jobs[3];
+        assert_eq!(
+            (reverse.id.as_str(), reverse.direction),
+            ("l3m1213ye7l0001", Direction::Reverse)
+        );
+        assert_eq!(reverse.depends_on[0].to_string(), "alibaba_dts.orders_sync");
+        assert_eq!(reverse.declared_at.to_string(), "alibaba.hcl:12:1");
+        assert!(config.jobs.iter().all(|j| j.state == DesiredState::Running));
+        let endpoints: Vec<_> = config
+            .providers
+            .iter()
+            .map(|p| match p {
+                ProviderConfig::Alibaba(a) => (a.region.clone(), a.endpoint.clone()),
+                ProviderConfig::Huawei(h) => (h.project_id.clone(), h.endpoint.clone()),
+            })
+            .collect();
+        assert_eq!(
+            endpoints,
+            [
+                ("cn-hangzhou".to_owned(), None),
+                ("054ba152d480d55b2f5dc0069e7ddef0".to_owned(), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn maintenance_and_emulator_variables_take_effect() {
+        let options = [
+            VarOption::File("emulator.vars.hcl".into()),
+            VarOption::Assign("maintenance=true".into()),
+        ];
+        let credentials = [
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIjobformexample"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "jobform-example-secret"),
+        ];
+        let config = load(&options, &credentials);
+        let suspended = config.jobs.iter().filter(|j| j.state == DesiredState::Suspended).count();
+        assert_eq!(suspended, 8, "every job but the change-tracking one");
+        let ProviderConfig::Alibaba(alibaba) = &config.providers[0] else { panic!() };
+        assert_eq!(alibaba.endpoint.as_deref(), Some("http://127.0.0.1:8470"));
+        assert_eq!(alibaba.access_key_id.as_deref(), Some("LTAIjobformexample"));
+        let secret = alibaba.access_key_secret.as_ref().map(crate::model::Secret::expose);
+        assert_eq!(secret, Some("jobform-example-secret"));
+    }
+
+    #[test]
+    fn digest_is_stable_and_follows_values_and_environment_reads() {
+        let base = load(&[], &[]).digest;
+        assert_eq!(base.len(), 64);
+        assert_eq!(load(&[], &[]).digest, base);
+        // An environment variable nothing reads does not matter; one env() reads does.
+        assert_eq!(load(&[], &[("UNRELATED", "x")]).digest, base);
+        assert_ne!(
+            load(&[], &[("HUAWEICLOUD_SDK_AK", "a"), ("HUAWEICLOUD_SDK_SK", "b")]).digest,
+            base
+        );
+        assert_ne!(load(&[VarOption::Assign("maintenance=true".into())], &[]).digest, base);
+    }
+}

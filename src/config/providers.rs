@@ -13,9 +13,8 @@ use crate::model::{
 use super::diag::Diagnostics;
 use super::eval::{Evaluator, Scope};
 use super::fields::{Field, Fields};
-use super::schema::{Schema, check_body, did_you_mean};
+use super::schema::{Schema, check_body, did_you_mean, header_span};
 use super::source::{FileId, Span};
-use super::variables::header_span;
 
 const TUNING: [&str; 6] = [
     "batch_size",

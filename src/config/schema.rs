@@ -3,7 +3,7 @@
 //! for a misspelt name.
 
 use hcl::edit::Span as _;
-use hcl::edit::structure::Body;
+use hcl::edit::structure::{Block, Body};
 
 use super::diag::Diagnostics;
 use super::source::{FileId, SourceMap, Span};
@@ -85,6 +85,18 @@ pub(super) fn check_body(
         let detail = format!("Blocks of type \"{name}\" are not expected here.{hint}");
         diagnostics.push(sources.error(&span, "Unsupported block type", detail));
     }
+}
+
+/// The `KEYWORD "label" …` part of a block, the span diagnostics about a whole block point at.
+pub(super) fn header_span(file: FileId, block: &Block) -> Span {
+    let start = block.ident.span().map_or(0, |s| s.start);
+    let end = block
+        .labels
+        .last()
+        .and_then(hcl::edit::Span::span)
+        .or_else(|| block.ident.span())
+        .map_or(start, |s| s.end);
+    Span::new(file, start..end)
 }
 
 #[cfg(test)]

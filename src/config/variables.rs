@@ -18,7 +18,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::environment::Environment;
 use super::eval::{Evaluator, Scope};
 use super::parse::ParsedFile;
-use super::schema::{Schema, check_body, did_you_mean};
+use super::schema::{Schema, check_body, did_you_mean, header_span};
 use super::source::{FileId, SourceMap, Span};
 use super::types::TypeConstraint;
 
@@ -96,8 +96,10 @@ enum Raw {
     Value(Value),
 }
 
-const VARIABLE_SCHEMA: Schema<'static> =
-    Schema { attributes: &["default", "description", "sensitive", "type"], blocks: &["validation"] };
+const VARIABLE_SCHEMA: Schema<'static> = Schema {
+    attributes: &["default", "description", "sensitive", "type"],
+    blocks: &["validation"],
+};
 const VALIDATION_SCHEMA: Schema<'static> =
     Schema { attributes: &["condition", "error_message"], blocks: &[] };
 
@@ -403,18 +405,6 @@ pub(super) fn mask_sensitive(
             }
         }
     }
-}
-
-/// The `KEYWORD "label" …` part of a block, the span diagnostics about a whole block point at.
-pub(super) fn header_span(file: FileId, block: &Block) -> Span {
-    let start = block.ident.span().map_or(0, |s| s.start);
-    let end = block
-        .labels
-        .last()
-        .and_then(hcl::edit::Span::span)
-        .or_else(|| block.ident.span())
-        .map_or(start, |s| s.end);
-    Span::new(file, start..end)
 }
 
 fn evaluate_constant(
