@@ -141,6 +141,15 @@ impl Diagnostic {
     }
 }
 
+/// A library message (`expected newline or eof`) as a detail sentence:
+/// capitalised, with a full stop.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let Some(first) = chars.next() else { return String::new() };
+    let stop = if message.ends_with(['.', '?', '!']) { "" } else { "." };
+    format!("{}{}{stop}", first.to_uppercase(), chars.as_str())
+}
+
 /// Every diagnostic of one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
@@ -263,6 +272,17 @@ mod tests {
             rendered(&diagnostic),
             "Error: Unsupported argument\n  --> main.hcl:12:3\n    |\n 12 |   sate = \"running\"\n    |   ^^^^\n    |\nAn argument named \"sate\" is not expected here.\n"
         );
+    }
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(sentence("expected newline or eof"), "Expected newline or eof.");
+        assert_eq!(sentence("école."), "École.");
+        assert_eq!(
+            sentence("no such type. Did you mean \"x\"?"),
+            "No such type. Did you mean \"x\"?"
+        );
+        assert_eq!(sentence(""), "");
     }
 
     #[test]

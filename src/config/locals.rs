@@ -10,6 +10,7 @@ use super::diag::Diagnostics;
 use super::eval::{Evaluator, Scope};
 use super::graph;
 use super::references::References;
+use super::schema::header_span;
 use super::source::{FileId, Span};
 
 /// Evaluates every local value into `evaluator`.
@@ -21,6 +22,11 @@ pub(super) fn evaluate(
     let sources = evaluator.sources();
     let mut definitions: BTreeMap<String, (FileId, &Attribute)> = BTreeMap::new();
     for &(file, block) in blocks {
+        if !block.labels.is_empty() {
+            let span = header_span(file, block);
+            let detail = "A locals block has no labels: locals { name = value }.";
+            diagnostics.push(sources.error(&span, "Invalid locals block", detail));
+        }
         for nested in block.body.blocks() {
             let span = Span::new(file, nested.ident.span().unwrap_or_default());
             let detail = "A locals block only holds arguments, as in name = value.";

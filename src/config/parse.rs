@@ -9,7 +9,7 @@ use hcl::edit::expr::{Expression, ObjectKey};
 use hcl::edit::structure::{Attribute, Body};
 use hcl::edit::visit::{self, Visit};
 
-use super::diag::{Diagnostic, Diagnostics};
+use super::diag::{Diagnostic, Diagnostics, sentence};
 use super::schema::is_secret;
 use super::source::{FileId, SourceMap, Span};
 
@@ -96,8 +96,7 @@ pub(super) fn read(
         Err(error) => {
             let offset = error.location().offset();
             let span = Span::new(file, offset..offset + 1);
-            let message = error.message();
-            let detail = format!("{}{}.", message[..1].to_uppercase(), &message[1..]);
+            let detail = sentence(error.message());
             diagnostics.push(sources.error(&span, "Invalid HCL syntax", detail));
             None
         }

@@ -7,6 +7,7 @@ use hcl::Value;
 use hcl::edit::expr::{Expression, ObjectKey};
 
 use super::functions::{distinct, primitive_string, type_name};
+use super::schema::did_you_mean;
 
 /// A variable's declared type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +39,10 @@ impl TypeConstraint {
                 "string" => Ok(TypeConstraint::String),
                 "number" => Ok(TypeConstraint::Number),
                 "bool" => Ok(TypeConstraint::Bool),
-                other => Err(format!("\"{other}\" is not a type")),
+                other => {
+                    let hint = did_you_mean(other, ["any", "bool", "number", "string"]);
+                    Err(format!("\"{other}\" is not a type.{hint}"))
+                }
             },
             Expression::FuncCall(call) => {
                 let name = call.name.name.as_str();

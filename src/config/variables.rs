@@ -14,7 +14,9 @@ use hcl::edit::Span as _;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Attribute, Block};
 
-use super::diag::{Diagnostic, Diagnostics};
+use crate::model::is_identifier;
+
+use super::diag::{Diagnostic, Diagnostics, sentence};
 use super::environment::Environment;
 use super::eval::{Evaluator, Scope};
 use super::parse::ParsedFile;
@@ -119,6 +121,14 @@ pub(super) fn declarations(
             continue;
         };
         let name = label.as_str().to_owned();
+        if !is_identifier(&name) {
+            let span = Span::new(file, label.span().unwrap_or_default());
+            let detail = format!(
+                "A variable name must start with a letter or underscore and hold only letters, digits, _ and -, so that var.NAME can refer to it; \"{name}\" does not."
+            );
+            diagnostics.push(sources.error(&span, "Invalid variable name", detail));
+            continue;
+        }
         check_body(sources, file, &block.body, &VARIABLE_SCHEMA, &|_| None, diagnostics);
         for validation in block.body.get_blocks("validation") {
             check_body(sources, file, &validation.body, &VALIDATION_SCHEMA, &|_| None, diagnostics);
@@ -148,7 +158,7 @@ pub(super) fn declarations(
                     diagnostics.push(sources.error(
                         &span,
                         "Invalid type specification",
-                        format!("{}{}.", problem[..1].to_uppercase(), &problem[1..]),
+                        sentence(&problem),
                     ));
                     TypeConstraint::Any
                 }

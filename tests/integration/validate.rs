@@ -975,3 +975,64 @@ fn sensitive_variables_are_masked_in_variable_files() {
     "#);
     assert!(!outcome.stderr.contains("s3cr3t-value") && !outcome.stderr.contains("also-secret"));
 }
+
+#[test]
+fn malformed_variable_and_locals_blocks() {
+    jobform_snapshot!(validate(r#"
+        variable "bad name" {}
+
+        variable "a" {
+          type = strng
+        }
+
+        locals "x" {
+          one = 1
+          two = local.three
+          three = local.two
+        }
+    "#), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid variable name
+      --> main.hcl:1:10
+       |
+     1 | variable "bad name" {}
+       |          ^^^^^^^^^^
+       |
+    A variable name must start with a letter or underscore and hold only letters, digits, _ and -, so that var.NAME can refer to it; "bad name" does not.
+
+    Error: No value for required variable
+      --> main.hcl:3:1
+       |
+     3 | variable "a" {
+       | ^^^^^^^^^^^^
+       |
+    The variable "a" has no default; set it with --var a=…, a variable file or the environment variable JOBFORM_VAR_a.
+
+    Error: Invalid type specification
+      --> main.hcl:4:10
+       |
+     4 |   type = strng
+       |          ^^^^^
+       |
+    "strng" is not a type. Did you mean "string"?
+
+    Error: Invalid locals block
+      --> main.hcl:7:1
+       |
+     7 | locals "x" {
+       | ^^^^^^^^^^
+       |
+    A locals block has no labels: locals { name = value }.
+
+    Error: Cycle in local values
+      --> main.hcl:10:3
+        |
+     10 |   three = local.two
+        |   ^^^^^
+        |
+    These local values refer to each other: local.three -> local.two -> local.three.
+    "#);
+}
