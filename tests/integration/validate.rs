@@ -487,9 +487,16 @@ fn secrets_are_masked_and_never_echoed() {
         |
     Call to function "lower" failed.
     "#);
+    let json = Test::new()
+        .file("main.hcl", &std::fs::read_to_string(outcome.path().join("main.hcl")).unwrap())
+        .args(["validate", "--json"])
+        .run();
+    assert_eq!(json.code, Some(1));
     for secret in ["jobform-example-secret", "jobform-example-token", "jobform-example-sk"] {
         assert!(!outcome.stderr.contains(secret), "{secret} leaked");
+        assert!(!json.stdout.contains(secret), "{secret} leaked into JSON");
     }
+    assert!(json.stdout.contains("(sensitive)"));
 }
 
 #[test]
