@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::config::Diagnostics;
 use crate::hclfmt::FormatError;
+use crate::plan::SavedPlanError;
 use crate::state::StateError;
 
 /// Exit status for success and "no changes".
@@ -44,6 +45,14 @@ pub enum Error {
     /// The state file or its lock.
     #[error(transparent)]
     State(#[from] StateError),
+    /// A saved plan file cannot be used.
+    #[error("{}: {source}", path.display())]
+    SavedPlan {
+        /// The plan file.
+        path: PathBuf,
+        /// Why.
+        source: SavedPlanError,
+    },
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),

@@ -6,6 +6,8 @@ use std::io::Write;
 use crate::cli::{LockArgs, ShowArgs, StateArgs, StateCommand};
 use crate::error::{EXIT_SUCCESS, Error};
 use crate::model::Address;
+use crate::plan::SavedPlan;
+use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
 use crate::state::{self, Actor, StateError, StateFile};
 
@@ -70,11 +72,16 @@ fn remove(
 /// `jobform show`: the state, for a human or as JSON.
 pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Result<u8, Error> {
     let ShowArgs { file, json, state } = args;
-    if file.is_some() {
-        return Err(Error::NotAvailable {
-            command: "show PLANFILE",
-            why: "saved plans are not built yet",
-        });
+    if let Some(path) = file {
+        let saved = read_saved_plan(path)?;
+        let view = PlanView::new(&saved.plan);
+        if *json {
+            let text = serde_json::to_string_pretty(&view).expect("plan views serialize");
+            writeln!(out, "{text}").map_err(Error::stdout)?;
+        } else {
+            render::plan::human(out, &view, palette).map_err(Error::stdout)?;
+        }
+        return Ok(EXIT_SUCCESS);
     }
     let state_file = StateFile::new(&state.path);
     let path = state.path.display().to_string();
@@ -107,6 +114,17 @@ pub(crate) fn force_unlock(id: &str, state: &StateArgs, out: &mut dyn Write) -> 
     )
     .map_err(Error::stdout)?;
     Ok(EXIT_SUCCESS)
+}
+
+/// Reads and decodes a plan file saved with `plan --out`.
+pub(crate) fn read_saved_plan(path: &std::path::Path) -> Result<SavedPlan, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        action: "cannot read plan file",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    SavedPlan::from_json(&bytes)
+        .map_err(|source| Error::SavedPlan { path: path.to_path_buf(), source })
 }
 
 fn parse_address(text: &str) -> Result<Address, Error> {

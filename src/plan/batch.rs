@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::change::JobChange;
 use crate::model::{ActionVerb, Address, Direction, JobKind, ProviderRef, batches, operation_name};
 
 /// One request apply will send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     /// The provider block it goes through.
     pub provider: ProviderRef,
@@ -20,10 +20,18 @@ pub struct Request {
     pub verb: ActionVerb,
     /// The direction (Alibaba two-way topologies).
     pub direction: Direction,
-    /// The cloud operation (`SuspendDtsJobs`, `batch-pause-task`, …).
-    pub operation: &'static str,
     /// The jobs it carries, by address.
     pub jobs: Vec<Address>,
+}
+
+impl Request {
+    /// The cloud operation (`SuspendDtsJobs`, `batch-pause-task`, …): the
+    /// batch form for several jobs (Huawei's operations are batch-only), the
+    /// single-job form for one, which also takes Alibaba's instance id.
+    pub fn operation(&self) -> &'static str {
+        let batch = self.kind == JobKind::HuaweiDrs || self.jobs.len() > 1;
+        operation_name(self.kind, self.verb, batch).expect("the planner blocks unsupported stops")
+    }
 }
 
 /// The requests of one wave, in a stable order.
@@ -45,17 +53,11 @@ pub(super) fn requests(
         jobs.sort();
         let chunk = if batches(kind, direction) { batch_size(&provider) } else { 1 };
         for jobs in jobs.chunks(chunk) {
-            // Huawei's operations are batch-only; for Alibaba a one-job chunk
-            // uses the single-job operation, which also takes the instance id.
-            let batch = kind == JobKind::HuaweiDrs || jobs.len() > 1;
-            let operation =
-                operation_name(kind, verb, batch).expect("the planner blocks unsupported stops");
             requests.push(Request {
                 provider: provider.clone(),
                 kind,
                 verb,
                 direction,
-                operation,
                 jobs: jobs.to_vec(),
             });
         }

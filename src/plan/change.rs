@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::model::{
@@ -12,7 +12,7 @@ use crate::model::{
 use crate::state::PauseSource;
 
 /// What jobform will do to one job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// The job is already as declared.
@@ -87,7 +87,7 @@ impl fmt::Display for Action {
 
 /// Stable codes for why a job is blocked and for warnings; documented in the
 /// README, part of the JSON contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// The cloud does not know the job id.
@@ -164,7 +164,7 @@ impl fmt::Display for Code {
 }
 
 /// A coded message: why a job is blocked, or a warning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// The stable code.
     pub code: Code,
@@ -187,7 +187,7 @@ impl Notice {
 }
 
 /// The live status a plan was made against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveStatus {
     /// The cloud's own word.
     pub raw_status: String,
@@ -196,7 +196,7 @@ pub struct LiveStatus {
 }
 
 /// What the last apply recorded, when it differs from the live status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drift {
     /// The recorded raw status.
     pub recorded_raw_status: String,
@@ -208,24 +208,33 @@ pub struct Drift {
 }
 
 /// How long a paused job has been paused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PauseClock {
     /// When the pause started, or when jobform first saw the job paused.
     #[serde(with = "time::serde::rfc3339")]
     pub since: OffsetDateTime,
     /// Whether `since` is exact (jobform paused it) or a lower bound.
     pub source: PauseSource,
-    /// `now - since`.
-    #[serde(serialize_with = "serialize_seconds")]
+    /// `now - since`, in whole seconds on disk.
+    #[serde(with = "whole_seconds")]
     pub age: Duration,
 }
 
-fn serialize_seconds<S: serde::Serializer>(age: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_i64(age.whole_seconds())
+mod whole_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Duration;
+
+    pub(super) fn serialize<S: Serializer>(age: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(age.whole_seconds())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        i64::deserialize(d).map(Duration::seconds)
+    }
 }
 
 /// The plan for one job address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobChange {
     /// The job.
     pub address: Address,
@@ -233,6 +242,8 @@ pub struct JobChange {
     pub kind: JobKind,
     /// The cloud's job id.
     pub id: String,
+    /// Alibaba `DtsInstanceId`, when declared.
+    pub instance_id: Option<String>,
     /// The provider block that serves it.
     pub provider: ProviderRef,
     /// The managed direction.

@@ -9,12 +9,13 @@ mod change;
 pub(crate) mod fixtures;
 mod order;
 mod rules;
+mod saved;
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use self::batch::Request;
@@ -22,6 +23,7 @@ pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, Pause
 pub use self::rules::{
     RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, human_duration, is_pausable,
 };
+pub use self::saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, StateRef};
 use crate::model::{
     Address, DesiredJob, LiveJob, LiveState, PauseMode, ProviderConfig, ProviderRef,
 };
@@ -69,7 +71,7 @@ pub struct PlanInput<'a> {
 }
 
 /// The requests of one wave: sent together, after every earlier wave settled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wave {
     /// 0-based position.
     pub index: usize,
@@ -78,7 +80,7 @@ pub struct Wave {
 }
 
 /// Counts for the summary line.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Jobs to pause.
     pub suspend: usize,
@@ -97,7 +99,7 @@ pub struct Summary {
 }
 
 /// A plan: what to do to each job, in which order, with which requests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// When the plan was made.
     #[serde(with = "time::serde::rfc3339")]
@@ -222,6 +224,7 @@ fn plan_job(
         address: job.address.clone(),
         kind: job.kind(),
         id: job.id.clone(),
+        instance_id: job.instance_id.clone(),
         provider: job.provider.clone(),
         direction: job.direction,
         pause_mode: job.pause_mode,
@@ -326,6 +329,7 @@ fn forget(address: &Address, record: &JobRecord) -> JobChange {
         address: address.clone(),
         kind: record.kind,
         id: record.id.clone(),
+        instance_id: None,
         provider: record.provider.clone(),
         direction: record.direction,
         pause_mode: record.paused.as_ref().and_then(|p| p.pause_mode).unwrap_or(PauseMode::Target),

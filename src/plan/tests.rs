@@ -372,7 +372,7 @@ fn batches_are_chunked_at_the_batch_size() {
     let plan = run(&jobs, &lives, &State::new());
     let sizes: Vec<usize> = plan.waves[0].requests.iter().map(|r| r.jobs.len()).collect();
     assert_eq!(sizes, [20, 20, 5]);
-    assert!(plan.waves[0].requests.iter().all(|r| r.operation == "batch-pause-task"));
+    assert!(plan.waves[0].requests.iter().all(|r| r.operation() == "batch-pause-task"));
     assert_eq!(plan.summary.requests, 3);
     assert_eq!(plan.summary.suspend, 45);
 }
@@ -395,7 +395,7 @@ fn alibaba_uses_batch_forms_only_for_several_forward_jobs() {
     }
     let plan = run(&jobs, &lives, &State::new());
     let ops: Vec<(&str, usize)> =
-        plan.waves[0].requests.iter().map(|r| (r.operation, r.jobs.len())).collect();
+        plan.waves[0].requests.iter().map(|r| (r.operation(), r.jobs.len())).collect();
     assert_eq!(ops, [("SuspendDtsJobs", 2), ("SuspendDtsJob", 1)]);
 }
 

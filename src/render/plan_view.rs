@@ -234,7 +234,7 @@ impl PlanView {
                         .iter()
                         .map(|r| RequestView {
                             provider: r.provider.to_string(),
-                            operation: r.operation.to_owned(),
+                            operation: r.operation().to_owned(),
                             verb: r.verb.to_string(),
                             direction: r.direction.to_string(),
                             jobs: r.jobs.iter().map(ToString::to_string).collect(),
