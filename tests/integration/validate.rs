@@ -1043,3 +1043,35 @@ fn malformed_variable_and_locals_blocks() {
     These local values refer to each other: local.three -> local.two -> local.three.
     "#);
 }
+
+#[test]
+fn aliased_providers_serve_the_jobs_that_name_them() {
+    jobform_snapshot!(Test::new().file("main.hcl", r#"
+        provider "alibaba" {
+          region = "cn-hangzhou"
+        }
+
+        provider "alibaba" {
+          alias    = "eu"
+          region   = "eu-central-1"
+          endpoint = "https://dts.eu-central-1.aliyuncs.com"
+        }
+
+        job "alibaba_dts" "orders" {
+          id    = "l3m1213ye7l0001"
+          state = "running"
+        }
+
+        job "alibaba_dts" "orders_eu" {
+          id       = "k2n8x7c1vq90002"
+          state    = "suspended"
+          provider = alibaba.eu
+        }
+    "#).args(["validate"]), @"
+    exit_code: 0
+    ----- stdout -----
+    Success! The configuration is valid (2 jobs, 2 providers).
+
+    ----- stderr -----
+    ");
+}
