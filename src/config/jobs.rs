@@ -180,6 +180,7 @@ pub(super) fn decode(
     } else {
         Scope::Module
     };
+    let errors_before = diagnostics.error_count();
     let prepared: Vec<(Prepared<'_>, Span)> = block
         .body
         .attributes()
@@ -189,7 +190,6 @@ pub(super) fn decode(
             Some((evaluator.prepare(file, a, scope, diagnostics)?, key))
         })
         .collect();
-    let errors_before = diagnostics.error_count();
     let template = Instance {
         kind,
         block,
