@@ -165,11 +165,6 @@ impl Diagnostics {
         self.0.push(diagnostic);
     }
 
-    /// Adds all of `other`.
-    pub fn extend(&mut self, other: Diagnostics) {
-        self.0.extend(other.0);
-    }
-
     /// How many are errors.
     pub fn error_count(&self) -> usize {
         self.0.iter().filter(|d| d.severity == Severity::Error).count()

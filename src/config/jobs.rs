@@ -180,6 +180,7 @@ pub(super) fn decode(
     } else {
         Scope::Module
     };
+    let errors_before = diagnostics.error_count();
     let prepared: Vec<(Prepared<'_>, Span)> = block
         .body
         .attributes()
@@ -189,7 +190,6 @@ pub(super) fn decode(
             Some((evaluator.prepare(file, a, scope, diagnostics)?, key))
         })
         .collect();
-    let errors_before = diagnostics.error_count();
     let template = Instance {
         kind,
         block,
@@ -433,20 +433,7 @@ fn provider_reference(
     diagnostics: &mut Diagnostics,
 ) -> Option<ProviderRef> {
     let span = Span::new(file, attribute.value.span().unwrap_or_default());
-    let (cloud, alias) = match &attribute.value {
-        Expression::Variable(cloud) => (cloud.as_str(), None),
-        Expression::Traversal(traversal) => match (&traversal.expr, traversal.operators.as_slice())
-        {
-            (Expression::Variable(cloud), [alias]) => match &**alias {
-                TraversalOperator::GetAttr(alias) => {
-                    (cloud.as_str(), Some(alias.as_str().to_owned()))
-                }
-                _ => ("", None),
-            },
-            _ => ("", None),
-        },
-        _ => ("", None),
-    };
+    let (cloud, alias) = provider_path(&attribute.value).unwrap_or_default();
     let Ok(cloud) = cloud.parse::<Cloud>() else {
         let detail = format!(
             "The provider is a reference such as {0} or {0}.ALIAS, not a string or an expression.",
@@ -456,10 +443,32 @@ fn provider_reference(
         return None;
     };
     if cloud != kind.cloud() {
-        let detail =
-            format!("{kind} jobs are served by a \"{}\" provider, not \"{cloud}\".", kind.cloud());
+        let detail = format!(
+            "{kind} jobs are served by provider \"{}\" blocks, not \"{cloud}\" ones.",
+            kind.cloud()
+        );
         diagnostics.push(sources.error(&span, "Provider of the wrong cloud", detail));
         return None;
     }
-    Some(ProviderRef { cloud, alias })
+    Some(ProviderRef { cloud, alias: alias.map(str::to_owned) })
+}
+
+/// `CLOUD` or `CLOUD.ALIAS` as written; `None` for any other expression.
+fn provider_path(expr: &Expression) -> Option<(&str, Option<&str>)> {
+    match expr {
+        Expression::Variable(cloud) => Some((cloud.as_str(), None)),
+        Expression::Traversal(traversal) => {
+            let Expression::Variable(cloud) = &traversal.expr else { return None };
+            match traversal.operators.as_slice() {
+                [alias] => match &**alias {
+                    TraversalOperator::GetAttr(alias) => {
+                        Some((cloud.as_str(), Some(alias.as_str())))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }

@@ -1075,3 +1075,40 @@ fn aliased_providers_serve_the_jobs_that_name_them() {
     ----- stderr -----
     ");
 }
+
+#[test]
+fn provider_references_are_read_not_evaluated() {
+    jobform_snapshot!(validate(r#"
+        job "alibaba_dts" "quoted" {
+          id       = "l3m1213ye7l0001"
+          state    = "running"
+          provider = "alibaba"
+        }
+
+        job "alibaba_dts" "other_cloud" {
+          id       = "k2n8x7c1vq90002"
+          state    = "running"
+          provider = huawei
+        }
+    "#), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid provider reference
+      --> main.hcl:4:14
+       |
+     4 |   provider = "alibaba"
+       |              ^^^^^^^^^
+       |
+    The provider is a reference such as alibaba or alibaba.ALIAS, not a string or an expression.
+
+    Error: Provider of the wrong cloud
+      --> main.hcl:10:14
+        |
+     10 |   provider = huawei
+        |              ^^^^^^
+        |
+    alibaba_dts jobs are served by provider "alibaba" blocks, not "huawei" ones.
+    "#);
+}
