@@ -11,7 +11,8 @@ fn version() {
 fn completions_for_bash_mention_every_subcommand() {
     let outcome = Test::new().args(["completions", "bash"]).run();
     assert_eq!(outcome.code, Some(0));
-    for command in ["validate", "fmt", "plan", "apply", "show", "state", "force-unlock", "emulator"] {
+    for command in ["validate", "fmt", "plan", "apply", "show", "state", "force-unlock", "emulator"]
+    {
         assert!(outcome.stdout.contains(command), "{command} missing from completions");
     }
 }
