@@ -19,6 +19,35 @@ pub(crate) fn decode_pairs(encoded: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(encoded).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
+/// `key=value` pairs, both percent-encoded, sorted (by key, then value), joined by `&`:
+/// the canonical query string of ACS3 and of Huawei's signer.
+pub(crate) fn canonical_query(params: &[(String, String)]) -> String {
+    let mut pairs: Vec<(String, String)> =
+        params.iter().map(|(key, value)| (percent_encode(key), percent_encode(value))).collect();
+    pairs.sort();
+    pairs.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("&")
+}
+
+/// The canonical headers block (`name:value\n` per header, names lower-case and
+/// sorted, values trimmed) and the `;`-joined signed header list, as ACS3 and
+/// Huawei's signer both build them.
+pub(crate) fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
+    let mut headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    headers.sort();
+    let block = headers.iter().fold(String::new(), |mut block, (name, value)| {
+        block.push_str(name);
+        block.push(':');
+        block.push_str(value);
+        block.push('\n');
+        block
+    });
+    let signed = headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
+    (block, signed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::percent_encode;

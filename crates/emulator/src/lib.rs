@@ -157,8 +157,8 @@ impl Emulator {
     }
 
     /// Sets one action's limit (`qps == 0` removes it).
-    pub fn set_rate_limit(&self, limit: RateLimit) {
-        lock(&self.shared).limits.set(&limit);
+    pub fn set_rate_limit(&self, limit: &RateLimit) {
+        lock(&self.shared).limits.set(limit);
     }
 
     /// Removes every rate limit.

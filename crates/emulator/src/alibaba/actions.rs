@@ -75,11 +75,13 @@ pub(crate) fn run(state: &mut State, action: &str, params: &Params) -> Result<Do
         "DescribeSynchronizationJobStatus" => {
             legacy_status(state, params, AlibabaKind::LegacySynchronization)
         }
-        "SuspendMigrationJob" => control_legacy(state, action, params, Verb::Suspend, now),
-        "StartMigrationJob" => control_legacy(state, action, params, Verb::Start, now),
+        "SuspendMigrationJob" | "SuspendSynchronizationJob" => {
+            control_legacy(state, action, params, Verb::Suspend, now)
+        }
+        "StartMigrationJob" | "StartSynchronizationJob" => {
+            control_legacy(state, action, params, Verb::Start, now)
+        }
         "StopMigrationJob" => control_legacy(state, action, params, Verb::Stop, now),
-        "SuspendSynchronizationJob" => control_legacy(state, action, params, Verb::Suspend, now),
-        "StartSynchronizationJob" => control_legacy(state, action, params, Verb::Start, now),
         other => unreachable!("action {other} passed authentication but has no handler"),
     }
 }

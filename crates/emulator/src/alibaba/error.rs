@@ -18,13 +18,17 @@ pub(crate) enum Family {
     Legacy,
 }
 
-/// An error answer.
+/// An error answer (boxed: errors travel through many `Result`s).
 #[derive(Clone, Debug)]
-pub(crate) struct ApiError {
+pub(crate) struct ApiError(Box<Fields>);
+
+/// The fields of an error answer.
+#[derive(Clone, Debug)]
+struct Fields {
     /// HTTP status.
-    pub(crate) status: u16,
+    status: u16,
     /// Gateway `Code`.
-    pub(crate) code: String,
+    code: String,
     /// Gateway `Message`.
     message: String,
     /// DTS `ErrCode`.
@@ -34,13 +38,13 @@ pub(crate) struct ApiError {
     /// DTS `DynamicMessage`.
     dynamic: String,
     /// Wait suggested to a throttled client (`x-acs-retry-after`).
-    pub(crate) retry_after: Option<Duration>,
+    retry_after: Option<Duration>,
 }
 
 impl ApiError {
     /// A gateway-level error whose DTS fields repeat the code and message.
     pub(crate) fn gateway(status: u16, code: &str, message: &str) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Fields {
             status,
             code: code.to_owned(),
             message: message.to_owned(),
@@ -48,12 +52,12 @@ impl ApiError {
             err_template: message.to_owned(),
             dynamic: String::new(),
             retry_after: None,
-        }
+        }))
     }
 
     /// A required parameter is absent (`Missing{Name}`).
     pub(crate) fn missing(name: &str) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Fields {
             status: 400,
             code: format!("Missing{name}"),
             message: format!("{name} is mandatory for this action."),
@@ -62,7 +66,7 @@ impl ApiError {
                 .to_owned(),
             dynamic: name.to_owned(),
             retry_after: None,
-        }
+        }))
     }
 
     /// A parameter's value is not acceptable (`InvalidParameter`, `DynamicMessage` = its name).
@@ -82,14 +86,28 @@ impl ApiError {
 
     /// `Throttling.User`, with the wait until a request would be admitted.
     pub(crate) fn throttled(retry_after: Duration) -> ApiError {
-        ApiError {
-            retry_after: Some(retry_after),
-            ..ApiError::gateway(
-                400,
-                "Throttling.User",
-                "Request was denied due to user flow control.",
-            )
-        }
+        let mut error = ApiError::gateway(
+            400,
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+        );
+        error.0.retry_after = Some(retry_after);
+        error
+    }
+
+    /// HTTP status.
+    pub(crate) fn status(&self) -> u16 {
+        self.0.status
+    }
+
+    /// Gateway `Code`.
+    pub(crate) fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Wait suggested to a throttled client (`x-acs-retry-after`).
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
     }
 
     /// An injected server error.
@@ -110,7 +128,7 @@ impl ApiError {
     }
 
     fn with_template(status: u16, code: &str, template: &str, dynamic: &str) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Fields {
             status,
             code: code.to_owned(),
             message: template.replace("%s", dynamic),
@@ -118,35 +136,36 @@ impl ApiError {
             err_template: template.to_owned(),
             dynamic: dynamic.to_owned(),
             retry_after: None,
-        }
+        }))
     }
 
     /// The JSON body answering with this error.
     pub(crate) fn body(&self, family: Family, request_id: &str, host: &str) -> Value {
+        let error = &self.0;
         let mut body = json!({
             "RequestId": request_id,
             "HostId": host,
-            "Code": self.code,
-            "Message": self.message,
+            "Code": error.code,
+            "Message": error.message,
             "Recommend": format!(
                 "https://api.aliyun.com/troubleshoot?q={}&product=Dts&requestId={request_id}",
-                self.code
+                error.code
             ),
         });
         let fields = body.as_object_mut().expect("a JSON object");
         match family {
             Family::Gateway => {}
             Family::Dts => {
-                fields.insert("ErrCode".to_owned(), json!(self.err_code));
-                fields.insert("ErrMessage".to_owned(), json!(self.err_template));
-                fields.insert("DynamicMessage".to_owned(), json!(self.dynamic));
+                fields.insert("ErrCode".to_owned(), json!(error.err_code));
+                fields.insert("ErrMessage".to_owned(), json!(error.err_template));
+                fields.insert("DynamicMessage".to_owned(), json!(error.dynamic));
                 fields.insert("DynamicCode".to_owned(), json!(""));
-                fields.insert("HttpStatusCode".to_owned(), json!(self.status));
+                fields.insert("HttpStatusCode".to_owned(), json!(error.status));
                 fields.insert("Success".to_owned(), json!(false));
             }
             Family::Legacy => {
-                fields.insert("ErrCode".to_owned(), json!(self.err_code));
-                fields.insert("ErrMessage".to_owned(), json!(self.message));
+                fields.insert("ErrCode".to_owned(), json!(error.err_code));
+                fields.insert("ErrMessage".to_owned(), json!(error.message));
                 fields.insert("Success".to_owned(), json!("false"));
             }
         }

@@ -44,7 +44,7 @@ pub(crate) async fn handle(shared: Shared, request: Incoming) -> Reply {
     if let Some(FaultKind::Slow { delay_ms }) = call.fault {
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
-    execute(&mut lock(&shared), call)
+    execute(&mut lock(&shared), &call)
 }
 
 fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
@@ -111,7 +111,7 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
     }
 }
 
-fn execute(state: &mut State, call: Call) -> Reply {
+fn execute(state: &mut State, call: &Call) -> Reply {
     let (status, body, outcome, took_effect) = match actions::run(state, &call.action, &call.params)
     {
         Ok(done) => {
@@ -121,7 +121,7 @@ fn execute(state: &mut State, call: Call) -> Reply {
         }
         Err(error) => {
             let body = error.body(call.family, &call.request_id, &call.host);
-            (error.status, body, Outcome::Rejected { code: error.code }, false)
+            (error.status(), body, Outcome::Rejected { code: error.code().to_owned() }, false)
         }
     };
     let (outcome, delivery) = match call.fault {
@@ -131,7 +131,7 @@ fn execute(state: &mut State, call: Call) -> Reply {
         Some(kind @ FaultKind::MalformedBody) => (Outcome::Fault { kind }, Delivery::Truncated),
         _ => (outcome, Delivery::Normal),
     };
-    reply(state, &call, status, &body, outcome, took_effect, delivery)
+    reply(state, call, status, &body, outcome, took_effect, delivery)
 }
 
 /// Journals and renders an error in the call's family.
@@ -140,13 +140,13 @@ fn refuse(state: &mut State, call: &Call, error: &ApiError) -> Reply {
     let mut answer = reply(
         state,
         call,
-        error.status,
+        error.status(),
         &body,
-        Outcome::Rejected { code: error.code.clone() },
+        Outcome::Rejected { code: error.code().to_owned() },
         false,
         Delivery::Normal,
     );
-    if let Some(wait) = error.retry_after {
+    if let Some(wait) = error.retry_after() {
         answer.headers.push(("x-acs-retry-after", wait.as_millis().max(1).to_string()));
     }
     answer

@@ -6,23 +6,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::digest::{hmac_sha1, hmac_sha256_hex, sha256_hex};
-use crate::encoding::percent_encode;
+use crate::encoding::{canonical_headers, canonical_query, percent_encode};
 
 /// The `Authorization` scheme name of ACS3 signing.
 pub(crate) const ACS3: &str = "ACS3-HMAC-SHA256";
 
-/// `key=value` pairs sorted by key, both percent-encoded, joined by `&`.
-fn canonical_query<'a>(params: impl Iterator<Item = &'a (String, String)>) -> String {
-    let mut pairs: Vec<(String, String)> =
-        params.map(|(key, value)| (percent_encode(key), percent_encode(value))).collect();
-    pairs.sort();
-    pairs.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("&")
-}
-
 /// The V1 string to sign: `METHOD&%2F&` + encoded canonical query of every
 /// parameter but `Signature`.
 pub(crate) fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> String {
-    let canonical = canonical_query(params.iter().filter(|(key, _)| key != "Signature"));
+    let signed: Vec<(String, String)> =
+        params.iter().filter(|(key, _)| key != "Signature").cloned().collect();
+    let canonical = canonical_query(&signed);
     format!("{method}&{}&{}", percent_encode("/"), percent_encode(&canonical))
 }
 
@@ -72,17 +66,10 @@ pub(crate) fn acs3_canonical_request(
     headers: &[(String, String)],
     payload_hash: &str,
 ) -> String {
-    let mut headers: Vec<(String, String)> = headers
-        .iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    headers.sort();
-    let canonical_headers: String =
-        headers.iter().map(|(name, value)| format!("{name}:{value}\n")).collect();
-    let signed = headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
+    let (canonical_headers, signed) = canonical_headers(headers);
     format!(
         "{method}\n/\n{}\n{canonical_headers}\n{signed}\n{payload_hash}",
-        canonical_query(query.iter())
+        canonical_query(query)
     )
 }
 

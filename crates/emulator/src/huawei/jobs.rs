@@ -91,7 +91,7 @@ impl HuaweiJobState {
         if !PAUSABLE.contains(&status.as_str()) {
             return Err(ItemFailure::status(&status));
         }
-        self.resume_to = restarted(&status).to_owned();
+        restarted(&status).clone_into(&mut self.resume_to);
         self.task.begin(now, delay, None, PAUSED, true);
         Ok(())
     }

@@ -4,7 +4,7 @@
 use percent_encoding::percent_decode_str;
 
 use crate::digest::{hmac_sha256_hex, sha256_hex};
-use crate::encoding::percent_encode;
+use crate::encoding::{canonical_headers, canonical_query, percent_encode};
 
 /// The `Authorization` scheme name.
 pub(crate) const SCHEME: &str = "SDK-HMAC-SHA256";
@@ -29,7 +29,7 @@ pub(crate) fn parse(header: &str) -> Option<SdkAuthorization> {
         match name {
             "Access" => access = Some(value.to_owned()),
             "SignedHeaders" => {
-                signed = Some(value.split(';').map(str::to_ascii_lowercase).collect())
+                signed = Some(value.split(';').map(str::to_ascii_lowercase).collect());
             }
             "Signature" => signature = Some(value.to_owned()),
             _ => return None,
@@ -48,14 +48,6 @@ fn canonical_uri(path: &str) -> String {
     uri
 }
 
-/// Parameters sorted by key (values of a repeated key sorted too), both encoded.
-fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> =
-        query.iter().map(|(key, value)| (percent_encode(key), percent_encode(value))).collect();
-    pairs.sort();
-    pairs.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("&")
-}
-
 /// The canonical request. `headers` are the signed headers as (name, value).
 pub(crate) fn canonical_request(
     method: &str,
@@ -64,14 +56,7 @@ pub(crate) fn canonical_request(
     headers: &[(String, String)],
     body: &[u8],
 ) -> String {
-    let mut headers: Vec<(String, String)> = headers
-        .iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    headers.sort();
-    let canonical_headers: String =
-        headers.iter().map(|(name, value)| format!("{name}:{value}\n")).collect();
-    let signed = headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
+    let (canonical_headers, signed) = canonical_headers(headers);
     format!(
         "{method}\n{}\n{}\n{canonical_headers}\n{signed}\n{}",
         canonical_uri(path),
