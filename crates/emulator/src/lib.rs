@@ -8,8 +8,8 @@
 //!
 //! - in tests: [`Emulator::start`] runs it on `127.0.0.1:0` in the background
 //!   and stops it on drop;
-//! - as a server: [`serve`] on a listener until a shutdown future completes
-//!   (what `jobform emulator serve` runs).
+//! - as a server: [`serve_until_interrupted`] (what `jobform emulator serve`
+//!   runs), or [`serve`] on a listener until a shutdown future completes.
 //!
 //! See `crates/emulator/README.md` for the world file, the admin API, the
 //! faults and the simplifications against the real clouds.
@@ -86,6 +86,28 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     server::run(listener, Arc::new(Mutex::new(State::new(world))), shutdown).await;
+}
+
+/// Serves `world` on `listen` until Ctrl-C, on a runtime of its own: the whole of
+/// `jobform emulator serve`. `ready` is told the base URL once the port is bound.
+pub fn serve_until_interrupted(
+    listen: std::net::SocketAddr,
+    world: World,
+    ready: impl FnOnce(&str),
+) -> Result<(), EmulatorError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        ready(&format!("http://{}", listener.local_addr()?));
+        serve(listener, world, async {
+            // Without a signal handler the server runs until the process is killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await;
+        Ok(())
+    })
 }
 
 /// A running emulator on `127.0.0.1`, stopped when dropped.
