@@ -250,6 +250,24 @@ fn legacy_migration_actions_use_string_success_and_honour_client_tokens() {
 }
 
 #[test]
+fn a_client_token_reused_for_another_job_is_refused() {
+    let mut world = example_world();
+    let mut second = world.alibaba.jobs[3].clone();
+    second.id = "dtsj1x11y51g3b0099".into();
+    world.alibaba.jobs.push(second);
+    let emulator = start(world);
+    let first = ali(&emulator)
+        .call("SuspendMigrationJob", &[("MigrationJobId", LEGACY_MIGRATION), ("ClientToken", "t")]);
+    assert_eq!(first.status, 200);
+    let reused = ali(&emulator).call(
+        "SuspendMigrationJob",
+        &[("MigrationJobId", "dtsj1x11y51g3b0099"), ("ClientToken", "t")],
+    );
+    assert_eq!((reused.status, reused.code()), (400, "IdempotentParameterMismatch"));
+    assert_eq!(emulator.job_status("dtsj1x11y51g3b0099").as_deref(), Some("Migrating"));
+}
+
+#[test]
 fn legacy_synchronization_actions() {
     let emulator = start(example_world());
     let list = ali(&emulator).call("DescribeSynchronizationJobs", &[]);
@@ -338,6 +356,15 @@ fn every_v1_authentication_failure_has_its_code() {
         .filter(|(k, _)| k == "Version")
         .for_each(|(_, v)| *v = "2019-01-01".into());
     assert_eq!(ali(&emulator).send(&bad_version).code(), "InvalidVersion");
+    let mut xml = signed.clone();
+    xml.iter_mut().filter(|(k, _)| k == "Format").for_each(|(_, v)| *v = "XML".into());
+    assert_eq!(ali(&emulator).send(&xml).code(), "InvalidParameter");
+    let mut sha256 = signed.clone();
+    sha256
+        .iter_mut()
+        .filter(|(k, _)| k == "SignatureMethod")
+        .for_each(|(_, v)| *v = "HMAC-SHA256".into());
+    assert_eq!(ali(&emulator).send(&sha256).code(), "IncompleteSignature");
     let mut tampered = signed;
     tampered.push(("DtsJobId".into(), SYNC_JOB.into()));
     assert_eq!(ali(&emulator).send(&tampered).code(), "SignatureDoesNotMatch");

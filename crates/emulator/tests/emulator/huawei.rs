@@ -182,6 +182,14 @@ fn authentication_failures_use_gateway_codes() {
 
     let other_project = status(&hw_aksk(), "ffffffffffffffffffffffffffffffff");
     assert_eq!((other_project.status, other_project.code()), (403, "DRS.M00261"));
+    let mismatched = http()
+        .post(format!("{}/v3/{PROJECT}/jobs/batch-status", emulator.url()))
+        .header("x-auth-token", HW_TOKEN)
+        .header("x-project-id", "ffffffffffffffffffffffffffffffff")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(mismatched.status().as_u16(), 403);
     let no_route = hw(&emulator, &hw_token(), "POST", PROJECT, "batch-explode", &body);
     assert_eq!((no_route.status, no_route.code()), (404, "APIGW.0101"));
     let rejected: Vec<_> = emulator
@@ -189,5 +197,5 @@ fn authentication_failures_use_gateway_codes() {
         .into_iter()
         .filter(|e| matches!(e.outcome, Outcome::Rejected { .. }))
         .collect();
-    assert_eq!(rejected.len(), 7);
+    assert_eq!(rejected.len(), 8);
 }
