@@ -7,6 +7,9 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use time::OffsetDateTime;
 
+use crate::faults::FaultKind;
+use crate::journal::Outcome;
+
 /// A request as both cloud front-ends read it.
 #[derive(Debug)]
 pub(crate) struct Incoming {
@@ -53,6 +56,25 @@ pub(crate) enum Delivery {
     Delayed(Duration),
     /// With the body cut in half (invalid JSON).
     Truncated,
+}
+
+/// Waits out a `slow` fault before the action runs (the state lock is not held).
+pub(crate) async fn delay_before_action(fault: Option<FaultKind>) {
+    if let Some(FaultKind::Slow { delay_ms }) = fault {
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    }
+}
+
+/// How a fault that lets the action run bends the answer: the journal shows the
+/// fault instead of the action's own outcome.
+pub(crate) fn after_action(fault: Option<FaultKind>, outcome: Outcome) -> (Outcome, Delivery) {
+    match fault {
+        Some(kind @ FaultKind::TimeoutAfterEffect { delay_ms }) => {
+            (Outcome::Fault { kind }, Delivery::Delayed(Duration::from_millis(delay_ms)))
+        }
+        Some(kind @ FaultKind::MalformedBody) => (Outcome::Fault { kind }, Delivery::Truncated),
+        _ => (outcome, Delivery::Normal),
+    }
 }
 
 /// Whether a client's signing timestamp is close enough to the host's real clock.

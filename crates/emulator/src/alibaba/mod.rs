@@ -11,13 +11,13 @@ pub(crate) mod jobs;
 mod params;
 pub(crate) mod signature;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use self::error::{ApiError, Family};
 use self::params::Params;
-use crate::exchange::{Delivery, Incoming, Reply};
+use crate::exchange::{Delivery, Incoming, Reply, after_action, delay_before_action};
 use crate::faults::FaultKind;
 use crate::journal::{JournalEntry, Outcome};
 use crate::state::{Shared, State, lock};
@@ -41,9 +41,7 @@ pub(crate) async fn handle(shared: Shared, request: Incoming) -> Reply {
         Ok(call) => call,
         Err(reply) => return reply,
     };
-    if let Some(FaultKind::Slow { delay_ms }) = call.fault {
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-    }
+    delay_before_action(call.fault).await;
     execute(&mut lock(&shared), &call)
 }
 
@@ -124,13 +122,7 @@ fn execute(state: &mut State, call: &Call) -> Reply {
             (error.status(), body, Outcome::Rejected { code: error.code().to_owned() }, false)
         }
     };
-    let (outcome, delivery) = match call.fault {
-        Some(kind @ FaultKind::TimeoutAfterEffect { delay_ms }) => {
-            (Outcome::Fault { kind }, Delivery::Delayed(Duration::from_millis(delay_ms)))
-        }
-        Some(kind @ FaultKind::MalformedBody) => (Outcome::Fault { kind }, Delivery::Truncated),
-        _ => (outcome, Delivery::Normal),
-    };
+    let (outcome, delivery) = after_action(call.fault, outcome);
     reply(state, call, status, &body, outcome, took_effect, delivery)
 }
 

@@ -9,13 +9,13 @@ pub(crate) mod jobs;
 mod operations;
 pub(crate) mod signature;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
 use self::error::HwError;
 use self::operations::Operation;
-use crate::exchange::{Delivery, Incoming, Reply};
+use crate::exchange::{Delivery, Incoming, Reply, after_action, delay_before_action};
 use crate::faults::FaultKind;
 use crate::journal::{ItemError, JournalEntry, Outcome};
 use crate::state::{Shared, State, lock};
@@ -43,9 +43,7 @@ pub(crate) async fn handle(shared: Shared, request: Incoming) -> Reply {
         Ok(call) => call,
         Err(reply) => return reply,
     };
-    if let Some(FaultKind::Slow { delay_ms }) = call.fault {
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-    }
+    delay_before_action(call.fault).await;
     execute(&mut lock(&shared), &call, &request)
 }
 
@@ -125,13 +123,7 @@ fn execute(state: &mut State, call: &Call, request: &Incoming) -> Reply {
             }
         };
     let (outcome, took_effect, item_errors) = result;
-    let (outcome, delivery) = match call.fault {
-        Some(kind @ FaultKind::TimeoutAfterEffect { delay_ms }) => {
-            (Outcome::Fault { kind }, Delivery::Delayed(Duration::from_millis(delay_ms)))
-        }
-        Some(kind @ FaultKind::MalformedBody) => (Outcome::Fault { kind }, Delivery::Truncated),
-        _ => (outcome, Delivery::Normal),
-    };
+    let (outcome, delivery) = after_action(call.fault, outcome);
     reply(state, call, status, &body, (outcome, took_effect, item_errors), delivery)
 }
 
