@@ -231,6 +231,9 @@ pub struct HuaweiJob {
     /// Creation time; the world's start time when absent.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<OffsetDateTime>,
+    /// When a `PAUSING` job was paused; the start time when absent.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub paused_at: Option<OffsetDateTime>,
 }
 
 fn default_seed() -> u64 {
@@ -399,11 +402,6 @@ impl World {
         Ok(world)
     }
 
-    /// An empty world with default settings, to be filled in by tests.
-    pub fn empty() -> World {
-        World::from_json("{}", "empty world").expect("the empty world is valid")
-    }
-
     /// Checks what serde cannot: cross references and status words.
     fn check(&self) -> Result<(), String> {
         let mut seen = HashSet::new();
@@ -488,6 +486,13 @@ mod tests {
             "region": "r", "status": "Synchronizing", "reverse_status": "Synchronizing"}]}}"#;
         let error = World::from_json(text, "w.json").unwrap_err().to_string();
         assert!(error.contains("reverse_status needs topology"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let path = std::path::Path::new("/nonexistent/world.json");
+        let error = World::from_file(path).unwrap_err().to_string();
+        assert!(error.starts_with("cannot read world file /nonexistent/world.json"), "{error}");
     }
 
     #[test]

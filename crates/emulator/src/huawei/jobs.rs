@@ -67,11 +67,17 @@ pub(crate) struct HuaweiJobState {
 impl HuaweiJobState {
     /// The job as declared, at emulated time `start`.
     pub(crate) fn new(spec: HuaweiJob, start: OffsetDateTime) -> HuaweiJobState {
-        let paused_at = (spec.status == PAUSED).then_some(start);
+        let paused_at = (spec.status == PAUSED).then(|| spec.paused_at.unwrap_or(start));
+        // A job declared paused resumes in the stage its task type ends with.
+        let resume_to = if spec.task_type == "FULL_TRANS" {
+            "FULL_TRANSFER_STARTED"
+        } else {
+            "INCRE_TRANSFER_STARTED"
+        };
         HuaweiJobState {
             created_at: spec.created_at.unwrap_or(start),
             task: Task::new(&spec.status, paused_at),
-            resume_to: "INCRE_TRANSFER_STARTED".to_owned(),
+            resume_to: resume_to.to_owned(),
             spec,
         }
     }

@@ -199,3 +199,15 @@ fn authentication_failures_use_gateway_codes() {
         .collect();
     assert_eq!(rejected.len(), 8);
 }
+
+#[test]
+fn a_job_declared_paused_resumes_in_its_task_stage() {
+    let mut world = example_world();
+    world.huawei.jobs[0].status = "PAUSING".into();
+    world.huawei.jobs[0].task_type = "FULL_TRANS".into();
+    let emulator = start(world);
+    let retry = json!({ "jobs": [{ "job_id": DRS_JOBS[0] }] });
+    let answer = hw(&emulator, &hw_token(), "POST", PROJECT, "batch-retry-task", &retry);
+    assert_eq!(answer.body["results"][0]["status"], "success");
+    assert_eq!(emulator.job_status(DRS_JOBS[0]).as_deref(), Some("FULL_TRANSFER_STARTED"));
+}

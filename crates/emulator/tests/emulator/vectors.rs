@@ -37,6 +37,7 @@ fn vector_world() -> World {
         db_use_type: "migration".into(),
         task_type: "FULL_INCR_TRANS".into(),
         created_at: None,
+        paused_at: None,
     });
     world
 }
