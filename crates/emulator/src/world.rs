@@ -404,6 +404,10 @@ impl World {
 
     /// Checks what serde cannot: cross references and status words.
     fn check(&self) -> Result<(), String> {
+        const TEN_YEARS: u64 = 10 * 365 * 24 * 3600;
+        if self.transition_delay_seconds > TEN_YEARS {
+            return Err("transition_delay_seconds is more than ten years".to_owned());
+        }
         let mut seen = HashSet::new();
         for (index, job) in self.alibaba.jobs.iter().enumerate() {
             let at = format!("alibaba.jobs[{index}] (id `{}`)", job.id);
