@@ -34,7 +34,8 @@ pub struct World {
     /// Most job ids accepted in one batch request (`*DtsJobs`, Huawei `jobs` arrays).
     #[serde(default = "default_max_batch_ids")]
     pub max_batch_ids: usize,
-    /// Per-action request-per-second limits; the documented ones when absent.
+    /// Per-action request-per-second limits, each counted per account; the
+    /// documented ones when absent.
     #[serde(default = "default_rate_limits")]
     pub rate_limits: Vec<RateLimit>,
     /// Alibaba Cloud DTS side.
