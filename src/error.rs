@@ -56,7 +56,7 @@ pub enum Error {
     },
     /// A provider could not be built (credentials, endpoint).
     #[error("{0}")]
-    Provider(ProviderError),
+    Provider(Box<ProviderError>),
     /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] PlanError),

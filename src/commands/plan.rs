@@ -19,6 +19,8 @@ use crate::render::{self, Palette};
 use crate::state::{State, StateFile};
 
 /// Everything the pipeline produced on the way to a plan.
+// `prior` and `fleet` are what `apply` (being built) executes the plan with.
+#[allow(dead_code)]
 pub(crate) struct Prepared {
     /// The configuration planned.
     pub(crate) config: Config,
@@ -52,7 +54,8 @@ pub(crate) fn prepare(
         path: ".".into(),
         source,
     })?;
-    let loaded = config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
+    let loaded =
+        config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
     let config = loaded.config;
     let prior_file = StateFile::new(state_path).read()?;
     let state_ref =
@@ -70,7 +73,7 @@ pub(crate) fn prepare(
         .collect();
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, selected.iter().map(|item| &item.provider), &env)
-        .map_err(Error::Provider)?;
+        .map_err(|error| Error::Provider(Box::new(error)))?;
     let live = runtime.block_on(fleet.read(&selected));
     let plan = plan::plan(PlanInput {
         jobs: &config.jobs,
@@ -148,12 +151,24 @@ pub(crate) fn run(
     .map_err(Error::stdout)?;
 
     if let Some(path) = out_file {
-        let saved = SavedPlan::new(plan.clone(), prepared.config.digest.clone(), prepared.state_ref.clone());
-        std::fs::write(path, saved.to_json())
-            .map_err(|source| Error::Io { action: "cannot write plan file", path: path.clone(), source })?;
+        let saved = SavedPlan::new(
+            plan.clone(),
+            prepared.config.digest.clone(),
+            prepared.state_ref.clone(),
+        );
+        std::fs::write(path, saved.to_json()).map_err(|source| Error::Io {
+            action: "cannot write plan file",
+            path: path.clone(),
+            source,
+        })?;
         if format == Format::Human {
-            writeln!(out, "\nSaved the plan to {}: apply it with `jobform apply {}`.", path.display(), path.display())
-                .map_err(Error::stdout)?;
+            writeln!(
+                out,
+                "\nSaved the plan to {}: apply it with `jobform apply {}`.",
+                path.display(),
+                path.display()
+            )
+            .map_err(Error::stdout)?;
         }
     }
     Ok(if !plan.applyable() {

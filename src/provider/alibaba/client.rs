@@ -391,14 +391,24 @@ impl AlibabaClient {
                             ("SynchronizationJobId", &id),
                             ("SynchronizationDirection", "Reverse"),
                         ]);
-                        let (status, _) = self
+                        match self
                             .call::<SynchronizationStatus>(
                                 "DescribeSynchronizationJobStatus",
                                 &params,
                                 Intent::Read,
                             )
-                            .await?;
-                        Some(status.status.unwrap_or_default())
+                            .await
+                        {
+                            Ok((status, _)) => Some(status.status.unwrap_or_default()),
+                            // The API refuses the Reverse direction of a one-way
+                            // job: that answers the question (no reverse task) and
+                            // concerns this job only, never the whole read.
+                            Err(error) if matches!(error.kind, ProviderErrorKind::Api { .. }) => {
+                                tracing::debug!(job = %id, code = error.code(), "no reverse task");
+                                None
+                            }
+                            Err(error) => return Err(error),
+                        }
                     }
                     None => None,
                 };
@@ -406,7 +416,12 @@ impl AlibabaClient {
                     kind: JobKind::AlibabaSynchronization,
                     state: live_state(&forward),
                     raw_status: forward,
-                    two_way: reverse.as_ref().map(|_| true),
+                    // Asked for and absent means one-way; not asked, the listing does not say.
+                    two_way: if wants_reverse {
+                        Some(reverse.is_some())
+                    } else {
+                        reverse.as_ref().map(|_| true)
+                    },
                     reverse: reverse
                         .map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw }),
                     id,

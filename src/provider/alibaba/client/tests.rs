@@ -443,7 +443,7 @@ async fn bodies_that_are_not_dts_answers_are_errors_quoting_an_excerpt() {
     for (reply, expected) in [
         (Reply::raw(403, "<html>Forbidden by proxy</html>"), "unexpected response (not JSON"),
         (Reply::raw(200, r#"{"RequestId": "r", "DtsJobList": [{"DtsJ"#), "not JSON: EOF"),
-        (Reply::raw(200, r#"[1, 2]"#), "not a DTS answer"),
+        (Reply::raw(200, "[1, 2]"), "not a DTS answer"),
         (
             Reply::raw(200, r#"{"DtsJobList": [{"Status": "Migrating"}]}"#),
             "missing field `DtsJobId`",
