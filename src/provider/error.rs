@@ -20,7 +20,7 @@ pub struct ProviderError {
     /// The cloud that was called.
     pub cloud: Cloud,
     /// The API operation (`DescribeDtsJobs`, `batch-pause-task`, …).
-    pub operation: String,
+    pub operation: &'static str,
     /// What went wrong.
     pub kind: ProviderErrorKind,
     /// The HTTP status of the response, when there was one.
@@ -87,10 +87,10 @@ pub enum ProviderErrorKind {
 
 impl ProviderError {
     /// An error that happens before any request is sent.
-    pub(crate) fn local(cloud: Cloud, operation: &str, kind: ProviderErrorKind) -> Self {
+    pub(crate) fn local(cloud: Cloud, operation: &'static str, kind: ProviderErrorKind) -> Self {
         ProviderError {
             cloud,
-            operation: operation.to_owned(),
+            operation,
             kind,
             http_status: None,
             request_id: None,
@@ -102,7 +102,7 @@ impl ProviderError {
     /// A body that could not be decoded; quotes its start.
     pub(crate) fn malformed(
         cloud: Cloud,
-        operation: &str,
+        operation: &'static str,
         http_status: u16,
         request_id: Option<String>,
         reason: impl fmt::Display,
@@ -110,7 +110,7 @@ impl ProviderError {
     ) -> Self {
         ProviderError {
             cloud,
-            operation: operation.to_owned(),
+            operation,
             kind: ProviderErrorKind::Malformed {
                 reason: reason.to_string(),
                 excerpt: excerpt(body),
@@ -203,7 +203,7 @@ fn excerpt(body: &[u8]) -> String {
 /// request carries the STS token) and sorts it into "never sent" or "no answer".
 pub(crate) fn transport_error(
     cloud: Cloud,
-    operation: &str,
+    operation: &'static str,
     error: reqwest::Error,
 ) -> ProviderError {
     let connect = error.is_connect();
@@ -227,7 +227,7 @@ pub(crate) fn transport_error(
     };
     ProviderError {
         cloud,
-        operation: operation.to_owned(),
+        operation,
         kind,
         http_status: None,
         request_id: None,
@@ -243,7 +243,7 @@ mod tests {
     fn api(code: &str) -> ProviderError {
         ProviderError {
             cloud: Cloud::Alibaba,
-            operation: "SuspendDtsJob".into(),
+            operation: "SuspendDtsJob",
             kind: ProviderErrorKind::Api {
                 code: code.into(),
                 message: "The Value of Input Parameter DtsJobId is not valid.".into(),

@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
-use crate::model::{AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse};
+use crate::model::{AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse, Secret};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
@@ -39,13 +39,16 @@ pub struct AlibabaClient {
     clock: Arc<dyn Clock>,
 }
 
+/// An operation name and its parameters.
+type RpcCall = (&'static str, Vec<(String, String)>);
+
 /// One request an `execute` call sends, and the actions it carries.
 #[derive(Debug, PartialEq, Eq)]
 struct PlannedCall {
     /// Indices into the actions passed to `execute`.
     members: Vec<usize>,
     /// The operation and its parameters, or why it cannot be sent.
-    call: Result<(&'static str, Vec<(String, String)>), ProviderError>,
+    call: Result<RpcCall, ProviderError>,
 }
 
 impl AlibabaClient {
@@ -56,7 +59,7 @@ impl AlibabaClient {
             &block.region,
             block.endpoint.as_deref(),
             credentials,
-            Settings::from_tuning(&block.tuning),
+            &Settings::from_tuning(&block.tuning),
             Arc::new(SystemClock),
         )
     }
@@ -66,7 +69,7 @@ impl AlibabaClient {
         region: &str,
         endpoint: Option<&str>,
         credentials: AlibabaCredentials,
-        settings: Settings,
+        settings: &Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProviderError> {
         let endpoint = match endpoint {
@@ -78,7 +81,7 @@ impl AlibabaClient {
             endpoint: parse_endpoint(Cloud::Alibaba, &endpoint)?,
             credentials,
             batch_size: settings.batch_size.max(1),
-            transport: Transport::new(Cloud::Alibaba, &settings)?,
+            transport: Transport::new(Cloud::Alibaba, settings)?,
             clock,
         })
     }
@@ -187,10 +190,7 @@ impl AlibabaClient {
     }
 
     /// The one-job request of an action (DESIGN.md's table).
-    fn single_call(
-        &self,
-        action: &Action,
-    ) -> Result<(&'static str, Vec<(String, String)>), ProviderError> {
+    fn single_call(&self, action: &Action) -> Result<RpcCall, ProviderError> {
         let id = action.id.as_str();
         match action.kind() {
             JobKind::AlibabaDts => {
@@ -466,14 +466,14 @@ impl AlibabaClient {
     /// One signed RPC call, retried per `intent`; returns the decoded body and the request id.
     async fn call<T: DeserializeOwned>(
         &self,
-        operation: &str,
+        operation: &'static str,
         params: &[(String, String)],
         intent: Intent,
     ) -> Result<(T, Option<String>), ProviderError> {
         let signer = Signer {
             access_key_id: &self.credentials.access_key_id,
             access_key_secret: self.credentials.access_key_secret.expose(),
-            security_token: self.credentials.security_token.as_ref().map(|t| t.expose()),
+            security_token: self.credentials.security_token.as_ref().map(Secret::expose),
         };
         self.transport
             .call(
@@ -508,7 +508,7 @@ impl AlibabaClient {
 /// Decodes an RPC answer: an error (gateway `Code`, or `Success: false` with
 /// `ErrCode`) becomes a [`ProviderError`] classified by its code.
 fn decode<T: DeserializeOwned>(
-    operation: &str,
+    operation: &'static str,
     raw: &RawResponse,
 ) -> Result<(T, Option<String>), ProviderError> {
     let header_request_id = raw.header("x-acs-request-id").map(str::to_owned);
@@ -539,7 +539,7 @@ fn decode<T: DeserializeOwned>(
         let (retryable, outcome_unknown) = classify(code, raw.status);
         return Err(ProviderError {
             cloud: Cloud::Alibaba,
-            operation: operation.to_owned(),
+            operation,
             kind: ProviderErrorKind::Api {
                 code: code.to_owned(),
                 message: envelope.error_message(),
@@ -596,7 +596,7 @@ fn client_token(action: &Action, operation: &str) -> String {
     hex::encode(&digest[..16])
 }
 
-fn foreign_kind(operation: &str, kind: JobKind) -> ProviderError {
+fn foreign_kind(operation: &'static str, kind: JobKind) -> ProviderError {
     ProviderError::local(
         Cloud::Alibaba,
         operation,

@@ -51,7 +51,7 @@ impl HuaweiClient {
             &block.project_id,
             block.endpoint.as_deref(),
             credentials,
-            Settings::from_tuning(&block.tuning),
+            &Settings::from_tuning(&block.tuning),
             Arc::new(SystemClock),
         )
     }
@@ -62,7 +62,7 @@ impl HuaweiClient {
         project_id: &str,
         endpoint: Option<&str>,
         credentials: HuaweiCredentials,
-        settings: Settings,
+        settings: &Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProviderError> {
         let endpoint = match endpoint {
@@ -74,7 +74,7 @@ impl HuaweiClient {
             endpoint: parse_endpoint(Cloud::Huawei, &endpoint)?,
             credentials,
             batch_size: settings.batch_size.max(1),
-            transport: Transport::new(Cloud::Huawei, &settings)?,
+            transport: Transport::new(Cloud::Huawei, settings)?,
             clock,
         })
     }
@@ -360,7 +360,7 @@ impl HuaweiClient {
 /// Decodes a v3 answer: 2xx is the operation's body; anything else an error
 /// body in one of the SDK's three spellings, classified by its code.
 fn decode<T: DeserializeOwned>(
-    operation: &str,
+    operation: &'static str,
     raw: &RawResponse,
 ) -> Result<(T, Option<String>), ProviderError> {
     let header_request_id = raw.header("x-request-id").map(str::to_owned);
@@ -394,7 +394,7 @@ fn decode<T: DeserializeOwned>(
     let server_failed = raw.status >= 500 && !throttled;
     Err(ProviderError {
         cloud: Cloud::Huawei,
-        operation: operation.to_owned(),
+        operation,
         kind: ProviderErrorKind::Api { code, message, outcome_unknown: server_failed },
         http_status: Some(raw.status),
         request_id,
@@ -405,7 +405,7 @@ fn decode<T: DeserializeOwned>(
 
 /// A per-item failure inside a 200 answer.
 fn item_error(
-    operation: &str,
+    operation: &'static str,
     code: &str,
     message: String,
     request_id: Option<String>,
@@ -429,7 +429,7 @@ fn operation_name(verb: Verb) -> &'static str {
     }
 }
 
-fn foreign_kind(operation: &str, kind: JobKind) -> ProviderError {
+fn foreign_kind(operation: &'static str, kind: JobKind) -> ProviderError {
     ProviderError::local(
         Cloud::Huawei,
         operation,

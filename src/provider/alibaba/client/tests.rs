@@ -16,7 +16,7 @@ const KEY_ID: &str = "LTAIjobformexample";
 const SECRET: &str = "jobform-example-secret";
 const STS_TOKEN: &str = "STS.jobform-example-sts-token";
 
-fn client_with(responder: &Responder, settings: Settings, token: Option<&str>) -> AlibabaClient {
+fn client_with(responder: &Responder, settings: &Settings, token: Option<&str>) -> AlibabaClient {
     AlibabaClient::new(
         "cn-hangzhou",
         Some(responder.url()),
@@ -32,7 +32,7 @@ fn client_with(responder: &Responder, settings: Settings, token: Option<&str>) -
 }
 
 fn client(responder: &Responder) -> AlibabaClient {
-    client_with(responder, quick_settings(), None)
+    client_with(responder, &quick_settings(), None)
 }
 
 /// Recomputes the V1 signature from what the server received.
@@ -443,7 +443,7 @@ async fn bodies_that_are_not_dts_answers_are_errors_quoting_an_excerpt() {
     for (reply, expected) in [
         (Reply::raw(403, "<html>Forbidden by proxy</html>"), "unexpected response (not JSON"),
         (Reply::raw(200, r#"{"RequestId": "r", "DtsJobList": [{"DtsJ"#), "not JSON: EOF"),
-        (Reply::raw(200, r#"[1, 2]"#), "not a DTS answer"),
+        (Reply::raw(200, "[1, 2]"), "not a DTS answer"),
         (
             Reply::raw(200, r#"{"DtsJobList": [{"Status": "Migrating"}]}"#),
             "missing field `DtsJobId`",
@@ -475,7 +475,7 @@ async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
             access_key_secret: Secret::new(SECRET),
             security_token: None,
         },
-        quick_settings(),
+        &quick_settings(),
         fixed_clock(),
     )
     .unwrap();
@@ -498,7 +498,7 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
         }
     })
     .await;
-    let client = client_with(&responder, quick_settings(), Some(STS_TOKEN));
+    let client = client_with(&responder, &quick_settings(), Some(STS_TOKEN));
     let mut dumps = vec![format!("{client:?}")];
     for verb in [Verb::Suspend, Verb::Resume, Verb::Stop, Verb::Suspend] {
         let results =
@@ -518,7 +518,7 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
             access_key_secret: Secret::new(SECRET),
             security_token: Some(Secret::new(STS_TOKEN)),
         },
-        quick_settings(),
+        &quick_settings(),
         fixed_clock(),
     )
     .unwrap();
