@@ -1,7 +1,12 @@
 //! The command line as clap sees it: shape and value validation only. No I/O
-//! happens here; `settings` turns these into resolved per-command settings.
+//! happens here.
+
+// Doc comments here are the `--help` text users read, not rustdoc: addresses
+// like KIND.NAME["key"] are written as users type them.
+#![allow(clippy::doc_link_with_quotes)]
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
@@ -61,6 +66,38 @@ pub struct VarArgs {
     /// Read variables from an HCL file of NAME = VALUE lines (repeatable; later wins).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+}
+
+/// Where the state lives, shared by every command that reads or writes it.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// The state file.
+    #[arg(long = "state", value_name = "FILE", default_value = "state/jobform.state.json")]
+    pub path: PathBuf,
+}
+
+/// How long to wait for the state lock.
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// How long to wait for another command holding the state lock, e.g. 30s or 2m.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: Duration,
+}
+
+/// Parses `500ms`, `30s`, `2m` or `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration like 30s or 2m"))?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(format!("`{text}` is not a duration like 30s or 2m (units: ms, s, m, h)")),
+    };
+    Ok(Duration::from_secs(seconds))
 }
 
 /// `jobform validate`.
@@ -139,9 +176,8 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// The state file (default: state/jobform.state.json).
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 /// `jobform apply`.
@@ -182,13 +218,11 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// The state file (default: state/jobform.state.json).
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
 
-    /// How long to wait for the state lock, e.g. 30s or 2m.
-    #[arg(long, value_name = "DURATION", default_value = "0s")]
-    pub lock_timeout: String,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// `jobform show`.
@@ -201,22 +235,34 @@ pub struct ShowArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 /// `jobform state …`.
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
     /// List the job addresses recorded in the state.
-    List,
-    /// Show one job's record.
+    List {
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Show the records of a job (a block address shows every instance).
     Show {
         /// KIND.NAME or KIND.NAME["key"].
         address: String,
+        #[command(flatten)]
+        state: StateArgs,
     },
-    /// Forget a job: drop its record, never touching the job.
+    /// Forget a job: drop its record (a block address: every instance), never touching the job.
     Rm {
         /// KIND.NAME or KIND.NAME["key"].
         address: String,
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(flatten)]
+        lock: LockArgs,
     },
 }
 
@@ -225,6 +271,9 @@ pub enum StateCommand {
 pub struct ForceUnlockArgs {
     /// The lock id printed by the command that reported the lock.
     pub lock_id: String,
+
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 /// `jobform emulator …`.
@@ -258,5 +307,16 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(super::parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(super::parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(super::parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(super::parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(super::parse_duration("soon").is_err());
+        assert!(super::parse_duration("5d").is_err());
     }
 }

@@ -5,6 +5,9 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::config::Diagnostics;
+use crate::hclfmt::FormatError;
+use crate::plan::SavedPlanError;
+use crate::state::StateError;
 
 /// Exit status for success and "no changes".
 pub const EXIT_SUCCESS: u8 = 0;
@@ -39,9 +42,42 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// The state file or its lock.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A saved plan file cannot be used.
+    #[error("{}: {source}", path.display())]
+    SavedPlan {
+        /// The plan file.
+        path: PathBuf,
+        /// Why.
+        source: SavedPlanError,
+    },
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),
+    /// `fmt` met files it cannot format (each reported with its location).
+    #[error("{} file(s) could not be formatted", .0.len())]
+    Unformattable(Vec<FileFormatError>),
+    /// Writing to standard output failed (other than a closed pipe).
+    #[error("cannot write to standard output: {0}")]
+    Stdout(io::Error),
+}
+
+/// One file `fmt` could not format.
+#[derive(Debug)]
+pub struct FileFormatError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub error: FormatError,
+}
+
+impl Error {
+    /// Wraps a failure to write to standard output.
+    pub fn stdout(error: io::Error) -> Self {
+        Error::Stdout(error)
+    }
 }
 
 impl Error {

@@ -8,15 +8,38 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod error;
+pub mod hclfmt;
 pub mod model;
+pub mod plan;
 pub mod provider;
 pub mod render;
+pub mod state;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::cli::Cli;
+use crate::error::Error;
 use crate::render::Palette;
+
+/// Parses the process's command line and runs it. Usage errors exit 1 (as
+/// Terraform's do), keeping 2 for "changes present"; `--help` and
+/// `--version` exit 0.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(error) => {
+            // Nothing better to do if printing the usage error itself fails.
+            let _ = error.print();
+            ExitCode::from(if error.use_stderr() {
+                error::EXIT_FAILURE
+            } else {
+                error::EXIT_SUCCESS
+            })
+        }
+    }
+}
 
 /// Runs one command line to completion and returns the process exit code.
 /// This is the only place where errors are printed and mapped to exit codes.
@@ -29,6 +52,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Palette::detect(cli.no_color, io::stderr().is_terminal(), no_color_env.as_deref());
     match commands::execute(cli, stdout_palette, stderr_palette) {
         Ok(code) => ExitCode::from(code),
+        // Output piped into `head` and the like: the reader has all it wanted.
+        Err(Error::Stdout(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             let mut stderr = io::stderr().lock();
             // A failure to print the error leaves nothing better to do than exit non-zero.

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    jobform::run(jobform::cli::Cli::parse())
+    jobform::main()
 }

@@ -5,9 +5,7 @@ use std::io;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::error::Error;
 
-pub(crate) fn run(args: &CompletionsArgs) -> Result<(), Error> {
+pub(crate) fn run(args: &CompletionsArgs) {
     clap_complete::generate(args.shell, &mut Cli::command(), "jobform", &mut io::stdout());
-    Ok(())
 }

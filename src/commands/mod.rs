@@ -2,6 +2,8 @@
 //! library layers, calls them, and renders the result. No domain logic here.
 
 mod completions;
+mod fmt;
+mod state;
 
 use std::io::{self, Write};
 
@@ -19,19 +21,22 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
             source,
         })?;
     }
-    let _ = (stdout, stderr);
+    let _ = stderr;
     match command {
-        Command::Completions(args) => completions::run(&args).map(|()| EXIT_SUCCESS),
-        Command::Validate(_) | Command::Fmt(_) => Err(Error::NotAvailable {
-            command: "validate",
-            why: "the configuration loader is being built",
-        }),
+        Command::Completions(args) => {
+            completions::run(&args);
+            Ok(EXIT_SUCCESS)
+        }
+        Command::Fmt(args) => fmt::run(&args, &mut io::stdout().lock(), stdout),
+        Command::Validate(_) => {
+            Err(not_available("validate", "the configuration loader is being built"))
+        }
         Command::Plan(_) => Err(not_available("plan", "the planner is not built yet")),
         Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
-        Command::Show(_) => Err(not_available("show", "saved plans and state are not built yet")),
-        Command::State(_) => Err(not_available("state", "the state file is not built yet")),
-        Command::ForceUnlock(_) => {
-            Err(not_available("force-unlock", "state locking is not built yet"))
+        Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),
+        Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),
+        Command::ForceUnlock(args) => {
+            state::force_unlock(&args.lock_id, &args.state, &mut io::stdout().lock())
         }
         Command::Emulator(_) => Err(not_available("emulator", "the emulator is not built yet")),
     }
@@ -46,6 +51,18 @@ fn not_available(command: &'static str, why: &'static str) -> Error {
 pub(crate) fn print_error(out: &mut dyn Write, error: &Error, palette: Palette) -> io::Result<()> {
     match error {
         Error::Config(diagnostics) => diagnostics.render(out, palette),
+        Error::Unformattable(failures) => {
+            for failure in failures {
+                let location = failure
+                    .error
+                    .location()
+                    .map(|(line, column)| format!(":{line}:{column}"))
+                    .unwrap_or_default();
+                let path = failure.path.display();
+                writeln!(out, "{} {path}{location}: {}", palette.error("error:"), failure.error)?;
+            }
+            Ok(())
+        }
         other => writeln!(out, "{} {other}", palette.error("error:")),
     }
 }

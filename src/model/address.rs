@@ -35,6 +35,7 @@ impl Address {
     }
 
     /// The address of the block this instance belongs to (the key dropped).
+    #[must_use]
     pub fn block(&self) -> Address {
         Address { key: None, ..self.clone() }
     }

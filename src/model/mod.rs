@@ -4,6 +4,7 @@
 mod address;
 mod job;
 mod kind;
+mod operation;
 mod provider;
 mod secret;
 
@@ -13,5 +14,8 @@ pub use job::{
     SourceLocation,
 };
 pub use kind::{Cloud, JobKind};
-pub use provider::{AlibabaProvider, HuaweiProvider, ProviderConfig, ProviderTuning};
+pub use operation::{ActionVerb, batches, operation_name};
+pub use provider::{
+    AlibabaProvider, DEFAULT_BATCH_SIZE, HuaweiProvider, ProviderConfig, ProviderTuning,
+};
 pub use secret::Secret;

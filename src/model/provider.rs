@@ -4,6 +4,10 @@
 
 use super::{Cloud, ProviderRef, Secret, SourceLocation};
 
+/// Jobs per batch request unless `batch_size` says otherwise: neither cloud
+/// documents a maximum, so the default stays well below anything plausible.
+pub const DEFAULT_BATCH_SIZE: u32 = 20;
+
 /// Tuning knobs every provider block accepts. `None` means the provider's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProviderTuning {
@@ -19,6 +23,13 @@ pub struct ProviderTuning {
     pub request_timeout_seconds: Option<u32>,
     /// Most requests in flight at once for this provider (`max_in_flight`).
     pub max_in_flight: Option<u32>,
+}
+
+impl ProviderTuning {
+    /// The batch size in force.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size.unwrap_or(DEFAULT_BATCH_SIZE).max(1) as usize
+    }
 }
 
 /// `provider "alibaba" { … }`.

@@ -2,5 +2,8 @@
 //! finished data and a [`Palette`], and writes to a writer.
 
 mod palette;
+pub mod plan;
+pub mod plan_view;
+pub mod state;
 
 pub use palette::Palette;

@@ -4,7 +4,13 @@ use crate::support::Test;
 
 #[test]
 fn version() {
-    jobform_snapshot!(Test::new().args(["--version"]), @"");
+    jobform_snapshot!(Test::new().args(["--version"]), @"
+    exit_code: 0
+    ----- stdout -----
+    jobform [VERSION]
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -19,5 +25,15 @@ fn completions_for_bash_mention_every_subcommand() {
 
 #[test]
 fn unknown_subcommand_is_a_usage_error() {
-    jobform_snapshot!(Test::new().args(["destroy"]), @"");
+    jobform_snapshot!(Test::new().args(["destroy"]), @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: unrecognized subcommand 'destroy'
+
+    Usage: jobform [OPTIONS] <COMMAND>
+
+    For more information, try '--help'.
+    ");
 }

@@ -5,3 +5,5 @@
 mod support;
 
 mod cli;
+mod fmt;
+mod state;

@@ -2,10 +2,8 @@
 //! directory, runs `jobform` there, and renders the outcome as one snapshot
 //! string with the unstable parts (paths, ports, times, ids) redacted.
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::rc::Rc;
 
 /// Snapshots `exit_code`, stdout and stderr of a [`Test`] run with the standard filters.
 macro_rules! jobform_snapshot {
@@ -19,74 +17,47 @@ macro_rules! jobform_snapshot {
 }
 
 /// Regex redactions applied to every snapshot (uv's `INSTA_FILTERS`, cargo's `[ROOT]`).
-pub static FILTERS: &[(&str, &str)] = &[
+pub(crate) static FILTERS: &[(&str, &str)] = &[
     (r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]"),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[TIME]"),
-    (r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", "[UUID]"),
+    // Lineages and lock ids are random; job ids (DRS ids are UUIDs too) are not redacted.
+    (
+        r"(lineage\W+|lock id |lock |force-unlock )[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "$1[UUID]",
+    ),
     (r"jobform \d+\.\d+\.\d+", "jobform [VERSION]"),
 ];
 
 /// One command-line invocation being set up.
 #[must_use]
-pub struct Test {
-    dir: tempfile::TempDir,
+pub(crate) struct Test {
+    dir: Rc<tempfile::TempDir>,
     args: Vec<String>,
-    env: BTreeMap<String, String>,
-    stdin: Option<String>,
 }
 
 impl Test {
     /// A fresh, empty working directory.
-    pub fn new() -> Self {
-        Test {
-            dir: tempfile::tempdir().expect("create temp dir"),
-            args: Vec::new(),
-            env: BTreeMap::new(),
-            stdin: None,
-        }
+    pub(crate) fn new() -> Self {
+        Test { dir: Rc::new(tempfile::tempdir().expect("create temp dir")), args: Vec::new() }
     }
 
     /// Writes a file (parent directories created) relative to the working directory.
-    pub fn file(self, name: &str, contents: &str) -> Self {
+    pub(crate) fn file(self, name: &str, contents: &str) -> Self {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, unindent(contents)).unwrap();
         self
     }
 
-    /// Copies every file of `examples/NAME` into the working directory.
-    pub fn example(self, name: &str) -> Self {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
-        copy_dir(&source, self.dir.path());
-        self
-    }
-
     /// The command-line arguments after `jobform`.
-    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+    pub(crate) fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
         self.args.extend(args.into_iter().map(Into::into));
         self
     }
 
-    /// Sets an environment variable for the run.
-    pub fn env(mut self, key: &str, value: &str) -> Self {
-        self.env.insert(key.to_owned(), value.to_owned());
-        self
-    }
-
-    /// Feeds standard input.
-    pub fn stdin(mut self, input: &str) -> Self {
-        self.stdin = Some(input.to_owned());
-        self
-    }
-
-    /// The working directory.
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
     /// Runs `jobform` and captures the outcome.
-    pub fn run(&self) -> Outcome {
+    pub(crate) fn run(&self) -> Outcome {
         let mut command = Command::new(env!("CARGO_BIN_EXE_jobform"));
         command
             .args(&self.args)
@@ -94,52 +65,53 @@ impl Test {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
-            .envs(&self.env)
-            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("spawn jobform");
-        if let Some(input) = &self.stdin {
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        }
-        let output = child.wait_with_output().expect("wait for jobform");
+        let output = command.output().expect("run jobform");
         Outcome {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            dir: self.dir.path().to_path_buf(),
+            dir: Rc::clone(&self.dir),
         }
     }
 }
 
 /// What one run produced.
-pub struct Outcome {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub dir: PathBuf,
+pub(crate) struct Outcome {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// Kept alive so files the run wrote can be read after the `Test` is gone.
+    dir: Rc<tempfile::TempDir>,
 }
 
 impl Outcome {
     /// The snapshot text: exit code, stdout, stderr, with the temp dir redacted.
-    pub fn snapshot(&self) -> String {
+    pub(crate) fn snapshot(&self) -> String {
         let code = self.code.map_or_else(|| "signal".to_owned(), |c| c.to_string());
         let text = format!(
             "exit_code: {code}\n----- stdout -----\n{}\n----- stderr -----\n{}",
             self.stdout, self.stderr
         );
-        text.replace(&self.dir.display().to_string(), "[TEMP]")
+        text.replace(&self.dir.path().display().to_string(), "[TEMP]")
+    }
+
+    /// The working directory of the run.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// Reads a file the run left in the working directory.
-    pub fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.join(name)).unwrap()
+    pub(crate) fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap()
     }
 }
 
 /// Strips the common leading indentation of a raw string literal, and its
 /// first line when empty, so tests can indent file contents with the code.
-pub fn unindent(text: &str) -> String {
+pub(crate) fn unindent(text: &str) -> String {
     let text = text.strip_prefix('\n').unwrap_or(text);
     let indent = text
         .lines()
@@ -153,17 +125,4 @@ pub fn unindent(text: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

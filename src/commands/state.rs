@@ -1,0 +1,132 @@
+//! `jobform state list|show|rm`, `jobform show` (of the state) and
+//! `jobform force-unlock`.
+
+use std::io::Write;
+
+use crate::cli::{LockArgs, ShowArgs, StateArgs, StateCommand};
+use crate::error::{EXIT_SUCCESS, Error};
+use crate::model::Address;
+use crate::plan::SavedPlan;
+use crate::render::plan_view::PlanView;
+use crate::render::{self, Palette};
+use crate::state::{self, Actor, StateError, StateFile};
+
+pub(crate) fn run(
+    command: &StateCommand,
+    out: &mut dyn Write,
+    palette: Palette,
+) -> Result<u8, Error> {
+    match command {
+        StateCommand::List { state } => {
+            let loaded = StateFile::new(&state.path).load()?;
+            for address in loaded.jobs.keys() {
+                writeln!(out, "{address}").map_err(Error::stdout)?;
+            }
+        }
+        StateCommand::Show { address, state } => {
+            let pattern = parse_address(address)?;
+            let loaded = StateFile::new(&state.path).load()?;
+            let mut matched = loaded.jobs.iter().filter(|(a, _)| pattern.selects(a)).peekable();
+            if matched.peek().is_none() {
+                return Err(StateError::NoSuchJob { address: address.clone() }.into());
+            }
+            for (i, (address, record)) in matched.enumerate() {
+                if i > 0 {
+                    writeln!(out).map_err(Error::stdout)?;
+                }
+                render::state::job(out, address, record, palette).map_err(Error::stdout)?;
+            }
+        }
+        StateCommand::Rm { address, state, lock } => remove(address, state, lock, out)?,
+    }
+    Ok(EXIT_SUCCESS)
+}
+
+fn remove(
+    address: &str,
+    state: &StateArgs,
+    lock: &LockArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let pattern = parse_address(address)?;
+    let actor = Actor::current(|key| std::env::var(key).ok());
+    let _lock = state::acquire(&state.path, "state rm", &actor, lock.lock_timeout)?;
+    let file = StateFile::new(&state.path);
+    let mut loaded = file.load()?;
+    let removed: Vec<Address> =
+        loaded.jobs.keys().filter(|a| pattern.selects(a)).cloned().collect();
+    if removed.is_empty() {
+        return Err(StateError::NoSuchJob { address: address.to_owned() }.into());
+    }
+    for address in &removed {
+        loaded.jobs.remove(address);
+    }
+    file.persist(&mut loaded)?;
+    for address in removed {
+        writeln!(out, "Removed {address} (the job itself was not touched)")
+            .map_err(Error::stdout)?;
+    }
+    Ok(())
+}
+
+/// `jobform show`: the state, for a human or as JSON.
+pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Result<u8, Error> {
+    let ShowArgs { file, json, state } = args;
+    if let Some(path) = file {
+        let saved = read_saved_plan(path)?;
+        let view = PlanView::new(&saved.plan);
+        if *json {
+            let text = serde_json::to_string_pretty(&view).expect("plan views serialize");
+            writeln!(out, "{text}").map_err(Error::stdout)?;
+        } else {
+            render::plan::human(out, &view, palette).map_err(Error::stdout)?;
+        }
+        return Ok(EXIT_SUCCESS);
+    }
+    let state_file = StateFile::new(&state.path);
+    let path = state.path.display().to_string();
+    match (state_file.read()?, json) {
+        (None, false) => {
+            writeln!(out, "No state: {path} does not exist yet. `jobform apply` writes it.")
+        }
+        (None, true) => writeln!(out, "null"),
+        (Some(loaded), false) => render::state::state(out, &path, &loaded, palette),
+        (Some(loaded), true) => {
+            let text = serde_json::to_string_pretty(&loaded).expect("state serializes");
+            writeln!(out, "{text}")
+        }
+    }
+    .map_err(Error::stdout)?;
+    Ok(EXIT_SUCCESS)
+}
+
+/// `jobform force-unlock ID`.
+pub(crate) fn force_unlock(id: &str, state: &StateArgs, out: &mut dyn Write) -> Result<u8, Error> {
+    let released = state::force_unlock(&state.path, id)?;
+    writeln!(
+        out,
+        "Unlocked {}: removed the lock {} held by {} (pid {}, `jobform {}`).",
+        state.path.display(),
+        released.id,
+        released.who,
+        released.pid,
+        released.operation
+    )
+    .map_err(Error::stdout)?;
+    Ok(EXIT_SUCCESS)
+}
+
+/// Reads and decodes a plan file saved with `plan --out`.
+pub(crate) fn read_saved_plan(path: &std::path::Path) -> Result<SavedPlan, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        action: "cannot read plan file",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    SavedPlan::from_json(&bytes)
+        .map_err(|source| Error::SavedPlan { path: path.to_path_buf(), source })
+}
+
+fn parse_address(text: &str) -> Result<Address, Error> {
+    text.parse().map_err(|error: crate::model::AddressParseError| Error::Usage(error.to_string()))
+}

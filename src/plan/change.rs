@@ -1,0 +1,271 @@
+//! The plan as data: one [`JobChange`] per job address, each with an
+//! [`Action`] and the [`Code`]d reasons and warnings behind it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::model::{
+    ActionVerb, Address, DesiredState, Direction, JobKind, LiveState, PauseMode, ProviderRef,
+};
+use crate::state::PauseSource;
+
+/// What jobform will do to one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The job is already as declared.
+    NoOp,
+    /// Pause the job.
+    Suspend,
+    /// Resume the paused job.
+    Resume,
+    /// End the job for good (destructive).
+    Stop,
+    /// The job needs an action the cloud would refuse, or that would do
+    /// nothing, or jobform cannot tell: nothing is sent, and the plan fails
+    /// unless `--skip-blocked`.
+    Blocked,
+    /// The job block was removed: drop the job from the state, never touch it.
+    Forget,
+}
+
+impl Action {
+    /// The word used in output and JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::NoOp => "no-op",
+            Action::Suspend => "suspend",
+            Action::Resume => "resume",
+            Action::Stop => "stop",
+            Action::Blocked => "blocked",
+            Action::Forget => "forget",
+        }
+    }
+
+    /// Whether the action sends a request to the cloud.
+    pub fn sends_request(self) -> bool {
+        matches!(self, Action::Suspend | Action::Resume | Action::Stop)
+    }
+
+    /// The action that sends `verb`.
+    pub fn from_verb(verb: ActionVerb) -> Self {
+        match verb {
+            ActionVerb::Suspend => Action::Suspend,
+            ActionVerb::Resume => Action::Resume,
+            ActionVerb::Stop => Action::Stop,
+        }
+    }
+
+    /// The verb sent for the action, if it sends one.
+    pub fn verb(self) -> Option<ActionVerb> {
+        match self {
+            Action::Suspend => Some(ActionVerb::Suspend),
+            Action::Resume => Some(ActionVerb::Resume),
+            Action::Stop => Some(ActionVerb::Stop),
+            Action::NoOp | Action::Blocked | Action::Forget => None,
+        }
+    }
+
+    /// The state the job is in once the action has finished.
+    pub fn target(self) -> Option<LiveState> {
+        match self {
+            Action::Suspend => Some(LiveState::Suspended),
+            Action::Resume => Some(LiveState::Running),
+            Action::Stop => Some(LiveState::Stopped),
+            Action::NoOp | Action::Blocked | Action::Forget => None,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Stable codes for why a job is blocked and for warnings; documented in the
+/// README, part of the JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// The cloud does not know the job id.
+    JobNotFound,
+    /// The live status could not be read.
+    ReadFailed,
+    /// The job's status does not allow pausing.
+    NotPausable,
+    /// `direction = "reverse"` on a job without a two-way topology.
+    ReverseRequiresTwoWay,
+    /// Pausing a change-tracking task is a silent no-op on the cloud.
+    SubscribeSuspendIsNoop,
+    /// The job has ended; it cannot be resumed or paused.
+    JobEnded,
+    /// The job failed; resuming it is not done by accident.
+    JobFailed,
+    /// The job was never started; jobform only pauses and resumes started jobs.
+    JobNotStarted,
+    /// The job is between two states.
+    Transitioning,
+    /// The cloud reported a status jobform does not know.
+    UnknownStatus,
+    /// The incremental task has been paused too long to be restarted.
+    RestartWindowExpired,
+    /// The restart window of a paused incremental task is closing.
+    RestartWindowClosing,
+    /// A paused task is nearing the point where the cloud fails it.
+    SuspendExpiry,
+    /// A DRS job paused with `pause_mode = "all"` risks expired source logs.
+    SourceLogExpiry,
+    /// `state = "stopped"` without `allow_stop = true`.
+    StopNotAllowed,
+    /// The kind's API cannot end a job.
+    StopUnsupported,
+    /// A job this one depends on is blocked, so this one cannot go ahead.
+    DependencyBlocked,
+    /// The live status differs from what the last apply recorded.
+    Drift,
+    /// `--target` / `--exclude` narrowed the plan.
+    PartialPlan,
+}
+
+impl Code {
+    /// The snake_case spelling used in output and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::JobNotFound => "job_not_found",
+            Code::ReadFailed => "read_failed",
+            Code::NotPausable => "not_pausable",
+            Code::ReverseRequiresTwoWay => "reverse_requires_two_way",
+            Code::SubscribeSuspendIsNoop => "subscribe_suspend_is_noop",
+            Code::JobEnded => "job_ended",
+            Code::JobFailed => "job_failed",
+            Code::JobNotStarted => "job_not_started",
+            Code::Transitioning => "transitioning",
+            Code::UnknownStatus => "unknown_status",
+            Code::RestartWindowExpired => "restart_window_expired",
+            Code::RestartWindowClosing => "restart_window_closing",
+            Code::SuspendExpiry => "suspend_expiry",
+            Code::SourceLogExpiry => "source_log_expiry",
+            Code::StopNotAllowed => "stop_not_allowed",
+            Code::StopUnsupported => "stop_unsupported",
+            Code::DependencyBlocked => "dependency_blocked",
+            Code::Drift => "drift",
+            Code::PartialPlan => "partial_plan",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A coded message: why a job is blocked, or a warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The stable code.
+    pub code: Code,
+    /// The explanation, for people.
+    pub message: String,
+    /// When the thing warned about happens, if it is a deadline.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deadline: Option<OffsetDateTime>,
+}
+
+impl Notice {
+    pub(super) fn new(code: Code, message: impl Into<String>) -> Self {
+        Notice { code, message: message.into(), deadline: None }
+    }
+
+    pub(super) fn with_deadline(mut self, deadline: OffsetDateTime) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+}
+
+/// The live status a plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveStatus {
+    /// The cloud's own word.
+    pub raw_status: String,
+    /// jobform's normalised state.
+    pub state: LiveState,
+}
+
+/// What the last apply recorded, when it differs from the live status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The recorded raw status.
+    pub recorded_raw_status: String,
+    /// The recorded state.
+    pub recorded_state: LiveState,
+    /// When it was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+/// How long a paused job has been paused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseClock {
+    /// When the pause started, or when jobform first saw the job paused.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// Whether `since` is exact (jobform paused it) or a lower bound.
+    pub source: PauseSource,
+    /// `now - since`, in whole seconds on disk.
+    #[serde(with = "whole_seconds")]
+    pub age: Duration,
+}
+
+mod whole_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Duration;
+
+    pub(super) fn serialize<S: Serializer>(age: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(age.whole_seconds())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        i64::deserialize(d).map(Duration::seconds)
+    }
+}
+
+/// The plan for one job address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobChange {
+    /// The job.
+    pub address: Address,
+    /// Its kind.
+    pub kind: JobKind,
+    /// The cloud's job id.
+    pub id: String,
+    /// Alibaba `DtsInstanceId`, when declared.
+    pub instance_id: Option<String>,
+    /// The provider block that serves it.
+    pub provider: ProviderRef,
+    /// The managed direction.
+    pub direction: Direction,
+    /// Huawei pause mode (for a suspend).
+    pub pause_mode: PauseMode,
+    /// What jobform will do.
+    pub action: Action,
+    /// Why, for people (UI only: apply never reads it).
+    pub reason: String,
+    /// Why it is blocked, when it is.
+    pub blocker: Option<Notice>,
+    /// The declared state (`None` for a forget).
+    pub desired: Option<DesiredState>,
+    /// The live status (`None` when not found, unread, or for a forget).
+    pub live: Option<LiveStatus>,
+    /// What changed outside jobform since the last apply.
+    pub drift: Option<Drift>,
+    /// The pause clock, when the job is paused.
+    pub pause: Option<PauseClock>,
+    /// Deadlines and other warnings.
+    pub warnings: Vec<Notice>,
+    /// The jobs whose actions this one waits for.
+    pub depends_on: Vec<Address>,
+}

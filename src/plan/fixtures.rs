@@ -1,0 +1,37 @@
+//! Builders for planner inputs, shared by the planner's and the renderers' tests.
+
+use crate::model::{
+    Address, DesiredJob, DesiredState, Direction, JobKind, LiveJob, LiveState, PauseMode,
+    ProviderRef, SourceLocation,
+};
+
+/// A declared job named `name`, with `allow_stop` set.
+pub(crate) fn desired(kind: JobKind, name: &str, id: &str, state: DesiredState) -> DesiredJob {
+    DesiredJob {
+        address: Address::new(kind, name),
+        id: id.to_owned(),
+        instance_id: None,
+        state,
+        direction: Direction::Forward,
+        pause_mode: PauseMode::Target,
+        allow_stop: true,
+        depends_on: Vec::new(),
+        description: None,
+        provider: ProviderRef { cloud: kind.cloud(), alias: None },
+        declared_at: SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 },
+    }
+}
+
+/// A live job in `raw` (normalised to `state`), one-way, incremental.
+pub(crate) fn live(kind: JobKind, id: &str, raw: &str, state: LiveState) -> LiveJob {
+    LiveJob {
+        kind,
+        id: id.to_owned(),
+        raw_status: raw.to_owned(),
+        state,
+        reverse: None,
+        two_way: Some(false),
+        change_tracking: false,
+        incremental: Some(true),
+    }
+}

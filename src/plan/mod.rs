@@ -1,0 +1,364 @@
+//! The planner: a pure function of the desired jobs, the live jobs, the prior
+//! state and `now`. No I/O, no clock reads, no randomness: the same inputs
+//! give the same plan, byte for byte, which is what makes it testable and a
+//! saved plan trustworthy.
+
+mod batch;
+mod change;
+#[cfg(test)]
+pub(crate) mod fixtures;
+mod order;
+mod rules;
+mod saved;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use self::batch::Request;
+pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, PauseClock};
+pub use self::rules::{
+    RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, human_duration, is_pausable,
+};
+pub use self::saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, StateRef};
+use crate::model::{
+    Address, DesiredJob, LiveJob, LiveState, PauseMode, ProviderConfig, ProviderRef,
+};
+use crate::state::{ActionOutcome, JobRecord, PauseSource, State};
+
+/// What the providers said about one declared job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveLookup {
+    /// The cloud reported the job.
+    Found(LiveJob),
+    /// The cloud does not know the job id.
+    NotFound,
+    /// The job could not be read (the error, with its request id).
+    ReadFailed(String),
+}
+
+/// How the user narrowed or shaped the plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `--target`: plan only these (block addresses select every instance).
+    pub targets: Vec<Address>,
+    /// `--exclude`: leave these out.
+    pub excludes: Vec<Address>,
+    /// `--refresh-only`: report drift, plan no action.
+    pub refresh_only: bool,
+    /// `--skip-blocked`: blocked jobs do not make the plan unappliable.
+    pub skip_blocked: bool,
+}
+
+/// Everything the planner reads.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    /// The declared jobs.
+    pub jobs: &'a [DesiredJob],
+    /// The provider blocks (for batch sizes).
+    pub providers: &'a [ProviderConfig],
+    /// What the clouds said about each declared job.
+    pub live: &'a BTreeMap<Address, LiveLookup>,
+    /// The state as the last apply left it.
+    pub prior: &'a State,
+    /// The time the plan is made at.
+    pub now: OffsetDateTime,
+    /// The user's narrowing.
+    pub options: &'a PlanOptions,
+}
+
+/// The requests of one wave: sent together, after every earlier wave settled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wave {
+    /// 0-based position.
+    pub index: usize,
+    /// The requests, in a stable order.
+    pub requests: Vec<Request>,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Jobs to pause.
+    pub suspend: usize,
+    /// Jobs to resume.
+    pub resume: usize,
+    /// Jobs to end.
+    pub stop: usize,
+    /// Jobs blocked.
+    pub blocked: usize,
+    /// Records to drop from the state.
+    pub forget: usize,
+    /// Jobs already as declared.
+    pub no_op: usize,
+    /// Requests the plan sends.
+    pub requests: usize,
+}
+
+/// A plan: what to do to each job, in which order, with which requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// When the plan was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub planned_at: OffsetDateTime,
+    /// One change per job address, sorted by address.
+    pub changes: Vec<JobChange>,
+    /// The requests, wave by wave.
+    pub waves: Vec<Wave>,
+    /// Warnings about the plan as a whole.
+    pub warnings: Vec<Notice>,
+    /// The counts.
+    pub summary: Summary,
+    /// Whether the plan was made with `--refresh-only`.
+    pub refresh_only: bool,
+    /// Whether `--skip-blocked` was given.
+    pub skip_blocked: bool,
+}
+
+impl Plan {
+    /// Whether applying it changes anything (an action or a forget).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp && c.action != Action::Blocked)
+    }
+
+    /// Whether it may be applied: nothing blocked, or `--skip-blocked`.
+    pub fn applyable(&self) -> bool {
+        self.skip_blocked || self.summary.blocked == 0
+    }
+
+    /// The change of one address.
+    pub fn change(&self, address: &Address) -> Option<&JobChange> {
+        self.changes.iter().find(|c| &c.address == address)
+    }
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The dependencies form a cycle (validation normally refuses it first).
+    #[error("the depends_on of these jobs form a cycle: {}", join(.0))]
+    Cycle(Vec<Address>),
+}
+
+fn join(addresses: &[Address]) -> String {
+    addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Makes the plan.
+///
+/// # Errors
+///
+/// [`PlanError::Cycle`] when `depends_on` forms a cycle.
+pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
+    let PlanInput { jobs, providers, live, prior, now, options } = input;
+    let selected = |address: &Address| {
+        (options.targets.is_empty() || options.targets.iter().any(|t| t.selects(address)))
+            && !options.excludes.iter().any(|e| e.selects(address))
+    };
+    let mut changes: Vec<JobChange> = jobs
+        .iter()
+        .filter(|job| selected(&job.address))
+        .map(|job| {
+            plan_job(job, live.get(&job.address), prior.jobs.get(&job.address), now, options)
+        })
+        .collect();
+    if !options.refresh_only {
+        let declared: BTreeSet<&Address> = jobs.iter().map(|job| &job.address).collect();
+        changes.extend(
+            prior
+                .jobs
+                .iter()
+                .filter(|(address, _)| !declared.contains(address) && selected(address))
+                .map(|(address, record)| forget(address, record)),
+        );
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    order::block_dependents(&mut changes);
+
+    let wave_of = order::waves(&changes).map_err(PlanError::Cycle)?;
+    let wave_count = wave_of.values().max().map_or(0, |w| w + 1);
+    let batch_size = |provider: &ProviderRef| {
+        providers
+            .iter()
+            .find(|p| &p.reference() == provider)
+            .map_or(crate::model::DEFAULT_BATCH_SIZE as usize, |p| p.tuning().batch_size())
+    };
+    let waves: Vec<Wave> = (0..wave_count)
+        .map(|index| {
+            let members: Vec<&JobChange> =
+                changes.iter().filter(|c| wave_of.get(&c.address) == Some(&index)).collect();
+            Wave { index, requests: batch::requests(&members, batch_size) }
+        })
+        .collect();
+
+    let mut warnings = Vec::new();
+    if !options.targets.is_empty() || !options.excludes.is_empty() {
+        warnings.push(Notice::new(
+            Code::PartialPlan,
+            "--target/--exclude narrowed this plan: jobs left out were neither read nor planned",
+        ));
+    }
+    let summary = summarize(&changes, &waves);
+    Ok(Plan {
+        planned_at: now,
+        changes,
+        waves,
+        warnings,
+        summary,
+        refresh_only: options.refresh_only,
+        skip_blocked: options.skip_blocked,
+    })
+}
+
+fn plan_job(
+    job: &DesiredJob,
+    lookup: Option<&LiveLookup>,
+    record: Option<&JobRecord>,
+    now: OffsetDateTime,
+    options: &PlanOptions,
+) -> JobChange {
+    let mut change = JobChange {
+        address: job.address.clone(),
+        kind: job.kind(),
+        id: job.id.clone(),
+        instance_id: job.instance_id.clone(),
+        provider: job.provider.clone(),
+        direction: job.direction,
+        pause_mode: job.pause_mode,
+        action: Action::Blocked,
+        reason: String::new(),
+        blocker: None,
+        desired: Some(job.state),
+        live: None,
+        drift: None,
+        pause: None,
+        warnings: Vec::new(),
+        depends_on: job.depends_on.clone(),
+    };
+    let live = match lookup {
+        Some(LiveLookup::Found(live)) => live,
+        Some(LiveLookup::NotFound) => {
+            return blocked(
+                change,
+                Code::JobNotFound,
+                format!(
+                    "the cloud has no {} job with id {} (declared at {})",
+                    job.kind(),
+                    job.id,
+                    job.declared_at
+                ),
+            );
+        }
+        Some(LiveLookup::ReadFailed(error)) => {
+            return blocked(
+                change,
+                Code::ReadFailed,
+                format!("the job could not be read: {error}"),
+            );
+        }
+        None => {
+            return blocked(change, Code::ReadFailed, "the job was not read".to_owned());
+        }
+    };
+    let (raw, state) = match rules::managed_status(job, live) {
+        Ok(status) => status,
+        Err(notice) => {
+            change.live =
+                Some(LiveStatus { raw_status: live.raw_status.clone(), state: live.state });
+            let message = notice.message.clone();
+            return blocked(change, notice.code, message);
+        }
+    };
+    change.live = Some(LiveStatus { raw_status: raw.clone(), state });
+    change.drift = record.and_then(|record| drift(record, &raw, state));
+    if state == LiveState::Suspended {
+        let clock = pause_clock(record, now);
+        let mode = record.and_then(|r| r.paused.as_ref()).and_then(|p| p.pause_mode);
+        change.warnings = rules::deadline_warnings(job, live, &clock, mode, now);
+        change.pause = Some(clock);
+    }
+    if options.refresh_only {
+        change.action = Action::NoOp;
+        change.reason = format!("refresh only: observed {state} ({raw})");
+        return change;
+    }
+    let decision = rules::decide(job, live, &raw, state, change.pause.as_ref());
+    change.action = decision.action;
+    change.reason = decision.reason;
+    change.blocker = decision.blocker;
+    change
+}
+
+fn blocked(mut change: JobChange, code: Code, message: String) -> JobChange {
+    change.action = Action::Blocked;
+    change.reason.clone_from(&message);
+    change.blocker = Some(Notice::new(code, message));
+    change
+}
+
+/// The live status differs from the recorded one, and no pending action of
+/// jobform's explains the difference.
+fn drift(record: &JobRecord, raw: &str, state: LiveState) -> Option<Drift> {
+    if record.observed.raw_status.eq_ignore_ascii_case(raw) {
+        return None;
+    }
+    let explained = record.last_action.as_ref().is_some_and(|action| {
+        action.outcome == ActionOutcome::Pending
+            && Action::from_verb(action.verb).target() == Some(state)
+    });
+    (!explained).then(|| Drift {
+        recorded_raw_status: record.observed.raw_status.clone(),
+        recorded_state: record.observed.state,
+        recorded_at: record.observed.at,
+    })
+}
+
+/// The pause clock: the recorded pause (the state keeps `paused` only while a
+/// pause lasts), else "first seen paused now".
+fn pause_clock(record: Option<&JobRecord>, now: OffsetDateTime) -> PauseClock {
+    let recorded = record.and_then(|r| r.paused.as_ref());
+    let (since, source) = recorded.map_or((now, PauseSource::FirstSeen), |p| (p.since, p.source));
+    PauseClock { since, source, age: now - since }
+}
+
+fn forget(address: &Address, record: &JobRecord) -> JobChange {
+    JobChange {
+        address: address.clone(),
+        kind: record.kind,
+        id: record.id.clone(),
+        instance_id: None,
+        provider: record.provider.clone(),
+        direction: record.direction,
+        pause_mode: record.paused.as_ref().and_then(|p| p.pause_mode).unwrap_or(PauseMode::Target),
+        action: Action::Forget,
+        reason: "no block declares it any more: it is dropped from the state, the job itself is not touched"
+            .to_owned(),
+        blocker: None,
+        desired: None,
+        live: None,
+        drift: None,
+        pause: None,
+        warnings: Vec::new(),
+        depends_on: Vec::new(),
+    }
+}
+
+fn summarize(changes: &[JobChange], waves: &[Wave]) -> Summary {
+    let mut summary =
+        Summary { requests: waves.iter().map(|w| w.requests.len()).sum(), ..Summary::default() };
+    for change in changes {
+        let count = match change.action {
+            Action::NoOp => &mut summary.no_op,
+            Action::Suspend => &mut summary.suspend,
+            Action::Resume => &mut summary.resume,
+            Action::Stop => &mut summary.stop,
+            Action::Blocked => &mut summary.blocked,
+            Action::Forget => &mut summary.forget,
+        };
+        *count += 1;
+    }
+    summary
+}

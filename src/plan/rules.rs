@@ -1,0 +1,281 @@
+//! The clouds' rules, as the planner checks them before proposing anything:
+//! which statuses each kind can pause, what each desired state needs from
+//! each live state, and the pause-clock deadlines.
+
+use time::{Duration, OffsetDateTime};
+
+use super::change::{Action, Code, Notice, PauseClock};
+use crate::model::{DesiredJob, DesiredState, Direction, JobKind, LiveJob, LiveState, PauseMode};
+use crate::state::PauseSource;
+
+/// A paused incremental DTS task cannot be restarted after this long (DTS docs).
+pub const RESTART_WINDOW: Duration = Duration::hours(6);
+/// A paused DTS task fails after this long.
+pub const SUSPEND_LIMIT: Duration = Duration::days(7);
+/// A DRS job paused with `pause_mode = "all"` may lose its source logs after this long.
+pub const SOURCE_LOG_WINDOW: Duration = Duration::hours(24);
+/// How long before a deadline the plan starts warning about it.
+pub const WARN_BEFORE: Duration = Duration::hours(1);
+
+/// The raw statuses from which the kind's pause API accepts a pause
+/// (compared case-insensitively: the legacy APIs spell some in lower camel case).
+fn pausable_statuses(kind: JobKind) -> &'static [&'static str] {
+    match kind {
+        JobKind::AlibabaDts => &["Migrating", "Synchronizing"],
+        JobKind::AlibabaMigration => &["Migrating"],
+        // "When you call this operation, the task must be in the Synchronizing state."
+        JobKind::AlibabaSynchronization => &["Synchronizing"],
+        // The batch-pause-task constraints, verbatim.
+        JobKind::HuaweiDrs => &[
+            "FULL_TRANSFER_STARTED",
+            "FULL_TRANSFER_FAILED",
+            "FULL_TRANSFER_COMPLETE",
+            "INCRE_TRANSFER_STARTED",
+            "INCRE_TRANSFER_FAILED",
+        ],
+    }
+}
+
+/// Whether the kind's pause API accepts a pause from `raw_status`.
+pub fn is_pausable(kind: JobKind, raw_status: &str) -> bool {
+    pausable_statuses(kind).iter().any(|s| s.eq_ignore_ascii_case(raw_status))
+}
+
+/// The action (or blocker) for one job whose live status is known.
+pub(super) struct Decision {
+    pub(super) action: Action,
+    pub(super) reason: String,
+    pub(super) blocker: Option<Notice>,
+}
+
+impl Decision {
+    fn act(action: Action, reason: impl Into<String>) -> Self {
+        Decision { action, reason: reason.into(), blocker: None }
+    }
+
+    fn block(code: Code, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Decision {
+            action: Action::Blocked,
+            reason: message.clone(),
+            blocker: Some(Notice::new(code, message)),
+        }
+    }
+}
+
+/// The live status a job block is about: the reverse task's for
+/// `direction = "reverse"`.
+pub(super) fn managed_status(
+    job: &DesiredJob,
+    live: &LiveJob,
+) -> Result<(String, LiveState), Notice> {
+    match job.direction {
+        Direction::Forward => Ok((live.raw_status.clone(), live.state)),
+        Direction::Reverse => match &live.reverse {
+            Some(reverse) if live.two_way != Some(false) => {
+                Ok((reverse.raw_status.clone(), reverse.state))
+            }
+            _ => Err(Notice::new(
+                Code::ReverseRequiresTwoWay,
+                format!(
+                    "direction = \"reverse\" needs a two-way synchronization, but {} {} has no reverse task",
+                    job.kind(),
+                    job.id
+                ),
+            )),
+        },
+    }
+}
+
+/// What `job` needs, given its live status (`raw`, `state`) and pause clock.
+pub(super) fn decide(
+    job: &DesiredJob,
+    live: &LiveJob,
+    raw: &str,
+    state: LiveState,
+    pause: Option<&PauseClock>,
+) -> Decision {
+    let kind = job.kind();
+    let status = format!("{state} ({raw})");
+    match (job.state, state) {
+        (DesiredState::Running, LiveState::Running)
+        | (DesiredState::Suspended, LiveState::Suspended)
+        | (DesiredState::Stopped, LiveState::Stopped) => {
+            Decision::act(Action::NoOp, format!("already {status}"))
+        }
+        (_, LiveState::Transitioning) => Decision::block(
+            Code::Transitioning,
+            format!("the job is between states ({raw}); plan again once it settles"),
+        ),
+        (_, LiveState::Unknown) => Decision::block(
+            Code::UnknownStatus,
+            format!("the cloud reports a status jobform does not know ({raw}); nothing is assumed"),
+        ),
+        (DesiredState::Stopped, _) if !job.allow_stop => Decision::block(
+            Code::StopNotAllowed,
+            "stopping ends the job for good: set allow_stop = true on the block to allow it",
+        ),
+        (DesiredState::Stopped, _) if !kind.can_stop() => Decision::block(
+            Code::StopUnsupported,
+            format!("the legacy {kind} API cannot end a job; manage it as alibaba_dts to stop it"),
+        ),
+        (DesiredState::Stopped, _) => {
+            Decision::act(Action::Stop, format!("{status} -> stopped (ends the job for good)"))
+        }
+        (_, LiveState::Stopped) => Decision::block(
+            Code::JobEnded,
+            format!("the job has ended ({raw}); an ended job cannot be resumed or paused"),
+        ),
+        (DesiredState::Running, LiveState::Suspended) => resume(job, raw, pause),
+        (DesiredState::Running, LiveState::Failed) => Decision::block(
+            Code::JobFailed,
+            format!(
+                "the job failed ({raw}); fix and retry it deliberately, jobform does not resume failed jobs"
+            ),
+        ),
+        (DesiredState::Running | DesiredState::Suspended, LiveState::NotStarted) => {
+            Decision::block(
+                Code::JobNotStarted,
+                format!("the job has not been started ({raw}); start it from the console first"),
+            )
+        }
+        (DesiredState::Suspended, LiveState::Running | LiveState::Failed) => {
+            if live.change_tracking && kind == JobKind::AlibabaDts {
+                Decision::block(
+                    Code::SubscribeSuspendIsNoop,
+                    "SuspendDtsJob on a change-tracking task succeeds without pausing anything",
+                )
+            } else if is_pausable(kind, raw) {
+                Decision::act(Action::Suspend, format!("{status} -> suspended"))
+            } else if state == LiveState::Failed {
+                Decision::block(
+                    Code::JobFailed,
+                    format!("the job failed ({raw}) and cannot be paused"),
+                )
+            } else {
+                Decision::block(
+                    Code::NotPausable,
+                    format!(
+                        "{kind} jobs can be paused only from {}; this one is {raw}",
+                        pausable_statuses(kind).join(", ")
+                    ),
+                )
+            }
+        }
+    }
+}
+
+fn resume(job: &DesiredJob, raw: &str, pause: Option<&PauseClock>) -> Decision {
+    if let Some(clock) = pause.filter(|_| has_restart_window(job.kind())) {
+        if clock.age > RESTART_WINDOW {
+            let exact = match clock.source {
+                PauseSource::Jobform => "",
+                PauseSource::FirstSeen => " at least",
+            };
+            return Decision::block(
+                Code::RestartWindowExpired,
+                format!(
+                    "paused for{exact} {}: an incremental task paused longer than 6h cannot be restarted",
+                    human_duration(clock.age)
+                ),
+            );
+        }
+    }
+    Decision::act(Action::Resume, format!("suspended ({raw}) -> running"))
+}
+
+/// Whether the 6-hour restart window applies to the kind (Alibaba's incremental tasks).
+fn has_restart_window(kind: JobKind) -> bool {
+    kind.cloud() == crate::model::Cloud::Alibaba
+}
+
+/// Warnings about the pause clock of a paused job.
+pub(super) fn deadline_warnings(
+    job: &DesiredJob,
+    live: &LiveJob,
+    clock: &PauseClock,
+    recorded_mode: Option<PauseMode>,
+    now: OffsetDateTime,
+) -> Vec<Notice> {
+    let mut warnings = Vec::new();
+    let lower_bound = if clock.source == PauseSource::FirstSeen { " at least" } else { "" };
+    if has_restart_window(job.kind()) && live.incremental != Some(false) {
+        let restart_by = clock.since + RESTART_WINDOW;
+        if clock.age <= RESTART_WINDOW && restart_by - now <= WARN_BEFORE {
+            warnings.push(
+                Notice::new(
+                    Code::RestartWindowClosing,
+                    format!(
+                        "paused for{lower_bound} {}: resume within {} or the task cannot be restarted",
+                        human_duration(clock.age),
+                        human_duration(restart_by - now)
+                    ),
+                )
+                .with_deadline(restart_by),
+            );
+        }
+        let fails_at = clock.since + SUSPEND_LIMIT;
+        if fails_at - now <= Duration::days(1) {
+            warnings.push(
+                Notice::new(
+                    Code::SuspendExpiry,
+                    format!(
+                        "paused for{lower_bound} {}: the cloud fails a task paused for 7 days",
+                        human_duration(clock.age)
+                    ),
+                )
+                .with_deadline(fails_at),
+            );
+        }
+    }
+    if job.kind() == JobKind::HuaweiDrs && recorded_mode == Some(PauseMode::All) {
+        let expires = clock.since + SOURCE_LOG_WINDOW;
+        if expires - now <= WARN_BEFORE * 6 {
+            warnings.push(
+                Notice::new(
+                    Code::SourceLogExpiry,
+                    format!(
+                        "paused with pause_mode = \"all\" for {}: source logs may expire after 24h and the job fail to resume",
+                        human_duration(clock.age)
+                    ),
+                )
+                .with_deadline(expires),
+            );
+        }
+    }
+    warnings
+}
+
+/// `2d 3h`, `5h 12m`, `42m`, `0m`: the precision a person wants for a pause clock.
+pub fn human_duration(duration: Duration) -> String {
+    let minutes = duration.whole_minutes().max(0);
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes}m"),
+        (0, _) => format!("{hours}h {minutes}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::{JobKind, human_duration, is_pausable};
+
+    #[test]
+    fn pausable_statuses_are_case_insensitive() {
+        assert!(is_pausable(JobKind::AlibabaSynchronization, "synchronizing"));
+        assert!(!is_pausable(JobKind::AlibabaSynchronization, "Initializing"));
+        assert!(is_pausable(JobKind::HuaweiDrs, "INCRE_TRANSFER_FAILED"));
+        assert!(!is_pausable(JobKind::HuaweiDrs, "PAUSING"));
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::minutes(42)), "42m");
+        assert_eq!(human_duration(Duration::minutes(5 * 60 + 12)), "5h 12m");
+        assert_eq!(human_duration(Duration::hours(51)), "2d 3h");
+        assert_eq!(human_duration(Duration::seconds(-5)), "0m");
+    }
+}

@@ -1,0 +1,596 @@
+//! Planner tests: the decision table for every kind, status and desired
+//! state, then the rules around it (direction, pause clock, drift, forget,
+//! ordering, batching, narrowing, determinism).
+
+use std::collections::BTreeMap;
+
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+use super::fixtures::{desired, live};
+use super::*;
+use crate::model::{
+    Cloud, DesiredState, Direction, JobKind, LiveReverse, PauseMode, ProviderRef, SourceLocation,
+};
+use crate::state::{ActionRecord, Observation, PauseRecord};
+
+const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+fn run(jobs: &[DesiredJob], lives: &[(Address, LiveLookup)], prior: &State) -> Plan {
+    run_with(jobs, lives, prior, &PlanOptions::default())
+}
+
+fn run_with(
+    jobs: &[DesiredJob],
+    lives: &[(Address, LiveLookup)],
+    prior: &State,
+    options: &PlanOptions,
+) -> Plan {
+    let live: BTreeMap<Address, LiveLookup> = lives.iter().cloned().collect();
+    plan(PlanInput { jobs, providers: &[], live: &live, prior, now: NOW, options }).unwrap()
+}
+
+fn single(job: DesiredJob, found: LiveJob) -> JobChange {
+    let address = job.address.clone();
+    let plan = run(&[job], &[(address, LiveLookup::Found(found))], &State::new());
+    plan.changes.into_iter().next().unwrap()
+}
+
+/// What a table row expects: an action, or a block with its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum E {
+    A(Action),
+    B(Code),
+}
+
+fn outcome(change: &JobChange) -> E {
+    match &change.blocker {
+        Some(notice) => E::B(notice.code),
+        None => E::A(change.action),
+    }
+}
+
+#[test]
+fn decision_table_covers_every_kind_status_and_desired_state() {
+    use Action::{NoOp, Resume, Stop, Suspend};
+    use Code::{
+        JobEnded, JobFailed, JobNotStarted, NotPausable, StopUnsupported, Transitioning,
+        UnknownStatus,
+    };
+    use E::{A, B};
+    use LiveState as L;
+    // (kind, raw status, normalised state, expected for [running, suspended, stopped])
+    let table: &[(JobKind, &str, LiveState, [E; 3])] = &[
+        (JobKind::AlibabaDts, "Synchronizing", L::Running, [A(NoOp), A(Suspend), A(Stop)]),
+        (JobKind::AlibabaDts, "Migrating", L::Running, [A(NoOp), A(Suspend), A(Stop)]),
+        (JobKind::AlibabaDts, "Initializing", L::Running, [A(NoOp), B(NotPausable), A(Stop)]),
+        (JobKind::AlibabaDts, "Suspending", L::Suspended, [A(Resume), A(NoOp), A(Stop)]),
+        (JobKind::AlibabaDts, "Finished", L::Stopped, [B(JobEnded), B(JobEnded), A(NoOp)]),
+        (JobKind::AlibabaDts, "Failed", L::Failed, [B(JobFailed), B(JobFailed), A(Stop)]),
+        (
+            JobKind::AlibabaDts,
+            "NotStarted",
+            L::NotStarted,
+            [B(JobNotStarted), B(JobNotStarted), A(Stop)],
+        ),
+        (
+            JobKind::AlibabaDts,
+            "Prechecking",
+            L::Transitioning,
+            [B(Transitioning), B(Transitioning), B(Transitioning)],
+        ),
+        (
+            JobKind::AlibabaDts,
+            "Mystery",
+            L::Unknown,
+            [B(UnknownStatus), B(UnknownStatus), B(UnknownStatus)],
+        ),
+        (JobKind::AlibabaMigration, "Migrating", L::Running, [A(NoOp), A(Suspend), A(Stop)]),
+        (JobKind::AlibabaMigration, "Suspending", L::Suspended, [A(Resume), A(NoOp), A(Stop)]),
+        (JobKind::AlibabaMigration, "Finished", L::Stopped, [B(JobEnded), B(JobEnded), A(NoOp)]),
+        (
+            JobKind::AlibabaMigration,
+            "MigrationFailed",
+            L::Failed,
+            [B(JobFailed), B(JobFailed), A(Stop)],
+        ),
+        (
+            JobKind::AlibabaMigration,
+            "NotStarted",
+            L::NotStarted,
+            [B(JobNotStarted), B(JobNotStarted), A(Stop)],
+        ),
+        (
+            JobKind::AlibabaMigration,
+            "Prechecking",
+            L::Transitioning,
+            [B(Transitioning), B(Transitioning), B(Transitioning)],
+        ),
+        (
+            JobKind::AlibabaSynchronization,
+            "synchronizing",
+            L::Running,
+            [A(NoOp), A(Suspend), B(StopUnsupported)],
+        ),
+        (
+            JobKind::AlibabaSynchronization,
+            "Initializating",
+            L::Running,
+            [A(NoOp), B(NotPausable), B(StopUnsupported)],
+        ),
+        (
+            JobKind::AlibabaSynchronization,
+            "Suspending",
+            L::Suspended,
+            [A(Resume), A(NoOp), B(StopUnsupported)],
+        ),
+        (
+            JobKind::AlibabaSynchronization,
+            "Finished",
+            L::Stopped,
+            [B(JobEnded), B(JobEnded), A(NoOp)],
+        ),
+        (
+            JobKind::AlibabaSynchronization,
+            "Failed",
+            L::Failed,
+            [B(JobFailed), B(JobFailed), B(StopUnsupported)],
+        ),
+        (
+            JobKind::AlibabaSynchronization,
+            "Modifying",
+            L::Transitioning,
+            [B(Transitioning), B(Transitioning), B(Transitioning)],
+        ),
+        (JobKind::HuaweiDrs, "INCRE_TRANSFER_STARTED", L::Running, [A(NoOp), A(Suspend), A(Stop)]),
+        (JobKind::HuaweiDrs, "FULL_TRANSFER_COMPLETE", L::Running, [A(NoOp), A(Suspend), A(Stop)]),
+        (JobKind::HuaweiDrs, "PAUSING", L::Suspended, [A(Resume), A(NoOp), A(Stop)]),
+        (
+            JobKind::HuaweiDrs,
+            "RELEASE_RESOURCE_COMPLETE",
+            L::Stopped,
+            [B(JobEnded), B(JobEnded), A(NoOp)],
+        ),
+        (
+            JobKind::HuaweiDrs,
+            "INCRE_TRANSFER_FAILED",
+            L::Failed,
+            [B(JobFailed), A(Suspend), A(Stop)],
+        ),
+        (JobKind::HuaweiDrs, "CREATE_FAILED", L::Failed, [B(JobFailed), B(JobFailed), A(Stop)]),
+        (
+            JobKind::HuaweiDrs,
+            "CONFIGURATION",
+            L::NotStarted,
+            [B(JobNotStarted), B(JobNotStarted), A(Stop)],
+        ),
+        (
+            JobKind::HuaweiDrs,
+            "STARTJOBING",
+            L::Transitioning,
+            [B(Transitioning), B(Transitioning), B(Transitioning)],
+        ),
+        (
+            JobKind::HuaweiDrs,
+            "NEW_THING",
+            L::Unknown,
+            [B(UnknownStatus), B(UnknownStatus), B(UnknownStatus)],
+        ),
+    ];
+    for (kind, raw, state, expected) in table {
+        for (desired_state, expected) in DesiredState::ALL.into_iter().zip(expected) {
+            let change =
+                single(desired(*kind, "j", "id1", desired_state), live(*kind, "id1", raw, *state));
+            assert_eq!(outcome(&change), *expected, "{kind} {raw} -> {desired_state}");
+            assert!(!change.reason.is_empty());
+        }
+    }
+}
+
+#[test]
+fn stop_needs_allow_stop() {
+    let mut job = desired(JobKind::HuaweiDrs, "j", "id1", DesiredState::Stopped);
+    job.allow_stop = false;
+    let change = single(job, live(JobKind::HuaweiDrs, "id1", "PAUSING", LiveState::Suspended));
+    assert_eq!(outcome(&change), E::B(Code::StopNotAllowed));
+}
+
+#[test]
+fn change_tracking_suspend_is_blocked_not_sent() {
+    let mut found = live(JobKind::AlibabaDts, "id1", "Normal", LiveState::Running);
+    found.change_tracking = true;
+    let job = desired(JobKind::AlibabaDts, "j", "id1", DesiredState::Suspended);
+    assert_eq!(outcome(&single(job, found)), E::B(Code::SubscribeSuspendIsNoop));
+}
+
+#[test]
+fn reverse_direction_uses_the_reverse_task_and_needs_one() {
+    let mut job = desired(JobKind::AlibabaDts, "j", "id1", DesiredState::Suspended);
+    job.direction = Direction::Reverse;
+    let one_way = live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running);
+    assert_eq!(outcome(&single(job.clone(), one_way)), E::B(Code::ReverseRequiresTwoWay));
+
+    let mut two_way = live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running);
+    two_way.two_way = Some(true);
+    two_way.reverse =
+        Some(LiveReverse { raw_status: "Suspending".to_owned(), state: LiveState::Suspended });
+    let change = single(job, two_way);
+    assert_eq!(outcome(&change), E::A(Action::NoOp), "the reverse task is already paused");
+    assert_eq!(change.live.unwrap().raw_status, "Suspending");
+}
+
+#[test]
+fn missing_and_unreadable_jobs_are_blocked_naming_the_block() {
+    let job = desired(JobKind::HuaweiDrs, "eu", "id1", DesiredState::Suspended);
+    let address = job.address.clone();
+    let plan =
+        run(std::slice::from_ref(&job), &[(address.clone(), LiveLookup::NotFound)], &State::new());
+    let change = plan.change(&address).unwrap();
+    assert_eq!(outcome(change), E::B(Code::JobNotFound));
+    assert!(change.reason.contains("main.hcl:1:1"), "{}", change.reason);
+    assert!(!plan.applyable());
+    let plan =
+        run(&[job], &[(address.clone(), LiveLookup::ReadFailed("boom".into()))], &State::new());
+    assert_eq!(outcome(plan.change(&address).unwrap()), E::B(Code::ReadFailed));
+}
+
+fn paused_record(kind: JobKind, id: &str, since: OffsetDateTime, source: PauseSource) -> JobRecord {
+    JobRecord {
+        kind,
+        id: id.to_owned(),
+        provider: ProviderRef { cloud: kind.cloud(), alias: None },
+        direction: Direction::Forward,
+        observed: Observation {
+            raw_status: "Suspending".to_owned(),
+            state: LiveState::Suspended,
+            at: since,
+        },
+        paused: Some(PauseRecord { since, source, pause_mode: None }),
+        last_action: None,
+    }
+}
+
+fn with_record(address: &Address, record: JobRecord) -> State {
+    let mut state = State::new();
+    state.jobs.insert(address.clone(), record);
+    state
+}
+
+#[test]
+fn pause_clock_blocks_a_resume_past_six_hours_and_warns_before() {
+    let job = desired(JobKind::AlibabaDts, "orders", "id1", DesiredState::Running);
+    let found =
+        LiveLookup::Found(live(JobKind::AlibabaDts, "id1", "Suspending", LiveState::Suspended));
+    let lives = [(job.address.clone(), found)];
+
+    let expired = with_record(
+        &job.address,
+        paused_record(JobKind::AlibabaDts, "id1", NOW - Duration::hours(7), PauseSource::Jobform),
+    );
+    let change = run(std::slice::from_ref(&job), &lives, &expired).changes.remove(0);
+    assert_eq!(outcome(&change), E::B(Code::RestartWindowExpired));
+    assert!(change.reason.contains("paused for 7h 0m"), "{}", change.reason);
+
+    let closing = with_record(
+        &job.address,
+        paused_record(
+            JobKind::AlibabaDts,
+            "id1",
+            NOW - Duration::minutes(330),
+            PauseSource::FirstSeen,
+        ),
+    );
+    let change = run(std::slice::from_ref(&job), &lives, &closing).changes.remove(0);
+    assert_eq!(outcome(&change), E::A(Action::Resume));
+    let warning = &change.warnings[0];
+    assert_eq!(warning.code, Code::RestartWindowClosing);
+    assert_eq!(warning.deadline, Some(NOW + Duration::minutes(30)));
+    assert!(warning.message.contains("at least 5h 30m"), "{}", warning.message);
+
+    let fresh = run(&[job], &lives, &State::new()).changes.remove(0);
+    let clock = fresh.pause.unwrap();
+    assert_eq!(
+        (clock.since, clock.source, clock.age),
+        (NOW, PauseSource::FirstSeen, Duration::ZERO)
+    );
+}
+
+#[test]
+fn drs_paused_with_mode_all_warns_about_source_logs() {
+    let job = desired(JobKind::HuaweiDrs, "eu", "id1", DesiredState::Suspended);
+    let mut record =
+        paused_record(JobKind::HuaweiDrs, "id1", NOW - Duration::hours(20), PauseSource::Jobform);
+    record.observed.raw_status = "PAUSING".to_owned();
+    record.paused.as_mut().unwrap().pause_mode = Some(PauseMode::All);
+    let found = LiveLookup::Found(live(JobKind::HuaweiDrs, "id1", "PAUSING", LiveState::Suspended));
+    let plan = run(
+        std::slice::from_ref(&job),
+        &[(job.address.clone(), found)],
+        &with_record(&job.address, record),
+    );
+    let codes: Vec<Code> = plan.changes[0].warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, [Code::SourceLogExpiry]);
+}
+
+#[test]
+fn drift_is_reported_unless_a_pending_action_explains_it() {
+    let job = desired(JobKind::AlibabaDts, "orders", "id1", DesiredState::Suspended);
+    let found =
+        LiveLookup::Found(live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running));
+    let lives = [(job.address.clone(), found)];
+    let record =
+        paused_record(JobKind::AlibabaDts, "id1", NOW - Duration::hours(1), PauseSource::Jobform);
+    let plan = run(std::slice::from_ref(&job), &lives, &with_record(&job.address, record.clone()));
+    let drift = plan.changes[0].drift.as_ref().unwrap();
+    assert_eq!(drift.recorded_raw_status, "Suspending");
+    assert_eq!(plan.changes[0].action, Action::Suspend, "drift is corrected");
+
+    let mut pending = record;
+    pending.observed.raw_status = "Suspending".to_owned();
+    pending.last_action = Some(ActionRecord {
+        verb: crate::model::ActionVerb::Resume,
+        at: NOW - Duration::minutes(1),
+        request_id: None,
+        outcome: ActionOutcome::Pending,
+    });
+    let plan = run(std::slice::from_ref(&job), &lives, &with_record(&job.address, pending));
+    assert_eq!(plan.changes[0].drift, None);
+}
+
+#[test]
+fn removed_blocks_are_forgotten_never_acted_on() {
+    let address = Address::new(JobKind::HuaweiDrs, "gone");
+    let state = with_record(
+        &address,
+        paused_record(JobKind::HuaweiDrs, "id9", NOW - Duration::hours(1), PauseSource::Jobform),
+    );
+    let plan = run(&[], &[], &state);
+    assert_eq!(plan.changes[0].action, Action::Forget);
+    assert!(plan.waves.is_empty());
+    assert!(plan.has_changes());
+    let refresh =
+        run_with(&[], &[], &state, &PlanOptions { refresh_only: true, ..PlanOptions::default() });
+    assert!(refresh.changes.is_empty());
+}
+
+fn drs_fleet(count: usize) -> (Vec<DesiredJob>, Vec<(Address, LiveLookup)>) {
+    (0..count)
+        .map(|i| {
+            let id = format!("00000000-0000-4000-8000-{i:012}");
+            let mut job = desired(JobKind::HuaweiDrs, "fleet", &id, DesiredState::Suspended);
+            job.address = Address::instance(JobKind::HuaweiDrs, "fleet", id.clone());
+            let found = live(JobKind::HuaweiDrs, &id, "INCRE_TRANSFER_STARTED", LiveState::Running);
+            let address = job.address.clone();
+            (job, (address, LiveLookup::Found(found)))
+        })
+        .unzip()
+}
+
+#[test]
+fn batches_are_chunked_at_the_batch_size() {
+    let (jobs, lives) = drs_fleet(45);
+    let plan = run(&jobs, &lives, &State::new());
+    let sizes: Vec<usize> = plan.waves[0].requests.iter().map(|r| r.jobs.len()).collect();
+    assert_eq!(sizes, [20, 20, 5]);
+    assert!(plan.waves[0].requests.iter().all(|r| r.operation() == "batch-pause-task"));
+    assert_eq!(plan.summary.requests, 3);
+    assert_eq!(plan.summary.suspend, 45);
+}
+
+#[test]
+fn alibaba_uses_batch_forms_only_for_several_forward_jobs() {
+    let mut jobs = Vec::new();
+    let mut lives = Vec::new();
+    for (name, direction) in
+        [("a", Direction::Forward), ("b", Direction::Forward), ("c", Direction::Reverse)]
+    {
+        let mut job = desired(JobKind::AlibabaDts, name, name, DesiredState::Suspended);
+        job.direction = direction;
+        let mut found = live(JobKind::AlibabaDts, name, "Synchronizing", LiveState::Running);
+        found.two_way = Some(true);
+        found.reverse =
+            Some(LiveReverse { raw_status: "Synchronizing".into(), state: LiveState::Running });
+        lives.push((job.address.clone(), LiveLookup::Found(found)));
+        jobs.push(job);
+    }
+    let plan = run(&jobs, &lives, &State::new());
+    let ops: Vec<(&str, usize)> =
+        plan.waves[0].requests.iter().map(|r| (r.operation(), r.jobs.len())).collect();
+    assert_eq!(ops, [("SuspendDtsJobs", 2), ("SuspendDtsJob", 1)]);
+}
+
+#[test]
+fn dependencies_make_waves_and_blocked_dependencies_block_dependents() {
+    let mut first = desired(JobKind::AlibabaDts, "first", "id1", DesiredState::Suspended);
+    let mut second = desired(JobKind::HuaweiDrs, "second", "id2", DesiredState::Suspended);
+    second.depends_on = vec![first.address.clone()];
+    let mut third = desired(JobKind::HuaweiDrs, "third", "id3", DesiredState::Suspended);
+    third.depends_on = vec![second.address.clone()];
+    let lives = vec![
+        (
+            first.address.clone(),
+            LiveLookup::Found(live(
+                JobKind::AlibabaDts,
+                "id1",
+                "Synchronizing",
+                LiveState::Running,
+            )),
+        ),
+        (
+            second.address.clone(),
+            LiveLookup::Found(live(
+                JobKind::HuaweiDrs,
+                "id2",
+                "INCRE_TRANSFER_STARTED",
+                LiveState::Running,
+            )),
+        ),
+        (
+            third.address.clone(),
+            LiveLookup::Found(live(
+                JobKind::HuaweiDrs,
+                "id3",
+                "INCRE_TRANSFER_STARTED",
+                LiveState::Running,
+            )),
+        ),
+    ];
+    let jobs = [first.clone(), second.clone(), third.clone()];
+    let plan = run(&jobs, &lives, &State::new());
+    let waves: Vec<Vec<String>> = plan
+        .waves
+        .iter()
+        .map(|w| w.requests.iter().flat_map(|r| r.jobs.iter().map(ToString::to_string)).collect())
+        .collect();
+    assert_eq!(waves, [["alibaba_dts.first"], ["huawei_drs.second"], ["huawei_drs.third"]]);
+
+    first.state = DesiredState::Running;
+    first.id = "missing".to_owned();
+    let mut lives = lives;
+    lives[0].1 = LiveLookup::NotFound;
+    let plan = run(&[first, second, third], &lives, &State::new());
+    let codes: Vec<E> = plan.changes.iter().map(outcome).collect();
+    assert_eq!(
+        codes,
+        [E::B(Code::JobNotFound), E::B(Code::DependencyBlocked), E::B(Code::DependencyBlocked)]
+    );
+    assert!(plan.waves.is_empty());
+}
+
+#[test]
+fn target_and_exclude_narrow_the_plan_with_a_warning() {
+    let (jobs, lives) = drs_fleet(3);
+    let options = PlanOptions { excludes: vec![jobs[1].address.clone()], ..PlanOptions::default() };
+    let plan = run_with(&jobs, &lives, &State::new(), &options);
+    assert_eq!(plan.changes.len(), 2);
+    assert_eq!(plan.warnings[0].code, Code::PartialPlan);
+    let options = PlanOptions {
+        targets: vec![Address::new(JobKind::HuaweiDrs, "fleet")],
+        ..PlanOptions::default()
+    };
+    assert_eq!(run_with(&jobs, &lives, &State::new(), &options).changes.len(), 3);
+}
+
+#[test]
+fn the_same_inputs_give_the_same_plan() {
+    let (jobs, lives) = drs_fleet(30);
+    let mut reversed = jobs.clone();
+    reversed.reverse();
+    let a = serde_json::to_string(&run(&jobs, &lives, &State::new())).unwrap();
+    let b = serde_json::to_string(&run(&reversed, &lives, &State::new())).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn providers_choose_the_batch_size() {
+    let (jobs, lives) = drs_fleet(10);
+    let provider = crate::model::ProviderConfig::Huawei(crate::model::HuaweiProvider {
+        alias: None,
+        region: "ap-southeast-1".to_owned(),
+        project_id: "p".to_owned(),
+        auth_token: None,
+        access_key: None,
+        secret_key: None,
+        security_token: None,
+        endpoint: None,
+        tuning: crate::model::ProviderTuning { batch_size: Some(4), ..Default::default() },
+        declared_at: SourceLocation { file: "p.hcl".to_owned(), line: 1, column: 1 },
+    });
+    let live: BTreeMap<Address, LiveLookup> = lives.into_iter().collect();
+    let options = PlanOptions::default();
+    let plan = plan(PlanInput {
+        jobs: &jobs,
+        providers: std::slice::from_ref(&provider),
+        live: &live,
+        prior: &State::new(),
+        now: NOW,
+        options: &options,
+    })
+    .unwrap();
+    let sizes: Vec<usize> = plan.waves[0].requests.iter().map(|r| r.jobs.len()).collect();
+    assert_eq!(sizes, [4, 4, 2]);
+    assert_eq!(Cloud::Huawei, plan.changes[0].provider.cloud);
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Up to 40 jobs of mixed kinds and states, each depending on a random
+    /// subset of the jobs before it (so the graph is acyclic, as validation
+    /// guarantees), with a random batch size.
+    fn scenario() -> impl Strategy<Value = (Vec<DesiredJob>, Vec<(Address, LiveLookup)>, u32)> {
+        let job = (
+            0usize..4,
+            0usize..3,
+            0usize..3,
+            proptest::collection::vec(any::<prop::sample::Index>(), 0..3),
+        );
+        (proptest::collection::vec(job, 1..40), 1u32..8).prop_map(|(specs, batch)| {
+            let mut jobs: Vec<DesiredJob> = Vec::new();
+            let mut lives = Vec::new();
+            for (i, (kind, desired_state, live_state, deps)) in specs.into_iter().enumerate() {
+                let kind = JobKind::ALL[kind];
+                let id = format!("00000000-0000-4000-8000-{i:012}");
+                let mut job =
+                    desired(kind, &format!("j{i:02}"), &id, DesiredState::ALL[desired_state]);
+                if i > 0 {
+                    job.depends_on =
+                        deps.iter().map(|d| jobs[d.index(i)].address.clone()).collect();
+                }
+                let (raw, state) = match (kind, live_state) {
+                    (JobKind::HuaweiDrs, 0) => ("INCRE_TRANSFER_STARTED", LiveState::Running),
+                    (JobKind::HuaweiDrs, 1) => ("PAUSING", LiveState::Suspended),
+                    (JobKind::AlibabaMigration, 0) => ("Migrating", LiveState::Running),
+                    (_, 0) => ("Synchronizing", LiveState::Running),
+                    (_, 1) => ("Suspending", LiveState::Suspended),
+                    _ => ("Finished", LiveState::Stopped),
+                };
+                lives.push((job.address.clone(), LiveLookup::Found(live(kind, &id, raw, state))));
+                jobs.push(job);
+            }
+            (jobs, lives, batch)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn waves_respect_dependencies_and_batches_respect_the_size((jobs, lives, batch) in scenario()) {
+            let tuning = crate::model::ProviderTuning { batch_size: Some(batch), ..Default::default() };
+            let at = SourceLocation { file: "p.hcl".to_owned(), line: 1, column: 1 };
+            let providers = vec![
+                crate::model::ProviderConfig::Huawei(crate::model::HuaweiProvider {
+                    alias: None, region: "r".into(), project_id: "p".into(), auth_token: None,
+                    access_key: None, secret_key: None, security_token: None, endpoint: None,
+                    tuning: tuning.clone(), declared_at: at.clone(),
+                }),
+                crate::model::ProviderConfig::Alibaba(crate::model::AlibabaProvider {
+                    alias: None, region: "r".into(), access_key_id: None, access_key_secret: None,
+                    security_token: None, endpoint: None, tuning, declared_at: at,
+                }),
+            ];
+            let live: BTreeMap<Address, LiveLookup> = lives.into_iter().collect();
+            let options = PlanOptions::default();
+            let plan = plan(PlanInput { jobs: &jobs, providers: &providers, live: &live, prior: &State::new(), now: NOW, options: &options }).unwrap();
+            let mut wave_of = BTreeMap::new();
+            for wave in &plan.waves {
+                for request in &wave.requests {
+                    let limit = if crate::model::batches(request.kind, request.direction) { batch as usize } else { 1 };
+                    prop_assert!(request.jobs.len() <= limit);
+                    for job in &request.jobs {
+                        prop_assert!(wave_of.insert(job.clone(), wave.index).is_none(), "a job is sent once");
+                    }
+                }
+            }
+            for change in plan.changes.iter().filter(|c| c.action.sends_request()) {
+                let own = wave_of[&change.address];
+                for dependency in &change.depends_on {
+                    if let Some(dep_wave) = wave_of.get(dependency) {
+                        prop_assert!(*dep_wave < own, "{} runs after {}", change.address, dependency);
+                    }
+                }
+            }
+        }
+    }
+}

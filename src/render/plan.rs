@@ -1,0 +1,920 @@
+//! The three renderings of a plan: human (a terminal, readable without
+//! colour), JSON (the [`PlanView`] document) and Markdown (a pull-request
+//! comment with a hard size limit). All three read only the [`PlanView`].
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::Palette;
+use super::plan_view::{ChangeView, NoticeView, PlanView};
+use crate::plan::Action;
+
+/// GitHub refuses comments over 65,536 characters; leave room for a wrapper.
+pub const DEFAULT_MARKDOWN_LIMIT: usize = 65_000;
+
+/// The summary line: `Plan: 3 to suspend, 1 to resume, 0 to stop, 1 blocked (4 requests).`
+pub fn summary_line(view: &PlanView) -> String {
+    let s = &view.summary;
+    let forget = if s.forget > 0 { format!(", {} to forget", s.forget) } else { String::new() };
+    let requests =
+        if s.requests == 1 { "1 request".to_owned() } else { format!("{} requests", s.requests) };
+    format!(
+        "Plan: {} to suspend, {} to resume, {} to stop{forget}, {} blocked ({requests}).",
+        s.suspend, s.resume, s.stop, s.blocked
+    )
+}
+
+/// The glyph of an action (Terraform's idea: the glyph is the action).
+fn glyph(action: &str) -> &'static str {
+    match action {
+        "suspend" => "~",
+        "resume" => "+",
+        "stop" => "-",
+        "blocked" => "!",
+        "forget" => ".",
+        _ => " ",
+    }
+}
+
+fn verb_phrase(action: &str) -> &'static str {
+    match action {
+        "suspend" => "will be suspended",
+        "resume" => "will be resumed",
+        "stop" => "will be stopped",
+        "forget" => "will be forgotten",
+        _ => "is blocked",
+    }
+}
+
+/// `"running" -> "suspended"  (live: Synchronizing, paused 2h 0m (since …))`
+fn transition(change: &ChangeView) -> String {
+    let from = change.live.as_ref().map_or("unknown", |l| l.state.as_str());
+    let to = change.desired.as_deref().unwrap_or("-");
+    let mut live =
+        change.live.as_ref().map(|l| format!("live: {}", l.raw_status)).unwrap_or_default();
+    if let Some(pause) = &change.pause {
+        let _ = write!(live, ", {}", pause.describe());
+    }
+    format!("\"{from}\" -> \"{to}\"  ({live})")
+}
+
+fn notice_line(notice: &NoticeView) -> String {
+    let subject = notice.address.as_deref().map(|a| format!("{a} ")).unwrap_or_default();
+    let deadline =
+        notice.deadline.as_deref().map(|d| format!(" (deadline {d})")).unwrap_or_default();
+    format!("{subject}[{}]: {}{deadline}", notice.code, notice.message)
+}
+
+/// The human rendering.
+pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Result<()> {
+    if !view.drift.is_empty() {
+        writeln!(
+            out,
+            "{}\n",
+            palette.strong("Note: jobs changed outside jobform since the last apply")
+        )?;
+        for drift in &view.drift {
+            writeln!(
+                out,
+                "  {}: recorded \"{}\" ({}) at {}, now \"{}\" ({})",
+                drift.address,
+                drift.recorded.state,
+                drift.recorded.raw_status,
+                drift.recorded_at,
+                drift.live.state,
+                drift.live.raw_status
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if view.refresh_only {
+        let observed = view.changes.iter().filter(|c| c.live.is_some()).count();
+        writeln!(
+            out,
+            "Refresh only: no action is planned; apply --refresh-only records the observed status of {observed} job(s)."
+        )?;
+    } else if !view.has_changes && view.summary.blocked == 0 {
+        writeln!(
+            out,
+            "No changes. All {} job(s) are in their declared state.",
+            view.summary.no_op
+        )?;
+    }
+    let moving: Vec<&ChangeView> =
+        view.changes.iter().filter(|c| matches!(c.action.as_str(), "suspend" | "resume")).collect();
+    if !moving.is_empty() {
+        writeln!(out, "jobform will perform the following actions:\n")?;
+        for change in moving {
+            let head = format!(
+                "{} {} {}",
+                glyph(&change.action),
+                change.address,
+                verb_phrase(&change.action)
+            );
+            let head =
+                if change.action == "resume" { palette.added(head) } else { palette.paused(head) };
+            writeln!(out, "  {head}")?;
+            writeln!(out, "      {}", transition(change))?;
+            writeln!(out, "      id {} via {}\n", change.id, change.provider)?;
+        }
+    }
+    section(out, view, Action::Stop, "Stops: these end the jobs for good", palette, |c| {
+        vec![transition(c), format!("id {} via {}", c.id, c.provider)]
+    })?;
+    section(out, view, Action::Blocked, "Blocked: nothing will be sent for these", palette, |c| {
+        let code = view
+            .errors
+            .iter()
+            .find(|e| e.address.as_deref() == Some(c.address.as_str()))
+            .map_or(String::new(), |e| format!("[{}] ", e.code));
+        vec![format!("{code}{}", c.reason)]
+    })?;
+    section(
+        out,
+        view,
+        Action::Forget,
+        "Forgotten: dropped from the state, the jobs themselves are not touched",
+        palette,
+        |c| vec![format!("id {} via {}", c.id, c.provider)],
+    )?;
+    if !view.warnings.is_empty() {
+        writeln!(out, "{}\n", palette.warning("Warnings:"))?;
+        for warning in &view.warnings {
+            writeln!(out, "  ! {}", notice_line(warning))?;
+        }
+        writeln!(out)?;
+    }
+    if !view.waves.is_empty() {
+        writeln!(out, "Requests, in order:\n")?;
+        for wave in &view.waves {
+            writeln!(out, "  Wave {}", wave.number)?;
+            for request in &wave.requests {
+                writeln!(
+                    out,
+                    "    {} via {}: {}",
+                    request.operation,
+                    request.provider,
+                    request.jobs.join(", ")
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", palette.strong(summary_line(view)))?;
+    if !view.applyable {
+        writeln!(
+            out,
+            "\n{} {} job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.",
+            palette.error("Error:"),
+            view.summary.blocked
+        )?;
+    }
+    Ok(())
+}
+
+fn section(
+    out: &mut dyn Write,
+    view: &PlanView,
+    action: Action,
+    title: &str,
+    palette: Palette,
+    details: impl Fn(&ChangeView) -> Vec<String>,
+) -> io::Result<()> {
+    let changes: Vec<&ChangeView> = view.with_action(action).collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let title = if action == Action::Forget { palette.strong(title) } else { palette.error(title) };
+    writeln!(out, "{title}\n")?;
+    for change in changes {
+        let head = format!("{} {}", glyph(&change.action), change.address);
+        let head = if action == Action::Forget { head } else { palette.error(head) };
+        writeln!(out, "  {head}")?;
+        for line in details(change) {
+            writeln!(out, "      {line}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The Markdown rendering for a pull-request comment, at most `limit`
+/// characters: the summary first, then a red-flag section for stops and
+/// blocked jobs, then the details folded in `<details>` blocks. What does not
+/// fit is cut at a line, with a note of how much was left out.
+pub fn markdown(view: &PlanView, limit: usize) -> String {
+    let mut head = format!("### jobform: {}\n\n", summary_line(view).trim_start_matches("Plan: "));
+    if !view.applyable {
+        head.push_str("**This plan cannot be applied: some jobs are blocked.**\n\n");
+    }
+    let mut flags: Vec<String> = view
+        .with_action(Action::Stop)
+        .map(|c| format!("> - **stop** `{}`: ends the job for good", c.address))
+        .collect();
+    flags.extend(view.errors.iter().map(|e| {
+        format!(
+            "> - **blocked** `{}`: {}: {}",
+            e.address.as_deref().unwrap_or("-"),
+            e.code,
+            e.message
+        )
+    }));
+
+    let mut diff: Vec<String> = Vec::new();
+    for change in view.changes.iter().filter(|c| c.action != "no-op") {
+        let detail = match change.action.as_str() {
+            "blocked" => change.reason.clone(),
+            "forget" => "dropped from the state, not touched".to_owned(),
+            _ => transition(change),
+        };
+        diff.push(format!(
+            "{} {} {}: {detail}",
+            glyph(&change.action),
+            change.address,
+            verb_phrase(&change.action)
+        ));
+    }
+    let warnings: Vec<String> =
+        view.warnings.iter().map(|w| format!("- {}", notice_line(w))).collect();
+    let requests: Vec<String> = view
+        .waves
+        .iter()
+        .flat_map(|wave| {
+            wave.requests.iter().map(move |r| {
+                format!(
+                    "- wave {}: `{}` via {}: {}",
+                    wave.number,
+                    r.operation,
+                    r.provider,
+                    r.jobs.join(", ")
+                )
+            })
+        })
+        .collect();
+
+    let mut budget = Budget { used: chars(&head), text: head, limit, omitted: 0 };
+    budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> ", "\n");
+    budget.folded(&format!("Changes ({})", diff.len()), "```diff\n", &diff, "```\n");
+    budget.folded(&format!("Warnings ({})", warnings.len()), "", &warnings, "");
+    budget.folded(&format!("Requests ({})", requests.len()), "", &requests, "");
+    budget.finish()
+}
+
+/// Markdown being built under a size limit. Every push keeps room for the
+/// closing note, so the result never exceeds the limit.
+struct Budget {
+    text: String,
+    /// `chars(&text)`, kept up to date rather than recounted.
+    used: usize,
+    limit: usize,
+    omitted: usize,
+}
+
+/// Characters, as GitHub counts a comment's length.
+fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Room kept for the truncation note and closing fences.
+const RESERVE: usize = 300;
+
+impl Budget {
+    fn fits(&self, extra: &str) -> bool {
+        self.used + chars(extra) + RESERVE <= self.limit
+    }
+
+    fn append(&mut self, text: &str) {
+        self.used += chars(text);
+        self.text.push_str(text);
+    }
+
+    fn lines(&mut self, lines: &[String], prefix: &str) {
+        for (i, line) in lines.iter().enumerate() {
+            let line = format!("{line}\n");
+            if !self.fits(&line) {
+                let left = lines.len() - i;
+                self.omitted += left;
+                self.append(&format!("{prefix}… {left} more not shown\n"));
+                return;
+            }
+            self.append(&line);
+        }
+    }
+
+    /// `open`, the lines (as many as fit), `close`; or nothing at all, the
+    /// lines counted as left out, when not even `open` fits.
+    fn block(&mut self, open: &str, lines: &[String], prefix: &str, close: &str) {
+        if lines.is_empty() {
+            return;
+        }
+        if !self.fits(open) {
+            self.omitted += lines.len();
+            return;
+        }
+        self.append(open);
+        self.lines(lines, prefix);
+        self.append(close);
+    }
+
+    fn folded(&mut self, title: &str, open: &str, lines: &[String], close: &str) {
+        let open = format!("<details><summary>{title}</summary>\n\n{open}");
+        self.block(&open, lines, "", &format!("{close}\n</details>\n\n"));
+    }
+
+    fn finish(mut self) -> String {
+        if self.omitted > 0 {
+            let _ = writeln!(
+                self.text,
+                "_Truncated: {} line(s) left out to stay under {} characters. Run `jobform plan` for the full plan._",
+                self.omitted, self.limit
+            );
+        }
+        self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use time::Duration;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::model::{Address, DesiredState, Direction, JobKind, LiveReverse, LiveState};
+    use crate::plan::fixtures::{desired, live};
+    use crate::plan::{LiveLookup, PlanInput, PlanOptions, plan};
+    use crate::render::plan_view::PlanView;
+    use crate::state::{JobRecord, Observation, PauseRecord, PauseSource, State};
+
+    /// Both clouds, a drifted job, a closing restart window, a stop, blocked
+    /// jobs, a forget and two waves.
+    fn realistic() -> PlanView {
+        let now = datetime!(2026-11-21 12:00 UTC);
+        let mut jobs = Vec::new();
+        let mut lives = BTreeMap::new();
+        let mut add = |job: crate::model::DesiredJob, found: LiveLookup| {
+            lives.insert(job.address.clone(), found);
+            jobs.push(job);
+        };
+        let orders =
+            desired(JobKind::AlibabaDts, "orders_sync", "l3m1213ye7l0001", DesiredState::Suspended);
+        let mut two_way =
+            live(JobKind::AlibabaDts, "l3m1213ye7l0001", "Synchronizing", LiveState::Running);
+        two_way.two_way = Some(true);
+        two_way.reverse =
+            Some(LiveReverse { raw_status: "Synchronizing".into(), state: LiveState::Running });
+        add(orders.clone(), LiveLookup::Found(two_way.clone()));
+        let mut reverse = desired(
+            JobKind::AlibabaDts,
+            "orders_sync_reverse",
+            "l3m1213ye7l0001",
+            DesiredState::Suspended,
+        );
+        reverse.direction = Direction::Reverse;
+        add(reverse, LiveLookup::Found(two_way));
+        let billing =
+            desired(JobKind::AlibabaDts, "billing", "k2n8x7c1vq90002", DesiredState::Running);
+        add(
+            billing.clone(),
+            LiveLookup::Found(live(
+                JobKind::AlibabaDts,
+                "k2n8x7c1vq90002",
+                "Suspending",
+                LiveState::Suspended,
+            )),
+        );
+        let mut audit = live(JobKind::AlibabaDts, "s9p4b2d6fw30003", "Normal", LiveState::Running);
+        audit.change_tracking = true;
+        add(
+            desired(JobKind::AlibabaDts, "audit_trail", "s9p4b2d6fw30003", DesiredState::Suspended),
+            LiveLookup::Found(audit),
+        );
+        add(
+            desired(
+                JobKind::AlibabaMigration,
+                "legacy_inventory",
+                "dtsj1x11y51g3b0004",
+                DesiredState::Stopped,
+            ),
+            LiveLookup::Found(live(
+                JobKind::AlibabaMigration,
+                "dtsj1x11y51g3b0004",
+                "Migrating",
+                LiveState::Running,
+            )),
+        );
+        for id in ["8d0e8e36-a618-490d-8a46-8c61ac9bb502", "5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] {
+            let mut job = desired(JobKind::HuaweiDrs, "eu_replica", id, DesiredState::Suspended);
+            job.address = Address::instance(JobKind::HuaweiDrs, "eu_replica", id);
+            job.depends_on = vec![orders.address.clone()];
+            add(
+                job,
+                LiveLookup::Found(live(
+                    JobKind::HuaweiDrs,
+                    id,
+                    "INCRE_TRANSFER_STARTED",
+                    LiveState::Running,
+                )),
+            );
+        }
+        add(
+            desired(
+                JobKind::HuaweiDrs,
+                "gone",
+                "c0ffee00-1234-4abc-8def-0123456789ab",
+                DesiredState::Running,
+            ),
+            LiveLookup::NotFound,
+        );
+
+        let mut prior = State::new();
+        prior.jobs.insert(
+            billing.address.clone(),
+            JobRecord {
+                kind: JobKind::AlibabaDts,
+                id: billing.id.clone(),
+                provider: billing.provider.clone(),
+                direction: Direction::Forward,
+                observed: Observation {
+                    raw_status: "Suspending".into(),
+                    state: LiveState::Suspended,
+                    at: now - Duration::hours(5),
+                },
+                paused: Some(PauseRecord {
+                    since: now - Duration::minutes(320),
+                    source: PauseSource::Jobform,
+                    pause_mode: None,
+                }),
+                last_action: None,
+            },
+        );
+        let mut drifted = prior.jobs[&billing.address].clone();
+        drifted.observed.raw_status = "Suspending".into();
+        drifted.paused = None;
+        prior
+            .jobs
+            .insert(orders.address.clone(), JobRecord { id: orders.id.clone(), ..drifted.clone() });
+        prior.jobs.insert(
+            Address::new(JobKind::HuaweiDrs, "decommissioned"),
+            JobRecord {
+                kind: JobKind::HuaweiDrs,
+                id: "11111111-2222-4333-8444-555555555555".into(),
+                provider: crate::model::ProviderRef {
+                    cloud: crate::model::Cloud::Huawei,
+                    alias: None,
+                },
+                ..drifted
+            },
+        );
+        let options = PlanOptions::default();
+        let plan = plan(PlanInput {
+            jobs: &jobs,
+            providers: &[],
+            live: &lives,
+            prior: &prior,
+            now,
+            options: &options,
+        })
+        .unwrap();
+        PlanView::new(&plan)
+    }
+
+    #[test]
+    fn human_rendering_of_a_realistic_plan() {
+        let mut out = Vec::new();
+        human(&mut out, &realistic(), Palette::never()).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"
+        Note: jobs changed outside jobform since the last apply
+
+          alibaba_dts.orders_sync: recorded "suspended" (Suspending) at 2026-11-21T07:00:00Z, now "running" (Synchronizing)
+
+        jobform will perform the following actions:
+
+          + alibaba_dts.billing will be resumed
+              "suspended" -> "running"  (live: Suspending, paused 5h 20m (since 2026-11-21T06:40:00Z))
+              id k2n8x7c1vq90002 via alibaba
+
+          ~ alibaba_dts.orders_sync will be suspended
+              "running" -> "suspended"  (live: Synchronizing)
+              id l3m1213ye7l0001 via alibaba
+
+          ~ alibaba_dts.orders_sync_reverse will be suspended
+              "running" -> "suspended"  (live: Synchronizing)
+              id l3m1213ye7l0001 via alibaba
+
+          ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+              "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+              id 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60 via huawei
+
+          ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+              "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+              id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+
+        Stops: these end the jobs for good
+
+          - alibaba_migration.legacy_inventory
+              "running" -> "stopped"  (live: Migrating)
+              id dtsj1x11y51g3b0004 via alibaba
+
+        Blocked: nothing will be sent for these
+
+          ! alibaba_dts.audit_trail
+              [subscribe_suspend_is_noop] SuspendDtsJob on a change-tracking task succeeds without pausing anything
+
+          ! huawei_drs.gone
+              [job_not_found] the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)
+
+        Forgotten: dropped from the state, the jobs themselves are not touched
+
+          . huawei_drs.decommissioned
+              id 11111111-2222-4333-8444-555555555555 via huawei
+
+        Warnings:
+
+          ! alibaba_dts.billing [restart_window_closing]: paused for 5h 20m: resume within 40m or the task cannot be restarted (deadline 2026-11-21T12:40:00Z)
+
+        Requests, in order:
+
+          Wave 1
+            SuspendDtsJob via alibaba: alibaba_dts.orders_sync
+            SuspendDtsJob via alibaba: alibaba_dts.orders_sync_reverse
+            StartDtsJob via alibaba: alibaba_dts.billing
+            StopMigrationJob via alibaba: alibaba_migration.legacy_inventory
+          Wave 2
+            batch-pause-task via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]
+
+        Plan: 4 to suspend, 1 to resume, 1 to stop, 1 to forget, 2 blocked (5 requests).
+
+        Error: 2 job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+        "#);
+    }
+
+    #[test]
+    fn markdown_rendering_of_a_realistic_plan() {
+        insta::assert_snapshot!(markdown(&realistic(), DEFAULT_MARKDOWN_LIMIT), @r#"
+        ### jobform: 4 to suspend, 1 to resume, 1 to stop, 1 to forget, 2 blocked (5 requests).
+
+        **This plan cannot be applied: some jobs are blocked.**
+
+        > [!CAUTION]
+        > Stops and blocked jobs:
+        > - **stop** `alibaba_migration.legacy_inventory`: ends the job for good
+        > - **blocked** `alibaba_dts.audit_trail`: subscribe_suspend_is_noop: SuspendDtsJob on a change-tracking task succeeds without pausing anything
+        > - **blocked** `huawei_drs.gone`: job_not_found: the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)
+
+        <details><summary>Changes (9)</summary>
+
+        ```diff
+        ! alibaba_dts.audit_trail is blocked: SuspendDtsJob on a change-tracking task succeeds without pausing anything
+        + alibaba_dts.billing will be resumed: "suspended" -> "running"  (live: Suspending, paused 5h 20m (since 2026-11-21T06:40:00Z))
+        ~ alibaba_dts.orders_sync will be suspended: "running" -> "suspended"  (live: Synchronizing)
+        ~ alibaba_dts.orders_sync_reverse will be suspended: "running" -> "suspended"  (live: Synchronizing)
+        - alibaba_migration.legacy_inventory will be stopped: "running" -> "stopped"  (live: Migrating)
+        . huawei_drs.decommissioned will be forgotten: dropped from the state, not touched
+        ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+        ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+        ! huawei_drs.gone is blocked: the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)
+        ```
+
+        </details>
+
+        <details><summary>Warnings (1)</summary>
+
+        - alibaba_dts.billing [restart_window_closing]: paused for 5h 20m: resume within 40m or the task cannot be restarted (deadline 2026-11-21T12:40:00Z)
+
+        </details>
+
+        <details><summary>Requests (5)</summary>
+
+        - wave 1: `SuspendDtsJob` via alibaba: alibaba_dts.orders_sync
+        - wave 1: `SuspendDtsJob` via alibaba: alibaba_dts.orders_sync_reverse
+        - wave 1: `StartDtsJob` via alibaba: alibaba_dts.billing
+        - wave 1: `StopMigrationJob` via alibaba: alibaba_migration.legacy_inventory
+        - wave 2: `batch-pause-task` via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]
+
+        </details>
+        "#);
+    }
+
+    #[test]
+    fn json_rendering_of_a_realistic_plan() {
+        let view = realistic();
+        let json = serde_json::to_string_pretty(&view).unwrap();
+        let back: PlanView = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, view, "the document round-trips with deny_unknown_fields");
+        insta::assert_snapshot!(json, @r#"
+        {
+          "format_version": "1.0",
+          "planned_at": "2026-11-21T12:00:00Z",
+          "applyable": false,
+          "has_changes": true,
+          "refresh_only": false,
+          "summary": {
+            "suspend": 4,
+            "resume": 1,
+            "stop": 1,
+            "blocked": 2,
+            "forget": 1,
+            "no_op": 0,
+            "requests": 5
+          },
+          "changes": [
+            {
+              "address": "alibaba_dts.audit_trail",
+              "kind": "alibaba_dts",
+              "id": "s9p4b2d6fw30003",
+              "provider": "alibaba",
+              "direction": "forward",
+              "action": "blocked",
+              "reason": "SuspendDtsJob on a change-tracking task succeeds without pausing anything",
+              "desired": "suspended",
+              "live": {
+                "raw_status": "Normal",
+                "state": "running"
+              },
+              "pause": null,
+              "depends_on": []
+            },
+            {
+              "address": "alibaba_dts.billing",
+              "kind": "alibaba_dts",
+              "id": "k2n8x7c1vq90002",
+              "provider": "alibaba",
+              "direction": "forward",
+              "action": "resume",
+              "reason": "suspended (Suspending) -> running",
+              "desired": "running",
+              "live": {
+                "raw_status": "Suspending",
+                "state": "suspended"
+              },
+              "pause": {
+                "since": "2026-11-21T06:40:00Z",
+                "source": "jobform",
+                "age_seconds": 19200
+              },
+              "depends_on": []
+            },
+            {
+              "address": "alibaba_dts.orders_sync",
+              "kind": "alibaba_dts",
+              "id": "l3m1213ye7l0001",
+              "provider": "alibaba",
+              "direction": "forward",
+              "action": "suspend",
+              "reason": "running (Synchronizing) -> suspended",
+              "desired": "suspended",
+              "live": {
+                "raw_status": "Synchronizing",
+                "state": "running"
+              },
+              "pause": null,
+              "depends_on": []
+            },
+            {
+              "address": "alibaba_dts.orders_sync_reverse",
+              "kind": "alibaba_dts",
+              "id": "l3m1213ye7l0001",
+              "provider": "alibaba",
+              "direction": "reverse",
+              "action": "suspend",
+              "reason": "running (Synchronizing) -> suspended",
+              "desired": "suspended",
+              "live": {
+                "raw_status": "Synchronizing",
+                "state": "running"
+              },
+              "pause": null,
+              "depends_on": []
+            },
+            {
+              "address": "alibaba_migration.legacy_inventory",
+              "kind": "alibaba_migration",
+              "id": "dtsj1x11y51g3b0004",
+              "provider": "alibaba",
+              "direction": "forward",
+              "action": "stop",
+              "reason": "running (Migrating) -> stopped (ends the job for good)",
+              "desired": "stopped",
+              "live": {
+                "raw_status": "Migrating",
+                "state": "running"
+              },
+              "pause": null,
+              "depends_on": []
+            },
+            {
+              "address": "huawei_drs.decommissioned",
+              "kind": "huawei_drs",
+              "id": "11111111-2222-4333-8444-555555555555",
+              "provider": "huawei",
+              "direction": "forward",
+              "action": "forget",
+              "reason": "no block declares it any more: it is dropped from the state, the job itself is not touched",
+              "desired": null,
+              "live": null,
+              "pause": null,
+              "depends_on": []
+            },
+            {
+              "address": "huawei_drs.eu_replica[\"5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60\"]",
+              "kind": "huawei_drs",
+              "id": "5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60",
+              "provider": "huawei",
+              "direction": "forward",
+              "action": "suspend",
+              "reason": "running (INCRE_TRANSFER_STARTED) -> suspended",
+              "desired": "suspended",
+              "live": {
+                "raw_status": "INCRE_TRANSFER_STARTED",
+                "state": "running"
+              },
+              "pause": null,
+              "depends_on": [
+                "alibaba_dts.orders_sync"
+              ]
+            },
+            {
+              "address": "huawei_drs.eu_replica[\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"]",
+              "kind": "huawei_drs",
+              "id": "8d0e8e36-a618-490d-8a46-8c61ac9bb502",
+              "provider": "huawei",
+              "direction": "forward",
+              "action": "suspend",
+              "reason": "running (INCRE_TRANSFER_STARTED) -> suspended",
+              "desired": "suspended",
+              "live": {
+                "raw_status": "INCRE_TRANSFER_STARTED",
+                "state": "running"
+              },
+              "pause": null,
+              "depends_on": [
+                "alibaba_dts.orders_sync"
+              ]
+            },
+            {
+              "address": "huawei_drs.gone",
+              "kind": "huawei_drs",
+              "id": "c0ffee00-1234-4abc-8def-0123456789ab",
+              "provider": "huawei",
+              "direction": "forward",
+              "action": "blocked",
+              "reason": "the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)",
+              "desired": "running",
+              "live": null,
+              "pause": null,
+              "depends_on": []
+            }
+          ],
+          "waves": [
+            {
+              "number": 1,
+              "requests": [
+                {
+                  "provider": "alibaba",
+                  "operation": "SuspendDtsJob",
+                  "verb": "suspend",
+                  "direction": "forward",
+                  "jobs": [
+                    "alibaba_dts.orders_sync"
+                  ]
+                },
+                {
+                  "provider": "alibaba",
+                  "operation": "SuspendDtsJob",
+                  "verb": "suspend",
+                  "direction": "reverse",
+                  "jobs": [
+                    "alibaba_dts.orders_sync_reverse"
+                  ]
+                },
+                {
+                  "provider": "alibaba",
+                  "operation": "StartDtsJob",
+                  "verb": "resume",
+                  "direction": "forward",
+                  "jobs": [
+                    "alibaba_dts.billing"
+                  ]
+                },
+                {
+                  "provider": "alibaba",
+                  "operation": "StopMigrationJob",
+                  "verb": "stop",
+                  "direction": "forward",
+                  "jobs": [
+                    "alibaba_migration.legacy_inventory"
+                  ]
+                }
+              ]
+            },
+            {
+              "number": 2,
+              "requests": [
+                {
+                  "provider": "huawei",
+                  "operation": "batch-pause-task",
+                  "verb": "suspend",
+                  "direction": "forward",
+                  "jobs": [
+                    "huawei_drs.eu_replica[\"5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60\"]",
+                    "huawei_drs.eu_replica[\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"]"
+                  ]
+                }
+              ]
+            }
+          ],
+          "drift": [
+            {
+              "address": "alibaba_dts.orders_sync",
+              "recorded": {
+                "raw_status": "Suspending",
+                "state": "suspended"
+              },
+              "recorded_at": "2026-11-21T07:00:00Z",
+              "live": {
+                "raw_status": "Synchronizing",
+                "state": "running"
+              }
+            }
+          ],
+          "warnings": [
+            {
+              "address": "alibaba_dts.billing",
+              "code": "restart_window_closing",
+              "message": "paused for 5h 20m: resume within 40m or the task cannot be restarted",
+              "deadline": "2026-11-21T12:40:00Z",
+              "seconds_left": 2400
+            }
+          ],
+          "errors": [
+            {
+              "address": "alibaba_dts.audit_trail",
+              "code": "subscribe_suspend_is_noop",
+              "message": "SuspendDtsJob on a change-tracking task succeeds without pausing anything",
+              "deadline": null,
+              "seconds_left": null
+            },
+            {
+              "address": "huawei_drs.gone",
+              "code": "job_not_found",
+              "message": "the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)",
+              "deadline": null,
+              "seconds_left": null
+            }
+          ]
+        }
+        "#);
+    }
+
+    #[test]
+    fn markdown_is_truncated_visibly_at_the_limit_for_5000_jobs() {
+        let now = datetime!(2026-11-21 12:00 UTC);
+        let mut jobs = Vec::new();
+        let mut lives = BTreeMap::new();
+        for i in 0..5000 {
+            let id = format!("00000000-0000-4000-8000-{i:012}");
+            let mut job = desired(JobKind::HuaweiDrs, "fleet", &id, DesiredState::Suspended);
+            job.address = Address::instance(JobKind::HuaweiDrs, "fleet", id.clone());
+            let found = if i % 10 == 0 {
+                LiveLookup::NotFound
+            } else {
+                LiveLookup::Found(live(
+                    JobKind::HuaweiDrs,
+                    &id,
+                    "INCRE_TRANSFER_STARTED",
+                    LiveState::Running,
+                ))
+            };
+            lives.insert(job.address.clone(), found);
+            jobs.push(job);
+        }
+        let options = PlanOptions::default();
+        let plan = plan(PlanInput {
+            jobs: &jobs,
+            providers: &[],
+            live: &lives,
+            prior: &State::new(),
+            now,
+            options: &options,
+        })
+        .unwrap();
+        let view = PlanView::new(&plan);
+        let text = markdown(&view, DEFAULT_MARKDOWN_LIMIT);
+        assert!(text.chars().count() <= DEFAULT_MARKDOWN_LIMIT, "{} chars", text.chars().count());
+        assert!(text.starts_with(
+            "### jobform: 4500 to suspend, 0 to resume, 0 to stop, 500 blocked (225 requests)."
+        ));
+        assert!(text.contains("more not shown"));
+        assert!(
+            text.trim_end().ends_with("Run `jobform plan` for the full plan._"),
+            "{}",
+            &text[text.len() - 300..]
+        );
+        assert_eq!(text.matches("<details>").count(), text.matches("</details>").count());
+        assert_eq!(text.matches("```").count() % 2, 0, "fences are closed");
+        let small = markdown(&view, 2_000);
+        assert!(small.chars().count() <= 2_000);
+    }
+}

@@ -1,0 +1,290 @@
+//! The plan as the outside world sees it: the JSON document of
+//! `plan --json` (a versioned contract, additive changes only within a major
+//! version) and the model the human and Markdown renderings are drawn from.
+//! These types are for output only, apart from the planner's own.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Address;
+use crate::plan::{Action, JobChange, Notice, Plan, human_duration};
+
+/// The version of the JSON plan document.
+pub const PLAN_FORMAT_VERSION: &str = "1.0";
+
+/// `plan --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanView {
+    /// [`PLAN_FORMAT_VERSION`].
+    pub format_version: String,
+    /// RFC 3339.
+    pub planned_at: String,
+    /// Whether `apply` may run it (nothing blocked, or `--skip-blocked`).
+    pub applyable: bool,
+    /// Whether it changes anything.
+    pub has_changes: bool,
+    /// Made with `--refresh-only`.
+    pub refresh_only: bool,
+    /// The counts.
+    pub summary: SummaryView,
+    /// Every job, sorted by address (no-ops included).
+    pub changes: Vec<ChangeView>,
+    /// The requests, wave by wave.
+    pub waves: Vec<WaveView>,
+    /// Jobs that changed outside jobform since the last apply.
+    pub drift: Vec<DriftView>,
+    /// Every warning: the plan's own, then each job's (with its address).
+    pub warnings: Vec<NoticeView>,
+    /// Every blocked job's reason (with its address).
+    pub errors: Vec<NoticeView>,
+}
+
+/// The counts of the summary line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryView {
+    /// Jobs to pause.
+    pub suspend: usize,
+    /// Jobs to resume.
+    pub resume: usize,
+    /// Jobs to end.
+    pub stop: usize,
+    /// Jobs blocked.
+    pub blocked: usize,
+    /// Records to drop from the state.
+    pub forget: usize,
+    /// Jobs already as declared.
+    pub no_op: usize,
+    /// Requests the plan sends.
+    pub requests: usize,
+}
+
+/// One job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeView {
+    /// `KIND.NAME` or `KIND.NAME["key"]`.
+    pub address: String,
+    /// The kind label.
+    pub kind: String,
+    /// The cloud's job id.
+    pub id: String,
+    /// The provider (`alibaba`, `huawei.eu`).
+    pub provider: String,
+    /// `forward` or `reverse`.
+    pub direction: String,
+    /// `no-op`, `suspend`, `resume`, `stop`, `blocked` or `forget`.
+    pub action: String,
+    /// Why.
+    pub reason: String,
+    /// The declared state (absent for a forget).
+    pub desired: Option<String>,
+    /// The live status (absent when unknown).
+    pub live: Option<LiveView>,
+    /// The pause clock of a paused job.
+    pub pause: Option<PauseView>,
+    /// The jobs this one waits for.
+    pub depends_on: Vec<String>,
+}
+
+/// A live status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveView {
+    /// The cloud's own word.
+    pub raw_status: String,
+    /// jobform's state.
+    pub state: String,
+}
+
+/// A pause clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseView {
+    /// RFC 3339.
+    pub since: String,
+    /// `jobform` (exact) or `first_seen` (a lower bound).
+    pub source: String,
+    /// Age in seconds.
+    pub age_seconds: i64,
+}
+
+/// A drifted job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftView {
+    /// The job.
+    pub address: String,
+    /// What the last apply recorded.
+    pub recorded: LiveView,
+    /// RFC 3339.
+    pub recorded_at: String,
+    /// What the cloud says now.
+    pub live: LiveView,
+}
+
+/// A warning or an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeView {
+    /// The job it is about (absent for the plan's own warnings).
+    pub address: Option<String>,
+    /// The stable code.
+    pub code: String,
+    /// The explanation.
+    pub message: String,
+    /// RFC 3339, for a deadline.
+    pub deadline: Option<String>,
+    /// Seconds until the deadline (negative when past), for CI to alert on.
+    pub seconds_left: Option<i64>,
+}
+
+/// One wave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaveView {
+    /// 1-based, as shown to people.
+    pub number: usize,
+    /// The requests.
+    pub requests: Vec<RequestView>,
+}
+
+/// One request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestView {
+    /// The provider.
+    pub provider: String,
+    /// The cloud operation.
+    pub operation: String,
+    /// `suspend`, `resume` or `stop`.
+    pub verb: String,
+    /// `forward` or `reverse`.
+    pub direction: String,
+    /// The jobs it carries.
+    pub jobs: Vec<String>,
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| at.to_string())
+}
+
+fn notice(address: Option<&Address>, notice: &Notice, now: time::OffsetDateTime) -> NoticeView {
+    NoticeView {
+        address: address.map(ToString::to_string),
+        code: notice.code.to_string(),
+        message: notice.message.clone(),
+        deadline: notice.deadline.map(rfc3339),
+        seconds_left: notice.deadline.map(|d| (d - now).whole_seconds()),
+    }
+}
+
+impl PlanView {
+    /// The view of `plan`.
+    pub fn new(plan: &Plan) -> Self {
+        let now = plan.planned_at;
+        let mut warnings: Vec<NoticeView> =
+            plan.warnings.iter().map(|w| notice(None, w, now)).collect();
+        let mut errors = Vec::new();
+        let mut drift = Vec::new();
+        for change in &plan.changes {
+            warnings.extend(change.warnings.iter().map(|w| notice(Some(&change.address), w, now)));
+            if let Some(blocker) = &change.blocker {
+                errors.push(notice(Some(&change.address), blocker, now));
+            }
+            if let (Some(recorded), Some(live)) = (&change.drift, &change.live) {
+                drift.push(DriftView {
+                    address: change.address.to_string(),
+                    recorded: LiveView {
+                        raw_status: recorded.recorded_raw_status.clone(),
+                        state: recorded.recorded_state.to_string(),
+                    },
+                    recorded_at: rfc3339(recorded.recorded_at),
+                    live: LiveView {
+                        raw_status: live.raw_status.clone(),
+                        state: live.state.to_string(),
+                    },
+                });
+            }
+        }
+        let summary = &plan.summary;
+        PlanView {
+            format_version: PLAN_FORMAT_VERSION.to_owned(),
+            planned_at: rfc3339(now),
+            applyable: plan.applyable(),
+            has_changes: plan.has_changes(),
+            refresh_only: plan.refresh_only,
+            summary: SummaryView {
+                suspend: summary.suspend,
+                resume: summary.resume,
+                stop: summary.stop,
+                blocked: summary.blocked,
+                forget: summary.forget,
+                no_op: summary.no_op,
+                requests: summary.requests,
+            },
+            changes: plan.changes.iter().map(change).collect(),
+            waves: plan
+                .waves
+                .iter()
+                .map(|wave| WaveView {
+                    number: wave.index + 1,
+                    requests: wave
+                        .requests
+                        .iter()
+                        .map(|r| RequestView {
+                            provider: r.provider.to_string(),
+                            operation: r.operation().to_owned(),
+                            verb: r.verb.to_string(),
+                            direction: r.direction.to_string(),
+                            jobs: r.jobs.iter().map(ToString::to_string).collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            drift,
+            warnings,
+            errors,
+        }
+    }
+
+    /// The changes with a given action.
+    pub fn with_action(&self, action: Action) -> impl Iterator<Item = &ChangeView> {
+        self.changes.iter().filter(move |c| c.action == action.label())
+    }
+}
+
+fn change(change: &JobChange) -> ChangeView {
+    ChangeView {
+        address: change.address.to_string(),
+        kind: change.kind.to_string(),
+        id: change.id.clone(),
+        provider: change.provider.to_string(),
+        direction: change.direction.to_string(),
+        action: change.action.label().to_owned(),
+        reason: change.reason.clone(),
+        desired: change.desired.map(|d| d.to_string()),
+        live: change
+            .live
+            .as_ref()
+            .map(|l| LiveView { raw_status: l.raw_status.clone(), state: l.state.to_string() }),
+        pause: change.pause.as_ref().map(|p| PauseView {
+            since: rfc3339(p.since),
+            source: match p.source {
+                crate::state::PauseSource::Jobform => "jobform".to_owned(),
+                crate::state::PauseSource::FirstSeen => "first_seen".to_owned(),
+            },
+            age_seconds: p.age.whole_seconds(),
+        }),
+        depends_on: change.depends_on.iter().map(ToString::to_string).collect(),
+    }
+}
+
+impl PauseView {
+    /// `paused 5h 30m (since …)`, or `at least` when first seen paused.
+    pub fn describe(&self) -> String {
+        let age = human_duration(time::Duration::seconds(self.age_seconds));
+        let bound = if self.source == "first_seen" { "at least " } else { "" };
+        format!("paused {bound}{age} (since {})", self.since)
+    }
+}

@@ -1,0 +1,87 @@
+//! Human rendering of the state and of job records.
+
+use std::io::{self, Write};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::model::Address;
+use crate::render::Palette;
+use crate::state::{JobRecord, PauseSource, State};
+
+/// The whole state: a header, every job, the size of the audit log.
+pub fn state(out: &mut dyn Write, path: &str, state: &State, palette: Palette) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {path} (serial {}, lineage {}, written by jobform {})",
+        palette.strong("State:"),
+        state.serial,
+        state.lineage,
+        state.jobform_version
+    )?;
+    if state.jobs.is_empty() {
+        writeln!(out, "\nNo jobs are recorded.")?;
+    }
+    for (address, record) in &state.jobs {
+        writeln!(out)?;
+        job(out, address, record, palette)?;
+    }
+    match state.audit.last() {
+        None => writeln!(out, "\nAudit log: empty."),
+        Some(last) => writeln!(
+            out,
+            "\nAudit log: {} action(s), the last {} of {} by {} at {}.",
+            state.audit.len(),
+            last.verb.label(),
+            last.address,
+            last.who,
+            timestamp(last.at)
+        ),
+    }
+}
+
+/// One job's record.
+pub fn job(
+    out: &mut dyn Write,
+    address: &Address,
+    record: &JobRecord,
+    palette: Palette,
+) -> io::Result<()> {
+    writeln!(out, "{}", palette.strong(address))?;
+    writeln!(out, "  id:          {}", record.id)?;
+    writeln!(out, "  provider:    {}", record.provider)?;
+    if record.kind.has_direction() {
+        writeln!(out, "  direction:   {}", record.direction)?;
+    }
+    writeln!(
+        out,
+        "  observed:    {} ({}) at {}",
+        record.observed.state,
+        record.observed.raw_status,
+        timestamp(record.observed.at)
+    )?;
+    if let Some(paused) = &record.paused {
+        let how = match paused.source {
+            PauseSource::Jobform => "paused by jobform",
+            PauseSource::FirstSeen => "first seen paused",
+        };
+        let mode = paused.pause_mode.map(|m| format!(", pause_mode {m}")).unwrap_or_default();
+        writeln!(out, "  paused:      since {} ({how}{mode})", timestamp(paused.since))?;
+    }
+    if let Some(action) = &record.last_action {
+        let request =
+            action.request_id.as_deref().map(|id| format!(", request {id}")).unwrap_or_default();
+        writeln!(
+            out,
+            "  last action: {} at {}: {}{request}",
+            action.verb.label(),
+            timestamp(action.at),
+            action.outcome.label()
+        )?;
+    }
+    Ok(())
+}
+
+fn timestamp(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
+}

@@ -1,0 +1,249 @@
+//! What the state file holds: one record per job address plus the audit log.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::model::{ActionVerb, Address, Direction, JobKind, LiveState, PauseMode, ProviderRef};
+
+/// The newest state format this build reads and the one it writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The whole state: everything jobform has observed and done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// The state format (see [`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// The jobform version that last wrote the file.
+    pub jobform_version: String,
+    /// Bumped on every write that changes the content.
+    pub serial: u64,
+    /// A UUID made when the state was created; a saved plan or another state
+    /// file with a different lineage describes different jobs.
+    pub lineage: String,
+    /// One record per job address, sorted by address.
+    pub jobs: BTreeMap<Address, JobRecord>,
+    /// Every action jobform sent, oldest first. Entries are only ever appended.
+    pub audit: Vec<AuditEntry>,
+}
+
+impl State {
+    /// An empty state with a fresh lineage.
+    pub fn new() -> Self {
+        State {
+            format_version: FORMAT_VERSION,
+            jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            jobs: BTreeMap::new(),
+            audit: Vec::new(),
+        }
+    }
+
+    /// Whether the two states hold the same jobs and audit log (the fields a
+    /// write would change), ignoring serial and writer version.
+    pub fn same_content(&self, other: &State) -> bool {
+        self.lineage == other.lineage && self.jobs == other.jobs && self.audit == other.audit
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+/// What jobform knows of one job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobRecord {
+    /// The job's kind.
+    pub kind: JobKind,
+    /// The cloud's job id.
+    pub id: String,
+    /// The provider block that serves it.
+    pub provider: ProviderRef,
+    /// The managed direction.
+    pub direction: Direction,
+    /// The last status read from the cloud.
+    pub observed: Observation,
+    /// When the job was paused, and how jobform knows. Kept only while the
+    /// pause lasts: cleared once the job is seen running again.
+    pub paused: Option<PauseRecord>,
+    /// The last action jobform sent for the job.
+    pub last_action: Option<ActionRecord>,
+}
+
+/// A status read from the cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observation {
+    /// The cloud's own word.
+    pub raw_status: String,
+    /// jobform's normalised state.
+    pub state: LiveState,
+    /// When it was read.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// The pause clock of a paused job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRecord {
+    /// When the pause started (or, for [`PauseSource::FirstSeen`], when jobform first saw it).
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// Who paused it.
+    pub source: PauseSource,
+    /// The Huawei pause mode used, when jobform paused a DRS job.
+    pub pause_mode: Option<PauseMode>,
+}
+
+/// How jobform knows when a job was paused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseSource {
+    /// jobform paused it: `since` is exact.
+    Jobform,
+    /// It was already paused when jobform first saw it: the pause is at least this old.
+    FirstSeen,
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionOutcome {
+    /// The job reached the target status.
+    Succeeded,
+    /// The cloud refused the action or the job reached a failure status.
+    Failed,
+    /// Accepted by the cloud; not waited for (`--no-wait`) or still settling.
+    Pending,
+    /// The request's fate is unknown (timeout, reset); the next run re-reads.
+    Unknown,
+}
+
+impl ActionOutcome {
+    /// The word used in output and JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionOutcome::Succeeded => "succeeded",
+            ActionOutcome::Failed => "failed",
+            ActionOutcome::Pending => "pending",
+            ActionOutcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// The last action sent for a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRecord {
+    /// What was sent.
+    pub verb: ActionVerb,
+    /// When it was sent.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The cloud's request id, when it answered.
+    pub request_id: Option<String>,
+    /// How it ended.
+    pub outcome: ActionOutcome,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEntry {
+    /// When the action was sent.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who ran jobform.
+    pub who: Actor,
+    /// Why (`apply -m`).
+    pub message: Option<String>,
+    /// The job.
+    pub address: Address,
+    /// The cloud's job id.
+    pub job_id: String,
+    /// What was sent.
+    pub verb: ActionVerb,
+    /// The cloud's request id, when it answered.
+    pub request_id: Option<String>,
+    /// How it ended.
+    pub outcome: ActionOutcome,
+    /// The error or the cloud's message, when there is one.
+    pub detail: Option<String>,
+}
+
+/// Who ran a command: the user and host, or the CI run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// The user name (`USER`), or the CI actor.
+    pub user: String,
+    /// The machine's host name.
+    pub host: String,
+    /// The CI run, when run by CI (`github-actions run 1234 by octocat`, …).
+    pub ci: Option<String>,
+}
+
+impl Actor {
+    /// Describes the current process's user from an environment lookup.
+    pub fn current(env: impl Fn(&str) -> Option<String>) -> Self {
+        let host = gethostname::gethostname().to_string_lossy().into_owned();
+        let user = env("USER").or_else(|| env("USERNAME")).unwrap_or_else(|| "unknown".to_owned());
+        let ci = if env("GITHUB_ACTIONS").as_deref() == Some("true") {
+            Some(format!(
+                "github-actions {} run {} by {}",
+                env("GITHUB_REPOSITORY").unwrap_or_default(),
+                env("GITHUB_RUN_ID").unwrap_or_default(),
+                env("GITHUB_ACTOR").unwrap_or_default()
+            ))
+        } else if env("GITLAB_CI").is_some() {
+            Some(format!(
+                "gitlab-ci job {} by {}",
+                env("CI_JOB_ID").unwrap_or_default(),
+                env("GITLAB_USER_LOGIN").unwrap_or_default()
+            ))
+        } else if env("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+            Some("ci".to_owned())
+        } else {
+            None
+        };
+        Actor { user, host, ci }
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.user, self.host)?;
+        if let Some(ci) = &self.ci {
+            write!(f, " ({ci})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Actor;
+
+    #[test]
+    fn actor_names_the_ci_run() {
+        let env = |key: &str| match key {
+            "USER" => Some("dba".to_owned()),
+            "GITHUB_ACTIONS" => Some("true".to_owned()),
+            "GITHUB_REPOSITORY" => Some("acme/jobs".to_owned()),
+            "GITHUB_RUN_ID" => Some("42".to_owned()),
+            "GITHUB_ACTOR" => Some("octocat".to_owned()),
+            _ => None,
+        };
+        let actor = Actor::current(env);
+        assert_eq!(actor.user, "dba");
+        assert_eq!(actor.ci.as_deref(), Some("github-actions acme/jobs run 42 by octocat"));
+        assert_eq!(Actor::current(|_| None).ci, None);
+    }
+}
