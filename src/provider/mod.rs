@@ -28,7 +28,9 @@ mod testing;
 
 use std::future::Future;
 
-use crate::model::{Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig};
+use crate::model::{
+    ActionVerb, Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig,
+};
 
 pub use alibaba::AlibabaClient;
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -99,28 +101,6 @@ impl LiveRead {
     }
 }
 
-/// What an action does to a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Verb {
-    /// Pause (`Suspend*`, `batch-pause-task`).
-    Suspend,
-    /// Resume a paused job (`Start*`, `batch-retry-task`).
-    Resume,
-    /// End the job for good (`Stop*`, `DELETE batch-jobs terminate`).
-    Stop,
-}
-
-impl Verb {
-    /// The lower-case word plans use.
-    pub fn label(self) -> &'static str {
-        match self {
-            Verb::Suspend => "suspend",
-            Verb::Resume => "resume",
-            Verb::Stop => "stop",
-        }
-    }
-}
-
 /// One planned action on one job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
@@ -131,7 +111,7 @@ pub struct Action {
     /// Alibaba `DtsInstanceId`, when declared.
     pub instance_id: Option<String>,
     /// What to do.
-    pub verb: Verb,
+    pub verb: ActionVerb,
     /// The direction acted on (`Reverse` only on two-way DTS topologies).
     pub direction: Direction,
     /// Huawei pause mode (used by `Suspend` on `huawei_drs` only).
@@ -150,9 +130,10 @@ impl Action {
     }
 }
 
-/// What became of one action.
+/// What became of the request that carried an action (not yet whether the
+/// job reached its target: the applier polls for that).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionOutcome {
+pub enum RequestOutcome {
     /// The cloud accepted the request (the job may still be transitioning).
     Accepted {
         /// The cloud's request id.
@@ -171,13 +152,13 @@ pub enum ActionOutcome {
     },
 }
 
-impl ActionOutcome {
+impl RequestOutcome {
     /// Sorts a failed request's error into "refused" or "unknown".
     fn from_error(error: ProviderError) -> Self {
         if error.outcome_unknown() {
-            ActionOutcome::Unknown { error }
+            RequestOutcome::Unknown { error }
         } else {
-            ActionOutcome::Rejected { error }
+            RequestOutcome::Rejected { error }
         }
     }
 }
@@ -188,7 +169,7 @@ pub struct ActionResult {
     /// The action's address.
     pub address: Address,
     /// What became of it.
-    pub outcome: ActionOutcome,
+    pub outcome: RequestOutcome,
 }
 
 /// A cloud client.

@@ -7,14 +7,17 @@ use futures_util::future::join_all;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
-use crate::model::{AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse, Secret};
+use crate::model::{
+    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse, Secret, batches,
+    operation_name,
+};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead, Verb};
+use crate::provider::{Action, ActionResult, JobRef, LiveRead, RequestOutcome};
 
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
@@ -132,15 +135,15 @@ impl AlibabaClient {
                         "sending action"
                     );
                     match self.call::<IgnoredAny>(operation, params, Intent::Action).await {
-                        Ok((_, request_id)) => ActionOutcome::Accepted { request_id },
-                        Err(error) => ActionOutcome::from_error(error),
+                        Ok((_, request_id)) => RequestOutcome::Accepted { request_id },
+                        Err(error) => RequestOutcome::from_error(error),
                     }
                 }
-                Err(error) => ActionOutcome::Rejected { error: error.clone() },
+                Err(error) => RequestOutcome::Rejected { error: error.clone() },
             }
         }))
         .await;
-        let mut results: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
+        let mut results: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
         for (planned, outcome) in calls.iter().zip(outcomes) {
             for &member in &planned.members {
                 results[member] = Some(outcome.clone());
@@ -156,33 +159,39 @@ impl AlibabaClient {
             .collect()
     }
 
-    /// Groups actions into requests: forward `alibaba_dts` actions of one verb
-    /// share `*DtsJobs` batch calls of at most `batch_size` ids; everything
-    /// else is one call per action.
+    /// Groups actions into requests as the planner does (`model::batches`):
+    /// forward `alibaba_dts` actions of one verb share `*DtsJobs` calls of at
+    /// most `batch_size` ids, in the order given; a chunk of one, and every
+    /// other action, is a single-job call.
     fn plan_calls(&self, actions: &[Action]) -> Vec<PlannedCall> {
         let mut calls = Vec::new();
-        let mut batches: BTreeMap<Verb, Vec<usize>> = BTreeMap::new();
+        let mut groups: BTreeMap<(JobKind, ActionVerb, Direction), Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
-            if action.kind() == JobKind::AlibabaDts && action.direction == Direction::Forward {
-                batches.entry(action.verb).or_default().push(index);
+            if action.kind() != JobKind::HuaweiDrs && batches(action.kind(), action.direction) {
+                groups
+                    .entry((action.kind(), action.verb, action.direction))
+                    .or_default()
+                    .push(index);
             } else {
                 calls.push(PlannedCall { members: vec![index], call: self.single_call(action) });
             }
         }
-        for (verb, members) in batches {
+        for ((kind, verb, _), members) in groups {
             for chunk in members.chunks(self.batch_size) {
-                let call = if let [only] = chunk {
-                    self.single_call(&actions[*only])
-                } else {
-                    let ids: Vec<&str> = chunk.iter().map(|&i| actions[i].id.as_str()).collect();
-                    let operation = match verb {
-                        Verb::Suspend => "SuspendDtsJobs",
-                        Verb::Resume => "StartDtsJobs",
-                        Verb::Stop => "StopDtsJobs",
-                    };
-                    Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))])))
-                };
-                calls.push(PlannedCall { members: chunk.to_vec(), call });
+                match operation_name(kind, verb, true) {
+                    Some(operation) if chunk.len() > 1 => {
+                        let ids: Vec<&str> =
+                            chunk.iter().map(|&i| actions[i].id.as_str()).collect();
+                        calls.push(PlannedCall {
+                            members: chunk.to_vec(),
+                            call: Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))]))),
+                        });
+                    }
+                    _ => calls.extend(chunk.iter().map(|&index| PlannedCall {
+                        members: vec![index],
+                        call: self.single_call(&actions[index]),
+                    })),
+                }
             }
         }
         calls.sort_by_key(|planned| planned.members[0]);
@@ -192,13 +201,24 @@ impl AlibabaClient {
     /// The one-job request of an action (DESIGN.md's table).
     fn single_call(&self, action: &Action) -> Result<RpcCall, ProviderError> {
         let id = action.id.as_str();
-        match action.kind() {
+        let kind = action.kind();
+        if kind == JobKind::HuaweiDrs {
+            return Err(foreign_kind("execute", kind));
+        }
+        let Some(operation) = operation_name(kind, action.verb, false) else {
+            return Err(ProviderError::local(
+                Cloud::Alibaba,
+                "execute",
+                ProviderErrorKind::Unsupported {
+                    detail: format!(
+                        "the {kind} API cannot {} a job; declare {} as an alibaba_dts job to {0} it",
+                        action.verb, action.address
+                    ),
+                },
+            ));
+        };
+        let mut params = match kind {
             JobKind::AlibabaDts => {
-                let operation = match action.verb {
-                    Verb::Suspend => "SuspendDtsJob",
-                    Verb::Resume => "StartDtsJob",
-                    Verb::Stop => "StopDtsJob",
-                };
                 let mut params = self.params(&[("DtsJobId", id)]);
                 if let Some(instance) = &action.instance_id {
                     params.push(("DtsInstanceId".to_owned(), instance.clone()));
@@ -206,47 +226,20 @@ impl AlibabaClient {
                 if action.direction == Direction::Reverse {
                     params.push(("SynchronizationDirection".to_owned(), "Reverse".to_owned()));
                 }
-                Ok((operation, params))
+                params
             }
-            JobKind::AlibabaMigration => {
-                let (operation, idempotent) = match action.verb {
-                    Verb::Suspend => ("SuspendMigrationJob", true),
-                    Verb::Resume => ("StartMigrationJob", false),
-                    Verb::Stop => ("StopMigrationJob", true),
-                };
-                let mut params = self.params(&[("MigrationJobId", id)]);
-                if idempotent {
-                    params.push(("ClientToken".to_owned(), client_token(action, operation)));
-                }
-                Ok((operation, params))
-            }
-            JobKind::AlibabaSynchronization => {
-                let operation = match action.verb {
-                    Verb::Suspend => "SuspendSynchronizationJob",
-                    Verb::Resume => "StartSynchronizationJob",
-                    Verb::Stop => {
-                        return Err(ProviderError::local(
-                            Cloud::Alibaba,
-                            "StopSynchronizationJob",
-                            ProviderErrorKind::Unsupported {
-                                detail: format!(
-                                    "the legacy synchronization API cannot end a job; declare {} as an alibaba_dts job to stop it",
-                                    action.address
-                                ),
-                            },
-                        ));
-                    }
-                };
-                Ok((
-                    operation,
-                    self.params(&[
-                        ("SynchronizationJobId", id),
-                        ("SynchronizationDirection", action.direction.alibaba_word()),
-                    ]),
-                ))
-            }
-            JobKind::HuaweiDrs => Err(foreign_kind("execute", action.kind())),
+            JobKind::AlibabaMigration => self.params(&[("MigrationJobId", id)]),
+            // (A Huawei action was refused above.)
+            JobKind::AlibabaSynchronization | JobKind::HuaweiDrs => self.params(&[
+                ("SynchronizationJobId", id),
+                ("SynchronizationDirection", action.direction.alibaba_word()),
+            ]),
+        };
+        // The legacy migration API deduplicates suspend and stop by ClientToken.
+        if kind == JobKind::AlibabaMigration && action.verb != ActionVerb::Resume {
+            params.push(("ClientToken".to_owned(), client_token(action, operation)));
         }
+        Ok((operation, params))
     }
 
     /// `params` plus `RegionId`.

@@ -60,7 +60,7 @@ fn job_ref(kind: JobKind, id: &str) -> JobRef {
     JobRef { kind, id: id.into(), instance_id: None, direction: Direction::Forward }
 }
 
-fn action(kind: JobKind, name: &str, id: &str, verb: Verb) -> Action {
+fn action(kind: JobKind, name: &str, id: &str, verb: ActionVerb) -> Action {
     Action {
         address: Address::new(kind, name),
         id: id.into(),
@@ -234,23 +234,28 @@ async fn every_action_kind_uses_the_documented_request() {
     .await;
     let mut actions: Vec<Action> = (0..41)
         .map(|n| {
-            action(JobKind::AlibabaDts, &format!("d{n}"), &format!("dts{n:02}"), Verb::Suspend)
+            action(
+                JobKind::AlibabaDts,
+                &format!("d{n}"),
+                &format!("dts{n:02}"),
+                ActionVerb::Suspend,
+            )
         })
         .collect();
     actions.push(Action {
         direction: Direction::Reverse,
         instance_id: Some("dtsinst".into()),
-        ..action(JobKind::AlibabaDts, "two_way_reverse", "l3m1", Verb::Resume)
+        ..action(JobKind::AlibabaDts, "two_way_reverse", "l3m1", ActionVerb::Resume)
     });
-    actions.push(action(JobKind::AlibabaDts, "ended", "x9", Verb::Stop));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m", "dtsj1", Verb::Suspend));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m2", "dtsj2", Verb::Resume));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m3", "dtsj3", Verb::Stop));
+    actions.push(action(JobKind::AlibabaDts, "ended", "x9", ActionVerb::Stop));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m", "dtsj1", ActionVerb::Suspend));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m2", "dtsj2", ActionVerb::Resume));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m3", "dtsj3", ActionVerb::Stop));
     actions.push(Action {
         direction: Direction::Reverse,
-        ..action(JobKind::AlibabaSynchronization, "legacy_s", "dtsmr1", Verb::Suspend)
+        ..action(JobKind::AlibabaSynchronization, "legacy_s", "dtsmr1", ActionVerb::Suspend)
     });
-    actions.push(action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", Verb::Stop));
+    actions.push(action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", ActionVerb::Stop));
     let client = client(&responder);
 
     let results = client.execute(&actions).await;
@@ -276,7 +281,7 @@ async fn every_action_kind_uses_the_documented_request() {
     assert_ne!(
         token,
         client_token(
-            &action(JobKind::AlibabaMigration, "other", "dtsj1", Verb::Suspend),
+            &action(JobKind::AlibabaMigration, "other", "dtsj1", ActionVerb::Suspend),
             "SuspendMigrationJob"
         )
     );
@@ -292,12 +297,12 @@ async fn every_action_kind_uses_the_documented_request() {
     let batch_ids: Vec<Option<String>> = results[..20]
         .iter()
         .map(|r| match &r.outcome {
-            ActionOutcome::Accepted { request_id } => request_id.clone(),
+            RequestOutcome::Accepted { request_id } => request_id.clone(),
             other => panic!("{other:?}"),
         })
         .collect();
     assert!(batch_ids.windows(2).all(|w| w[0] == w[1]), "one batch, one request id");
-    let ActionOutcome::Rejected { error } = &results.last().unwrap().outcome else { panic!() };
+    let RequestOutcome::Rejected { error } = &results.last().unwrap().outcome else { panic!() };
     assert_eq!(error.code(), "jobform.Unsupported");
     assert!(error.to_string().contains("alibaba_synchronization.legacy_s2"));
 }
@@ -337,9 +342,10 @@ async fn throttled_actions_are_retried_because_they_were_refused() {
         ok(&json!({"RequestId": "b"})),
     ])
     .await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
-    assert_eq!(results[0].outcome, ActionOutcome::Accepted { request_id: Some("b".into()) });
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .await;
+    assert_eq!(results[0].outcome, RequestOutcome::Accepted { request_id: Some("b".into()) });
     assert_eq!(responder.requests().len(), 2);
 }
 
@@ -373,9 +379,9 @@ async fn server_errors_on_actions_are_unknown_and_never_resent() {
     ] {
         let responder = Responder::script(vec![reply, ok(&json!({}))]).await;
         let results = client(&responder)
-            .execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", Verb::Stop)])
+            .execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", ActionVerb::Stop)])
             .await;
-        let ActionOutcome::Unknown { error } = &results[0].outcome else {
+        let RequestOutcome::Unknown { error } = &results[0].outcome else {
             panic!("{:?}", results[0])
         };
         assert!(error.outcome_unknown());
@@ -388,9 +394,10 @@ async fn an_action_that_timed_out_after_taking_effect_is_not_sent_twice() {
     let responder =
         Responder::script(vec![ok(&json!({})).delayed(Duration::from_millis(800)), ok(&json!({}))])
             .await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
-    let ActionOutcome::Unknown { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .await;
+    let RequestOutcome::Unknown { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
     assert_eq!(error.code(), "jobform.NoAnswer");
     assert!(error.to_string().contains("may have taken effect"), "{error}");
     assert_eq!(responder.requests().len(), 1);
@@ -413,9 +420,10 @@ async fn reads_retry_timeouts_and_cut_bodies() {
 #[tokio::test]
 async fn a_cut_off_action_answer_is_unknown() {
     let responder = Responder::script(vec![ok(&json!({"RequestId": "cut"})).cut_off()]).await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Resume)]).await;
-    assert!(matches!(results[0].outcome, ActionOutcome::Unknown { .. }), "{:?}", results[0]);
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Resume)])
+        .await;
+    assert!(matches!(results[0].outcome, RequestOutcome::Unknown { .. }), "{:?}", results[0]);
     assert_eq!(responder.requests().len(), 1);
 }
 
@@ -427,9 +435,12 @@ async fn business_errors_are_decoded_by_code_with_dynamic_message() {
                 "ErrMessage": "The Value of Input Parameter %s is not valid.", "DynamicMessage": "DtsJobId", "DynamicCode": "403"}),
     )])
     .await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
-    let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .await;
+    let RequestOutcome::Rejected { error } = &results[0].outcome else {
+        panic!("{:?}", results[0])
+    };
     assert_eq!(
         error.to_string(),
         "alibaba SuspendDtsJob: InvalidParameter: The Value of Input Parameter DtsJobId is not valid. (HTTP 200, request id 01B6F25)"
@@ -479,8 +490,11 @@ async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
         fixed_clock(),
     )
     .unwrap();
-    let results = client.execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
-    let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    let results =
+        client.execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)]).await;
+    let RequestOutcome::Rejected { error } = &results[0].outcome else {
+        panic!("{:?}", results[0])
+    };
     assert_eq!(error.code(), "jobform.ConnectFailed");
     assert!(!error.outcome_unknown());
 }
@@ -500,11 +514,11 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     .await;
     let client = client_with(&responder, &quick_settings(), Some(STS_TOKEN));
     let mut dumps = vec![format!("{client:?}")];
-    for verb in [Verb::Suspend, Verb::Resume, Verb::Stop, Verb::Suspend] {
+    for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop, ActionVerb::Suspend] {
         let results =
             client.execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", verb)]).await;
         dumps.push(format!("{results:?}"));
-        if let ActionOutcome::Rejected { error } | ActionOutcome::Unknown { error } =
+        if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
             &results[0].outcome
         {
             dumps.push(error.to_string());

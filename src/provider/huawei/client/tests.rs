@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::model::{Address, Direction, LiveState, PauseMode, Secret};
+use crate::model::{ActionVerb, Address, Direction, LiveState, PauseMode, Secret};
 use crate::provider::testing::{
     LogCapture, Recorded, Reply, Responder, fixed_clock, quick_settings,
 };
@@ -80,7 +80,7 @@ fn job_ref(id: &str) -> JobRef {
     }
 }
 
-fn action(id: &str, verb: Verb, pause_mode: PauseMode) -> Action {
+fn action(id: &str, verb: ActionVerb, pause_mode: PauseMode) -> Action {
     Action {
         address: Address::instance(JobKind::HuaweiDrs, "eu_replica", id),
         id: id.into(),
@@ -233,15 +233,15 @@ async fn actions_are_batched_by_verb_and_checked_item_by_item() {
         .map(|n| {
             action(
                 &format!("p{n:02}"),
-                Verb::Suspend,
+                ActionVerb::Suspend,
                 if n % 2 == 0 { PauseMode::Target } else { PauseMode::All },
             )
         })
         .collect();
-    actions.push(action("refused", Verb::Suspend, PauseMode::Target));
-    actions.push(action("silent", Verb::Resume, PauseMode::Target));
-    actions.push(action("r1", Verb::Resume, PauseMode::Target));
-    actions.push(action("s1", Verb::Stop, PauseMode::Target));
+    actions.push(action("refused", ActionVerb::Suspend, PauseMode::Target));
+    actions.push(action("silent", ActionVerb::Resume, PauseMode::Target));
+    actions.push(action("r1", ActionVerb::Resume, PauseMode::Target));
+    actions.push(action("s1", ActionVerb::Stop, PauseMode::Target));
 
     let outcome = client(&responder).execute(&actions).await;
 
@@ -262,17 +262,17 @@ async fn actions_are_batched_by_verb_and_checked_item_by_item() {
     assert_eq!(stops[0].json(), json!({"jobs": [{"job_id": "s1", "delete_type": "terminate"}]}));
     assert_eq!(requests.len(), 4);
 
-    assert_eq!(outcome[0].outcome, ActionOutcome::Accepted { request_id: Some("hw-req".into()) });
-    let ActionOutcome::Rejected { error } = &outcome[23].outcome else {
+    assert_eq!(outcome[0].outcome, RequestOutcome::Accepted { request_id: Some("hw-req".into()) });
+    let RequestOutcome::Rejected { error } = &outcome[23].outcome else {
         panic!("{:?}", outcome[23])
     };
     assert_eq!(error.code(), "DRS.10000001");
     assert_eq!(error.request_id.as_deref(), Some("hw-req"));
-    let ActionOutcome::Unknown { error } = &outcome[24].outcome else {
+    let RequestOutcome::Unknown { error } = &outcome[24].outcome else {
         panic!("{:?}", outcome[24])
     };
     assert!(error.to_string().contains("no result for job silent"), "{error}");
-    assert!(matches!(outcome[26].outcome, ActionOutcome::Accepted { .. }));
+    assert!(matches!(outcome[26].outcome, RequestOutcome::Accepted { .. }));
     assert_eq!(outcome[26].address, actions[26].address);
 }
 
@@ -286,14 +286,14 @@ async fn gateway_throttling_is_retried_and_server_errors_are_unknown() {
     ])
     .await;
     let client = client(&responder);
-    let first = client.execute(&[action("a", Verb::Suspend, PauseMode::Target)]).await;
-    assert!(matches!(first[0].outcome, ActionOutcome::Accepted { .. }), "{:?}", first[0]);
+    let first = client.execute(&[action("a", ActionVerb::Suspend, PauseMode::Target)]).await;
+    assert!(matches!(first[0].outcome, RequestOutcome::Accepted { .. }), "{:?}", first[0]);
     assert_eq!(responder.requests().len(), 2);
-    let second = client.execute(&[action("b", Verb::Stop, PauseMode::Target)]).await;
-    let ActionOutcome::Unknown { error } = &second[0].outcome else { panic!("{:?}", second[0]) };
+    let second = client.execute(&[action("b", ActionVerb::Stop, PauseMode::Target)]).await;
+    let RequestOutcome::Unknown { error } = &second[0].outcome else { panic!("{:?}", second[0]) };
     assert_eq!(
         error.to_string(),
-        "huawei batch-jobs: DRS.M00004: service abnormal (HTTP 500, request id boom)"
+        "huawei batch-jobs terminate: DRS.M00004: service abnormal (HTTP 500, request id boom)"
     );
     assert_eq!(responder.requests().len(), 3, "the stop is not sent again");
 }
@@ -351,10 +351,10 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     for credentials in [access_key(Some(STS)), HuaweiCredentials::Token(Secret::new(TOKEN))] {
         let client = client_with(&responder, credentials);
         dumps.push(format!("{client:?}"));
-        for verb in [Verb::Suspend, Verb::Resume, Verb::Stop] {
+        for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop] {
             let outcome = client.execute(&[action("a", verb, PauseMode::All)]).await;
             dumps.push(format!("{outcome:?}"));
-            if let ActionOutcome::Rejected { error } | ActionOutcome::Unknown { error } =
+            if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
                 &outcome[0].outcome
             {
                 dumps.push(error.to_string());
