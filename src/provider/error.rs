@@ -143,8 +143,11 @@ impl ProviderError {
         match &self.kind {
             ProviderErrorKind::Api { outcome_unknown, .. } => *outcome_unknown,
             ProviderErrorKind::NoAnswer { .. } => true,
-            // A 5xx page we cannot read came from somewhere past the gateway.
-            ProviderErrorKind::Malformed { .. } => self.http_status.is_none_or(|s| s >= 500),
+            // Only a 4xx answer is certainly a refusal; a 2xx or 5xx body we
+            // cannot read may come from a server that acted.
+            ProviderErrorKind::Malformed { .. } => {
+                self.http_status.is_none_or(|s| !(400..500).contains(&s))
+            }
             ProviderErrorKind::Connect { .. }
             | ProviderErrorKind::MissingCredentials { .. }
             | ProviderErrorKind::InvalidConfig { .. }

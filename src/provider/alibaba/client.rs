@@ -28,6 +28,10 @@ use super::wire::{
 /// The largest page every DTS listing accepts (`PageSize` 10/20/30).
 const PAGE_SIZE: usize = 30;
 
+/// The most ids one `DescribeDtsJobs` filter carries: ten full pages, and a
+/// query string of about 5 KB, well within what HTTP front ends accept.
+const IDS_PER_LISTING: usize = 10 * PAGE_SIZE;
+
 /// The `JobType`s of `DescribeDtsJobs`; the API lists one type per call.
 const DTS_JOB_TYPES: [&str; 3] = ["MIGRATION", "SYNC", "SUBSCRIBE"];
 
@@ -250,7 +254,7 @@ impl AlibabaClient {
     }
 
     /// The declared `alibaba_dts` jobs: one `DescribeDtsJobs` listing per
-    /// `JobType`, filtered by the ids not found yet, paged at 30.
+    /// `JobType` (and per 300 ids), filtered by the ids not found yet, paged at 30.
     async fn read_dts(&self, ids: &BTreeSet<&str>) -> Result<Vec<LiveJob>, ProviderError> {
         let mut remaining: BTreeSet<&str> = ids.clone();
         let mut found = Vec::new();
@@ -258,22 +262,26 @@ impl AlibabaClient {
             if remaining.is_empty() {
                 break;
             }
-            let joined = remaining.iter().copied().collect::<Vec<_>>().join(",");
-            let params = self.params(&[
-                ("Region", &self.region),
-                ("JobType", job_type),
-                ("DtsJobId", &joined),
-                ("WithoutDbList", "true"),
-            ]);
-            let listed = self
-                .pages(
-                    "DescribeDtsJobs",
-                    "PageNumber",
-                    params,
-                    |page: DtsJobPage| (page.jobs, page.total),
-                    |_| false,
-                )
-                .await?;
+            let asked: Vec<&str> = remaining.iter().copied().collect();
+            let mut listed = Vec::new();
+            for chunk in asked.chunks(IDS_PER_LISTING) {
+                let params = self.params(&[
+                    ("Region", &self.region),
+                    ("JobType", job_type),
+                    ("DtsJobId", &chunk.join(",")),
+                    ("WithoutDbList", "true"),
+                ]);
+                listed.extend(
+                    self.pages(
+                        "DescribeDtsJobs",
+                        "PageNumber",
+                        params,
+                        |page: DtsJobPage| (page.jobs, page.total),
+                        |_| false,
+                    )
+                    .await?,
+                );
+            }
             // A two-way task may be listed as two items, one per direction.
             let mut by_id: BTreeMap<String, (Option<DtsJob>, Option<String>)> = BTreeMap::new();
             for job in listed {

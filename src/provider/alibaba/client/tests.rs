@@ -43,7 +43,15 @@ fn assert_signed(request: &Recorded) {
         request.query.iter().filter(|(k, _)| k != "Signature").cloned().collect();
     assert_eq!(signature("POST", &params, SECRET), sent, "signature of {}", request.raw_query);
     assert_eq!(request.param("AccessKeyId"), Some(KEY_ID));
-    assert_eq!(request.param("Timestamp"), Some("2024-01-02T03:04:05Z"));
+    let timestamp = request.param("Timestamp").unwrap();
+    assert!(
+        time::PrimitiveDateTime::parse(
+            timestamp,
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z")
+        )
+        .is_ok(),
+        "{timestamp}"
+    );
     // Spaces and reserved characters are %-encoded as the signature canonicalises them.
     assert!(!request.raw_query.contains('+'));
 }
@@ -128,10 +136,15 @@ async fn bulk_read_of_hundreds_of_dts_jobs_pages_each_job_type() {
 
     let read = client(&responder).read(&declared).await.unwrap();
 
-    // ⌈200/30⌉ + ⌈95/30⌉ + ⌈40/30⌉ listings, not one request per job.
+    // ⌈200/30⌉ + ⌈95/30⌉ + ⌈40/30⌉ listing pages, not one request per job;
+    // plus one page for the second filter of the 337 ids asked as MIGRATION
+    // (filters carry at most 300 ids).
     let requests = responder.requests();
-    assert_eq!(requests.len(), 7 + 4 + 2);
+    assert_eq!(requests.len(), (7 + 1) + 4 + 2);
+    assert!(requests.iter().all(|r| r.param("DtsJobId").unwrap().split(',').count() <= 300));
     assert!(requests.iter().all(|r| r.param("PageSize") == Some("30")));
+    // The injected clock signs the timestamp.
+    assert_eq!(requests[0].param("Timestamp"), Some("2024-01-02T03:04:05Z"));
     // Later job types are only asked about the ids not found yet.
     let sync_ids = requests
         .iter()
@@ -376,6 +389,7 @@ async fn server_errors_on_actions_are_unknown_and_never_resent() {
             &json!({"Success": false, "ErrCode": "InternalError", "ErrMessage": "boom", "RequestId": "s1"}),
         ),
         Reply::raw(502, "<html><body>Bad Gateway</body></html>"),
+        Reply::raw(200, r#"{"RequestId": "s1", "Success": tr"#),
     ] {
         let responder = Responder::script(vec![reply, ok(&json!({}))]).await;
         let results = client(&responder)
@@ -544,4 +558,50 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     for secret in [SECRET, STS_TOKEN, "jobform-example-sts"] {
         assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
     }
+}
+
+#[tokio::test]
+async fn a_client_from_a_provider_block_chunks_at_its_batch_size() {
+    let responder = Responder::start(|request, _| {
+        assert_signed(request);
+        ok(&json!({}))
+    })
+    .await;
+    let block = AlibabaProvider {
+        alias: None,
+        region: "cn-hangzhou".into(),
+        access_key_id: None,
+        access_key_secret: None,
+        security_token: None,
+        endpoint: Some(responder.url().to_owned()),
+        tuning: crate::model::ProviderTuning { batch_size: Some(7), ..Default::default() },
+        declared_at: crate::model::SourceLocation { file: "main.hcl".into(), line: 1, column: 1 },
+    };
+    let env = |name: &str| match name {
+        credentials::ALIBABA_ACCESS_KEY_ID => Some(KEY_ID.to_owned()),
+        credentials::ALIBABA_ACCESS_KEY_SECRET => Some(SECRET.to_owned()),
+        _ => None,
+    };
+    let provider = crate::provider::CloudProvider::from_config(
+        &crate::model::ProviderConfig::Alibaba(block),
+        &env,
+    )
+    .unwrap();
+    let actions: Vec<Action> = (0..15)
+        .map(|n| {
+            action(JobKind::AlibabaDts, &format!("d{n}"), &format!("dts{n:02}"), ActionVerb::Stop)
+        })
+        .collect();
+    let results = crate::provider::Provider::execute(&provider, &actions).await;
+    assert!(results.iter().all(|r| matches!(r.outcome, RequestOutcome::Accepted { .. })));
+    let sizes: Vec<usize> = responder
+        .requests()
+        .iter()
+        .map(|r| match r.param("Action").unwrap() {
+            "StopDtsJobs" => r.param("DtsJobIds").unwrap().split(',').count(),
+            "StopDtsJob" => 1,
+            other => panic!("{other}"),
+        })
+        .collect();
+    assert_eq!(sizes, [7, 7, 1]);
 }

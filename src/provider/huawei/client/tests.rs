@@ -367,3 +367,35 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
         assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
     }
 }
+
+#[tokio::test]
+async fn requests_in_flight_are_bounded() {
+    // 600 ids are six batch-status requests, sent together; each answer takes
+    // 100 ms, so two at a time need at least three rounds.
+    let responder = Responder::start(|request, _| {
+        let items: Vec<Value> = request.json()["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| json!({"id": id, "status": "PAUSING"}))
+            .collect();
+        results(&items).delayed(Duration::from_millis(100))
+    })
+    .await;
+    let settings = Settings { max_in_flight: 2, ..quick_settings() };
+    let client = HuaweiClient::new(
+        "ap-southeast-1",
+        PROJECT,
+        Some(responder.url()),
+        access_key(None),
+        &settings,
+        fixed_clock(),
+    )
+    .unwrap();
+    let declared: Vec<JobRef> = (0..600).map(|n| job_ref(&format!("job-{n:03}"))).collect();
+    let started = std::time::Instant::now();
+    let read = client.read(&declared).await.unwrap();
+    assert_eq!(read.found.len(), 600);
+    assert_eq!(responder.requests().len(), 6);
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+}
