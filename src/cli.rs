@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::config::{VarInputs, VarOption};
 
 /// Declare the state of your Alibaba DTS and Huawei DRS replication jobs in HCL;
 /// jobform plans and applies the suspend, resume and stop actions that get them there.
@@ -56,16 +58,67 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
-/// Variable inputs, shared by every command that evaluates the configuration.
-#[derive(Debug, Clone, Default, Args)]
+/// Variable inputs, shared by every command that evaluates the configuration:
+/// every `--var` and `--var-file`, kept in command-line order because a later
+/// one wins (the derive API would split them into two lists and lose that
+/// order, so `Args` is implemented by hand from the argument indices).
+#[derive(Debug, Clone, Default)]
 pub struct VarArgs {
-    /// Set a variable: NAME=VALUE (repeatable; later wins). VALUE is read as HCL when it parses, else as a string.
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub vars: Vec<String>,
+    /// The options, in command-line order.
+    pub inputs: VarInputs,
+}
 
-    /// Read variables from an HCL file of NAME = VALUE lines (repeatable; later wins).
-    #[arg(long = "var-file", value_name = "FILE")]
-    pub var_files: Vec<PathBuf>,
+const VAR_ID: &str = "var";
+const VAR_FILE_ID: &str = "var_file";
+
+impl FromArgMatches for VarArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let assignments = matches
+            .indices_of(VAR_ID)
+            .into_iter()
+            .flatten()
+            .zip(matches.get_many::<String>(VAR_ID).into_iter().flatten())
+            .map(|(index, text)| (index, VarOption::Assign(text.clone())));
+        let files = matches
+            .indices_of(VAR_FILE_ID)
+            .into_iter()
+            .flatten()
+            .zip(matches.get_many::<PathBuf>(VAR_FILE_ID).into_iter().flatten())
+            .map(|(index, path)| (index, VarOption::File(path.clone())));
+        let mut options: Vec<(usize, VarOption)> = assignments.chain(files).collect();
+        options.sort_by_key(|(index, _)| *index);
+        Ok(VarArgs { inputs: VarInputs { options: options.into_iter().map(|(_, o)| o).collect() } })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = VarArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for VarArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command
+            .arg(
+                Arg::new(VAR_ID)
+                    .long("var")
+                    .value_name("NAME=VALUE")
+                    .action(ArgAction::Append)
+                    .help("Set a variable (repeatable; later wins). VALUE is taken literally for string variables, read as HCL for other types"),
+            )
+            .arg(
+                Arg::new(VAR_FILE_ID)
+                    .long("var-file")
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .action(ArgAction::Append)
+                    .help("Read variables from an HCL file of NAME = VALUE lines (repeatable; later wins)"),
+            )
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        VarArgs::augment_args(command)
+    }
 }
 
 /// Where the state lives, shared by every command that reads or writes it.
@@ -318,5 +371,37 @@ mod tests {
         assert_eq!(super::parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert!(super::parse_duration("soon").is_err());
         assert!(super::parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn var_options_keep_command_line_order() {
+        use clap::Parser;
+
+        use super::Command;
+        use crate::config::VarOption;
+
+        let cli = Cli::try_parse_from([
+            "jobform",
+            "validate",
+            "--var-file",
+            "a.vars.hcl",
+            "--var",
+            "x=1",
+            "--var-file",
+            "b.vars.hcl",
+            "--var",
+            "y=2",
+        ])
+        .unwrap();
+        let Command::Validate(args) = cli.command else { panic!("not validate") };
+        assert_eq!(
+            args.vars.inputs.options,
+            [
+                VarOption::File("a.vars.hcl".into()),
+                VarOption::Assign("x=1".into()),
+                VarOption::File("b.vars.hcl".into()),
+                VarOption::Assign("y=2".into()),
+            ]
+        );
     }
 }

@@ -4,6 +4,7 @@
 mod completions;
 mod fmt;
 mod state;
+mod validate;
 
 use std::io::{self, Write};
 
@@ -21,16 +22,18 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
             source,
         })?;
     }
-    let _ = stderr;
     match command {
         Command::Completions(args) => {
             completions::run(&args);
             Ok(EXIT_SUCCESS)
         }
         Command::Fmt(args) => fmt::run(&args, &mut io::stdout().lock(), stdout),
-        Command::Validate(_) => {
-            Err(not_available("validate", "the configuration loader is being built"))
-        }
+        Command::Validate(args) => validate::run(
+            &args,
+            &mut io::stdout().lock(),
+            &mut io::stderr().lock(),
+            (stdout, stderr),
+        ),
         Command::Plan(_) => Err(not_available("plan", "the planner is not built yet")),
         Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
         Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),

@@ -1,15 +1,19 @@
-//! Diagnostics in Terraform's shape: severity, summary, detail and the source
-//! range they are about.
+//! Diagnostics in Terraform's shape (`tfdiags`): severity, summary, detail,
+//! the source range they are about and the (secret-masked) source line, and
+//! their rendering for a terminal.
+//!
+//! A diagnostic carries its own snippet, so it can be printed or serialised
+//! long after the source map is gone (for example from the top-level error).
 
+use std::fmt;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::SourceLocation;
 use crate::render::Palette;
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Stops the command.
@@ -18,44 +22,267 @@ pub enum Severity {
     Warning,
 }
 
+/// A position in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourcePos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// 0-based byte offset into the file.
+    pub byte: usize,
+}
+
+/// A range of a file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceRange {
+    /// The file, as the user named it.
+    pub filename: String,
+    /// The first character.
+    pub start: SourcePos,
+    /// Just past the last character.
+    pub end: SourcePos,
+}
+
+impl fmt::Display for SourceRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.filename, self.start.line, self.start.column)
+    }
+}
+
+/// The source line a diagnostic is about, secrets masked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Snippet {
+    /// The line's text (without its line break).
+    pub code: String,
+    /// Its 1-based line number.
+    pub start_line: usize,
+    /// Byte offset into `code` where the highlighted part starts.
+    pub highlight_start_offset: usize,
+    /// Byte offset into `code` where the highlighted part ends.
+    pub highlight_end_offset: usize,
+}
+
 /// One problem found in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// One line: what is wrong.
     pub summary: String,
-    /// More explanation, hints.
-    pub detail: Option<String>,
-    /// Where.
-    pub location: Option<SourceLocation>,
+    /// More explanation and hints (may be empty).
+    pub detail: String,
+    /// Where, when the problem has a place in a file.
+    pub range: Option<SourceRange>,
+    /// The source line of `range`.
+    pub snippet: Option<Snippet>,
 }
 
-/// Every diagnostic of one run, in source order.
+impl Diagnostic {
+    /// An error that is about no particular place (a missing file, a `--var` option).
+    pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            range: None,
+            snippet: None,
+        }
+    }
+
+    /// A warning that is about no particular place.
+    pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, detail) }
+    }
+
+    /// Writes the diagnostic for a human, Terraform/just style:
+    ///
+    /// ```text
+    /// Error: Unsupported argument
+    ///   --> main.hcl:7:3
+    ///    |
+    ///  7 |   sate = "running"
+    ///    |   ^^^^
+    ///    |
+    /// An argument named "sate" is not expected here. Did you mean "state"?
+    /// ```
+    pub fn render(&self, out: &mut dyn Write, palette: Palette) -> io::Result<()> {
+        let label = match self.severity {
+            Severity::Error => palette.error("Error:"),
+            Severity::Warning => palette.warning("Warning:"),
+        };
+        writeln!(out, "{label} {}", palette.strong(&self.summary))?;
+        if let Some(range) = &self.range {
+            writeln!(out, "  {} {range}", palette.dim("-->"))?;
+        }
+        if let Some(snippet) = &self.snippet {
+            let number = snippet.start_line.to_string();
+            let gutter = palette.dim(format!("{} |", " ".repeat(number.len() + 1)));
+            let code = &snippet.code;
+            let before = code[..snippet.highlight_start_offset].chars().count();
+            let width = code[snippet.highlight_start_offset..snippet.highlight_end_offset]
+                .chars()
+                .count()
+                .max(1);
+            writeln!(out, "{gutter}")?;
+            writeln!(out, "{} {code}", palette.dim(format!(" {number} |")))?;
+            let carets = "^".repeat(width);
+            let carets = match self.severity {
+                Severity::Error => palette.error(carets),
+                Severity::Warning => palette.warning(carets),
+            };
+            writeln!(out, "{gutter} {}{carets}", " ".repeat(before))?;
+            writeln!(out, "{gutter}")?;
+        }
+        if !self.detail.is_empty() {
+            writeln!(out, "{}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+/// A library message (`expected newline or eof`) as a detail sentence:
+/// capitalised, with a full stop.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let Some(first) = chars.next() else { return String::new() };
+    let stop = if message.ends_with(['.', '?', '!']) { "" } else { "." };
+    format!("{}{}{stop}", first.to_uppercase(), chars.as_str())
+}
+
+/// Every diagnostic of one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// No diagnostics.
+    pub fn new() -> Self {
+        Diagnostics::default()
+    }
+
+    /// Adds one.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
     /// How many are errors.
     pub fn error_count(&self) -> usize {
         self.0.iter().filter(|d| d.severity == Severity::Error).count()
     }
 
-    /// Writes every diagnostic for a human.
+    /// How many are warnings.
+    pub fn warning_count(&self) -> usize {
+        self.0.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+
+    /// Whether any is an error.
+    pub fn has_errors(&self) -> bool {
+        self.error_count() > 0
+    }
+
+    /// Whether there are none at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Iterates in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Puts the diagnostics in reading order (placeless ones first, then by
+    /// file and position) and drops exact repeats, which `for_each` instances
+    /// sharing one faulty expression would otherwise produce.
+    pub fn normalize(&mut self, file_order: &[String]) {
+        let rank = |d: &Diagnostic| {
+            d.range.as_ref().map(|r| {
+                let file = file_order.iter().position(|f| *f == r.filename).unwrap_or(usize::MAX);
+                (file, r.start.byte, r.end.byte)
+            })
+        };
+        self.0.sort_by_key(|d| rank(d));
+        let mut seen = std::collections::HashSet::new();
+        self.0.retain(|d| seen.insert(d.clone()));
+    }
+
+    /// Writes every diagnostic for a human, separated by blank lines.
     pub fn render(&self, out: &mut dyn Write, palette: Palette) -> io::Result<()> {
-        for diagnostic in &self.0 {
-            let label = match diagnostic.severity {
-                Severity::Error => palette.error("Error:"),
-                Severity::Warning => palette.warning("Warning:"),
-            };
-            writeln!(out, "{label} {}", diagnostic.summary)?;
-            if let Some(location) = &diagnostic.location {
-                writeln!(out, "  --> {location}")?;
+        for (index, diagnostic) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(out)?;
             }
-            if let Some(detail) = &diagnostic.detail {
-                writeln!(out, "{detail}")?;
-            }
+            diagnostic.render(out, palette)?;
         }
         Ok(())
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(diagnostic: &Diagnostic) -> String {
+        let mut out = Vec::new();
+        diagnostic.render(&mut out, Palette::never()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn renders_location_gutter_and_carets() {
+        let diagnostic = Diagnostic {
+            severity: Severity::Error,
+            summary: "Unsupported argument".into(),
+            detail: "An argument named \"sate\" is not expected here.".into(),
+            range: Some(SourceRange {
+                filename: "main.hcl".into(),
+                start: SourcePos { line: 12, column: 3, byte: 40 },
+                end: SourcePos { line: 12, column: 7, byte: 44 },
+            }),
+            snippet: Some(Snippet {
+                code: "  sate = \"running\"".into(),
+                start_line: 12,
+                highlight_start_offset: 2,
+                highlight_end_offset: 6,
+            }),
+        };
+        assert_eq!(
+            rendered(&diagnostic),
+            "Error: Unsupported argument\n  --> main.hcl:12:3\n    |\n 12 |   sate = \"running\"\n    |   ^^^^\n    |\nAn argument named \"sate\" is not expected here.\n"
+        );
+    }
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(sentence("expected newline or eof"), "Expected newline or eof.");
+        assert_eq!(sentence("école."), "École.");
+        assert_eq!(
+            sentence("no such type. Did you mean \"x\"?"),
+            "No such type. Did you mean \"x\"?"
+        );
+        assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn placeless_diagnostics_have_no_snippet() {
+        let diagnostic = Diagnostic::warning("Value for undeclared variable", "");
+        assert_eq!(rendered(&diagnostic), "Warning: Value for undeclared variable\n");
     }
 }

@@ -2,6 +2,8 @@
 //! directory, runs `jobform` there, and renders the outcome as one snapshot
 //! string with the unstable parts (paths, ports, times, ids) redacted.
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 
@@ -34,12 +36,17 @@ pub(crate) static FILTERS: &[(&str, &str)] = &[
 pub(crate) struct Test {
     dir: Rc<tempfile::TempDir>,
     args: Vec<String>,
+    env: BTreeMap<String, String>,
 }
 
 impl Test {
     /// A fresh, empty working directory.
     pub(crate) fn new() -> Self {
-        Test { dir: Rc::new(tempfile::tempdir().expect("create temp dir")), args: Vec::new() }
+        Test {
+            dir: Rc::new(tempfile::tempdir().expect("create temp dir")),
+            args: Vec::new(),
+            env: BTreeMap::new(),
+        }
     }
 
     /// Writes a file (parent directories created) relative to the working directory.
@@ -47,6 +54,24 @@ impl Test {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, unindent(contents)).unwrap();
+        self
+    }
+
+    /// Copies every file of the repository's `examples/` directory into the working directory.
+    pub(crate) fn examples(self) -> Self {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        for entry in std::fs::read_dir(source).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), self.dir.path().join(entry.file_name())).unwrap();
+            }
+        }
+        self
+    }
+
+    /// Sets an environment variable for the run (the rest of the environment is cleared).
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.insert(key.to_owned(), value.to_owned());
         self
     }
 
@@ -65,6 +90,7 @@ impl Test {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
+            .envs(&self.env)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

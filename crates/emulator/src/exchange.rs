@@ -1,0 +1,83 @@
+//! The cloud-neutral shape of one HTTP exchange: the request as received and
+//! the reply to send, including how an injected fault bends its delivery.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use time::OffsetDateTime;
+
+use crate::faults::FaultKind;
+use crate::journal::Outcome;
+
+/// A request as both cloud front-ends read it.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    /// HTTP method, upper-case.
+    pub(crate) method: String,
+    /// Path without the query.
+    pub(crate) path: String,
+    /// Raw query string (without `?`).
+    pub(crate) query: String,
+    /// Request headers.
+    pub(crate) headers: HeaderMap,
+    /// Raw body.
+    pub(crate) body: Bytes,
+}
+
+impl Incoming {
+    /// A header's value, when present and valid text.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// What to send back.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// HTTP status.
+    pub(crate) status: u16,
+    /// Extra headers (content type is always JSON).
+    pub(crate) headers: Vec<(&'static str, String)>,
+    /// JSON body.
+    pub(crate) body: Vec<u8>,
+    /// How an injected fault bends the delivery.
+    pub(crate) delivery: Delivery,
+}
+
+/// How a reply is delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Normally.
+    Normal,
+    /// Not at all: the TCP connection is reset.
+    Reset,
+    /// After this real delay.
+    Delayed(Duration),
+    /// With the body cut in half (invalid JSON).
+    Truncated,
+}
+
+/// Waits out a `slow` fault before the action runs (the state lock is not held).
+pub(crate) async fn delay_before_action(fault: Option<FaultKind>) {
+    if let Some(FaultKind::Slow { delay_ms }) = fault {
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    }
+}
+
+/// How a fault that lets the action run bends the answer: the journal shows the
+/// fault instead of the action's own outcome.
+pub(crate) fn after_action(fault: Option<FaultKind>, outcome: Outcome) -> (Outcome, Delivery) {
+    match fault {
+        Some(kind @ FaultKind::TimeoutAfterEffect { delay_ms }) => {
+            (Outcome::Fault { kind }, Delivery::Delayed(Duration::from_millis(delay_ms)))
+        }
+        Some(kind @ FaultKind::MalformedBody) => (Outcome::Fault { kind }, Delivery::Truncated),
+        _ => (outcome, Delivery::Normal),
+    }
+}
+
+/// Whether a client's signing timestamp is close enough to the host's real clock.
+pub(crate) fn within_skew(signed_at: OffsetDateTime, max: Duration) -> bool {
+    (OffsetDateTime::now_utc() - signed_at).unsigned_abs() <= max
+}

@@ -1,0 +1,9 @@
+//! Emulator integration tests: real HTTP, hand-signed requests.
+
+mod admin;
+mod alibaba;
+mod faults;
+mod huawei;
+mod state_machine;
+mod support;
+mod vectors;

@@ -1,0 +1,80 @@
+//! `jobform validate`: load the configuration and report every problem.
+//! Needs no credentials and no network: providers are decoded, never built.
+//!
+//! Human output: warnings on stderr, then `Success! …` on stdout; errors go
+//! back as [`Error::Config`], which the one error printer renders. `--json`
+//! prints one document on stdout either way (Terraform's `validate -json`).
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::ValidateArgs;
+use crate::config::{self, Diagnostic, Environment};
+use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
+use crate::render::Palette;
+
+/// The version of the `validate --json` document.
+const FORMAT_VERSION: &str = "1.0";
+
+/// The `validate --json` document.
+#[derive(Serialize)]
+struct ValidateDocument<'a> {
+    format_version: &'static str,
+    valid: bool,
+    error_count: usize,
+    warning_count: usize,
+    diagnostics: &'a [Diagnostic],
+}
+
+pub(crate) fn run(
+    args: &ValidateArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    palettes: (Palette, Palette),
+) -> Result<u8, Error> {
+    let ValidateArgs { vars, json } = args;
+    let (stdout, stderr) = palettes;
+    let dir = std::env::current_dir().map_err(|source| Error::Io {
+        action: "cannot read the working directory",
+        path: ".".into(),
+        source,
+    })?;
+    let loaded = config::load_dir(&dir, &vars.inputs, &Environment::from_process());
+    if *json {
+        let (diagnostics, valid) = match &loaded {
+            Ok(loaded) => (&loaded.warnings, true),
+            Err(diagnostics) => (diagnostics, false),
+        };
+        let document = ValidateDocument {
+            format_version: FORMAT_VERSION,
+            valid,
+            error_count: diagnostics.error_count(),
+            warning_count: diagnostics.warning_count(),
+            diagnostics: &diagnostics.0,
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)
+            .map_err(std::io::Error::from)
+            .map_err(Error::stdout)?;
+        writeln!(out).map_err(Error::stdout)?;
+        return Ok(if valid { EXIT_SUCCESS } else { EXIT_FAILURE });
+    }
+    let loaded = loaded.map_err(Error::Config)?;
+    if !loaded.warnings.is_empty() {
+        // stderr is best effort, as for every other message printed there.
+        let _ = loaded.warnings.render(err, stderr).and_then(|()| writeln!(err));
+    }
+    writeln!(
+        out,
+        "{} The configuration is valid ({}, {}).",
+        stdout.added("Success!"),
+        plural(loaded.config.jobs.len(), "job"),
+        plural(loaded.config.providers.len(), "provider"),
+    )
+    .map_err(Error::stdout)?;
+    Ok(EXIT_SUCCESS)
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}
