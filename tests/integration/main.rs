@@ -6,5 +6,6 @@ mod support;
 
 mod cli;
 mod fmt;
+mod provider;
 mod state;
 mod validate;
