@@ -123,6 +123,34 @@ impl ProviderError {
         }
     }
 
+    /// Scrubs `secret` from the cloud's message and the body excerpt, as sent
+    /// and percent-encoded once or twice: a gateway echoes its string to sign
+    /// (`SignatureDoesNotMatch`), which holds the STS token.
+    #[must_use]
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let once = crate::provider::http::percent_encode(secret);
+        let twice = crate::provider::http::percent_encode(&once);
+        let scrub = |text: &mut String| {
+            for form in [twice.as_str(), once.as_str(), secret] {
+                if text.contains(form) {
+                    *text = text.replace(form, "(sensitive)");
+                }
+            }
+        };
+        match &mut self.kind {
+            ProviderErrorKind::Api { message, .. } => scrub(message),
+            ProviderErrorKind::Malformed { excerpt, reason } => {
+                scrub(excerpt);
+                scrub(reason);
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// The cloud's error code, or a `jobform.*` code naming the transport
     /// class for errors the cloud did not answer with a code.
     pub fn code(&self) -> &str {
@@ -265,6 +293,19 @@ mod tests {
             api("InvalidParameter").to_string(),
             "alibaba SuspendDtsJob: InvalidParameter: The Value of Input Parameter DtsJobId is not valid. (HTTP 400, request id 01B6F25)"
         );
+    }
+
+    #[test]
+    fn redact_scrubs_every_encoding_of_a_secret() {
+        let mut error = api("SignatureDoesNotMatch");
+        error.kind = ProviderErrorKind::Api {
+            code: "SignatureDoesNotMatch".into(),
+            message: "string to sign is:POST&%2F&SecurityToken%3DSTS.a%252Fb%26 raw STS.a/b enc STS.a%2Fb".into(),
+            outcome_unknown: false,
+        };
+        let text = error.redact("STS.a/b").to_string();
+        assert!(!text.contains("STS.a"), "{text}");
+        assert_eq!(text.matches("(sensitive)").count(), 3, "{text}");
     }
 
     #[test]

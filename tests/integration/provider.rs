@@ -351,3 +351,142 @@ async fn injected_faults_end_as_documented() {
     );
     assert_eq!(emulator.job_status("dtsmr1q4mc21520005").as_deref(), Some("Suspending"));
 }
+
+/// Collects every log line written while it is the default subscriber.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_appear_in_no_log_error_or_result() {
+    const SECRETS: [&str; 5] = [
+        "jobform-sts-secret",
+        "STS.jobform-sts-token",
+        "jobform-hw-sk",
+        "jobform-hw-security-token",
+        "jobform-hw-iam-token",
+    ];
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let world = json!({
+        "transition_delay_seconds": 0,
+        "rate_limits": [{"cloud": "alibaba", "action": "DescribeDtsJobs", "qps": 1}],
+        "alibaba": {
+            "accounts": [{"access_key_id": "STS.LTAIjobform", "access_key_secret": SECRETS[0], "security_token": SECRETS[1]}],
+            "regions": ["cn-hangzhou"],
+            "jobs": alibaba_jobs("MIGRATION", "m", 3, "Migrating"),
+        },
+        "huawei": {
+            "accounts": [{"access_key": "HWJOBFORMSTS", "secret_key": SECRETS[2], "security_token": SECRETS[3], "auth_token": SECRETS[4]}],
+            "projects": [{"id": PROJECT, "region": "ap-southeast-1"}],
+            "jobs": drs_jobs(3),
+        },
+    });
+    let emulator =
+        Emulator::start(World::from_json(&world.to_string(), "secrets").unwrap()).unwrap();
+    let tuning = ProviderTuning { request_timeout_seconds: Some(1), ..ProviderTuning::default() };
+    let alibaba_block = |secret: &str| AlibabaProvider {
+        alias: None,
+        region: "cn-hangzhou".into(),
+        access_key_id: Some("STS.LTAIjobform".into()),
+        access_key_secret: Some(Secret::new(secret)),
+        security_token: Some(Secret::new(SECRETS[1])),
+        endpoint: Some(emulator.url().to_owned()),
+        tuning: tuning.clone(),
+        declared_at: location(),
+    };
+    let huawei_block = |token: bool| HuaweiProvider {
+        alias: None,
+        region: "ap-southeast-1".into(),
+        project_id: PROJECT.into(),
+        auth_token: token.then(|| Secret::new(SECRETS[4])),
+        access_key: (!token).then(|| "HWJOBFORMSTS".to_owned()),
+        secret_key: (!token).then(|| Secret::new(SECRETS[2])),
+        security_token: (!token).then(|| Secret::new(SECRETS[3])),
+        endpoint: Some(emulator.url().to_owned()),
+        tuning: tuning.clone(),
+        declared_at: location(),
+    };
+    let providers = [
+        ProviderConfig::Alibaba(alibaba_block(SECRETS[0])),
+        ProviderConfig::Alibaba(alibaba_block("a-wrong-secret")),
+        ProviderConfig::Huawei(huawei_block(false)),
+        ProviderConfig::Huawei(huawei_block(true)),
+    ];
+    emulator.inject(
+        Fault::new(FaultKind::TimeoutAfterEffect { delay_ms: 1500 })
+            .on_action("SuspendDtsJob")
+            .times(1),
+    );
+    emulator.inject(Fault::new(FaultKind::ConnectionReset).on_action("batch-pause-task").times(1));
+    emulator.inject(Fault::new(FaultKind::MalformedBody).on_action("batch-retry-task"));
+    let mut seen = Vec::new();
+    for config in &providers {
+        let provider = CloudProvider::from_config(config, &|_| None).unwrap();
+        seen.push(format!("{config:?} {provider:?}"));
+        let (kind, id) = match config {
+            ProviderConfig::Alibaba(_) => (JobKind::AlibabaDts, "m0000".to_owned()),
+            ProviderConfig::Huawei(_) => (JobKind::HuaweiDrs, drs_id(0)),
+        };
+        let refs = [job_ref(kind, &id), job_ref(kind, &id), job_ref(kind, &id)];
+        // Three reads in a row trip the 1/s limit: throttled, backed off, retried.
+        for _ in 0..2 {
+            match provider.read(&refs).await {
+                Ok(read) => seen.push(format!("{read:?}")),
+                Err(error) => seen.push(format!("{error} {error:?}")),
+            }
+        }
+        for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop] {
+            for result in provider.execute(&[action(kind, &id, verb)]).await {
+                if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
+                    &result.outcome
+                {
+                    seen.push(error.to_string());
+                }
+                seen.push(format!("{result:?}"));
+            }
+        }
+    }
+    let missing = CloudProvider::from_config(
+        &ProviderConfig::Huawei(HuaweiProvider {
+            auth_token: None,
+            access_key: None,
+            secret_key: None,
+            security_token: None,
+            ..huawei_block(true)
+        }),
+        &|_| Some(String::new()),
+    )
+    .unwrap_err();
+    seen.push(format!("{missing} {missing:?}"));
+    let everything =
+        format!("{}\n{}", String::from_utf8_lossy(&captured.0.lock().unwrap()), seen.join("\n"));
+    for expected in [
+        "SignatureDoesNotMatch",
+        "Throttling.User",
+        "may have taken effect",
+        "request succeeded",
+        "no credentials",
+    ] {
+        assert!(everything.contains(expected), "the run produced {expected:?}:\n{everything}");
+    }
+    for secret in SECRETS {
+        assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
+    }
+}

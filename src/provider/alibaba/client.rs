@@ -500,7 +500,14 @@ impl AlibabaClient {
                         )
                     })
                 },
-                |raw| decode(operation, &raw),
+                |raw| {
+                    decode(operation, &raw).map_err(|error| {
+                        match &self.credentials.security_token {
+                            Some(token) => error.redact(token.expose()),
+                            None => error,
+                        }
+                    })
+                },
             )
             .await
     }

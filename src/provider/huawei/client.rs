@@ -363,9 +363,22 @@ impl HuaweiClient {
                         )
                     })
                 },
-                |raw| decode(operation, &raw),
+                |raw| decode(operation, &raw).map_err(|error| self.redact(error)),
             )
             .await
+    }
+}
+
+impl HuaweiClient {
+    /// Scrubs the tokens this client sends from an error a gateway may have echoed them into.
+    fn redact(&self, error: ProviderError) -> ProviderError {
+        match &self.credentials {
+            HuaweiCredentials::Token(token) => error.redact(token.expose()),
+            HuaweiCredentials::AccessKey { security_token: Some(token), .. } => {
+                error.redact(token.expose())
+            }
+            HuaweiCredentials::AccessKey { security_token: None, .. } => error,
+        }
     }
 }
 
