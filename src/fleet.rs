@@ -1,0 +1,122 @@
+//! The provider clients of one configuration, addressed by provider
+//! reference (`alibaba`, `huawei.eu`): the one place that maps declared jobs
+//! to the client that serves them, for both `plan` (bulk reads) and `apply`
+//! (re-reads, actions, polling).
+
+use std::collections::BTreeMap;
+
+use futures_util::future::join_all;
+
+use crate::model::{Address, DesiredJob, ProviderConfig, ProviderRef};
+use crate::plan::LiveLookup;
+use crate::provider::{
+    Action, ActionOutcome, ActionResult, CloudProvider, EnvLookup, JobRef, Provider, ProviderError,
+    ProviderErrorKind,
+};
+
+/// One job to read: its address, the provider serving it, and how to find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadItem {
+    /// The job's address.
+    pub address: Address,
+    /// The provider block that serves it.
+    pub provider: ProviderRef,
+    /// What the provider needs to find it.
+    pub job: JobRef,
+}
+
+impl From<&DesiredJob> for ReadItem {
+    fn from(job: &DesiredJob) -> Self {
+        ReadItem {
+            address: job.address.clone(),
+            provider: job.provider.clone(),
+            job: JobRef::from(job),
+        }
+    }
+}
+
+/// The clients of the provider blocks the jobs use.
+#[derive(Debug)]
+pub struct Fleet {
+    clients: BTreeMap<ProviderRef, CloudProvider>,
+}
+
+impl Fleet {
+    /// Builds a client for every provider block some job uses (a block no job
+    /// uses needs no credentials). Credentials left out of a block are looked
+    /// up with `env`.
+    ///
+    /// # Errors
+    ///
+    /// The first provider that cannot be built (missing credentials, bad endpoint).
+    pub fn build<'a>(
+        providers: &[ProviderConfig],
+        used: impl IntoIterator<Item = &'a ProviderRef>,
+        env: EnvLookup<'_>,
+    ) -> Result<Self, ProviderError> {
+        let mut clients = BTreeMap::new();
+        for reference in used {
+            if clients.contains_key(reference) {
+                continue;
+            }
+            // Configuration validation guarantees every used reference is declared.
+            if let Some(config) = providers.iter().find(|p| &p.reference() == reference) {
+                clients.insert(reference.clone(), CloudProvider::from_config(config, env)?);
+            }
+        }
+        Ok(Fleet { clients })
+    }
+
+    /// Reads every item in bulk: one read per provider, the providers
+    /// concurrently. A failed read marks that provider's jobs `ReadFailed`.
+    pub async fn read(&self, items: &[ReadItem]) -> BTreeMap<Address, LiveLookup> {
+        let mut by_provider: BTreeMap<&ProviderRef, Vec<&ReadItem>> = BTreeMap::new();
+        for item in items {
+            by_provider.entry(&item.provider).or_default().push(item);
+        }
+        let reads = by_provider.into_iter().map(|(provider, items)| async move {
+            let refs: Vec<JobRef> = items.iter().map(|item| item.job.clone()).collect();
+            let result = match self.clients.get(provider) {
+                Some(client) => client.read(&refs).await.map_err(|error| error.to_string()),
+                None => Err(format!("no provider block `{provider}` is configured")),
+            };
+            (items, result)
+        });
+        let mut lookups = BTreeMap::new();
+        for (items, result) in join_all(reads).await {
+            for item in items {
+                let lookup = match &result {
+                    Ok(read) => read
+                        .get(item.job.kind, &item.job.id)
+                        .map_or(LiveLookup::NotFound, |live| LiveLookup::Found(live.clone())),
+                    Err(error) => LiveLookup::ReadFailed(error.clone()),
+                };
+                lookups.insert(item.address.clone(), lookup);
+            }
+        }
+        lookups
+    }
+
+    /// Sends `actions` through the provider `provider` (batched as the API
+    /// allows), one result per action.
+    pub async fn execute(&self, provider: &ProviderRef, actions: &[Action]) -> Vec<ActionResult> {
+        let Some(client) = self.clients.get(provider) else {
+            // Never drop an action silently: each one is reported refused.
+            let error = ProviderError::local(
+                provider.cloud,
+                "execute",
+                ProviderErrorKind::InvalidConfig {
+                    detail: format!("no provider block `{provider}` is configured"),
+                },
+            );
+            return actions
+                .iter()
+                .map(|action| ActionResult {
+                    address: action.address.clone(),
+                    outcome: ActionOutcome::Rejected { error: error.clone() },
+                })
+                .collect();
+        };
+        client.execute(actions).await
+    }
+}
