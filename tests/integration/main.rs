@@ -7,5 +7,6 @@ mod support;
 mod cli;
 mod fmt;
 mod plan;
+mod provider;
 mod state;
 mod validate;
