@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 
-use crate::model::{Address, DesiredJob, ProviderConfig, ProviderRef};
+use crate::model::{Address, Cloud, DesiredJob, ProviderConfig, ProviderRef};
 use crate::plan::LiveLookup;
 use crate::provider::{
     Action, ActionResult, CloudProvider, EnvLookup, JobRef, Provider, ProviderError,
@@ -33,6 +33,30 @@ impl From<&DesiredJob> for ReadItem {
             job: JobRef::from(job),
         }
     }
+}
+
+/// The environment variable that points every provider block of `cloud`
+/// without an `endpoint` at another URL (an emulator, a proxy, a private
+/// endpoint): `JOBFORM_ALIBABA_ENDPOINT`, `JOBFORM_HUAWEI_ENDPOINT`.
+pub fn endpoint_variable(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Alibaba => "JOBFORM_ALIBABA_ENDPOINT",
+        Cloud::Huawei => "JOBFORM_HUAWEI_ENDPOINT",
+    }
+}
+
+/// The block with its endpoint defaulted from [`endpoint_variable`].
+fn with_endpoint_override(config: &ProviderConfig, env: EnvLookup<'_>) -> ProviderConfig {
+    let mut config = config.clone();
+    let cloud = config.reference().cloud;
+    let endpoint = match &mut config {
+        ProviderConfig::Alibaba(block) => &mut block.endpoint,
+        ProviderConfig::Huawei(block) => &mut block.endpoint,
+    };
+    if endpoint.is_none() {
+        *endpoint = env(endpoint_variable(cloud)).filter(|url| !url.is_empty());
+    }
+    config
 }
 
 /// The clients of the provider blocks the jobs use.
@@ -61,7 +85,8 @@ impl Fleet {
             }
             // Configuration validation guarantees every used reference is declared.
             if let Some(config) = providers.iter().find(|p| &p.reference() == reference) {
-                clients.insert(reference.clone(), CloudProvider::from_config(config, env)?);
+                let config = with_endpoint_override(config, env);
+                clients.insert(reference.clone(), CloudProvider::from_config(&config, env)?);
             }
         }
         Ok(Fleet { clients })

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod emulator;
 mod fmt;
 mod plan;
 mod provider;
