@@ -10,9 +10,9 @@ use crate::error::{EXIT_SUCCESS, Error};
 
 pub(crate) fn run(command: &EmulatorCommand) -> Result<u8, Error> {
     let EmulatorCommand::Serve { listen, world } = command;
-    let address: SocketAddr = listen.parse().map_err(|_| {
-        Error::Usage(format!("--listen {listen} is not an address like 127.0.0.1:8470"))
-    })?;
+    let address: SocketAddr = listen
+        .parse()
+        .map_err(|_| Error::Usage(format!("--listen {listen} is not an address like 127.0.0.1:8470")))?;
     let world = match world {
         Some(path) => World::from_file(path)?,
         None => World::example(),

@@ -36,9 +36,12 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
             &mut io::stderr().lock(),
             (stdout, stderr),
         ),
-        Command::Plan(args) => {
-            plan::run(&args, &mut io::stdout().lock(), &mut io::stderr().lock(), (stdout, stderr))
-        }
+        Command::Plan(args) => plan::run(
+            &args,
+            &mut io::stdout().lock(),
+            &mut io::stderr().lock(),
+            (stdout, stderr),
+        ),
         Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
         Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),
         Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),

@@ -52,8 +52,7 @@ pub(crate) fn prepare(
         path: ".".into(),
         source,
     })?;
-    let loaded =
-        config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
+    let loaded = config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
     let config = loaded.config;
     let prior_file = StateFile::new(state_path).read()?;
     let state_ref =
@@ -149,24 +148,12 @@ pub(crate) fn run(
     .map_err(Error::stdout)?;
 
     if let Some(path) = out_file {
-        let saved = SavedPlan::new(
-            plan.clone(),
-            prepared.config.digest.clone(),
-            prepared.state_ref.clone(),
-        );
-        std::fs::write(path, saved.to_json()).map_err(|source| Error::Io {
-            action: "cannot write plan file",
-            path: path.clone(),
-            source,
-        })?;
+        let saved = SavedPlan::new(plan.clone(), prepared.config.digest.clone(), prepared.state_ref.clone());
+        std::fs::write(path, saved.to_json())
+            .map_err(|source| Error::Io { action: "cannot write plan file", path: path.clone(), source })?;
         if format == Format::Human {
-            writeln!(
-                out,
-                "\nSaved the plan to {}: apply it with `jobform apply {}`.",
-                path.display(),
-                path.display()
-            )
-            .map_err(Error::stdout)?;
+            writeln!(out, "\nSaved the plan to {}: apply it with `jobform apply {}`.", path.display(), path.display())
+                .map_err(Error::stdout)?;
         }
     }
     Ok(if !plan.applyable() {
