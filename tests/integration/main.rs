@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod conformance;
 mod emulator;
 mod fmt;
 mod plan;
