@@ -157,12 +157,12 @@ fn world(kind: JobKind, alibaba_kind: Option<AlibabaKind>, status: &str) -> (Wor
     world.transition_delay_seconds = 0;
     if kind == JobKind::HuaweiDrs {
         let job = world.huawei.jobs.iter_mut().find(|job| job.id == DRS_ID).unwrap();
-        job.status = status.to_owned();
+        status.clone_into(&mut job.status);
         return (world, DRS_ID.to_owned());
     }
     let job = world.alibaba.jobs.iter_mut().find(|job| job.id == DTS_ID).unwrap();
     job.kind = alibaba_kind.unwrap();
-    job.status = status.to_owned();
+    status.clone_into(&mut job.status);
     (world, DTS_ID.to_owned())
 }
 
