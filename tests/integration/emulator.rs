@@ -65,8 +65,41 @@ fn serve_listens_and_answers_until_killed() {
     .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
+    let signed = signed_read(&url);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(line.starts_with("jobform emulator listening on http://127.0.0.1:"), "{line}");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(signed.as_deref(), Ok("Synchronizing"), "a V1-signed DescribeDtsJobs is answered");
+}
+
+/// Reads the example's two-way DTS job through jobform's own (signing) client.
+fn signed_read(url: &str) -> Result<String, String> {
+    use jobform::model::{
+        AlibabaProvider, Direction, JobKind, ProviderConfig, Secret, SourceLocation,
+    };
+    use jobform::provider::{CloudProvider, JobRef, Provider};
+    let block = ProviderConfig::Alibaba(AlibabaProvider {
+        alias: None,
+        region: "cn-hangzhou".to_owned(),
+        access_key_id: Some("LTAIjobformexample".to_owned()),
+        access_key_secret: Some(Secret::new("jobform-example-secret")),
+        security_token: None,
+        endpoint: Some(url.to_owned()),
+        tuning: jobform::model::ProviderTuning::default(),
+        declared_at: SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 },
+    });
+    let client = CloudProvider::from_config(&block, &|_| None).map_err(|e| e.to_string())?;
+    let job = JobRef {
+        kind: JobKind::AlibabaDts,
+        id: "l3m1213ye7l0001".to_owned(),
+        instance_id: None,
+        direction: Direction::Forward,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let read =
+        runtime.block_on(client.read(std::slice::from_ref(&job))).map_err(|e| e.to_string())?;
+    read.get(job.kind, &job.id)
+        .map(|live| live.raw_status.clone())
+        .ok_or_else(|| "not found".to_owned())
 }
