@@ -10,5 +10,6 @@ mod emulator;
 mod fmt;
 mod plan;
 mod provider;
+mod robustness;
 mod state;
 mod validate;
