@@ -33,8 +33,7 @@ const MIX: [(&str, usize); 5] = [
 fn main() {
     let binary = env!("CARGO_BIN_EXE_jobform");
     println!(
-        "jobform scale benchmark ({} runs each, median; emulator on loopback, rate limits off)\n",
-        RUNS
+        "jobform scale benchmark ({RUNS} runs each, median; emulator on loopback, rate limits off)\n"
     );
     println!(
         "{:>6} | {:>10} | {:>10} | {:>9} | {:>10} | requests by operation",
@@ -72,7 +71,7 @@ fn main() {
             "{jobs:>6} | {:>10.1} | {:>10.1} | {requests:>9} | {:>7.1} MiB | {}",
             ms(load),
             ms(plan),
-            rss as f64 / 1024.0,
+            mib(rss),
             detail.trim_end_matches(", ")
         );
         plan_times.push((jobs, plan));
@@ -224,6 +223,12 @@ fn median(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     let mut times: Vec<Duration> = (0..runs).map(|_| f()).collect();
     times.sort();
     times[runs / 2]
+}
+
+/// KiB to MiB, for display (sizes far below f64's exact range).
+#[allow(clippy::cast_precision_loss)]
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
 }
 
 fn ms(duration: Duration) -> f64 {
