@@ -3,11 +3,11 @@
 //! to the client that serves them, for both `plan` (bulk reads) and `apply`
 //! (re-reads, actions, polling).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures_util::future::join_all;
 
-use crate::model::{Address, Cloud, DesiredJob, ProviderConfig, ProviderRef};
+use crate::model::{Address, Cloud, DesiredJob, JobKind, LiveJob, ProviderConfig, ProviderRef};
 use crate::plan::LiveLookup;
 use crate::provider::{
     Action, ActionResult, CloudProvider, EnvLookup, JobRef, Provider, ProviderError,
@@ -109,11 +109,18 @@ impl Fleet {
         });
         let mut lookups = BTreeMap::new();
         for (items, result) in join_all(reads).await {
+            // Indexed once per provider: a lookup per job must not scan the read.
+            let index: HashMap<(JobKind, &str), &LiveJob> = match &result {
+                Ok(read) => {
+                    read.found.iter().map(|live| ((live.kind, live.id.as_str()), live)).collect()
+                }
+                Err(_) => HashMap::new(),
+            };
             for item in items {
                 let lookup = match &result {
-                    Ok(read) => read
-                        .get(item.job.kind, &item.job.id)
-                        .map_or(LiveLookup::NotFound, |live| LiveLookup::Found(live.clone())),
+                    Ok(_) => index
+                        .get(&(item.job.kind, item.job.id.as_str()))
+                        .map_or(LiveLookup::NotFound, |live| LiveLookup::Found((*live).clone())),
                     Err(error) => LiveLookup::ReadFailed(error.clone()),
                 };
                 lookups.insert(item.address.clone(), lookup);
