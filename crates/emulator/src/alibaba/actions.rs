@@ -377,7 +377,9 @@ fn describe_legacy(state: &State, params: &Params, kind: AlibabaKind) -> Result<
         "SynchronizationJobName"
     };
     let name = params.get(name_param).unwrap_or_default();
-    let matching: Vec<Value> = state
+    // (job, direction) pairs first, JSON only for the page: building every
+    // item on every page made a long listing quadratic.
+    let matching: Vec<(&AlibabaJobState, Direction)> = state
         .alibaba
         .jobs
         .iter()
@@ -389,7 +391,7 @@ fn describe_legacy(state: &State, params: &Params, kind: AlibabaKind) -> Result<
             } else {
                 vec![Direction::Forward]
             };
-            directions.into_iter().map(move |direction| legacy_item(job, direction))
+            directions.into_iter().map(move |direction| (job, direction))
         })
         .collect();
     let total = matching.len();
@@ -397,6 +399,7 @@ fn describe_legacy(state: &State, params: &Params, kind: AlibabaKind) -> Result<
         .into_iter()
         .skip((page_number - 1).saturating_mul(page_size))
         .take(page_size)
+        .map(|(job, direction)| legacy_item(job, direction))
         .collect();
     let mut body = if kind == AlibabaKind::LegacyMigration {
         let mut body = success_legacy();
