@@ -28,7 +28,9 @@ mod testing;
 
 use std::future::Future;
 
-use crate::model::{Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig};
+use crate::model::{
+    ActionVerb, Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig,
+};
 
 pub use alibaba::AlibabaClient;
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -99,28 +101,6 @@ impl LiveRead {
     }
 }
 
-/// What an action does to a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Verb {
-    /// Pause (`Suspend*`, `batch-pause-task`).
-    Suspend,
-    /// Resume a paused job (`Start*`, `batch-retry-task`).
-    Resume,
-    /// End the job for good (`Stop*`, `DELETE batch-jobs terminate`).
-    Stop,
-}
-
-impl Verb {
-    /// The lower-case word plans use.
-    pub fn label(self) -> &'static str {
-        match self {
-            Verb::Suspend => "suspend",
-            Verb::Resume => "resume",
-            Verb::Stop => "stop",
-        }
-    }
-}
-
 /// One planned action on one job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
@@ -131,7 +111,7 @@ pub struct Action {
     /// Alibaba `DtsInstanceId`, when declared.
     pub instance_id: Option<String>,
     /// What to do.
-    pub verb: Verb,
+    pub verb: ActionVerb,
     /// The direction acted on (`Reverse` only on two-way DTS topologies).
     pub direction: Direction,
     /// Huawei pause mode (used by `Suspend` on `huawei_drs` only).

@@ -7,14 +7,14 @@ use futures_util::future::join_all;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
-use crate::model::{AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse};
+use crate::model::{ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead, Verb};
+use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead};
 
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
@@ -158,7 +158,7 @@ impl AlibabaClient {
     /// else is one call per action.
     fn plan_calls(&self, actions: &[Action]) -> Vec<PlannedCall> {
         let mut calls = Vec::new();
-        let mut batches: BTreeMap<Verb, Vec<usize>> = BTreeMap::new();
+        let mut batches: BTreeMap<ActionVerb, Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
             if action.kind() == JobKind::AlibabaDts && action.direction == Direction::Forward {
                 batches.entry(action.verb).or_default().push(index);
@@ -173,9 +173,9 @@ impl AlibabaClient {
                 } else {
                     let ids: Vec<&str> = chunk.iter().map(|&i| actions[i].id.as_str()).collect();
                     let operation = match verb {
-                        Verb::Suspend => "SuspendDtsJobs",
-                        Verb::Resume => "StartDtsJobs",
-                        Verb::Stop => "StopDtsJobs",
+                        ActionVerb::Suspend => "SuspendDtsJobs",
+                        ActionVerb::Resume => "StartDtsJobs",
+                        ActionVerb::Stop => "StopDtsJobs",
                     };
                     Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))])))
                 };
@@ -195,9 +195,9 @@ impl AlibabaClient {
         match action.kind() {
             JobKind::AlibabaDts => {
                 let operation = match action.verb {
-                    Verb::Suspend => "SuspendDtsJob",
-                    Verb::Resume => "StartDtsJob",
-                    Verb::Stop => "StopDtsJob",
+                    ActionVerb::Suspend => "SuspendDtsJob",
+                    ActionVerb::Resume => "StartDtsJob",
+                    ActionVerb::Stop => "StopDtsJob",
                 };
                 let mut params = self.params(&[("DtsJobId", id)]);
                 if let Some(instance) = &action.instance_id {
@@ -210,9 +210,9 @@ impl AlibabaClient {
             }
             JobKind::AlibabaMigration => {
                 let (operation, idempotent) = match action.verb {
-                    Verb::Suspend => ("SuspendMigrationJob", true),
-                    Verb::Resume => ("StartMigrationJob", false),
-                    Verb::Stop => ("StopMigrationJob", true),
+                    ActionVerb::Suspend => ("SuspendMigrationJob", true),
+                    ActionVerb::Resume => ("StartMigrationJob", false),
+                    ActionVerb::Stop => ("StopMigrationJob", true),
                 };
                 let mut params = self.params(&[("MigrationJobId", id)]);
                 if idempotent {
@@ -222,9 +222,9 @@ impl AlibabaClient {
             }
             JobKind::AlibabaSynchronization => {
                 let operation = match action.verb {
-                    Verb::Suspend => "SuspendSynchronizationJob",
-                    Verb::Resume => "StartSynchronizationJob",
-                    Verb::Stop => {
+                    ActionVerb::Suspend => "SuspendSynchronizationJob",
+                    ActionVerb::Resume => "StartSynchronizationJob",
+                    ActionVerb::Stop => {
                         return Err(ProviderError::local(
                             Cloud::Alibaba,
                             "StopSynchronizationJob",

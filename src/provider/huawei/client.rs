@@ -9,14 +9,14 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::{Cloud, HuaweiProvider, JobKind, LiveJob};
+use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead, Verb};
+use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead};
 
 use super::sign::{Request, sdk_date};
 use super::status::{incremental, live_state};
@@ -155,7 +155,7 @@ impl HuaweiClient {
     /// batch per verb and chunk of `batch_size`, each item's result checked.
     pub async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
         let mut outcomes: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
-        let mut by_verb: BTreeMap<Verb, Vec<usize>> = BTreeMap::new();
+        let mut by_verb: BTreeMap<ActionVerb, Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
             if action.kind() == JobKind::HuaweiDrs {
                 by_verb.entry(action.verb).or_default().push(index);
@@ -164,7 +164,7 @@ impl HuaweiClient {
                     Some(ActionOutcome::Rejected { error: foreign_kind("execute", action.kind()) });
             }
         }
-        let batches: Vec<(Verb, &[usize])> = by_verb
+        let batches: Vec<(ActionVerb, &[usize])> = by_verb
             .iter()
             .flat_map(|(verb, members)| members.chunks(self.batch_size).map(|chunk| (*verb, chunk)))
             .collect();
@@ -190,7 +190,7 @@ impl HuaweiClient {
     /// Sends one batch; returns one outcome per member, in order.
     async fn send_batch(
         &self,
-        verb: Verb,
+        verb: ActionVerb,
         members: &[usize],
         actions: &[Action],
     ) -> Vec<ActionOutcome> {
@@ -198,7 +198,7 @@ impl HuaweiClient {
         let operation = operation_name(verb);
         tracing::info!(operation, jobs = %ids.join(","), "sending action");
         let answer = match verb {
-            Verb::Suspend => {
+            ActionVerb::Suspend => {
                 let jobs = members
                     .iter()
                     .map(|&i| PauseItem {
@@ -214,7 +214,7 @@ impl HuaweiClient {
                 )
                 .await
             }
-            Verb::Resume => {
+            ActionVerb::Resume => {
                 let jobs = ids.iter().map(|id| RetryItem { job_id: id }).collect();
                 self.call::<BatchResults>(
                     Method::POST,
@@ -224,7 +224,7 @@ impl HuaweiClient {
                 )
                 .await
             }
-            Verb::Stop => {
+            ActionVerb::Stop => {
                 let jobs = ids
                     .iter()
                     .map(|id| DeleteItem { job_id: id, delete_type: "terminate" })
@@ -421,11 +421,11 @@ fn item_error(
     }
 }
 
-fn operation_name(verb: Verb) -> &'static str {
+fn operation_name(verb: ActionVerb) -> &'static str {
     match verb {
-        Verb::Suspend => "batch-pause-task",
-        Verb::Resume => "batch-retry-task",
-        Verb::Stop => "batch-jobs",
+        ActionVerb::Suspend => "batch-pause-task",
+        ActionVerb::Resume => "batch-retry-task",
+        ActionVerb::Stop => "batch-jobs",
     }
 }
 

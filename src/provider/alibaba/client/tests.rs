@@ -60,7 +60,7 @@ fn job_ref(kind: JobKind, id: &str) -> JobRef {
     JobRef { kind, id: id.into(), instance_id: None, direction: Direction::Forward }
 }
 
-fn action(kind: JobKind, name: &str, id: &str, verb: Verb) -> Action {
+fn action(kind: JobKind, name: &str, id: &str, verb: ActionVerb) -> Action {
     Action {
         address: Address::new(kind, name),
         id: id.into(),
@@ -234,23 +234,28 @@ async fn every_action_kind_uses_the_documented_request() {
     .await;
     let mut actions: Vec<Action> = (0..41)
         .map(|n| {
-            action(JobKind::AlibabaDts, &format!("d{n}"), &format!("dts{n:02}"), Verb::Suspend)
+            action(
+                JobKind::AlibabaDts,
+                &format!("d{n}"),
+                &format!("dts{n:02}"),
+                ActionVerb::Suspend,
+            )
         })
         .collect();
     actions.push(Action {
         direction: Direction::Reverse,
         instance_id: Some("dtsinst".into()),
-        ..action(JobKind::AlibabaDts, "two_way_reverse", "l3m1", Verb::Resume)
+        ..action(JobKind::AlibabaDts, "two_way_reverse", "l3m1", ActionVerb::Resume)
     });
-    actions.push(action(JobKind::AlibabaDts, "ended", "x9", Verb::Stop));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m", "dtsj1", Verb::Suspend));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m2", "dtsj2", Verb::Resume));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m3", "dtsj3", Verb::Stop));
+    actions.push(action(JobKind::AlibabaDts, "ended", "x9", ActionVerb::Stop));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m", "dtsj1", ActionVerb::Suspend));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m2", "dtsj2", ActionVerb::Resume));
+    actions.push(action(JobKind::AlibabaMigration, "legacy_m3", "dtsj3", ActionVerb::Stop));
     actions.push(Action {
         direction: Direction::Reverse,
-        ..action(JobKind::AlibabaSynchronization, "legacy_s", "dtsmr1", Verb::Suspend)
+        ..action(JobKind::AlibabaSynchronization, "legacy_s", "dtsmr1", ActionVerb::Suspend)
     });
-    actions.push(action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", Verb::Stop));
+    actions.push(action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", ActionVerb::Stop));
     let client = client(&responder);
 
     let results = client.execute(&actions).await;
@@ -276,7 +281,7 @@ async fn every_action_kind_uses_the_documented_request() {
     assert_ne!(
         token,
         client_token(
-            &action(JobKind::AlibabaMigration, "other", "dtsj1", Verb::Suspend),
+            &action(JobKind::AlibabaMigration, "other", "dtsj1", ActionVerb::Suspend),
             "SuspendMigrationJob"
         )
     );
@@ -337,8 +342,9 @@ async fn throttled_actions_are_retried_because_they_were_refused() {
         ok(&json!({"RequestId": "b"})),
     ])
     .await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .await;
     assert_eq!(results[0].outcome, ActionOutcome::Accepted { request_id: Some("b".into()) });
     assert_eq!(responder.requests().len(), 2);
 }
@@ -373,7 +379,7 @@ async fn server_errors_on_actions_are_unknown_and_never_resent() {
     ] {
         let responder = Responder::script(vec![reply, ok(&json!({}))]).await;
         let results = client(&responder)
-            .execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", Verb::Stop)])
+            .execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", ActionVerb::Stop)])
             .await;
         let ActionOutcome::Unknown { error } = &results[0].outcome else {
             panic!("{:?}", results[0])
@@ -388,8 +394,9 @@ async fn an_action_that_timed_out_after_taking_effect_is_not_sent_twice() {
     let responder =
         Responder::script(vec![ok(&json!({})).delayed(Duration::from_millis(800)), ok(&json!({}))])
             .await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .await;
     let ActionOutcome::Unknown { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
     assert_eq!(error.code(), "jobform.NoAnswer");
     assert!(error.to_string().contains("may have taken effect"), "{error}");
@@ -413,8 +420,9 @@ async fn reads_retry_timeouts_and_cut_bodies() {
 #[tokio::test]
 async fn a_cut_off_action_answer_is_unknown() {
     let responder = Responder::script(vec![ok(&json!({"RequestId": "cut"})).cut_off()]).await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Resume)]).await;
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Resume)])
+        .await;
     assert!(matches!(results[0].outcome, ActionOutcome::Unknown { .. }), "{:?}", results[0]);
     assert_eq!(responder.requests().len(), 1);
 }
@@ -427,8 +435,9 @@ async fn business_errors_are_decoded_by_code_with_dynamic_message() {
                 "ErrMessage": "The Value of Input Parameter %s is not valid.", "DynamicMessage": "DtsJobId", "DynamicCode": "403"}),
     )])
     .await;
-    let results =
-        client(&responder).execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    let results = client(&responder)
+        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .await;
     let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
     assert_eq!(
         error.to_string(),
@@ -479,7 +488,8 @@ async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
         fixed_clock(),
     )
     .unwrap();
-    let results = client.execute(&[action(JobKind::AlibabaDts, "x", "j1", Verb::Suspend)]).await;
+    let results =
+        client.execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)]).await;
     let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
     assert_eq!(error.code(), "jobform.ConnectFailed");
     assert!(!error.outcome_unknown());
@@ -500,7 +510,7 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     .await;
     let client = client_with(&responder, quick_settings(), Some(STS_TOKEN));
     let mut dumps = vec![format!("{client:?}")];
-    for verb in [Verb::Suspend, Verb::Resume, Verb::Stop, Verb::Suspend] {
+    for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop, ActionVerb::Suspend] {
         let results =
             client.execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", verb)]).await;
         dumps.push(format!("{results:?}"));
