@@ -229,6 +229,10 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Most characters of --format markdown output (a pull-request comment); the rest is cut visibly.
+    #[arg(long, value_name = "CHARS", default_value_t = crate::render::plan::DEFAULT_MARKDOWN_LIMIT)]
+    pub markdown_limit: usize,
+
     #[command(flatten)]
     pub state: StateArgs,
 }

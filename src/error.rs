@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use crate::config::Diagnostics;
 use crate::hclfmt::FormatError;
-use crate::plan::SavedPlanError;
+use crate::plan::{PlanError, SavedPlanError};
+use crate::provider::ProviderError;
 use crate::state::StateError;
 
 /// Exit status for success and "no changes".
@@ -53,6 +54,15 @@ pub enum Error {
         /// Why.
         source: SavedPlanError,
     },
+    /// A provider could not be built (credentials, endpoint).
+    #[error("{0}")]
+    Provider(Box<ProviderError>),
+    /// No plan could be made.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The emulator could not start.
+    #[error(transparent)]
+    Emulator(#[from] jobform_emulator::EmulatorError),
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),

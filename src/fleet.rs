@@ -10,8 +10,8 @@ use futures_util::future::join_all;
 use crate::model::{Address, DesiredJob, ProviderConfig, ProviderRef};
 use crate::plan::LiveLookup;
 use crate::provider::{
-    Action, ActionOutcome, ActionResult, CloudProvider, EnvLookup, JobRef, Provider, ProviderError,
-    ProviderErrorKind,
+    Action, ActionResult, CloudProvider, EnvLookup, JobRef, Provider, ProviderError,
+    ProviderErrorKind, RequestOutcome,
 };
 
 /// One job to read: its address, the provider serving it, and how to find it.
@@ -113,7 +113,7 @@ impl Fleet {
                 .iter()
                 .map(|action| ActionResult {
                     address: action.address.clone(),
-                    outcome: ActionOutcome::Rejected { error: error.clone() },
+                    outcome: RequestOutcome::Rejected { error: error.clone() },
                 })
                 .collect();
         };

@@ -304,7 +304,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                 last_raw: change.live.as_ref().map(|l| l.raw_status.clone()).unwrap_or_default(),
             };
             match result.outcome {
-                provider::ActionOutcome::Accepted { request_id } => {
+                provider::RequestOutcome::Accepted { request_id } => {
                     self.account(
                         change,
                         call.verb,
@@ -332,7 +332,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                         watches.push(watch(request_id, true, None, options.wait_timeout));
                     }
                 }
-                provider::ActionOutcome::Rejected { error } => {
+                provider::RequestOutcome::Rejected { error } => {
                     let detail = error.to_string();
                     self.account(
                         change,
@@ -344,7 +344,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                     );
                     self.fail(change, call.verb, ActionOutcome::Failed, detail, error.request_id);
                 }
-                provider::ActionOutcome::Unknown { error } => {
+                provider::RequestOutcome::Unknown { error } => {
                     let detail = format!(
                         "no answer ({error}); the request is not sent again, the job is re-read"
                     );

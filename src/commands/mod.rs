@@ -2,7 +2,9 @@
 //! library layers, calls them, and renders the result. No domain logic here.
 
 mod completions;
+mod emulator;
 mod fmt;
+mod plan;
 mod state;
 mod validate;
 
@@ -34,14 +36,16 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
             &mut io::stderr().lock(),
             (stdout, stderr),
         ),
-        Command::Plan(_) => Err(not_available("plan", "the planner is not built yet")),
+        Command::Plan(args) => {
+            plan::run(&args, &mut io::stdout().lock(), &mut io::stderr().lock(), (stdout, stderr))
+        }
         Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
         Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),
         Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),
         Command::ForceUnlock(args) => {
             state::force_unlock(&args.lock_id, &args.state, &mut io::stdout().lock())
         }
-        Command::Emulator(_) => Err(not_available("emulator", "the emulator is not built yet")),
+        Command::Emulator(command) => emulator::run(&command),
     }
 }
 

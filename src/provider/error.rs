@@ -20,7 +20,7 @@ pub struct ProviderError {
     /// The cloud that was called.
     pub cloud: Cloud,
     /// The API operation (`DescribeDtsJobs`, `batch-pause-task`, …).
-    pub operation: String,
+    pub operation: &'static str,
     /// What went wrong.
     pub kind: ProviderErrorKind,
     /// The HTTP status of the response, when there was one.
@@ -87,10 +87,10 @@ pub enum ProviderErrorKind {
 
 impl ProviderError {
     /// An error that happens before any request is sent.
-    pub(crate) fn local(cloud: Cloud, operation: &str, kind: ProviderErrorKind) -> Self {
+    pub(crate) fn local(cloud: Cloud, operation: &'static str, kind: ProviderErrorKind) -> Self {
         ProviderError {
             cloud,
-            operation: operation.to_owned(),
+            operation,
             kind,
             http_status: None,
             request_id: None,
@@ -102,7 +102,7 @@ impl ProviderError {
     /// A body that could not be decoded; quotes its start.
     pub(crate) fn malformed(
         cloud: Cloud,
-        operation: &str,
+        operation: &'static str,
         http_status: u16,
         request_id: Option<String>,
         reason: impl fmt::Display,
@@ -110,7 +110,7 @@ impl ProviderError {
     ) -> Self {
         ProviderError {
             cloud,
-            operation: operation.to_owned(),
+            operation,
             kind: ProviderErrorKind::Malformed {
                 reason: reason.to_string(),
                 excerpt: excerpt(body),
@@ -121,6 +121,34 @@ impl ProviderError {
             retryable: http_status >= 500,
             retry_after: None,
         }
+    }
+
+    /// Scrubs `secret` from the cloud's message and the body excerpt, as sent
+    /// and percent-encoded once or twice: a gateway echoes its string to sign
+    /// (`SignatureDoesNotMatch`), which holds the STS token.
+    #[must_use]
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let once = crate::provider::http::percent_encode(secret);
+        let twice = crate::provider::http::percent_encode(&once);
+        let scrub = |text: &mut String| {
+            for form in [twice.as_str(), once.as_str(), secret] {
+                if text.contains(form) {
+                    *text = text.replace(form, "(sensitive)");
+                }
+            }
+        };
+        match &mut self.kind {
+            ProviderErrorKind::Api { message, .. } => scrub(message),
+            ProviderErrorKind::Malformed { excerpt, reason } => {
+                scrub(excerpt);
+                scrub(reason);
+            }
+            _ => {}
+        }
+        self
     }
 
     /// The cloud's error code, or a `jobform.*` code naming the transport
@@ -143,8 +171,11 @@ impl ProviderError {
         match &self.kind {
             ProviderErrorKind::Api { outcome_unknown, .. } => *outcome_unknown,
             ProviderErrorKind::NoAnswer { .. } => true,
-            // A 5xx page we cannot read came from somewhere past the gateway.
-            ProviderErrorKind::Malformed { .. } => self.http_status.is_none_or(|s| s >= 500),
+            // Only a 4xx answer is certainly a refusal; a 2xx or 5xx body we
+            // cannot read may come from a server that acted.
+            ProviderErrorKind::Malformed { .. } => {
+                self.http_status.is_none_or(|s| !(400..500).contains(&s))
+            }
             ProviderErrorKind::Connect { .. }
             | ProviderErrorKind::MissingCredentials { .. }
             | ProviderErrorKind::InvalidConfig { .. }
@@ -203,7 +234,7 @@ fn excerpt(body: &[u8]) -> String {
 /// request carries the STS token) and sorts it into "never sent" or "no answer".
 pub(crate) fn transport_error(
     cloud: Cloud,
-    operation: &str,
+    operation: &'static str,
     error: reqwest::Error,
 ) -> ProviderError {
     let connect = error.is_connect();
@@ -227,7 +258,7 @@ pub(crate) fn transport_error(
     };
     ProviderError {
         cloud,
-        operation: operation.to_owned(),
+        operation,
         kind,
         http_status: None,
         request_id: None,
@@ -243,7 +274,7 @@ mod tests {
     fn api(code: &str) -> ProviderError {
         ProviderError {
             cloud: Cloud::Alibaba,
-            operation: "SuspendDtsJob".into(),
+            operation: "SuspendDtsJob",
             kind: ProviderErrorKind::Api {
                 code: code.into(),
                 message: "The Value of Input Parameter DtsJobId is not valid.".into(),
@@ -262,6 +293,19 @@ mod tests {
             api("InvalidParameter").to_string(),
             "alibaba SuspendDtsJob: InvalidParameter: The Value of Input Parameter DtsJobId is not valid. (HTTP 400, request id 01B6F25)"
         );
+    }
+
+    #[test]
+    fn redact_scrubs_every_encoding_of_a_secret() {
+        let mut error = api("SignatureDoesNotMatch");
+        error.kind = ProviderErrorKind::Api {
+            code: "SignatureDoesNotMatch".into(),
+            message: "string to sign is:POST&%2F&SecurityToken%3DSTS.a%252Fb%26 raw STS.a/b enc STS.a%2Fb".into(),
+            outcome_unknown: false,
+        };
+        let text = error.redact("STS.a/b").to_string();
+        assert!(!text.contains("STS.a"), "{text}");
+        assert_eq!(text.matches("(sensitive)").count(), 3, "{text}");
     }
 
     #[test]

@@ -85,7 +85,7 @@ impl Transport {
     /// value or a [`ProviderError`] (which says whether it is retryable).
     pub(crate) async fn call<T>(
         &self,
-        operation: &str,
+        operation: &'static str,
         intent: Intent,
         build: impl Fn(&reqwest::Client) -> Result<reqwest::Request, ProviderError>,
         decode: impl Fn(RawResponse) -> Result<T, ProviderError>,
@@ -140,7 +140,7 @@ impl Transport {
     /// One attempt: waits for a free slot, sends, reads the whole body.
     async fn send(
         &self,
-        operation: &str,
+        operation: &'static str,
         request: reqwest::Request,
     ) -> Result<RawResponse, ProviderError> {
         // The semaphore is never closed, so acquiring cannot fail.

@@ -13,6 +13,55 @@
 //!   be built directly with [`Settings`] and a [`Clock`].
 //! - [`ProviderError`]: the one error type (code, message, HTTP status,
 //!   request id, retryable, outcome unknown).
+//!
+//! # Reads
+//!
+//! | kind | requests |
+//! |---|---|
+//! | `alibaba_dts` | `DescribeDtsJobs` per `JobType` (`MIGRATION`, then `SYNC`, then `SUBSCRIBE` for the ids not found yet), ids comma-joined (≤ 300 per filter), `PageSize=30` |
+//! | `alibaba_migration` | `DescribeMigrationJobs`, `PageSize=30`, until every declared id was seen |
+//! | `alibaba_synchronization` | `DescribeSynchronizationJobs`, `PageSize=30`, until every declared id was seen; `DescribeSynchronizationJobStatus` (`Reverse`) only for a declared reverse task the listing does not show |
+//! | `huawei_drs` | `batch-status` with ≤ 100 ids, next page while `count` says more remain |
+//!
+//! `batch-detail` is not called: the status word already says what the
+//! planner needs (DRS has no two-way topology; the phase is in the word).
+//! An id the listing lacks, or that DRS answers with `DRS.10000010`, is
+//! `not_found`. Every status word is kept verbatim next to its [`LiveState`](crate::model::LiveState)
+//! (case-insensitive mapping; an unlisted word is `Unknown`, never guessed).
+//!
+//! # Actions
+//!
+//! Actions are grouped like the planner's requests (`model::batches`): by
+//! kind, verb and direction, in the order given, chunked at `batch_size`
+//! (default 20); a chunk of one uses the single-job form. Forward
+//! `alibaba_dts` actions use `SuspendDtsJobs` / `StartDtsJobs` /
+//! `StopDtsJobs`; legacy migration suspend and stop carry a `ClientToken`
+//! derived from [`Action::token_seed`]; Huawei batches are checked item by
+//! item. What each failure becomes:
+//!
+//! | what happened | reads | actions |
+//! |---|---|---|
+//! | throttled (`Throttling*`, `APIGW.0308`, HTTP 429), reused nonce | retried | retried (refused, so nothing was done) |
+//! | connection refused / connect timeout | retried | retried, then `Rejected` (never sent) |
+//! | timeout after sending, reset, body cut off | retried | `Unknown`, never re-sent |
+//! | HTTP 5xx, `InternalError`, `ServiceUnavailable` | retried | `Unknown`, never re-sent |
+//! | an unreadable 2xx/5xx body | error quoting an excerpt | `Unknown` |
+//! | any other error code | error | `Rejected` with the cloud's code and message |
+//!
+//! Retries back off exponentially with full jitter (200 ms doubling to
+//! 20 s), wait at least `x-acs-retry-after` (milliseconds) or `Retry-After`
+//! (seconds), and stop after `max_attempts` (5) or `max_retry_seconds` (60).
+//! Requests in flight are capped per provider (`max_in_flight`, 4); timeouts
+//! are `connect_timeout` (5 s) and `request_timeout` (30 s).
+//!
+//! # Credentials
+//!
+//! From the provider block, else the environment (see [`credentials`]):
+//! `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`,
+//! `ALIBABA_CLOUD_SECURITY_TOKEN`; `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`,
+//! `HUAWEICLOUD_SDK_SECURITY_TOKEN`, or `HUAWEICLOUD_AUTH_TOKEN`. Secrets are
+//! held as [`crate::model::Secret`] and never logged; transport errors are
+//! kept without their URL (which carries the STS token).
 
 mod alibaba;
 mod clock;
@@ -130,9 +179,10 @@ impl Action {
     }
 }
 
-/// What became of one action.
+/// What became of the request that carried an action (not yet whether the
+/// job reached its target: the applier polls for that).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionOutcome {
+pub enum RequestOutcome {
     /// The cloud accepted the request (the job may still be transitioning).
     Accepted {
         /// The cloud's request id.
@@ -151,13 +201,13 @@ pub enum ActionOutcome {
     },
 }
 
-impl ActionOutcome {
+impl RequestOutcome {
     /// Sorts a failed request's error into "refused" or "unknown".
     fn from_error(error: ProviderError) -> Self {
         if error.outcome_unknown() {
-            ActionOutcome::Unknown { error }
+            RequestOutcome::Unknown { error }
         } else {
-            ActionOutcome::Rejected { error }
+            RequestOutcome::Rejected { error }
         }
     }
 }
@@ -168,7 +218,7 @@ pub struct ActionResult {
     /// The action's address.
     pub address: Address,
     /// What became of it.
-    pub outcome: ActionOutcome,
+    pub outcome: RequestOutcome,
 }
 
 /// A cloud client.

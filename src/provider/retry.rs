@@ -94,14 +94,14 @@ mod tests {
             max_attempts: 4,
             max_elapsed: Duration::from_secs(10),
             base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(1000),
+            max_delay: Duration::from_secs(1),
         }
     }
 
     fn error(retryable: bool, outcome_unknown: bool) -> ProviderError {
         ProviderError {
             cloud: Cloud::Alibaba,
-            operation: "X".into(),
+            operation: "X",
             kind: ProviderErrorKind::Api {
                 code: "C".into(),
                 message: String::new(),
@@ -161,9 +161,9 @@ mod tests {
     fn retry_after_is_a_floor_and_time_is_bounded() {
         let mut rng = StdRng::seed_from_u64(1);
         let mut e = error(true, false);
-        e.retry_after = Some(Duration::from_millis(3000));
+        e.retry_after = Some(Duration::from_secs(3));
         let delay = policy().next_delay(&e, Intent::Read, 1, Duration::ZERO, &mut rng).unwrap();
-        assert_eq!(delay, Duration::from_millis(3000));
+        assert_eq!(delay, Duration::from_secs(3));
         // 8 s spent + 3 s wait > 10 s budget.
         assert_eq!(
             policy().next_delay(&e, Intent::Read, 1, Duration::from_secs(8), &mut rng),

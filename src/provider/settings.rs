@@ -6,9 +6,6 @@ use crate::model::ProviderTuning;
 
 use super::retry::RetryPolicy;
 
-/// Default jobs per batch request. Neither cloud documents a maximum
-/// (`SuspendDtsJobs`, `batch-pause-task`), so the default stays small.
-pub(crate) const DEFAULT_BATCH_SIZE: usize = 20;
 /// Default TCP/TLS connect timeout (the Alibaba SDK's default).
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default whole-request timeout (the SDKs read for 10 s; a listing page of
@@ -21,7 +18,8 @@ pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 4;
 /// How one provider talks to its cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Most jobs in one batch request.
+    /// Most jobs in one batch request ([`ProviderTuning::batch_size`]: the
+    /// planner chunks with the same number, so a plan lists the requests sent).
     pub batch_size: usize,
     /// When and how long to retry.
     pub retry: RetryPolicy,
@@ -46,7 +44,7 @@ impl Settings {
     /// zero is read as one (the smallest useful value), never as "unlimited".
     pub fn from_tuning(tuning: &ProviderTuning) -> Self {
         let ProviderTuning {
-            batch_size,
+            batch_size: _,
             max_attempts,
             max_retry_seconds,
             connect_timeout_seconds,
@@ -61,7 +59,7 @@ impl Settings {
         };
         let default_retry = RetryPolicy::default();
         Settings {
-            batch_size: count(*batch_size, DEFAULT_BATCH_SIZE),
+            batch_size: tuning.batch_size(),
             retry: RetryPolicy {
                 max_attempts: max_attempts.map_or(default_retry.max_attempts, |v| v.max(1)),
                 max_elapsed: max_retry_seconds

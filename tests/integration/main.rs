@@ -6,5 +6,7 @@ mod support;
 
 mod cli;
 mod fmt;
+mod plan;
+mod provider;
 mod state;
 mod validate;

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use time::OffsetDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Emulated time: `start + real time since start + advanced`.
 #[derive(Debug)]
@@ -26,13 +26,36 @@ impl Clock {
         }
     }
 
-    /// The current emulated time.
+    /// The current emulated time (the end of the calendar at most).
     pub(crate) fn now(&self) -> OffsetDateTime {
-        self.start + self.started.elapsed() + self.advanced
+        let elapsed = self.started.elapsed().saturating_add(self.advanced);
+        time::Duration::try_from(elapsed)
+            .ok()
+            .and_then(|elapsed| self.start.checked_add(elapsed))
+            .unwrap_or_else(|| PrimitiveDateTime::MAX.assume_utc())
     }
 
     /// Moves emulated time forward.
     pub(crate) fn advance(&mut self, by: Duration) {
-        self.advanced += by;
+        self.advanced = self.advanced.saturating_add(by);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use time::PrimitiveDateTime;
+    use time::macros::datetime;
+
+    use super::Clock;
+
+    #[test]
+    fn advancing_moves_now_and_saturates_at_the_end_of_time() {
+        let mut clock = Clock::new(Some(datetime!(2026-01-01 00:00 UTC)));
+        clock.advance(Duration::from_secs(3600));
+        assert!(clock.now() >= datetime!(2026-01-01 01:00 UTC));
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.now(), PrimitiveDateTime::MAX.assume_utc());
     }
 }

@@ -101,7 +101,8 @@ impl Fault {
     }
 
     fn matches(&self, cloud: Cloud, action: &str, jobs: &[String]) -> bool {
-        self.cloud.is_none_or(|wanted| wanted == cloud)
+        self.times != Some(0)
+            && self.cloud.is_none_or(|wanted| wanted == cloud)
             && self.action.as_deref().is_none_or(|wanted| wanted == action)
             && self.job.as_ref().is_none_or(|wanted| jobs.contains(wanted))
     }

@@ -1,4 +1,5 @@
-//! Per-action request-per-second limits over a sliding one-second window of real time.
+//! Per-action request-per-second limits, counted per account (as both clouds
+//! document their quotas) over a sliding one-second window of real time.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -16,7 +17,8 @@ pub(crate) struct RateLimits {
 #[derive(Debug)]
 struct Window {
     qps: u32,
-    recent: VecDeque<Instant>,
+    /// Admitted request times per account (index in the world's account list).
+    recent: HashMap<usize, VecDeque<Instant>>,
 }
 
 impl RateLimits {
@@ -26,7 +28,7 @@ impl RateLimits {
         if limit.qps == 0 {
             self.windows.remove(&key);
         } else {
-            self.windows.insert(key, Window { qps: limit.qps, recent: VecDeque::new() });
+            self.windows.insert(key, Window { qps: limit.qps, recent: HashMap::new() });
         }
     }
 
@@ -35,24 +37,26 @@ impl RateLimits {
         self.windows.clear();
     }
 
-    /// Counts a request, or says how long until one would be admitted.
+    /// Counts a request of `account`, or says how long until one would be admitted.
     pub(crate) fn admit(
         &mut self,
         cloud: Cloud,
         action: &str,
+        account: usize,
         now: Instant,
     ) -> Result<(), Duration> {
         let Some(window) = self.windows.get_mut(&(cloud, action.to_owned())) else {
             return Ok(());
         };
-        while window.recent.front().is_some_and(|at| now.duration_since(*at) >= WINDOW) {
-            window.recent.pop_front();
+        let recent = window.recent.entry(account).or_default();
+        while recent.front().is_some_and(|at| now.duration_since(*at) >= WINDOW) {
+            recent.pop_front();
         }
-        if window.recent.len() >= window.qps as usize {
-            let oldest = window.recent.front().copied().unwrap_or(now);
+        if recent.len() >= window.qps as usize {
+            let oldest = recent.front().copied().unwrap_or(now);
             return Err(WINDOW.saturating_sub(now.duration_since(oldest)));
         }
-        window.recent.push_back(now);
+        recent.push_back(now);
         Ok(())
     }
 }
@@ -69,11 +73,12 @@ mod tests {
         let mut limits = RateLimits::default();
         limits.set(&RateLimit { cloud: Cloud::Alibaba, action: "A".to_owned(), qps: 2 });
         let start = Instant::now();
-        assert!(limits.admit(Cloud::Alibaba, "A", start).is_ok());
-        assert!(limits.admit(Cloud::Alibaba, "A", start).is_ok());
-        let wait = limits.admit(Cloud::Alibaba, "A", start + Duration::from_millis(400));
+        assert!(limits.admit(Cloud::Alibaba, "A", 0, start).is_ok());
+        assert!(limits.admit(Cloud::Alibaba, "A", 0, start).is_ok());
+        let wait = limits.admit(Cloud::Alibaba, "A", 0, start + Duration::from_millis(400));
         assert_eq!(wait, Err(Duration::from_millis(600)));
-        assert!(limits.admit(Cloud::Huawei, "A", start).is_ok());
-        assert!(limits.admit(Cloud::Alibaba, "A", start + Duration::from_secs(1)).is_ok());
+        assert!(limits.admit(Cloud::Alibaba, "A", 1, start).is_ok(), "another account");
+        assert!(limits.admit(Cloud::Huawei, "A", 0, start).is_ok(), "another cloud");
+        assert!(limits.admit(Cloud::Alibaba, "A", 0, start + Duration::from_secs(1)).is_ok());
     }
 }

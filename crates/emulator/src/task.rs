@@ -59,7 +59,12 @@ impl Task {
             interim.clone_into(&mut self.status);
         }
         self.paused_at = None;
-        self.pending = Some(Pending { target: target.to_owned(), settles_at: now + delay, pauses });
+        // Past the end of the calendar a transition settles at once.
+        let settles_at = time::Duration::try_from(delay)
+            .ok()
+            .and_then(|delay| now.checked_add(delay))
+            .unwrap_or(now);
+        self.pending = Some(Pending { target: target.to_owned(), settles_at, pauses });
         self.settle(now);
     }
 }

@@ -34,7 +34,8 @@ pub struct World {
     /// Most job ids accepted in one batch request (`*DtsJobs`, Huawei `jobs` arrays).
     #[serde(default = "default_max_batch_ids")]
     pub max_batch_ids: usize,
-    /// Per-action request-per-second limits; the documented ones when absent.
+    /// Per-action request-per-second limits, each counted per account; the
+    /// documented ones when absent.
     #[serde(default = "default_rate_limits")]
     pub rate_limits: Vec<RateLimit>,
     /// Alibaba Cloud DTS side.
@@ -404,6 +405,10 @@ impl World {
 
     /// Checks what serde cannot: cross references and status words.
     fn check(&self) -> Result<(), String> {
+        const TEN_YEARS: u64 = 10 * 365 * 24 * 3600;
+        if self.transition_delay_seconds > TEN_YEARS {
+            return Err("transition_delay_seconds is more than ten years".to_owned());
+        }
         let mut seen = HashSet::new();
         for (index, job) in self.alibaba.jobs.iter().enumerate() {
             let at = format!("alibaba.jobs[{index}] (id `{}`)", job.id);

@@ -7,14 +7,17 @@ use futures_util::future::join_all;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
-use crate::model::{ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse};
+use crate::model::{
+    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse, Secret, batches,
+    operation_name,
+};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead};
+use crate::provider::{Action, ActionResult, JobRef, LiveRead, RequestOutcome};
 
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
@@ -24,6 +27,10 @@ use super::wire::{
 
 /// The largest page every DTS listing accepts (`PageSize` 10/20/30).
 const PAGE_SIZE: usize = 30;
+
+/// The most ids one `DescribeDtsJobs` filter carries: ten full pages, and a
+/// query string of about 5 KB, well within what HTTP front ends accept.
+const IDS_PER_LISTING: usize = 10 * PAGE_SIZE;
 
 /// The `JobType`s of `DescribeDtsJobs`; the API lists one type per call.
 const DTS_JOB_TYPES: [&str; 3] = ["MIGRATION", "SYNC", "SUBSCRIBE"];
@@ -39,13 +46,16 @@ pub struct AlibabaClient {
     clock: Arc<dyn Clock>,
 }
 
+/// An operation name and its parameters.
+type RpcCall = (&'static str, Vec<(String, String)>);
+
 /// One request an `execute` call sends, and the actions it carries.
 #[derive(Debug, PartialEq, Eq)]
 struct PlannedCall {
     /// Indices into the actions passed to `execute`.
     members: Vec<usize>,
     /// The operation and its parameters, or why it cannot be sent.
-    call: Result<(&'static str, Vec<(String, String)>), ProviderError>,
+    call: Result<RpcCall, ProviderError>,
 }
 
 impl AlibabaClient {
@@ -56,7 +66,7 @@ impl AlibabaClient {
             &block.region,
             block.endpoint.as_deref(),
             credentials,
-            Settings::from_tuning(&block.tuning),
+            &Settings::from_tuning(&block.tuning),
             Arc::new(SystemClock),
         )
     }
@@ -66,7 +76,7 @@ impl AlibabaClient {
         region: &str,
         endpoint: Option<&str>,
         credentials: AlibabaCredentials,
-        settings: Settings,
+        settings: &Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProviderError> {
         let endpoint = match endpoint {
@@ -78,7 +88,7 @@ impl AlibabaClient {
             endpoint: parse_endpoint(Cloud::Alibaba, &endpoint)?,
             credentials,
             batch_size: settings.batch_size.max(1),
-            transport: Transport::new(Cloud::Alibaba, &settings)?,
+            transport: Transport::new(Cloud::Alibaba, settings)?,
             clock,
         })
     }
@@ -129,15 +139,15 @@ impl AlibabaClient {
                         "sending action"
                     );
                     match self.call::<IgnoredAny>(operation, params, Intent::Action).await {
-                        Ok((_, request_id)) => ActionOutcome::Accepted { request_id },
-                        Err(error) => ActionOutcome::from_error(error),
+                        Ok((_, request_id)) => RequestOutcome::Accepted { request_id },
+                        Err(error) => RequestOutcome::from_error(error),
                     }
                 }
-                Err(error) => ActionOutcome::Rejected { error: error.clone() },
+                Err(error) => RequestOutcome::Rejected { error: error.clone() },
             }
         }))
         .await;
-        let mut results: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
+        let mut results: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
         for (planned, outcome) in calls.iter().zip(outcomes) {
             for &member in &planned.members {
                 results[member] = Some(outcome.clone());
@@ -153,33 +163,39 @@ impl AlibabaClient {
             .collect()
     }
 
-    /// Groups actions into requests: forward `alibaba_dts` actions of one verb
-    /// share `*DtsJobs` batch calls of at most `batch_size` ids; everything
-    /// else is one call per action.
+    /// Groups actions into requests as the planner does (`model::batches`):
+    /// forward `alibaba_dts` actions of one verb share `*DtsJobs` calls of at
+    /// most `batch_size` ids, in the order given; a chunk of one, and every
+    /// other action, is a single-job call.
     fn plan_calls(&self, actions: &[Action]) -> Vec<PlannedCall> {
         let mut calls = Vec::new();
-        let mut batches: BTreeMap<ActionVerb, Vec<usize>> = BTreeMap::new();
+        let mut groups: BTreeMap<(JobKind, ActionVerb, Direction), Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
-            if action.kind() == JobKind::AlibabaDts && action.direction == Direction::Forward {
-                batches.entry(action.verb).or_default().push(index);
+            if action.kind() != JobKind::HuaweiDrs && batches(action.kind(), action.direction) {
+                groups
+                    .entry((action.kind(), action.verb, action.direction))
+                    .or_default()
+                    .push(index);
             } else {
                 calls.push(PlannedCall { members: vec![index], call: self.single_call(action) });
             }
         }
-        for (verb, members) in batches {
+        for ((kind, verb, _), members) in groups {
             for chunk in members.chunks(self.batch_size) {
-                let call = if let [only] = chunk {
-                    self.single_call(&actions[*only])
-                } else {
-                    let ids: Vec<&str> = chunk.iter().map(|&i| actions[i].id.as_str()).collect();
-                    let operation = match verb {
-                        ActionVerb::Suspend => "SuspendDtsJobs",
-                        ActionVerb::Resume => "StartDtsJobs",
-                        ActionVerb::Stop => "StopDtsJobs",
-                    };
-                    Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))])))
-                };
-                calls.push(PlannedCall { members: chunk.to_vec(), call });
+                match operation_name(kind, verb, true) {
+                    Some(operation) if chunk.len() > 1 => {
+                        let ids: Vec<&str> =
+                            chunk.iter().map(|&i| actions[i].id.as_str()).collect();
+                        calls.push(PlannedCall {
+                            members: chunk.to_vec(),
+                            call: Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))]))),
+                        });
+                    }
+                    _ => calls.extend(chunk.iter().map(|&index| PlannedCall {
+                        members: vec![index],
+                        call: self.single_call(&actions[index]),
+                    })),
+                }
             }
         }
         calls.sort_by_key(|planned| planned.members[0]);
@@ -187,18 +203,26 @@ impl AlibabaClient {
     }
 
     /// The one-job request of an action (DESIGN.md's table).
-    fn single_call(
-        &self,
-        action: &Action,
-    ) -> Result<(&'static str, Vec<(String, String)>), ProviderError> {
+    fn single_call(&self, action: &Action) -> Result<RpcCall, ProviderError> {
         let id = action.id.as_str();
-        match action.kind() {
+        let kind = action.kind();
+        if kind == JobKind::HuaweiDrs {
+            return Err(foreign_kind("execute", kind));
+        }
+        let Some(operation) = operation_name(kind, action.verb, false) else {
+            return Err(ProviderError::local(
+                Cloud::Alibaba,
+                "execute",
+                ProviderErrorKind::Unsupported {
+                    detail: format!(
+                        "the {kind} API cannot {} a job; declare {} as an alibaba_dts job to {0} it",
+                        action.verb, action.address
+                    ),
+                },
+            ));
+        };
+        let mut params = match kind {
             JobKind::AlibabaDts => {
-                let operation = match action.verb {
-                    ActionVerb::Suspend => "SuspendDtsJob",
-                    ActionVerb::Resume => "StartDtsJob",
-                    ActionVerb::Stop => "StopDtsJob",
-                };
                 let mut params = self.params(&[("DtsJobId", id)]);
                 if let Some(instance) = &action.instance_id {
                     params.push(("DtsInstanceId".to_owned(), instance.clone()));
@@ -206,47 +230,20 @@ impl AlibabaClient {
                 if action.direction == Direction::Reverse {
                     params.push(("SynchronizationDirection".to_owned(), "Reverse".to_owned()));
                 }
-                Ok((operation, params))
+                params
             }
-            JobKind::AlibabaMigration => {
-                let (operation, idempotent) = match action.verb {
-                    ActionVerb::Suspend => ("SuspendMigrationJob", true),
-                    ActionVerb::Resume => ("StartMigrationJob", false),
-                    ActionVerb::Stop => ("StopMigrationJob", true),
-                };
-                let mut params = self.params(&[("MigrationJobId", id)]);
-                if idempotent {
-                    params.push(("ClientToken".to_owned(), client_token(action, operation)));
-                }
-                Ok((operation, params))
-            }
-            JobKind::AlibabaSynchronization => {
-                let operation = match action.verb {
-                    ActionVerb::Suspend => "SuspendSynchronizationJob",
-                    ActionVerb::Resume => "StartSynchronizationJob",
-                    ActionVerb::Stop => {
-                        return Err(ProviderError::local(
-                            Cloud::Alibaba,
-                            "StopSynchronizationJob",
-                            ProviderErrorKind::Unsupported {
-                                detail: format!(
-                                    "the legacy synchronization API cannot end a job; declare {} as an alibaba_dts job to stop it",
-                                    action.address
-                                ),
-                            },
-                        ));
-                    }
-                };
-                Ok((
-                    operation,
-                    self.params(&[
-                        ("SynchronizationJobId", id),
-                        ("SynchronizationDirection", action.direction.alibaba_word()),
-                    ]),
-                ))
-            }
-            JobKind::HuaweiDrs => Err(foreign_kind("execute", action.kind())),
+            JobKind::AlibabaMigration => self.params(&[("MigrationJobId", id)]),
+            // (A Huawei action was refused above.)
+            JobKind::AlibabaSynchronization | JobKind::HuaweiDrs => self.params(&[
+                ("SynchronizationJobId", id),
+                ("SynchronizationDirection", action.direction.alibaba_word()),
+            ]),
+        };
+        // The legacy migration API deduplicates suspend and stop by ClientToken.
+        if kind == JobKind::AlibabaMigration && action.verb != ActionVerb::Resume {
+            params.push(("ClientToken".to_owned(), client_token(action, operation)));
         }
+        Ok((operation, params))
     }
 
     /// `params` plus `RegionId`.
@@ -257,7 +254,7 @@ impl AlibabaClient {
     }
 
     /// The declared `alibaba_dts` jobs: one `DescribeDtsJobs` listing per
-    /// `JobType`, filtered by the ids not found yet, paged at 30.
+    /// `JobType` (and per 300 ids), filtered by the ids not found yet, paged at 30.
     async fn read_dts(&self, ids: &BTreeSet<&str>) -> Result<Vec<LiveJob>, ProviderError> {
         let mut remaining: BTreeSet<&str> = ids.clone();
         let mut found = Vec::new();
@@ -265,22 +262,26 @@ impl AlibabaClient {
             if remaining.is_empty() {
                 break;
             }
-            let joined = remaining.iter().copied().collect::<Vec<_>>().join(",");
-            let params = self.params(&[
-                ("Region", &self.region),
-                ("JobType", job_type),
-                ("DtsJobId", &joined),
-                ("WithoutDbList", "true"),
-            ]);
-            let listed = self
-                .pages(
-                    "DescribeDtsJobs",
-                    "PageNumber",
-                    params,
-                    |page: DtsJobPage| (page.jobs, page.total),
-                    |_| false,
-                )
-                .await?;
+            let asked: Vec<&str> = remaining.iter().copied().collect();
+            let mut listed = Vec::new();
+            for chunk in asked.chunks(IDS_PER_LISTING) {
+                let params = self.params(&[
+                    ("Region", &self.region),
+                    ("JobType", job_type),
+                    ("DtsJobId", &chunk.join(",")),
+                    ("WithoutDbList", "true"),
+                ]);
+                listed.extend(
+                    self.pages(
+                        "DescribeDtsJobs",
+                        "PageNumber",
+                        params,
+                        |page: DtsJobPage| (page.jobs, page.total),
+                        |_| false,
+                    )
+                    .await?,
+                );
+            }
             // A two-way task may be listed as two items, one per direction.
             let mut by_id: BTreeMap<String, (Option<DtsJob>, Option<String>)> = BTreeMap::new();
             for job in listed {
@@ -391,14 +392,24 @@ impl AlibabaClient {
                             ("SynchronizationJobId", &id),
                             ("SynchronizationDirection", "Reverse"),
                         ]);
-                        let (status, _) = self
+                        match self
                             .call::<SynchronizationStatus>(
                                 "DescribeSynchronizationJobStatus",
                                 &params,
                                 Intent::Read,
                             )
-                            .await?;
-                        Some(status.status.unwrap_or_default())
+                            .await
+                        {
+                            Ok((status, _)) => Some(status.status.unwrap_or_default()),
+                            // The API refuses the Reverse direction of a one-way
+                            // job: that answers the question (no reverse task) and
+                            // concerns this job only, never the whole read.
+                            Err(error) if matches!(error.kind, ProviderErrorKind::Api { .. }) => {
+                                tracing::debug!(job = %id, code = error.code(), "no reverse task");
+                                None
+                            }
+                            Err(error) => return Err(error),
+                        }
                     }
                     None => None,
                 };
@@ -406,7 +417,12 @@ impl AlibabaClient {
                     kind: JobKind::AlibabaSynchronization,
                     state: live_state(&forward),
                     raw_status: forward,
-                    two_way: reverse.as_ref().map(|_| true),
+                    // Asked for and absent means one-way; not asked, the listing does not say.
+                    two_way: if wants_reverse {
+                        Some(reverse.is_some())
+                    } else {
+                        reverse.as_ref().map(|_| true)
+                    },
                     reverse: reverse
                         .map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw }),
                     id,
@@ -466,14 +482,14 @@ impl AlibabaClient {
     /// One signed RPC call, retried per `intent`; returns the decoded body and the request id.
     async fn call<T: DeserializeOwned>(
         &self,
-        operation: &str,
+        operation: &'static str,
         params: &[(String, String)],
         intent: Intent,
     ) -> Result<(T, Option<String>), ProviderError> {
         let signer = Signer {
             access_key_id: &self.credentials.access_key_id,
             access_key_secret: self.credentials.access_key_secret.expose(),
-            security_token: self.credentials.security_token.as_ref().map(|t| t.expose()),
+            security_token: self.credentials.security_token.as_ref().map(Secret::expose),
         };
         self.transport
             .call(
@@ -499,7 +515,14 @@ impl AlibabaClient {
                         )
                     })
                 },
-                |raw| decode(operation, &raw),
+                |raw| {
+                    decode(operation, &raw).map_err(|error| {
+                        match &self.credentials.security_token {
+                            Some(token) => error.redact(token.expose()),
+                            None => error,
+                        }
+                    })
+                },
             )
             .await
     }
@@ -508,7 +531,7 @@ impl AlibabaClient {
 /// Decodes an RPC answer: an error (gateway `Code`, or `Success: false` with
 /// `ErrCode`) becomes a [`ProviderError`] classified by its code.
 fn decode<T: DeserializeOwned>(
-    operation: &str,
+    operation: &'static str,
     raw: &RawResponse,
 ) -> Result<(T, Option<String>), ProviderError> {
     let header_request_id = raw.header("x-acs-request-id").map(str::to_owned);
@@ -539,7 +562,7 @@ fn decode<T: DeserializeOwned>(
         let (retryable, outcome_unknown) = classify(code, raw.status);
         return Err(ProviderError {
             cloud: Cloud::Alibaba,
-            operation: operation.to_owned(),
+            operation,
             kind: ProviderErrorKind::Api {
                 code: code.to_owned(),
                 message: envelope.error_message(),
@@ -596,7 +619,7 @@ fn client_token(action: &Action, operation: &str) -> String {
     hex::encode(&digest[..16])
 }
 
-fn foreign_kind(operation: &str, kind: JobKind) -> ProviderError {
+fn foreign_kind(operation: &'static str, kind: JobKind) -> ProviderError {
     ProviderError::local(
         Cloud::Alibaba,
         operation,

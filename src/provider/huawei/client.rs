@@ -9,14 +9,14 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob};
+use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob, operation_name};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionOutcome, ActionResult, JobRef, LiveRead};
+use crate::provider::{Action, ActionResult, JobRef, LiveRead, RequestOutcome};
 
 use super::sign::{Request, sdk_date};
 use super::status::{incremental, live_state};
@@ -51,7 +51,7 @@ impl HuaweiClient {
             &block.project_id,
             block.endpoint.as_deref(),
             credentials,
-            Settings::from_tuning(&block.tuning),
+            &Settings::from_tuning(&block.tuning),
             Arc::new(SystemClock),
         )
     }
@@ -62,7 +62,7 @@ impl HuaweiClient {
         project_id: &str,
         endpoint: Option<&str>,
         credentials: HuaweiCredentials,
-        settings: Settings,
+        settings: &Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProviderError> {
         let endpoint = match endpoint {
@@ -74,7 +74,7 @@ impl HuaweiClient {
             endpoint: parse_endpoint(Cloud::Huawei, &endpoint)?,
             credentials,
             batch_size: settings.batch_size.max(1),
-            transport: Transport::new(Cloud::Huawei, &settings)?,
+            transport: Transport::new(Cloud::Huawei, settings)?,
             clock,
         })
     }
@@ -111,7 +111,13 @@ impl HuaweiClient {
                 page_req: PageRequest { cur_page: page, per_page: STATUS_PAGE_SIZE as u64 },
             };
             let (answer, request_id) = self
-                .call::<StatusPage>(Method::POST, "batch-status", &request, Intent::Read)
+                .call::<StatusPage>(
+                    Method::POST,
+                    "batch-status",
+                    "batch-status",
+                    &request,
+                    Intent::Read,
+                )
                 .await?;
             let count = answer.results.len();
             seen += count;
@@ -154,14 +160,15 @@ impl HuaweiClient {
     /// Executes `actions` (see [`crate::provider::Provider::execute`]): one
     /// batch per verb and chunk of `batch_size`, each item's result checked.
     pub async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
-        let mut outcomes: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
+        let mut outcomes: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
         let mut by_verb: BTreeMap<ActionVerb, Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
             if action.kind() == JobKind::HuaweiDrs {
                 by_verb.entry(action.verb).or_default().push(index);
             } else {
-                outcomes[index] =
-                    Some(ActionOutcome::Rejected { error: foreign_kind("execute", action.kind()) });
+                outcomes[index] = Some(RequestOutcome::Rejected {
+                    error: foreign_kind("execute", action.kind()),
+                });
             }
         }
         let batches: Vec<(ActionVerb, &[usize])> = by_verb
@@ -193,9 +200,10 @@ impl HuaweiClient {
         verb: ActionVerb,
         members: &[usize],
         actions: &[Action],
-    ) -> Vec<ActionOutcome> {
+    ) -> Vec<RequestOutcome> {
         let ids: Vec<&str> = members.iter().map(|&i| actions[i].id.as_str()).collect();
-        let operation = operation_name(verb);
+        // `batch-jobs terminate` names the stop; the path is `batch-jobs`.
+        let operation = operation_name(JobKind::HuaweiDrs, verb, true).unwrap_or(path(verb));
         tracing::info!(operation, jobs = %ids.join(","), "sending action");
         let answer = match verb {
             ActionVerb::Suspend => {
@@ -208,6 +216,7 @@ impl HuaweiClient {
                     .collect();
                 self.call::<BatchResults>(
                     Method::POST,
+                    path(verb),
                     operation,
                     &BatchRequest { jobs },
                     Intent::Action,
@@ -218,6 +227,7 @@ impl HuaweiClient {
                 let jobs = ids.iter().map(|id| RetryItem { job_id: id }).collect();
                 self.call::<BatchResults>(
                     Method::POST,
+                    path(verb),
                     operation,
                     &BatchRequest { jobs },
                     Intent::Action,
@@ -231,6 +241,7 @@ impl HuaweiClient {
                     .collect();
                 self.call::<BatchResults>(
                     Method::DELETE,
+                    path(verb),
                     operation,
                     &BatchRequest { jobs },
                     Intent::Action,
@@ -239,7 +250,7 @@ impl HuaweiClient {
             }
         };
         match answer {
-            Err(error) => vec![ActionOutcome::from_error(error); members.len()],
+            Err(error) => vec![RequestOutcome::from_error(error); members.len()],
             Ok((results, request_id)) => ids
                 .iter()
                 .map(|id| match results.results.iter().find(|item| item.id == *id) {
@@ -249,9 +260,9 @@ impl HuaweiClient {
                             .as_deref()
                             .is_some_and(|s| s.eq_ignore_ascii_case("success")) =>
                     {
-                        ActionOutcome::Accepted { request_id: request_id.clone() }
+                        RequestOutcome::Accepted { request_id: request_id.clone() }
                     }
-                    Some(item) => ActionOutcome::Rejected {
+                    Some(item) => RequestOutcome::Rejected {
                         error: item_error(
                             operation,
                             item.error_code
@@ -264,7 +275,7 @@ impl HuaweiClient {
                             request_id.clone(),
                         ),
                     },
-                    None => ActionOutcome::Unknown {
+                    None => RequestOutcome::Unknown {
                         error: ProviderError {
                             request_id: request_id.clone(),
                             http_status: Some(200),
@@ -283,11 +294,12 @@ impl HuaweiClient {
         }
     }
 
-    /// One v3 call on `/v3/{project_id}/jobs/{operation}` with a JSON body,
+    /// One v3 call on `/v3/{project_id}/jobs/{path}` with a JSON body (`operation` names it in errors and logs),
     /// retried per `intent`; returns the decoded body and `X-Request-Id`.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
+        path: &str,
         operation: &'static str,
         body: &impl Serialize,
         intent: Intent,
@@ -295,7 +307,7 @@ impl HuaweiClient {
         let body = serde_json::to_vec(body).expect("request bodies serialise");
         let mut url = self.endpoint.clone();
         let path =
-            format!("{}/v3/{}/jobs/{operation}", url.path().trim_end_matches('/'), self.project_id);
+            format!("{}/v3/{}/jobs/{path}", url.path().trim_end_matches('/'), self.project_id);
         url.set_path(&path);
         self.transport
             .call(
@@ -351,16 +363,29 @@ impl HuaweiClient {
                         )
                     })
                 },
-                |raw| decode(operation, &raw),
+                |raw| decode(operation, &raw).map_err(|error| self.redact(error)),
             )
             .await
+    }
+}
+
+impl HuaweiClient {
+    /// Scrubs the tokens this client sends from an error a gateway may have echoed them into.
+    fn redact(&self, error: ProviderError) -> ProviderError {
+        match &self.credentials {
+            HuaweiCredentials::Token(token) => error.redact(token.expose()),
+            HuaweiCredentials::AccessKey { security_token: Some(token), .. } => {
+                error.redact(token.expose())
+            }
+            HuaweiCredentials::AccessKey { security_token: None, .. } => error,
+        }
     }
 }
 
 /// Decodes a v3 answer: 2xx is the operation's body; anything else an error
 /// body in one of the SDK's three spellings, classified by its code.
 fn decode<T: DeserializeOwned>(
-    operation: &str,
+    operation: &'static str,
     raw: &RawResponse,
 ) -> Result<(T, Option<String>), ProviderError> {
     let header_request_id = raw.header("x-request-id").map(str::to_owned);
@@ -394,7 +419,7 @@ fn decode<T: DeserializeOwned>(
     let server_failed = raw.status >= 500 && !throttled;
     Err(ProviderError {
         cloud: Cloud::Huawei,
-        operation: operation.to_owned(),
+        operation,
         kind: ProviderErrorKind::Api { code, message, outcome_unknown: server_failed },
         http_status: Some(raw.status),
         request_id,
@@ -405,7 +430,7 @@ fn decode<T: DeserializeOwned>(
 
 /// A per-item failure inside a 200 answer.
 fn item_error(
-    operation: &str,
+    operation: &'static str,
     code: &str,
     message: String,
     request_id: Option<String>,
@@ -421,7 +446,8 @@ fn item_error(
     }
 }
 
-fn operation_name(verb: ActionVerb) -> &'static str {
+/// The path segment under `/v3/{project_id}/jobs/` of a verb's batch operation.
+fn path(verb: ActionVerb) -> &'static str {
     match verb {
         ActionVerb::Suspend => "batch-pause-task",
         ActionVerb::Resume => "batch-retry-task",
@@ -429,7 +455,7 @@ fn operation_name(verb: ActionVerb) -> &'static str {
     }
 }
 
-fn foreign_kind(operation: &str, kind: JobKind) -> ProviderError {
+fn foreign_kind(operation: &'static str, kind: JobKind) -> ProviderError {
     ProviderError::local(
         Cloud::Huawei,
         operation,

@@ -66,8 +66,13 @@ impl Request<'_> {
             .collect();
         headers.sort();
         let signed = headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
-        let canonical_headers: String =
-            headers.iter().map(|(name, value)| format!("{name}:{value}\n")).collect();
+        let mut canonical_headers = String::new();
+        for (name, value) in &headers {
+            canonical_headers.push_str(name);
+            canonical_headers.push(':');
+            canonical_headers.push_str(value);
+            canonical_headers.push('\n');
+        }
         let canonical = format!(
             "{}\n{}\n{}\n{}\n{}\n{}",
             self.method,

@@ -29,6 +29,8 @@ pub(crate) static FILTERS: &[(&str, &str)] = &[
         "$1[UUID]",
     ),
     (r"jobform \d+\.\d+\.\d+", "jobform [VERSION]"),
+    // The clouds' (and the emulator's) request ids are random.
+    (r"request id [0-9A-Fa-f-]{16,}", "request id [REQUEST_ID]"),
 ];
 
 /// One command-line invocation being set up.
@@ -67,6 +69,17 @@ impl Test {
             }
         }
         self
+    }
+
+    /// Points the example configuration at `emulator`: its endpoints (through
+    /// the examples' `*_endpoint` variables) and the example world's credentials.
+    pub(crate) fn emulated(self, emulator: &jobform_emulator::Emulator) -> Self {
+        self.env("JOBFORM_VAR_alibaba_endpoint", emulator.url())
+            .env("JOBFORM_VAR_huawei_endpoint", emulator.url())
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIjobformexample")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "jobform-example-secret")
+            .env("HUAWEICLOUD_SDK_AK", "HWJOBFORMEXAMPLEAK01")
+            .env("HUAWEICLOUD_SDK_SK", "jobform-example-sk")
     }
 
     /// Sets an environment variable for the run (the rest of the environment is cleared).

@@ -229,7 +229,7 @@ fn describe_dts_jobs(state: &State, params: &Params) -> Result<Done, ApiError> {
         .collect();
     let page: Vec<Value> = matching
         .iter()
-        .skip((page_number - 1) * page_size)
+        .skip((page_number - 1).saturating_mul(page_size))
         .take(page_size)
         .map(|job| dts_item(job, Direction::Forward))
         .collect();
@@ -391,8 +391,11 @@ fn describe_legacy(state: &State, params: &Params, kind: AlibabaKind) -> Result<
         })
         .collect();
     let total = matching.len();
-    let page: Vec<Value> =
-        matching.into_iter().skip((page_number - 1) * page_size).take(page_size).collect();
+    let page: Vec<Value> = matching
+        .into_iter()
+        .skip((page_number - 1).saturating_mul(page_size))
+        .take(page_size)
+        .collect();
     let mut body = if kind == AlibabaKind::LegacyMigration {
         let mut body = success_legacy();
         body.insert("MigrationJobs".to_owned(), json!({ "MigrationJob": page.clone() }));

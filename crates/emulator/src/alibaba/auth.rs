@@ -25,6 +25,8 @@ pub(crate) struct Authenticated {
     pub(crate) action: String,
     /// Business and common parameters (query and form body).
     pub(crate) params: Params,
+    /// The caller's index in the world's account list.
+    pub(crate) account: usize,
 }
 
 /// A refused request: the action it named (possibly empty) and the error.
@@ -135,13 +137,18 @@ fn check_timestamp(state: &State, text: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Finds the access key's secret and checks its STS token.
-fn secret_of(state: &State, access_key_id: &str, token: Option<&str>) -> Result<String, ApiError> {
-    let account = state
+/// Finds the access key's account (index and secret) and checks its STS token.
+fn account_of(
+    state: &State,
+    access_key_id: &str,
+    token: Option<&str>,
+) -> Result<(usize, String), ApiError> {
+    let (index, account) = state
         .alibaba
         .accounts
         .iter()
-        .find(|account| account.access_key_id == access_key_id)
+        .enumerate()
+        .find(|(_, account)| account.access_key_id == access_key_id)
         .ok_or_else(|| {
             ApiError::gateway(
                 404,
@@ -184,7 +191,7 @@ fn secret_of(state: &State, access_key_id: &str, token: Option<&str>) -> Result<
             }
         }
     }
-    Ok(account.access_key_secret.clone())
+    Ok((index, account.access_key_secret.clone()))
 }
 
 /// Records a nonce, refusing one seen before for the same key.
@@ -233,14 +240,15 @@ fn v1(
     }
     check_timestamp(state, params.get("Timestamp").unwrap_or_default()).map_err(refuse)?;
     let access_key_id = params.get("AccessKeyId").unwrap_or_default();
-    let secret = secret_of(state, access_key_id, params.get("SecurityToken")).map_err(refuse)?;
+    let (account, secret) =
+        account_of(state, access_key_id, params.get("SecurityToken")).map_err(refuse)?;
     let string_to_sign = v1_string_to_sign(&request.method, &params.0);
     if params.get("Signature") != Some(v1_signature(&secret, &string_to_sign).as_str()) {
         return Err(refuse(mismatch(&string_to_sign)));
     }
     use_nonce(state, access_key_id, params.get("SignatureNonce").unwrap_or_default())
         .map_err(refuse)?;
-    Ok(Authenticated { action, params })
+    Ok(Authenticated { action, params, account })
 }
 
 /// ACS3-HMAC-SHA256: metadata in `x-acs-*` headers, a canonical request signed with HMAC-SHA256.
@@ -277,8 +285,8 @@ fn acs3(
         return Err(refuse(incomplete_signature()));
     }
     check_timestamp(state, date).map_err(refuse)?;
-    let secret =
-        secret_of(state, &authorization.access_key_id, request.header("x-acs-security-token"))
+    let (account, secret) =
+        account_of(state, &authorization.access_key_id, request.header("x-acs-security-token"))
             .map_err(refuse)?;
     let mut headers = Vec::new();
     for name in &authorization.signed_headers {
@@ -298,5 +306,5 @@ fn acs3(
         )));
     }
     use_nonce(state, &authorization.access_key_id, nonce).map_err(refuse)?;
-    Ok(Authenticated { action, params })
+    Ok(Authenticated { action, params, account })
 }

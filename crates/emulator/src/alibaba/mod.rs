@@ -51,16 +51,19 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
     let jobs = actions::named_jobs(&auth::params_of(request));
     let authenticated =
         auth::authenticate(state, request, |action| actions::family(action).is_some());
-    let mut call = match authenticated {
-        Ok(authenticated) => Call {
-            family: actions::family(&authenticated.action).unwrap_or(Family::Gateway),
-            action: authenticated.action,
-            params: authenticated.params,
-            jobs,
-            request_id,
-            host,
-            fault: None,
-        },
+    let (mut call, account) = match authenticated {
+        Ok(authenticated) => (
+            Call {
+                family: actions::family(&authenticated.action).unwrap_or(Family::Gateway),
+                action: authenticated.action,
+                params: authenticated.params,
+                jobs,
+                request_id,
+                host,
+                fault: None,
+            },
+            authenticated.account,
+        ),
         Err((action, error)) => {
             let call = Call {
                 action,
@@ -74,7 +77,7 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
             return Err(refuse(state, &call, &error));
         }
     };
-    if let Err(wait) = state.limits.admit(Cloud::Alibaba, &call.action, Instant::now()) {
+    if let Err(wait) = state.limits.admit(Cloud::Alibaba, &call.action, account, Instant::now()) {
         return Err(refuse(
             state,
             &Call { family: Family::Gateway, ..call },

@@ -11,42 +11,48 @@ use crate::encoding::decode_pairs;
 use crate::exchange::{Incoming, within_skew};
 use crate::state::State;
 
-/// Checks the request's credentials and that it may use `project_id`.
+/// Checks the request's credentials and that it may use `project_id`;
+/// answers the caller's index in the world's account list.
 pub(crate) fn authenticate(
     state: &State,
     request: &Incoming,
     project_id: &str,
-) -> Result<(), HwError> {
-    if let Some(token) = request.header("x-auth-token") {
-        token_auth(state, token)?;
+) -> Result<usize, HwError> {
+    let account = if let Some(token) = request.header("x-auth-token") {
+        token_auth(state, token)?
     } else if let Some(authorization) = request.header("authorization") {
-        signature_auth(state, request, authorization)?;
+        signature_auth(state, request, authorization)?
     } else {
         return Err(HwError::unauthenticated("no authentication information was provided"));
-    }
+    };
     let known = state.huawei.projects.iter().any(|project| project.id == project_id);
     let header_matches = request.header("x-project-id").is_none_or(|header| header == project_id);
     if known && header_matches {
-        Ok(())
+        Ok(account)
     } else {
         Err(HwError::service(403, "DRS.M00261", "Invalid project ID."))
     }
 }
 
-fn token_auth(state: &State, token: &str) -> Result<(), HwError> {
-    let account = state
+fn token_auth(state: &State, token: &str) -> Result<usize, HwError> {
+    let (index, account) = state
         .huawei
         .accounts
         .iter()
-        .find(|account| account.auth_token.as_deref() == Some(token))
+        .enumerate()
+        .find(|(_, account)| account.auth_token.as_deref() == Some(token))
         .ok_or_else(|| HwError::unauthenticated("decrypt token fail"))?;
     if account.auth_token_expires_at.is_some_and(|expiry| expiry <= state.clock.now()) {
         return Err(HwError::gateway(401, "APIGW.0307", "The token must be updated."));
     }
-    Ok(())
+    Ok(index)
 }
 
-fn signature_auth(state: &State, request: &Incoming, authorization: &str) -> Result<(), HwError> {
+fn signature_auth(
+    state: &State,
+    request: &Incoming,
+    authorization: &str,
+) -> Result<usize, HwError> {
     let parsed = parse(authorization)
         .filter(|_| authorization.starts_with(SCHEME))
         .ok_or_else(|| HwError::unauthenticated("Authorization format incorrect"))?;
@@ -60,11 +66,12 @@ fn signature_auth(state: &State, request: &Incoming, authorization: &str) -> Res
     if !within_skew(signed_at, state.settings.max_clock_skew) {
         return Err(HwError::unauthenticated("x-sdk-date is out of the allowed time range"));
     }
-    let account = state
+    let (index, account) = state
         .huawei
         .accounts
         .iter()
-        .find(|account| account.access_key.as_deref() == Some(parsed.access_key.as_str()))
+        .enumerate()
+        .find(|(_, account)| account.access_key.as_deref() == Some(parsed.access_key.as_str()))
         .ok_or_else(|| HwError::unauthenticated("access key not found"))?;
     let token = request.header("x-security-token");
     if account.security_token.as_deref() != token {
@@ -91,7 +98,7 @@ fn signature_auth(state: &State, request: &Incoming, authorization: &str) -> Res
         canonical_request(&request.method, &request.path, &query, &headers, &request.body);
     let secret = account.secret_key.as_deref().unwrap_or_default();
     if signature(secret, date, &canonical) == parsed.signature {
-        Ok(())
+        Ok(index)
     } else {
         Err(HwError::unauthenticated("verify aksk signature fail"))
     }

@@ -71,10 +71,11 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
         );
         return Err(refuse(state, &call, &error));
     }
-    if let Err(error) = auth::authenticate(state, request, &call.project_id) {
-        return Err(refuse(state, &call, &error));
-    }
-    if state.limits.admit(Cloud::Huawei, call.name(), Instant::now()).is_err() {
+    let account = match auth::authenticate(state, request, &call.project_id) {
+        Ok(account) => account,
+        Err(error) => return Err(refuse(state, &call, &error)),
+    };
+    if state.limits.admit(Cloud::Huawei, call.name(), account, Instant::now()).is_err() {
         let error = HwError::gateway(
             429,
             "APIGW.0308",

@@ -230,7 +230,7 @@ fn query(
         ids.iter().collect()
     } else {
         let size = usize::try_from(per_page).unwrap_or_default();
-        let skip = usize::try_from(cur_page - 1).unwrap_or_default() * size;
+        let skip = usize::try_from(cur_page - 1).unwrap_or_default().saturating_mul(size);
         ids.iter().skip(skip).take(size).collect()
     };
     let mut item_errors = Vec::new();

@@ -211,3 +211,25 @@ fn a_job_declared_paused_resumes_in_its_task_stage() {
     assert_eq!(answer.body["results"][0]["status"], "success");
     assert_eq!(emulator.job_status(DRS_JOBS[0]).as_deref(), Some("FULL_TRANSFER_STARTED"));
 }
+
+#[test]
+fn delete_types_have_their_own_preconditions() {
+    let mut world = example_world();
+    world.transition_delay_seconds = 5;
+    let emulator = start(world);
+    let delete = |job: &str, delete_type: &str| {
+        let body = json!({ "jobs": [{ "job_id": job, "delete_type": delete_type }] });
+        hw(&emulator, &hw_token(), "DELETE", PROJECT, "batch-jobs", &body).body["results"][0]
+            .clone()
+    };
+    assert_eq!(
+        delete(DRS_JOBS[0], "delete")["error_code"],
+        "DRS.10000001",
+        "a running job cannot be deleted"
+    );
+    assert_eq!(delete(DRS_JOBS[0], "roll_back_upgrade_active_standby")["status"], "failed");
+    assert_eq!(delete(DRS_JOBS[0], "terminate")["status"], "success");
+    assert_eq!(delete(DRS_JOBS[0], "terminate")["status"], "failed", "already ending");
+    assert_eq!(delete(DRS_JOBS[1], "force_terminate")["status"], "success");
+    assert_eq!(emulator.job_status(DRS_JOBS[1]).as_deref(), Some("RELEASE_RESOURCE_STARTED"));
+}

@@ -16,7 +16,7 @@ const KEY_ID: &str = "LTAIjobformexample";
 const SECRET: &str = "jobform-example-secret";
 const STS_TOKEN: &str = "STS.jobform-example-sts-token";
 
-fn client_with(responder: &Responder, settings: Settings, token: Option<&str>) -> AlibabaClient {
+fn client_with(responder: &Responder, settings: &Settings, token: Option<&str>) -> AlibabaClient {
     AlibabaClient::new(
         "cn-hangzhou",
         Some(responder.url()),
@@ -32,7 +32,7 @@ fn client_with(responder: &Responder, settings: Settings, token: Option<&str>) -
 }
 
 fn client(responder: &Responder) -> AlibabaClient {
-    client_with(responder, quick_settings(), None)
+    client_with(responder, &quick_settings(), None)
 }
 
 /// Recomputes the V1 signature from what the server received.
@@ -43,7 +43,15 @@ fn assert_signed(request: &Recorded) {
         request.query.iter().filter(|(k, _)| k != "Signature").cloned().collect();
     assert_eq!(signature("POST", &params, SECRET), sent, "signature of {}", request.raw_query);
     assert_eq!(request.param("AccessKeyId"), Some(KEY_ID));
-    assert_eq!(request.param("Timestamp"), Some("2024-01-02T03:04:05Z"));
+    let timestamp = request.param("Timestamp").unwrap();
+    assert!(
+        time::PrimitiveDateTime::parse(
+            timestamp,
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z")
+        )
+        .is_ok(),
+        "{timestamp}"
+    );
     // Spaces and reserved characters are %-encoded as the signature canonicalises them.
     assert!(!request.raw_query.contains('+'));
 }
@@ -128,10 +136,15 @@ async fn bulk_read_of_hundreds_of_dts_jobs_pages_each_job_type() {
 
     let read = client(&responder).read(&declared).await.unwrap();
 
-    // ⌈200/30⌉ + ⌈95/30⌉ + ⌈40/30⌉ listings, not one request per job.
+    // ⌈200/30⌉ + ⌈95/30⌉ + ⌈40/30⌉ listing pages, not one request per job;
+    // plus one page for the second filter of the 337 ids asked as MIGRATION
+    // (filters carry at most 300 ids).
     let requests = responder.requests();
-    assert_eq!(requests.len(), 7 + 4 + 2);
+    assert_eq!(requests.len(), (7 + 1) + 4 + 2);
+    assert!(requests.iter().all(|r| r.param("DtsJobId").unwrap().split(',').count() <= 300));
     assert!(requests.iter().all(|r| r.param("PageSize") == Some("30")));
+    // The injected clock signs the timestamp.
+    assert_eq!(requests[0].param("Timestamp"), Some("2024-01-02T03:04:05Z"));
     // Later job types are only asked about the ids not found yet.
     let sync_ids = requests
         .iter()
@@ -297,12 +310,12 @@ async fn every_action_kind_uses_the_documented_request() {
     let batch_ids: Vec<Option<String>> = results[..20]
         .iter()
         .map(|r| match &r.outcome {
-            ActionOutcome::Accepted { request_id } => request_id.clone(),
+            RequestOutcome::Accepted { request_id } => request_id.clone(),
             other => panic!("{other:?}"),
         })
         .collect();
     assert!(batch_ids.windows(2).all(|w| w[0] == w[1]), "one batch, one request id");
-    let ActionOutcome::Rejected { error } = &results.last().unwrap().outcome else { panic!() };
+    let RequestOutcome::Rejected { error } = &results.last().unwrap().outcome else { panic!() };
     assert_eq!(error.code(), "jobform.Unsupported");
     assert!(error.to_string().contains("alibaba_synchronization.legacy_s2"));
 }
@@ -345,7 +358,7 @@ async fn throttled_actions_are_retried_because_they_were_refused() {
     let results = client(&responder)
         .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
         .await;
-    assert_eq!(results[0].outcome, ActionOutcome::Accepted { request_id: Some("b".into()) });
+    assert_eq!(results[0].outcome, RequestOutcome::Accepted { request_id: Some("b".into()) });
     assert_eq!(responder.requests().len(), 2);
 }
 
@@ -376,12 +389,13 @@ async fn server_errors_on_actions_are_unknown_and_never_resent() {
             &json!({"Success": false, "ErrCode": "InternalError", "ErrMessage": "boom", "RequestId": "s1"}),
         ),
         Reply::raw(502, "<html><body>Bad Gateway</body></html>"),
+        Reply::raw(200, r#"{"RequestId": "s1", "Success": tr"#),
     ] {
         let responder = Responder::script(vec![reply, ok(&json!({}))]).await;
         let results = client(&responder)
             .execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", ActionVerb::Stop)])
             .await;
-        let ActionOutcome::Unknown { error } = &results[0].outcome else {
+        let RequestOutcome::Unknown { error } = &results[0].outcome else {
             panic!("{:?}", results[0])
         };
         assert!(error.outcome_unknown());
@@ -397,7 +411,7 @@ async fn an_action_that_timed_out_after_taking_effect_is_not_sent_twice() {
     let results = client(&responder)
         .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
         .await;
-    let ActionOutcome::Unknown { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    let RequestOutcome::Unknown { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
     assert_eq!(error.code(), "jobform.NoAnswer");
     assert!(error.to_string().contains("may have taken effect"), "{error}");
     assert_eq!(responder.requests().len(), 1);
@@ -423,7 +437,7 @@ async fn a_cut_off_action_answer_is_unknown() {
     let results = client(&responder)
         .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Resume)])
         .await;
-    assert!(matches!(results[0].outcome, ActionOutcome::Unknown { .. }), "{:?}", results[0]);
+    assert!(matches!(results[0].outcome, RequestOutcome::Unknown { .. }), "{:?}", results[0]);
     assert_eq!(responder.requests().len(), 1);
 }
 
@@ -438,7 +452,9 @@ async fn business_errors_are_decoded_by_code_with_dynamic_message() {
     let results = client(&responder)
         .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
         .await;
-    let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    let RequestOutcome::Rejected { error } = &results[0].outcome else {
+        panic!("{:?}", results[0])
+    };
     assert_eq!(
         error.to_string(),
         "alibaba SuspendDtsJob: InvalidParameter: The Value of Input Parameter DtsJobId is not valid. (HTTP 200, request id 01B6F25)"
@@ -452,7 +468,7 @@ async fn bodies_that_are_not_dts_answers_are_errors_quoting_an_excerpt() {
     for (reply, expected) in [
         (Reply::raw(403, "<html>Forbidden by proxy</html>"), "unexpected response (not JSON"),
         (Reply::raw(200, r#"{"RequestId": "r", "DtsJobList": [{"DtsJ"#), "not JSON: EOF"),
-        (Reply::raw(200, r#"[1, 2]"#), "not a DTS answer"),
+        (Reply::raw(200, "[1, 2]"), "not a DTS answer"),
         (
             Reply::raw(200, r#"{"DtsJobList": [{"Status": "Migrating"}]}"#),
             "missing field `DtsJobId`",
@@ -484,13 +500,15 @@ async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
             access_key_secret: Secret::new(SECRET),
             security_token: None,
         },
-        quick_settings(),
+        &quick_settings(),
         fixed_clock(),
     )
     .unwrap();
     let results =
         client.execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)]).await;
-    let ActionOutcome::Rejected { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
+    let RequestOutcome::Rejected { error } = &results[0].outcome else {
+        panic!("{:?}", results[0])
+    };
     assert_eq!(error.code(), "jobform.ConnectFailed");
     assert!(!error.outcome_unknown());
 }
@@ -508,13 +526,13 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
         }
     })
     .await;
-    let client = client_with(&responder, quick_settings(), Some(STS_TOKEN));
+    let client = client_with(&responder, &quick_settings(), Some(STS_TOKEN));
     let mut dumps = vec![format!("{client:?}")];
     for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop, ActionVerb::Suspend] {
         let results =
             client.execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", verb)]).await;
         dumps.push(format!("{results:?}"));
-        if let ActionOutcome::Rejected { error } | ActionOutcome::Unknown { error } =
+        if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
             &results[0].outcome
         {
             dumps.push(error.to_string());
@@ -528,7 +546,7 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
             access_key_secret: Secret::new(SECRET),
             security_token: Some(Secret::new(STS_TOKEN)),
         },
-        quick_settings(),
+        &quick_settings(),
         fixed_clock(),
     )
     .unwrap();
@@ -540,4 +558,50 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     for secret in [SECRET, STS_TOKEN, "jobform-example-sts"] {
         assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
     }
+}
+
+#[tokio::test]
+async fn a_client_from_a_provider_block_chunks_at_its_batch_size() {
+    let responder = Responder::start(|request, _| {
+        assert_signed(request);
+        ok(&json!({}))
+    })
+    .await;
+    let block = AlibabaProvider {
+        alias: None,
+        region: "cn-hangzhou".into(),
+        access_key_id: None,
+        access_key_secret: None,
+        security_token: None,
+        endpoint: Some(responder.url().to_owned()),
+        tuning: crate::model::ProviderTuning { batch_size: Some(7), ..Default::default() },
+        declared_at: crate::model::SourceLocation { file: "main.hcl".into(), line: 1, column: 1 },
+    };
+    let env = |name: &str| match name {
+        credentials::ALIBABA_ACCESS_KEY_ID => Some(KEY_ID.to_owned()),
+        credentials::ALIBABA_ACCESS_KEY_SECRET => Some(SECRET.to_owned()),
+        _ => None,
+    };
+    let provider = crate::provider::CloudProvider::from_config(
+        &crate::model::ProviderConfig::Alibaba(block),
+        &env,
+    )
+    .unwrap();
+    let actions: Vec<Action> = (0..15)
+        .map(|n| {
+            action(JobKind::AlibabaDts, &format!("d{n}"), &format!("dts{n:02}"), ActionVerb::Stop)
+        })
+        .collect();
+    let results = crate::provider::Provider::execute(&provider, &actions).await;
+    assert!(results.iter().all(|r| matches!(r.outcome, RequestOutcome::Accepted { .. })));
+    let sizes: Vec<usize> = responder
+        .requests()
+        .iter()
+        .map(|r| match r.param("Action").unwrap() {
+            "StopDtsJobs" => r.param("DtsJobIds").unwrap().split(',').count(),
+            "StopDtsJob" => 1,
+            other => panic!("{other}"),
+        })
+        .collect();
+    assert_eq!(sizes, [7, 7, 1]);
 }

@@ -1,1 +1,401 @@
-//! Tests of the Huawei client against the scripted responder.
+//! Tests of the Huawei client against the scripted responder: AK/SK requests
+//! are checked for a valid signature, and the journal counts requests.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::model::{ActionVerb, Address, Direction, LiveState, PauseMode, Secret};
+use crate::provider::testing::{
+    LogCapture, Recorded, Reply, Responder, fixed_clock, quick_settings,
+};
+
+const PROJECT: &str = "054ba152d480d55b2f5dc0069e7ddef0";
+const AK: &str = "HWJOBFORMEXAMPLEAK01";
+const SK: &str = "jobform-example-sk";
+const TOKEN: &str = "jobform-example-token";
+const STS: &str = "jobform-example-security-token";
+
+fn access_key(security_token: Option<&str>) -> HuaweiCredentials {
+    HuaweiCredentials::AccessKey {
+        access_key: AK.into(),
+        secret_key: Secret::new(SK),
+        security_token: security_token.map(Secret::new),
+    }
+}
+
+fn client_with(responder: &Responder, credentials: HuaweiCredentials) -> HuaweiClient {
+    HuaweiClient::new(
+        "ap-southeast-1",
+        PROJECT,
+        Some(responder.url()),
+        credentials,
+        &quick_settings(),
+        fixed_clock(),
+    )
+    .unwrap()
+}
+
+fn client(responder: &Responder) -> HuaweiClient {
+    client_with(responder, access_key(None))
+}
+
+/// Recomputes the AK/SK signature from what the server received.
+fn assert_signed(request: &Recorded) {
+    let authorization = request.header("authorization").expect("an Authorization header");
+    let signed = authorization.split("SignedHeaders=").nth(1).unwrap().split(',').next().unwrap();
+    let headers: Vec<(String, String)> = signed
+        .split(';')
+        .map(|name| {
+            (
+                name.to_owned(),
+                request.header(name).unwrap_or_else(|| panic!("{name} not sent")).to_owned(),
+            )
+        })
+        .collect();
+    let date = request.header("x-sdk-date").unwrap();
+    assert_eq!(date, "20240102T030405Z");
+    let expected = Request {
+        method: &request.method,
+        path: &request.path,
+        query: &request.query,
+        headers: &headers,
+        body: &request.body,
+    }
+    .authorization(date, AK, SK);
+    assert_eq!(authorization, expected);
+    for required in ["content-type", "host", "x-project-id", "x-sdk-date"] {
+        assert!(signed.split(';').any(|name| name == required), "{required} is signed");
+    }
+    assert_eq!(request.header("x-project-id"), Some(PROJECT));
+}
+
+fn job_ref(id: &str) -> JobRef {
+    JobRef {
+        kind: JobKind::HuaweiDrs,
+        id: id.into(),
+        instance_id: None,
+        direction: Direction::Forward,
+    }
+}
+
+fn action(id: &str, verb: ActionVerb, pause_mode: PauseMode) -> Action {
+    Action {
+        address: Address::instance(JobKind::HuaweiDrs, "eu_replica", id),
+        id: id.into(),
+        instance_id: None,
+        verb,
+        direction: Direction::Forward,
+        pause_mode,
+        token_seed: format!("seed/{id}"),
+    }
+}
+
+fn results(items: &[Value]) -> Reply {
+    Reply::json(200, &json!({"results": items, "count": items.len()}))
+        .header("X-Request-Id", "hw-req")
+}
+
+#[tokio::test]
+async fn bulk_read_asks_for_at_most_100_ids_a_request() {
+    let responder = Responder::start(|request, _| {
+        assert_signed(request);
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.path, format!("/v3/{PROJECT}/jobs/batch-status"));
+        let body = request.json();
+        assert_eq!(body["page_req"], json!({"cur_page": 1, "per_page": 100}));
+        let items: Vec<Value> = body["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|id| {
+                let id = id.as_str().unwrap();
+                match id {
+                    "gone" => Some(json!({"id": id, "error_code": "DRS.10000010", "error_message": "Job does not exist, please check job ID."})),
+                    "absent" => None,
+                    _ if id.ends_with('7') => Some(json!({"id": id, "status": "PAUSING"})),
+                    _ => Some(json!({"id": id, "status": "INCRE_TRANSFER_STARTED"})),
+                }
+            })
+            .collect();
+        results(&items)
+    })
+    .await;
+    let mut declared: Vec<JobRef> = (0..248).map(|n| job_ref(&format!("job-{n:03}"))).collect();
+    declared.push(job_ref("gone"));
+    declared.push(job_ref("absent"));
+
+    let read = client(&responder).read(&declared).await.unwrap();
+
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 3, "⌈250/100⌉ requests");
+    let sizes: Vec<usize> =
+        requests.iter().map(|r| r.json()["jobs"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 250);
+    assert!(sizes.iter().all(|&n| n <= 100));
+    assert_eq!(read.found.len(), 248);
+    assert_eq!(
+        read.not_found.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["gone", "absent"]
+    );
+    let paused = read.get(JobKind::HuaweiDrs, "job-007").unwrap();
+    assert_eq!(
+        (paused.raw_status.as_str(), paused.state, paused.incremental),
+        ("PAUSING", LiveState::Suspended, None)
+    );
+    let running = read.get(JobKind::HuaweiDrs, "job-000").unwrap();
+    assert_eq!((running.state, running.incremental), (LiveState::Running, Some(true)));
+}
+
+#[tokio::test]
+async fn reads_follow_pages_when_the_cloud_returns_fewer_than_asked() {
+    // A server capping pages at 2 results: the client asks for the next page.
+    let responder = Responder::start(|request, _| {
+        let body = request.json();
+        let page = usize::try_from(body["page_req"]["cur_page"].as_u64().unwrap()).unwrap();
+        let ids: Vec<&str> =
+            body["jobs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let items: Vec<Value> = ids
+            .iter()
+            .skip((page - 1) * 2)
+            .take(2)
+            .map(|id| json!({"id": id, "status": "FULL_TRANSFER_STARTED"}))
+            .collect();
+        Reply::json(200, &json!({"results": items, "count": ids.len()}))
+    })
+    .await;
+    let declared: Vec<JobRef> = ["a", "b", "c", "d", "e"].iter().map(|id| job_ref(id)).collect();
+    let read = client(&responder).read(&declared).await.unwrap();
+    assert_eq!(read.found.len(), 5);
+    assert_eq!(responder.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn an_item_error_other_than_not_found_fails_the_read() {
+    let responder = Responder::script(vec![results(&[
+        json!({"id": "a", "error_code": "DRS.M00102", "error_message": "insufficient permission"}),
+    ])])
+    .await;
+    let error = client(&responder).read(&[job_ref("a")]).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "huawei batch-status: DRS.M00102: job a: insufficient permission (HTTP 200, request id hw-req)"
+    );
+}
+
+#[tokio::test]
+async fn token_mode_sends_the_token_and_no_signature() {
+    let responder =
+        Responder::script(vec![results(&[json!({"id": "a", "status": "PAUSING"})])]).await;
+    client_with(&responder, HuaweiCredentials::Token(Secret::new(TOKEN)))
+        .read(&[job_ref("a")])
+        .await
+        .unwrap();
+    let request = &responder.requests()[0];
+    assert_eq!(request.header("x-auth-token"), Some(TOKEN));
+    assert_eq!(request.header("authorization"), None);
+    assert_eq!(request.header("x-sdk-date"), None);
+    assert_eq!(request.header("content-type"), Some("application/json"));
+}
+
+#[tokio::test]
+async fn temporary_keys_sign_the_security_token() {
+    let responder =
+        Responder::script(vec![results(&[json!({"id": "a", "status": "PAUSING"})])]).await;
+    client_with(&responder, access_key(Some(STS))).read(&[job_ref("a")]).await.unwrap();
+    let request = &responder.requests()[0];
+    assert_signed(request);
+    assert_eq!(request.header("x-security-token"), Some(STS));
+    assert!(request.header("authorization").unwrap().contains("x-security-token"));
+}
+
+#[tokio::test]
+async fn actions_are_batched_by_verb_and_checked_item_by_item() {
+    let responder = Responder::start(|request, _| {
+        assert_signed(request);
+        let jobs = request.json()["jobs"].as_array().unwrap().clone();
+        let items: Vec<Value> = jobs
+            .iter()
+            .filter_map(|job| {
+                let id = job["job_id"].as_str().unwrap();
+                match id {
+                    "refused" => Some(json!({"id": id, "status": "failed", "error_code": "DRS.10000001", "error_msg": "Failed."})),
+                    "silent" => None,
+                    _ => Some(json!({"id": id, "status": "success"})),
+                }
+            })
+            .collect();
+        results(&items)
+    })
+    .await;
+    let mut actions: Vec<Action> = (0..23)
+        .map(|n| {
+            action(
+                &format!("p{n:02}"),
+                ActionVerb::Suspend,
+                if n % 2 == 0 { PauseMode::Target } else { PauseMode::All },
+            )
+        })
+        .collect();
+    actions.push(action("refused", ActionVerb::Suspend, PauseMode::Target));
+    actions.push(action("silent", ActionVerb::Resume, PauseMode::Target));
+    actions.push(action("r1", ActionVerb::Resume, PauseMode::Target));
+    actions.push(action("s1", ActionVerb::Stop, PauseMode::Target));
+
+    let outcome = client(&responder).execute(&actions).await;
+
+    let requests = responder.requests();
+    let by_path = |suffix: &str| -> Vec<&Recorded> {
+        requests.iter().filter(|r| r.path.ends_with(suffix)).collect()
+    };
+    let pauses = by_path("/jobs/batch-pause-task");
+    assert_eq!(pauses.len(), 2, "24 suspends in chunks of 20");
+    assert_eq!(pauses[0].json()["jobs"][1], json!({"job_id": "p01", "pause_mode": "all"}));
+    assert_eq!(pauses[0].json()["jobs"][0], json!({"job_id": "p00", "pause_mode": "target"}));
+    let retries = by_path("/jobs/batch-retry-task");
+    assert_eq!(retries.len(), 1);
+    assert_eq!(retries[0].json(), json!({"jobs": [{"job_id": "silent"}, {"job_id": "r1"}]}));
+    let stops = by_path("/jobs/batch-jobs");
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0].method, "DELETE");
+    assert_eq!(stops[0].json(), json!({"jobs": [{"job_id": "s1", "delete_type": "terminate"}]}));
+    assert_eq!(requests.len(), 4);
+
+    assert_eq!(outcome[0].outcome, RequestOutcome::Accepted { request_id: Some("hw-req".into()) });
+    let RequestOutcome::Rejected { error } = &outcome[23].outcome else {
+        panic!("{:?}", outcome[23])
+    };
+    assert_eq!(error.code(), "DRS.10000001");
+    assert_eq!(error.request_id.as_deref(), Some("hw-req"));
+    let RequestOutcome::Unknown { error } = &outcome[24].outcome else {
+        panic!("{:?}", outcome[24])
+    };
+    assert!(error.to_string().contains("no result for job silent"), "{error}");
+    assert!(matches!(outcome[26].outcome, RequestOutcome::Accepted { .. }));
+    assert_eq!(outcome[26].address, actions[26].address);
+}
+
+#[tokio::test]
+async fn gateway_throttling_is_retried_and_server_errors_are_unknown() {
+    let responder = Responder::script(vec![
+        Reply::json(429, &json!({"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:5,time:1 second", "request_id": "t1"})),
+        results(&[json!({"id": "a", "status": "success"})]),
+        Reply::json(500, &json!({"errorCode": "DRS.M00004", "errorMsg": "service abnormal"})).header("X-Request-Id", "boom"),
+        results(&[json!({"id": "b", "status": "success"})]),
+    ])
+    .await;
+    let client = client(&responder);
+    let first = client.execute(&[action("a", ActionVerb::Suspend, PauseMode::Target)]).await;
+    assert!(matches!(first[0].outcome, RequestOutcome::Accepted { .. }), "{:?}", first[0]);
+    assert_eq!(responder.requests().len(), 2);
+    let second = client.execute(&[action("b", ActionVerb::Stop, PauseMode::Target)]).await;
+    let RequestOutcome::Unknown { error } = &second[0].outcome else { panic!("{:?}", second[0]) };
+    assert_eq!(
+        error.to_string(),
+        "huawei batch-jobs terminate: DRS.M00004: service abnormal (HTTP 500, request id boom)"
+    );
+    assert_eq!(responder.requests().len(), 3, "the stop is not sent again");
+}
+
+#[tokio::test]
+async fn error_bodies_in_every_spelling_are_decoded() {
+    for (body, code) in [
+        (
+            json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information"}),
+            "APIGW.0301",
+        ),
+        (json!({"errorCode": "DRS.M00261", "errorMsg": "invalid project ID"}), "DRS.M00261"),
+        (json!({"code": "DRS.M00103", "message": "no operation permission"}), "DRS.M00103"),
+    ] {
+        let responder = Responder::script(vec![Reply::json(401, &body)]).await;
+        let error = client(&responder).read(&[job_ref("a")]).await.unwrap_err();
+        assert_eq!(error.code(), code);
+        assert!(!error.retryable);
+        assert_eq!(responder.requests().len(), 1);
+    }
+    let responder = Responder::script(vec![Reply::raw(401, "Unauthorized")]).await;
+    let error = client(&responder).read(&[job_ref("a")]).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "huawei batch-status: unexpected response (not JSON: expected value at line 1 column 1): \"Unauthorized\" (HTTP 401)"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_in_seconds() {
+    let responder = Responder::script(vec![
+        Reply::json(429, &json!({"error_code": "APIGW.0308", "error_msg": "slow down"}))
+            .header("Retry-After", "1"),
+        results(&[json!({"id": "a", "status": "PAUSING"})]),
+    ])
+    .await;
+    let started = std::time::Instant::now();
+    client(&responder).read(&[job_ref("a")]).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_errors_or_debug_dumps() {
+    let logs = LogCapture::start();
+    let responder = Responder::start(|_, n| match n % 3 {
+        0 => Reply::json(
+            401,
+            &json!({"error_code": "APIGW.0301", "error_msg": "verify aksk signature fail"}),
+        ),
+        1 => results(&[]).delayed(Duration::from_millis(800)),
+        _ => results(&[]).cut_off(),
+    })
+    .await;
+    let mut dumps = Vec::new();
+    for credentials in [access_key(Some(STS)), HuaweiCredentials::Token(Secret::new(TOKEN))] {
+        let client = client_with(&responder, credentials);
+        dumps.push(format!("{client:?}"));
+        for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop] {
+            let outcome = client.execute(&[action("a", verb, PauseMode::All)]).await;
+            dumps.push(format!("{outcome:?}"));
+            if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
+                &outcome[0].outcome
+            {
+                dumps.push(error.to_string());
+            }
+        }
+    }
+    let everything = format!("{}\n{}", logs.text(), dumps.join("\n"));
+    assert!(everything.contains("APIGW.0301"), "the capture holds the run");
+    for secret in [SK, STS, TOKEN] {
+        assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
+    }
+}
+
+#[tokio::test]
+async fn requests_in_flight_are_bounded() {
+    // 600 ids are six batch-status requests, sent together; each answer takes
+    // 100 ms, so two at a time need at least three rounds.
+    let responder = Responder::start(|request, _| {
+        let items: Vec<Value> = request.json()["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| json!({"id": id, "status": "PAUSING"}))
+            .collect();
+        results(&items).delayed(Duration::from_millis(100))
+    })
+    .await;
+    let settings = Settings { max_in_flight: 2, ..quick_settings() };
+    let client = HuaweiClient::new(
+        "ap-southeast-1",
+        PROJECT,
+        Some(responder.url()),
+        access_key(None),
+        &settings,
+        fixed_clock(),
+    )
+    .unwrap();
+    let declared: Vec<JobRef> = (0..600).map(|n| job_ref(&format!("job-{n:03}"))).collect();
+    let started = std::time::Instant::now();
+    let read = client.read(&declared).await.unwrap();
+    assert_eq!(read.found.len(), 600);
+    assert_eq!(responder.requests().len(), 6);
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+}

@@ -1,0 +1,330 @@
+//! `jobform plan` against the emulator: the three renderings, exit codes,
+//! narrowing, saved plans, and the number of requests a plan costs.
+
+use jobform::render::plan_view::PlanView;
+use jobform_emulator::{Emulator, World};
+
+use crate::support::Test;
+
+fn emulator() -> Emulator {
+    Emulator::start(World::example()).expect("start the emulator")
+}
+
+#[test]
+fn nothing_to_do_when_every_job_is_as_declared() {
+    let emulator = emulator();
+    jobform_snapshot!(Test::new().examples().emulated(&emulator).args(["plan", "--detailed-exitcode"]), @"
+    exit_code: 0
+    ----- stdout -----
+    No changes. All 9 job(s) are in their declared state.
+    Plan: 0 to suspend, 0 to resume, 0 to stop, 0 blocked (0 requests).
+
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn maintenance_plan_suspends_in_dependency_waves() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).args([
+        "plan",
+        "--var",
+        "maintenance=true",
+        "--detailed-exitcode",
+    ]);
+    jobform_snapshot!(test, @r#"
+    exit_code: 2
+    ----- stdout -----
+    jobform will perform the following actions:
+
+      ~ alibaba_dts.billing_migration will be suspended
+          "running" -> "suspended"  (live: Migrating)
+          id k2n8x7c1vq90002 via alibaba
+
+      ~ alibaba_dts.orders_sync will be suspended
+          "running" -> "suspended"  (live: Synchronizing)
+          id l3m1213ye7l0001 via alibaba
+
+      ~ alibaba_dts.orders_sync_reverse will be suspended
+          "running" -> "suspended"  (live: Synchronizing)
+          id l3m1213ye7l0001 via alibaba
+
+      ~ alibaba_migration.legacy_inventory will be suspended
+          "running" -> "suspended"  (live: Migrating)
+          id dtsj1x11y51g3b0004 via alibaba
+
+      ~ alibaba_synchronization.legacy_reports will be suspended
+          "running" -> "suspended"  (live: Synchronizing)
+          id dtsmr1q4mc21520005 via alibaba
+
+      ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60 via huawei
+
+      ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+
+      ~ huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id c0ffee00-1234-4abc-8def-0123456789ab via huawei
+
+    Requests, in order:
+
+      Wave 1
+        SuspendDtsJobs via alibaba: alibaba_dts.billing_migration, alibaba_dts.orders_sync
+        SuspendMigrationJob via alibaba: alibaba_migration.legacy_inventory
+      Wave 2
+        SuspendDtsJob via alibaba: alibaba_dts.orders_sync_reverse
+        SuspendSynchronizationJob via alibaba: alibaba_synchronization.legacy_reports
+        batch-pause-task via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"], huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]
+
+    Plan: 8 to suspend, 0 to resume, 0 to stop, 0 blocked (5 requests).
+
+    ----- stderr -----
+    "#);
+}
+
+#[test]
+fn markdown_for_a_pull_request() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).args([
+        "plan",
+        "--var",
+        "maintenance=true",
+        "--format",
+        "markdown",
+    ]);
+    jobform_snapshot!(test, @r#"
+    exit_code: 0
+    ----- stdout -----
+    ### jobform: 8 to suspend, 0 to resume, 0 to stop, 0 blocked (5 requests).
+
+    <details><summary>Changes (8)</summary>
+
+    ```diff
+    ~ alibaba_dts.billing_migration will be suspended: "running" -> "suspended"  (live: Migrating)
+    ~ alibaba_dts.orders_sync will be suspended: "running" -> "suspended"  (live: Synchronizing)
+    ~ alibaba_dts.orders_sync_reverse will be suspended: "running" -> "suspended"  (live: Synchronizing)
+    ~ alibaba_migration.legacy_inventory will be suspended: "running" -> "suspended"  (live: Migrating)
+    ~ alibaba_synchronization.legacy_reports will be suspended: "running" -> "suspended"  (live: Synchronizing)
+    ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+    ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+    ~ huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+    ```
+
+    </details>
+
+    <details><summary>Requests (5)</summary>
+
+    - wave 1: `SuspendDtsJobs` via alibaba: alibaba_dts.billing_migration, alibaba_dts.orders_sync
+    - wave 1: `SuspendMigrationJob` via alibaba: alibaba_migration.legacy_inventory
+    - wave 2: `SuspendDtsJob` via alibaba: alibaba_dts.orders_sync_reverse
+    - wave 2: `SuspendSynchronizationJob` via alibaba: alibaba_synchronization.legacy_reports
+    - wave 2: `batch-pause-task` via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"], huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]
+
+    </details>
+
+
+    ----- stderr -----
+    "#);
+}
+
+#[test]
+fn json_is_the_versioned_document() {
+    let emulator = emulator();
+    let outcome = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .args(["plan", "--var", "maintenance=true", "--json"])
+        .run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let view: PlanView = serde_json::from_str(&outcome.stdout).expect("deny_unknown_fields");
+    assert_eq!(view.format_version, "1.0");
+    assert!(view.applyable && view.has_changes);
+    assert_eq!(view.summary.suspend, 8);
+    assert_eq!(view.summary.blocked, 0);
+    assert_eq!(view.waves.len(), 2, "dependents wait a wave: {:#?}", view.waves);
+}
+
+#[test]
+fn a_plan_reads_in_bulk_never_one_request_per_job() {
+    let emulator = emulator();
+    let outcome = Test::new().examples().emulated(&emulator).args(["plan"]).run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let mut operations: Vec<String> =
+        emulator.journal().into_iter().map(|entry| entry.action).collect();
+    operations.sort();
+    insta::assert_debug_snapshot!(operations, @r#"
+    [
+        "DescribeDtsJobs",
+        "DescribeDtsJobs",
+        "DescribeDtsJobs",
+        "DescribeMigrationJobs",
+        "DescribeSynchronizationJobs",
+        "batch-status",
+    ]
+    "#);
+}
+
+#[test]
+fn target_narrows_the_plan_and_says_so() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).args([
+        "plan",
+        "--var",
+        "maintenance=true",
+        "--target",
+        "huawei_drs.eu_replica",
+        "--target",
+        "alibaba_dts.orders_sync",
+    ]);
+    jobform_snapshot!(test, @r#"
+    exit_code: 0
+    ----- stdout -----
+    jobform will perform the following actions:
+
+      ~ alibaba_dts.orders_sync will be suspended
+          "running" -> "suspended"  (live: Synchronizing)
+          id l3m1213ye7l0001 via alibaba
+
+      ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60 via huawei
+
+      ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+
+      ~ huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id c0ffee00-1234-4abc-8def-0123456789ab via huawei
+
+    Warnings:
+
+      ! [partial_plan]: --target/--exclude narrowed this plan: jobs left out were neither read nor planned
+
+    Requests, in order:
+
+      Wave 1
+        SuspendDtsJob via alibaba: alibaba_dts.orders_sync
+      Wave 2
+        batch-pause-task via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"], huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]
+
+    Plan: 4 to suspend, 0 to resume, 0 to stop, 0 blocked (2 requests).
+
+    ----- stderr -----
+    "#);
+    let bad = Test::new().examples().emulated(&emulator).args(["plan", "--target", "aws.x"]);
+    jobform_snapshot!(bad, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: invalid address in --target/--exclude: `aws` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs)
+    ");
+}
+
+#[test]
+fn blocked_jobs_fail_the_plan_unless_skipped() {
+    let emulator = emulator();
+    let stop = r#"
+        job "alibaba_synchronization" "legacy_reports_reverse" {
+          id        = "dtsmr1q4mc21520005"
+          state     = "suspended"
+          direction = "reverse"
+        }
+        job "huawei_drs" "ghost" {
+          id    = "00000000-0000-4000-8000-000000000000"
+          state = "suspended"
+        }
+    "#;
+    let test = Test::new().examples().file("extra.hcl", stop).emulated(&emulator);
+    let outcome = jobform_snapshot!(test.args(["plan"]), @r#"
+    exit_code: 1
+    ----- stdout -----
+    Blocked: nothing will be sent for these
+
+      ! alibaba_synchronization.legacy_reports_reverse
+          [reverse_requires_two_way] direction = "reverse" needs a two-way synchronization, but alibaba_synchronization dtsmr1q4mc21520005 has no reverse task
+
+      ! huawei_drs.ghost
+          [job_not_found] the cloud has no huawei_drs job with id 00000000-0000-4000-8000-000000000000 (declared at extra.hcl:6:1)
+
+    Plan: 0 to suspend, 0 to resume, 0 to stop, 2 blocked (0 requests).
+
+    Error: 2 job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+
+    ----- stderr -----
+    "#);
+    assert_eq!(outcome.code, Some(1));
+    let skipped = Test::new()
+        .examples()
+        .file("extra.hcl", stop)
+        .emulated(&emulator)
+        .args(["plan", "--skip-blocked", "--json"])
+        .run();
+    assert_eq!(skipped.code, Some(0), "{}", skipped.stderr);
+}
+
+#[test]
+fn saved_plans_show_like_plans() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).args([
+        "plan",
+        "--var",
+        "maintenance=true",
+        "--out",
+        "maintenance.plan",
+    ]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    assert!(outcome.stdout.ends_with(
+        "Saved the plan to maintenance.plan: apply it with `jobform apply maintenance.plan`.\n"
+    ));
+    let saved = outcome.read("maintenance.plan");
+    for secret in ["jobform-example-secret", "jobform-example-sk"] {
+        assert!(!saved.contains(secret), "a saved plan holds no secrets");
+    }
+    let shown =
+        Test::new().file("maintenance.plan", &saved).args(["show", "maintenance.plan"]).run();
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    let plan_body = outcome.stdout.split("\nSaved the plan").next().unwrap();
+    assert_eq!(shown.stdout, plan_body);
+}
+
+#[test]
+fn missing_credentials_are_named() {
+    let emulator = emulator();
+    let test = Test::new()
+        .examples()
+        .env("JOBFORM_VAR_alibaba_endpoint", emulator.url())
+        .env("JOBFORM_VAR_huawei_endpoint", emulator.url())
+        .args(["plan"]);
+    jobform_snapshot!(test, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: alibaba credentials: no credentials for provider alibaba (providers.hcl:6:1): set access_key_id and access_key_secret in the block, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set)
+    ");
+}
+
+#[test]
+fn an_unreachable_api_blocks_its_jobs_with_the_error() {
+    let test = Test::new()
+        .examples()
+        .env("JOBFORM_VAR_alibaba_endpoint", "http://127.0.0.1:9")
+        .env("JOBFORM_VAR_huawei_endpoint", "http://127.0.0.1:9")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIjobformexample")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "jobform-example-secret")
+        .env("HUAWEICLOUD_SDK_AK", "HWJOBFORMEXAMPLEAK01")
+        .env("HUAWEICLOUD_SDK_SK", "jobform-example-sk")
+        .args(["plan", "--var", "maintenance=true"]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(1));
+    assert!(outcome.stdout.contains("[read_failed]"), "{}", outcome.stdout);
+    for secret in ["jobform-example-secret", "jobform-example-sk"] {
+        assert!(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret));
+    }
+}

@@ -1,0 +1,492 @@
+//! The providers against the emulator: bulk reads count pages, not jobs;
+//! every action kind reaches its target; batches are chunked at the
+//! configured size; throttling storms and injected faults end as documented.
+
+use std::time::Duration;
+
+use jobform::model::{
+    ActionVerb, Address, AlibabaProvider, Direction, HuaweiProvider, JobKind, LiveState, PauseMode,
+    ProviderConfig, ProviderTuning, Secret, SourceLocation,
+};
+use jobform::provider::{Action, CloudProvider, JobRef, LiveRead, Provider, RequestOutcome};
+use jobform_emulator::{Cloud, Emulator, Fault, FaultKind, RateLimit, World};
+use serde_json::{Value, json};
+
+const PROJECT: &str = "054ba152d480d55b2f5dc0069e7ddef0";
+
+fn location() -> SourceLocation {
+    SourceLocation { file: "main.hcl".into(), line: 1, column: 1 }
+}
+
+fn alibaba(emulator: &Emulator, tuning: ProviderTuning) -> CloudProvider {
+    let block = AlibabaProvider {
+        alias: None,
+        region: "cn-hangzhou".into(),
+        access_key_id: Some("LTAIjobformexample".into()),
+        access_key_secret: Some(Secret::new("jobform-example-secret")),
+        security_token: None,
+        endpoint: Some(emulator.url().to_owned()),
+        tuning,
+        declared_at: location(),
+    };
+    CloudProvider::from_config(&ProviderConfig::Alibaba(block), &|_| None).unwrap()
+}
+
+fn huawei(emulator: &Emulator, tuning: ProviderTuning) -> CloudProvider {
+    let block = HuaweiProvider {
+        alias: None,
+        region: "ap-southeast-1".into(),
+        project_id: PROJECT.into(),
+        auth_token: None,
+        access_key: Some("HWJOBFORMEXAMPLEAK01".into()),
+        secret_key: Some(Secret::new("jobform-example-sk")),
+        security_token: None,
+        endpoint: Some(emulator.url().to_owned()),
+        tuning,
+        declared_at: location(),
+    };
+    CloudProvider::from_config(&ProviderConfig::Huawei(block), &|_| None).unwrap()
+}
+
+/// A world of the example's accounts with these jobs and no rate limits.
+/// The emulator caps every DRS `jobs` list at `max_batch_ids`, batch-status
+/// included; the client reads 100 ids a request (DRS documents `per_page`
+/// ≤ 100 and no cap on `jobs`), so the cap is raised to 100 here. Action
+/// batches stay at the provider's `batch_size` (20).
+fn world(alibaba_jobs: &[Value], huawei_jobs: &[Value]) -> World {
+    let world = json!({
+        "seed": 42,
+        "transition_delay_seconds": 2,
+        "max_batch_ids": 100,
+        "rate_limits": [],
+        "alibaba": {
+            "accounts": [{"access_key_id": "LTAIjobformexample", "access_key_secret": "jobform-example-secret"}],
+            "regions": ["cn-hangzhou"],
+            "jobs": alibaba_jobs,
+        },
+        "huawei": {
+            "accounts": [{"access_key": "HWJOBFORMEXAMPLEAK01", "secret_key": "jobform-example-sk"}],
+            "projects": [{"id": PROJECT, "region": "ap-southeast-1"}],
+            "jobs": huawei_jobs,
+        },
+    });
+    World::from_json(&world.to_string(), "test world").unwrap()
+}
+
+fn alibaba_jobs(kind: &str, prefix: &str, count: usize, status: &str) -> Vec<Value> {
+    (0..count)
+        .map(|n| json!({"id": format!("{prefix}{n:04}"), "kind": kind, "region": "cn-hangzhou", "status": status}))
+        .collect()
+}
+
+fn drs_id(n: usize) -> String {
+    format!("{n:08x}-0000-4000-8000-{n:012x}")
+}
+
+fn drs_jobs(count: usize) -> Vec<Value> {
+    (0..count)
+        .map(
+            |n| json!({"id": drs_id(n), "project_id": PROJECT, "status": "INCRE_TRANSFER_STARTED"}),
+        )
+        .collect()
+}
+
+fn job_ref(kind: JobKind, id: &str) -> JobRef {
+    JobRef { kind, id: id.into(), instance_id: None, direction: Direction::Forward }
+}
+
+fn action(kind: JobKind, id: &str, verb: ActionVerb) -> Action {
+    Action {
+        address: Address::instance(kind, "job", id),
+        id: id.into(),
+        instance_id: None,
+        verb,
+        direction: Direction::Forward,
+        pause_mode: PauseMode::Target,
+        token_seed: format!("test/{id}"),
+    }
+}
+
+fn requests(emulator: &Emulator, action: &str) -> Vec<Vec<String>> {
+    emulator.journal().into_iter().filter(|e| e.action == action).map(|e| e.jobs).collect()
+}
+
+fn state(read: &LiveRead, kind: JobKind, id: &str) -> LiveState {
+    read.get(kind, id).unwrap_or_else(|| panic!("{id} not read")).state
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_reads_of_hundreds_of_jobs_count_pages_not_jobs() {
+    let mut jobs = alibaba_jobs("MIGRATION", "m", 95, "Migrating");
+    jobs.extend(alibaba_jobs("SYNC", "s", 65, "Synchronizing"));
+    jobs.extend(alibaba_jobs("SUBSCRIBE", "c", 40, "Normal"));
+    jobs.extend(alibaba_jobs("LEGACY_MIGRATION", "dtsj", 70, "Migrating"));
+    jobs.extend(alibaba_jobs("LEGACY_SYNCHRONIZATION", "dtsmr", 45, "Synchronizing"));
+    let emulator = Emulator::start(world(&jobs, &drs_jobs(250))).unwrap();
+    let kind_of = |job: &Value| match job["kind"].as_str().unwrap() {
+        "LEGACY_MIGRATION" => JobKind::AlibabaMigration,
+        "LEGACY_SYNCHRONIZATION" => JobKind::AlibabaSynchronization,
+        _ => JobKind::AlibabaDts,
+    };
+    let declared: Vec<JobRef> =
+        jobs.iter().map(|job| job_ref(kind_of(job), job["id"].as_str().unwrap())).collect();
+    let drs: Vec<JobRef> = (0..250).map(|n| job_ref(JobKind::HuaweiDrs, &drs_id(n))).collect();
+
+    let read = alibaba(&emulator, ProviderTuning::default()).read(&declared).await.unwrap();
+    let drs_read = huawei(&emulator, ProviderTuning::default()).read(&drs).await.unwrap();
+
+    assert_eq!((read.found.len(), read.not_found.len()), (315, 0));
+    assert_eq!((drs_read.found.len(), drs_read.not_found.len()), (250, 0));
+    // ⌈95/30⌉ + ⌈65/30⌉ + ⌈40/30⌉, ⌈70/30⌉, ⌈45/30⌉, ⌈250/100⌉.
+    assert_eq!(requests(&emulator, "DescribeDtsJobs").len(), 4 + 3 + 2);
+    assert_eq!(requests(&emulator, "DescribeMigrationJobs").len(), 3);
+    assert_eq!(requests(&emulator, "DescribeSynchronizationJobs").len(), 2);
+    assert_eq!(requests(&emulator, "batch-status").len(), 3);
+    assert_eq!(state(&read, JobKind::AlibabaDts, "c0039"), LiveState::Running);
+    assert!(read.get(JobKind::AlibabaDts, "c0039").unwrap().change_tracking);
+    assert_eq!(state(&read, JobKind::AlibabaSynchronization, "dtsmr0044"), LiveState::Running);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_action_kind_reaches_its_target() {
+    let emulator = Emulator::start(World::example()).unwrap();
+    let alibaba = alibaba(&emulator, ProviderTuning::default());
+    let huawei = huawei(&emulator, ProviderTuning::default());
+    let drs = [
+        "8d0e8e36-a618-490d-8a46-8c61ac9bb502",
+        "5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60",
+        "c0ffee00-1234-4abc-8def-0123456789ab",
+    ];
+    let ali_actions = |verb| {
+        vec![
+            action(JobKind::AlibabaDts, "l3m1213ye7l0001", verb),
+            Action {
+                direction: Direction::Reverse,
+                ..action(JobKind::AlibabaDts, "l3m1213ye7l0001", verb)
+            },
+            action(JobKind::AlibabaDts, "k2n8x7c1vq90002", verb),
+            action(JobKind::AlibabaMigration, "dtsj1x11y51g3b0004", verb),
+            action(JobKind::AlibabaSynchronization, "dtsmr1q4mc21520005", verb),
+        ]
+    };
+    let drs_actions = |verb| -> Vec<Action> {
+        drs.iter()
+            .map(|id| Action { pause_mode: PauseMode::All, ..action(JobKind::HuaweiDrs, id, verb) })
+            .collect()
+    };
+    let declared: Vec<JobRef> = ali_actions(ActionVerb::Suspend)
+        .iter()
+        .map(|a| JobRef {
+            kind: a.kind(),
+            id: a.id.clone(),
+            instance_id: None,
+            direction: a.direction,
+        })
+        .collect();
+    let drs_refs: Vec<JobRef> = drs.iter().map(|id| job_ref(JobKind::HuaweiDrs, id)).collect();
+
+    for (verb, target) in
+        [(ActionVerb::Suspend, LiveState::Suspended), (ActionVerb::Resume, LiveState::Running)]
+    {
+        let results = alibaba.execute(&ali_actions(verb)).await;
+        let drs_results = huawei.execute(&drs_actions(verb)).await;
+        for result in results.iter().chain(&drs_results) {
+            assert!(
+                matches!(result.outcome, RequestOutcome::Accepted { request_id: Some(_) }),
+                "{verb}: {result:?}"
+            );
+        }
+        emulator.advance(Duration::from_secs(3));
+        let read = alibaba.read(&declared).await.unwrap();
+        for job in &read.found {
+            assert_eq!(job.state, target, "{verb}: {job:?}");
+        }
+        let orders = read.get(JobKind::AlibabaDts, "l3m1213ye7l0001").unwrap();
+        assert_eq!(orders.reverse.as_ref().unwrap().state, target, "{verb}: reverse");
+        let drs_read = huawei.read(&drs_refs).await.unwrap();
+        assert!(drs_read.found.iter().all(|job| job.state == target), "{verb}: {drs_read:?}");
+    }
+    let stops =
+        alibaba.execute(&[action(JobKind::AlibabaDts, "k2n8x7c1vq90002", ActionVerb::Stop)]).await;
+    let drs_stop = huawei.execute(&drs_actions(ActionVerb::Stop)[..1]).await;
+    assert!(matches!(stops[0].outcome, RequestOutcome::Accepted { .. }), "{stops:?}");
+    assert!(matches!(drs_stop[0].outcome, RequestOutcome::Accepted { .. }), "{drs_stop:?}");
+    emulator.advance(Duration::from_secs(3));
+    let read = alibaba.read(&[job_ref(JobKind::AlibabaDts, "k2n8x7c1vq90002")]).await.unwrap();
+    assert_eq!(state(&read, JobKind::AlibabaDts, "k2n8x7c1vq90002"), LiveState::Stopped);
+    let drs_read = huawei.read(&drs_refs[..1]).await.unwrap();
+    assert_eq!(drs_read.found[0].raw_status, "RELEASE_RESOURCE_COMPLETE");
+    assert_eq!(requests(&emulator, "SuspendDtsJob").len(), 1, "the reverse task alone");
+    assert_eq!(requests(&emulator, "SuspendDtsJobs"), [["l3m1213ye7l0001", "k2n8x7c1vq90002"]]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_are_chunked_at_the_configured_size() {
+    let emulator =
+        Emulator::start(world(&alibaba_jobs("MIGRATION", "m", 41, "Migrating"), &drs_jobs(45)))
+            .unwrap();
+    let tuning = ProviderTuning { batch_size: Some(20), ..ProviderTuning::default() };
+    let ali: Vec<Action> = (0..41)
+        .map(|n| action(JobKind::AlibabaDts, &format!("m{n:04}"), ActionVerb::Suspend))
+        .collect();
+    let drs: Vec<Action> =
+        (0..45).map(|n| action(JobKind::HuaweiDrs, &drs_id(n), ActionVerb::Suspend)).collect();
+    let results = alibaba(&emulator, tuning.clone()).execute(&ali).await;
+    let drs_results = huawei(&emulator, tuning).execute(&drs).await;
+    assert!(
+        results
+            .iter()
+            .chain(&drs_results)
+            .all(|r| matches!(r.outcome, RequestOutcome::Accepted { .. }))
+    );
+    let sizes = |action| requests(&emulator, action).iter().map(Vec::len).collect::<Vec<_>>();
+    assert_eq!(sizes("SuspendDtsJobs"), [20, 20]);
+    assert_eq!(sizes("SuspendDtsJob"), [1]);
+    assert_eq!(sizes("batch-pause-task"), [20, 20, 5]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_storms_complete_with_back_off() {
+    let emulator =
+        Emulator::start(world(&alibaba_jobs("MIGRATION", "m", 150, "Migrating"), &drs_jobs(300)))
+            .unwrap();
+    emulator.set_rate_limit(&RateLimit {
+        cloud: Cloud::Alibaba,
+        action: "DescribeDtsJobs".into(),
+        qps: 2,
+    });
+    emulator.set_rate_limit(&RateLimit {
+        cloud: Cloud::Huawei,
+        action: "batch-status".into(),
+        qps: 1,
+    });
+    let tuning = ProviderTuning { max_attempts: Some(12), ..ProviderTuning::default() };
+    let declared: Vec<JobRef> =
+        (0..150).map(|n| job_ref(JobKind::AlibabaDts, &format!("m{n:04}"))).collect();
+    let drs: Vec<JobRef> = (0..300).map(|n| job_ref(JobKind::HuaweiDrs, &drs_id(n))).collect();
+
+    let (alibaba, huawei) = (alibaba(&emulator, tuning.clone()), huawei(&emulator, tuning));
+    let (read, drs_read) = tokio::join!(alibaba.read(&declared), huawei.read(&drs));
+
+    assert_eq!(read.unwrap().found.len(), 150);
+    assert_eq!(drs_read.unwrap().found.len(), 300);
+    let journal = emulator.journal();
+    let throttled = |code: &str| {
+        journal.iter().filter(|e| matches!(&e.outcome, jobform_emulator::Outcome::Rejected { code: c } if c == code)).count()
+    };
+    assert!(throttled("Throttling.User") > 0, "the storm happened");
+    assert!(throttled("APIGW.0308") > 0, "the storm happened");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn injected_faults_end_as_documented() {
+    let emulator = Emulator::start(World::example()).unwrap();
+    let tuning = ProviderTuning { request_timeout_seconds: Some(1), ..ProviderTuning::default() };
+    let alibaba = alibaba(&emulator, tuning.clone());
+    let huawei = huawei(&emulator, tuning);
+    let unknown = |outcome: &RequestOutcome| matches!(outcome, RequestOutcome::Unknown { .. });
+
+    // Reads ride out transient faults.
+    emulator.inject(
+        Fault::new(FaultKind::ServerError { status: 503 }).on_action("DescribeDtsJobs").times(1),
+    );
+    emulator.inject(Fault::new(FaultKind::ConnectionReset).on_action("batch-status").times(1));
+    alibaba.read(&[job_ref(JobKind::AlibabaDts, "k2n8x7c1vq90002")]).await.unwrap();
+    huawei
+        .read(&[job_ref(JobKind::HuaweiDrs, "8d0e8e36-a618-490d-8a46-8c61ac9bb502")])
+        .await
+        .unwrap();
+    assert_eq!(requests(&emulator, "DescribeDtsJobs").len(), 2);
+    assert_eq!(requests(&emulator, "batch-status").len(), 2);
+
+    // An action whose fate is unknown is reported so, and sent once.
+    let cases = [
+        (
+            FaultKind::ServerError { status: 500 },
+            "SuspendDtsJob",
+            action(JobKind::AlibabaDts, "k2n8x7c1vq90002", ActionVerb::Suspend),
+            false,
+        ),
+        (
+            FaultKind::ConnectionReset,
+            "batch-pause-task",
+            action(JobKind::HuaweiDrs, "8d0e8e36-a618-490d-8a46-8c61ac9bb502", ActionVerb::Suspend),
+            false,
+        ),
+        (
+            FaultKind::TimeoutAfterEffect { delay_ms: 1500 },
+            "SuspendMigrationJob",
+            action(JobKind::AlibabaMigration, "dtsj1x11y51g3b0004", ActionVerb::Suspend),
+            true,
+        ),
+        (
+            FaultKind::MalformedBody,
+            "SuspendSynchronizationJob",
+            action(JobKind::AlibabaSynchronization, "dtsmr1q4mc21520005", ActionVerb::Suspend),
+            true,
+        ),
+    ];
+    for (kind, operation, act, took_effect) in cases {
+        emulator.clear_journal();
+        emulator.inject(Fault::new(kind).on_action(operation).times(1));
+        let results = if act.kind() == JobKind::HuaweiDrs {
+            huawei.execute(std::slice::from_ref(&act)).await
+        } else {
+            alibaba.execute(std::slice::from_ref(&act)).await
+        };
+        assert!(unknown(&results[0].outcome), "{kind:?}: {:?}", results[0]);
+        let sent: Vec<_> =
+            emulator.journal().into_iter().filter(|e| e.action == operation).collect();
+        assert_eq!(sent.len(), 1, "{kind:?} is not re-sent");
+        assert_eq!(sent[0].took_effect, took_effect, "{kind:?}");
+        emulator.advance(Duration::from_secs(3));
+        let expected = if took_effect { "Suspending" } else { "Migrating" };
+        if act.kind() != JobKind::HuaweiDrs && act.kind() != JobKind::AlibabaSynchronization {
+            assert_eq!(emulator.job_status(&act.id).as_deref(), Some(expected), "{kind:?}");
+        }
+    }
+    assert_eq!(
+        emulator.job_status("8d0e8e36-a618-490d-8a46-8c61ac9bb502").as_deref(),
+        Some("INCRE_TRANSFER_STARTED")
+    );
+    assert_eq!(emulator.job_status("dtsmr1q4mc21520005").as_deref(), Some("Suspending"));
+}
+
+/// Collects every log line written while it is the default subscriber.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_appear_in_no_log_error_or_result() {
+    const SECRETS: [&str; 5] = [
+        "jobform-sts-secret",
+        "STS.jobform-sts-token",
+        "jobform-hw-sk",
+        "jobform-hw-security-token",
+        "jobform-hw-iam-token",
+    ];
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let world = json!({
+        "transition_delay_seconds": 0,
+        "rate_limits": [{"cloud": "alibaba", "action": "DescribeDtsJobs", "qps": 1}],
+        "alibaba": {
+            "accounts": [{"access_key_id": "STS.LTAIjobform", "access_key_secret": SECRETS[0], "security_token": SECRETS[1]}],
+            "regions": ["cn-hangzhou"],
+            "jobs": alibaba_jobs("MIGRATION", "m", 3, "Migrating"),
+        },
+        "huawei": {
+            "accounts": [{"access_key": "HWJOBFORMSTS", "secret_key": SECRETS[2], "security_token": SECRETS[3], "auth_token": SECRETS[4]}],
+            "projects": [{"id": PROJECT, "region": "ap-southeast-1"}],
+            "jobs": drs_jobs(3),
+        },
+    });
+    let emulator =
+        Emulator::start(World::from_json(&world.to_string(), "secrets").unwrap()).unwrap();
+    let tuning = ProviderTuning { request_timeout_seconds: Some(1), ..ProviderTuning::default() };
+    let alibaba_block = |secret: &str| AlibabaProvider {
+        alias: None,
+        region: "cn-hangzhou".into(),
+        access_key_id: Some("STS.LTAIjobform".into()),
+        access_key_secret: Some(Secret::new(secret)),
+        security_token: Some(Secret::new(SECRETS[1])),
+        endpoint: Some(emulator.url().to_owned()),
+        tuning: tuning.clone(),
+        declared_at: location(),
+    };
+    let huawei_block = |token: bool| HuaweiProvider {
+        alias: None,
+        region: "ap-southeast-1".into(),
+        project_id: PROJECT.into(),
+        auth_token: token.then(|| Secret::new(SECRETS[4])),
+        access_key: (!token).then(|| "HWJOBFORMSTS".to_owned()),
+        secret_key: (!token).then(|| Secret::new(SECRETS[2])),
+        security_token: (!token).then(|| Secret::new(SECRETS[3])),
+        endpoint: Some(emulator.url().to_owned()),
+        tuning: tuning.clone(),
+        declared_at: location(),
+    };
+    let providers = [
+        ProviderConfig::Alibaba(alibaba_block(SECRETS[0])),
+        ProviderConfig::Alibaba(alibaba_block("a-wrong-secret")),
+        ProviderConfig::Huawei(huawei_block(false)),
+        ProviderConfig::Huawei(huawei_block(true)),
+    ];
+    emulator.inject(
+        Fault::new(FaultKind::TimeoutAfterEffect { delay_ms: 1500 })
+            .on_action("SuspendDtsJob")
+            .times(1),
+    );
+    emulator.inject(Fault::new(FaultKind::ConnectionReset).on_action("batch-pause-task").times(1));
+    emulator.inject(Fault::new(FaultKind::MalformedBody).on_action("batch-retry-task"));
+    let mut seen = Vec::new();
+    for config in &providers {
+        let provider = CloudProvider::from_config(config, &|_| None).unwrap();
+        seen.push(format!("{config:?} {provider:?}"));
+        let (kind, id) = match config {
+            ProviderConfig::Alibaba(_) => (JobKind::AlibabaDts, "m0000".to_owned()),
+            ProviderConfig::Huawei(_) => (JobKind::HuaweiDrs, drs_id(0)),
+        };
+        let refs = [job_ref(kind, &id), job_ref(kind, &id), job_ref(kind, &id)];
+        // Three reads in a row trip the 1/s limit: throttled, backed off, retried.
+        for _ in 0..2 {
+            match provider.read(&refs).await {
+                Ok(read) => seen.push(format!("{read:?}")),
+                Err(error) => seen.push(format!("{error} {error:?}")),
+            }
+        }
+        for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop] {
+            for result in provider.execute(&[action(kind, &id, verb)]).await {
+                if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
+                    &result.outcome
+                {
+                    seen.push(error.to_string());
+                }
+                seen.push(format!("{result:?}"));
+            }
+        }
+    }
+    let missing = CloudProvider::from_config(
+        &ProviderConfig::Huawei(HuaweiProvider {
+            auth_token: None,
+            access_key: None,
+            secret_key: None,
+            security_token: None,
+            ..huawei_block(true)
+        }),
+        &|_| Some(String::new()),
+    )
+    .unwrap_err();
+    seen.push(format!("{missing} {missing:?}"));
+    let everything =
+        format!("{}\n{}", String::from_utf8_lossy(&captured.0.lock().unwrap()), seen.join("\n"));
+    for expected in [
+        "SignatureDoesNotMatch",
+        "Throttling.User",
+        "may have taken effect",
+        "request succeeded",
+        "no credentials",
+    ] {
+        assert!(everything.contains(expected), "the run produced {expected:?}:\n{everything}");
+    }
+    for secret in SECRETS {
+        assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
+    }
+}
