@@ -248,15 +248,15 @@ pub struct ApplyArgs {
     pub vars: VarArgs,
 
     /// Apply only these jobs (repeatable).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
     pub target: Vec<String>,
 
     /// Leave these jobs out (repeatable).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
     pub exclude: Vec<String>,
 
     /// Apply the rest when some jobs are blocked.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "plan_file")]
     pub skip_blocked: bool,
 
     /// Do not ask for confirmation.
@@ -266,6 +266,19 @@ pub struct ApplyArgs {
     /// How many requests may be in flight at once.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
+
+    /// Only record the jobs' observed statuses in the state; act on nothing.
+    #[arg(long, conflicts_with = "plan_file")]
+    pub refresh_only: bool,
+
+    /// How long to wait for each action to reach its target state, e.g. 90s or 10m.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+
+    /// Do not wait for actions to settle: record them as pending (jobs others
+    /// depend on are still waited for).
+    #[arg(long)]
+    pub no_wait: bool,
 
     /// Why this apply is run; recorded in the audit log.
     #[arg(short = 'm', long = "message", value_name = "TEXT")]
