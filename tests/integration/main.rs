@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 
+mod apply;
 mod cli;
 mod fmt;
 mod plan;

@@ -31,6 +31,10 @@ pub(crate) static FILTERS: &[(&str, &str)] = &[
     (r"jobform \d+\.\d+\.\d+", "jobform [VERSION]"),
     // The clouds' (and the emulator's) request ids are random.
     (r"request id [0-9A-Fa-f-]{16,}", "request id [REQUEST_ID]"),
+    (r"request [0-9A-Fa-f-]{16,}", "request [REQUEST_ID]"),
+    // How long an apply waited depends on the machine.
+    (r"\b\d+(h|m|s)( \d+(m|s))?( elapsed| \(| within)", "[DURATION]$4"),
+    (r"after \d+(h|m|s)( \d+(m|s))?", "after [DURATION]"),
 ];
 
 /// One command-line invocation being set up.
@@ -57,6 +61,12 @@ impl Test {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, unindent(contents)).unwrap();
         self
+    }
+
+    /// A new run in the working directory `previous` ran in (its files, the
+    /// state it wrote).
+    pub(crate) fn in_dir(previous: &Outcome) -> Self {
+        Test { dir: Rc::clone(&previous.dir), args: Vec::new(), env: BTreeMap::new() }
     }
 
     /// Copies every file of the repository's `examples/` directory into the working directory.

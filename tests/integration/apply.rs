@@ -1,0 +1,236 @@
+//! `jobform apply` against the emulator: auto-approved and saved plans, the
+//! confirmation, the lock, the state and audit log it writes, JSON events.
+
+use jobform_emulator::{Emulator, Fault, FaultKind, World};
+
+use crate::support::Test;
+
+const STATE_PATH: &str = "state/jobform.state.json";
+
+/// The example world with transitions that settle at once, so applies are quick.
+fn emulator() -> Emulator {
+    let mut world = World::example();
+    world.transition_delay_seconds = 0;
+    Emulator::start(world).expect("start the emulator")
+}
+
+fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
+    serde_json::from_str(&outcome.read(STATE_PATH)).expect("the state is JSON")
+}
+
+#[test]
+fn auto_approve_applies_the_maintenance_plan_and_records_it() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).env("USER", "dba").args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+        "-m",
+        "CHG-42 database upgrade",
+    ]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(0), "{}\n{}", outcome.stdout, outcome.stderr);
+    let progress =
+        &outcome.stdout[outcome.stdout.find("Applying").expect("progress after the plan")..];
+    insta::with_settings!({ filters => crate::support::FILTERS.to_vec() }, {
+        insta::assert_snapshot!(sorted(progress), @r#"
+
+        Apply complete: 8 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
+        Applying 8 action(s) in 2 wave(s).
+        Wave 1: re-read 3 job(s), acting on the unchanged ones.
+        Wave 2: re-read 5 job(s), acting on the unchanged ones.
+        alibaba_dts.billing_migration: suspended after [DURATION] (Suspending)
+        alibaba_dts.billing_migration: suspending (SuspendDtsJobs, request [REQUEST_ID])
+        alibaba_dts.orders_sync: suspended after [DURATION] (Suspending)
+        alibaba_dts.orders_sync: suspending (SuspendDtsJobs, request [REQUEST_ID])
+        alibaba_dts.orders_sync_reverse: suspended after [DURATION] (Suspending)
+        alibaba_dts.orders_sync_reverse: suspending (SuspendDtsJob, request [REQUEST_ID])
+        alibaba_migration.legacy_inventory: suspended after [DURATION] (Suspending)
+        alibaba_migration.legacy_inventory: suspending (SuspendMigrationJob, request [REQUEST_ID])
+        alibaba_synchronization.legacy_reports: suspended after [DURATION] (Suspending)
+        alibaba_synchronization.legacy_reports: suspending (SuspendSynchronizationJob, request [REQUEST_ID])
+        huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"]: suspended after [DURATION] (PAUSING)
+        huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"]: suspending (batch-pause-task, request [REQUEST_ID])
+        huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]: suspended after [DURATION] (PAUSING)
+        huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]: suspending (batch-pause-task, request [REQUEST_ID])
+        huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]: suspended after [DURATION] (PAUSING)
+        huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]: suspending (batch-pause-task, request [REQUEST_ID])
+        "#);
+    });
+    for id in ["l3m1213ye7l0001", "k2n8x7c1vq90002", "dtsj1x11y51g3b0004"] {
+        assert_eq!(emulator.job_status(id).as_deref(), Some("Suspending"), "{id}");
+    }
+    let state = state(&outcome);
+    let audit = state["audit"].as_array().unwrap();
+    assert_eq!(audit.len(), 16, "an answer and a settled entry per action");
+    assert!(
+        audit
+            .iter()
+            .all(|e| e["message"] == "CHG-42 database upgrade" && e["who"]["user"] == "dba")
+    );
+    assert_eq!(
+        state["jobs"]["alibaba_dts.orders_sync"]["paused"]["source"], "jobform",
+        "the pause clock starts when jobform paused it"
+    );
+
+    // Everything is as declared now: nothing is sent, statuses are recorded.
+    emulator.clear_journal();
+    let again = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+    ]);
+    jobform_snapshot!(again, @"
+    exit_code: 0
+    ----- stdout -----
+    No changes. All 9 job(s) are in their declared state.
+    Plan: 0 to suspend, 0 to resume, 0 to stop, 0 blocked (0 requests).
+
+    Applying 0 action(s) in 0 wave(s).
+
+    Apply complete: 0 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
+
+    ----- stderr -----
+    ");
+    assert!(
+        emulator
+            .journal()
+            .iter()
+            .all(|e| e.action.starts_with("Describe") || e.action == "batch-status")
+    );
+}
+
+/// The progress lines in a stable order (requests of a wave finish in any order).
+fn sorted(progress: &str) -> String {
+    let mut lines: Vec<&str> = progress.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
+#[test]
+fn confirmation_is_refused_without_a_terminal() {
+    let emulator = emulator();
+    let test =
+        Test::new().examples().emulated(&emulator).args(["apply", "--var", "maintenance=true"]);
+    let outcome = jobform_snapshot!(test, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: apply asks for confirmation, but standard input is not a terminal. Pass --auto-approve, or save a plan with `jobform plan --out FILE` and run `jobform apply FILE`
+    ");
+    assert!(!outcome.path().join(STATE_PATH).exists());
+    assert!(emulator.journal().is_empty(), "not even a read");
+}
+
+#[test]
+fn a_saved_plan_is_applied_without_prompting_and_only_once() {
+    let emulator = emulator();
+    let dir = Test::new().examples().emulated(&emulator).args([
+        "plan",
+        "--var",
+        "maintenance=true",
+        "--out",
+        "maintenance.plan",
+    ]);
+    let planned = dir.run();
+    assert_eq!(planned.code, Some(0), "{}", planned.stderr);
+    let apply = dir_test(&planned, &emulator).args([
+        "apply",
+        "maintenance.plan",
+        "--var",
+        "maintenance=true",
+        "--json",
+    ]);
+    let outcome = apply.run();
+    assert_eq!(outcome.code, Some(0), "{}\n{}", outcome.stdout, outcome.stderr);
+    let lines: Vec<serde_json::Value> =
+        outcome.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["type"], "apply_start");
+    assert_eq!(lines[0]["data"]["format_version"], "1.0");
+    assert_eq!(lines.last().unwrap()["type"], "change_summary");
+    assert_eq!(lines.last().unwrap()["data"]["suspended"], 8);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "apply_complete").count(), 8);
+
+    // The state moved on: the same plan is refused.
+    let again = dir_test(&outcome, &emulator).args([
+        "apply",
+        "maintenance.plan",
+        "--var",
+        "maintenance=true",
+    ]);
+    jobform_snapshot!(again, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 13); run `jobform plan` again
+    ");
+}
+
+/// A new run in the working directory of `previous`.
+fn dir_test(previous: &crate::support::Outcome, emulator: &Emulator) -> Test {
+    Test::in_dir(previous).emulated(emulator)
+}
+
+#[test]
+fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
+    let emulator = emulator();
+    let lock = r#"{"id": "9b1c5a7e-0000-4000-8000-000000000001", "operation": "apply",
+        "who": "ops@other-host", "pid": 4242, "host": "other-host",
+        "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
+    let test = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .file("state/jobform.state.json.lock", lock)
+        .args(["apply", "--var", "maintenance=true", "--auto-approve"]);
+    jobform_snapshot!(test, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the state is locked by ops@other-host (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
+    ");
+    assert!(emulator.journal().is_empty());
+}
+
+#[test]
+fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
+    let emulator = emulator();
+    emulator.inject(
+        Fault::new(FaultKind::ServerError { status: 500 }).on_action("SuspendMigrationJob"),
+    );
+    let test = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+        "--json",
+        // Also bounds how long the job with the lost answer is watched.
+        "--wait-timeout",
+        "2s",
+    ]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(4), "partial success: {}", outcome.stderr);
+    let errored: Vec<serde_json::Value> = outcome
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["type"] == "apply_errored")
+        .map(|l| l["data"].clone())
+        .collect();
+    assert_eq!(errored.len(), 2, "{errored:#?}");
+    assert_eq!(errored[0]["address"], "alibaba_migration.legacy_inventory");
+    assert_eq!(errored[0]["outcome"], "unknown");
+    assert_eq!(errored[1]["address"], "alibaba_synchronization.legacy_reports");
+    assert_eq!(errored[1]["reason"], "dependency_failed");
+    let sent = emulator.journal().iter().filter(|e| e.action == "SuspendMigrationJob").count();
+    assert_eq!(sent, 1, "never sent twice");
+    let state = state(&outcome);
+    assert_eq!(
+        state["jobs"]["alibaba_migration.legacy_inventory"]["last_action"]["outcome"],
+        "unknown"
+    );
+}
