@@ -69,31 +69,28 @@ pub(crate) fn run(
         // stderr is best effort, as for every message printed there.
         let _ = prepared.warnings.render(err, stderr).and_then(|()| writeln!(err));
     }
-    let plan = match plan_file {
-        Some(path) => {
-            let saved = read_saved_plan(path)?;
-            saved
-                .check(&prepared.config.digest, prepared.state_ref.as_ref())
-                .map_err(|source| Error::SavedPlan { path: path.clone(), source })?;
-            saved.plan
+    let plan = if let Some(path) = plan_file {
+        let saved = read_saved_plan(path)?;
+        saved
+            .check(&prepared.config.digest, prepared.state_ref.as_ref())
+            .map_err(|source| Error::SavedPlan { path: path.clone(), source })?;
+        saved.plan
+    } else {
+        let plan = prepared.plan.clone();
+        if !*json {
+            render::plan::human(out, &PlanView::new(&plan), stdout).map_err(Error::stdout)?;
         }
-        None => {
-            let plan = prepared.plan.clone();
-            if !*json {
-                render::plan::human(out, &PlanView::new(&plan), stdout).map_err(Error::stdout)?;
-            }
-            if !plan.applyable() {
-                return Ok(EXIT_FAILURE);
-            }
-            if prompt && plan.has_changes() && !confirmed(out)? {
-                writeln!(out, "\nApply cancelled: nothing was done.").map_err(Error::stdout)?;
-                return Ok(EXIT_FAILURE);
-            }
-            if !*json {
-                writeln!(out).map_err(Error::stdout)?;
-            }
-            plan
+        if !plan.applyable() {
+            return Ok(EXIT_FAILURE);
         }
+        if prompt && plan.has_changes() && !confirmed(out)? {
+            writeln!(out, "\nApply cancelled: nothing was done.").map_err(Error::stdout)?;
+            return Ok(EXIT_FAILURE);
+        }
+        if !*json {
+            writeln!(out).map_err(Error::stdout)?;
+        }
+        plan
     };
 
     let options = ApplyOptions {

@@ -31,18 +31,21 @@ pub fn summary_line(summary: &ApplySummary) -> String {
         forgotten,
         interrupted,
     } = summary;
-    let mut line = format!(
-        "Apply {}: {suspended} suspended, {resumed} resumed, {stopped} stopped, {failed} failed, {skipped} skipped",
-        if *interrupted { "interrupted" } else { "complete" }
-    );
+    let mut counts = vec![
+        format!("{suspended} suspended"),
+        format!("{resumed} resumed"),
+        format!("{stopped} stopped"),
+        format!("{failed} failed"),
+        format!("{skipped} skipped"),
+    ];
     if *pending > 0 {
-        line.push_str(&format!(", {pending} pending"));
+        counts.push(format!("{pending} pending"));
     }
     if *forgotten > 0 {
-        line.push_str(&format!(", {forgotten} forgotten"));
+        counts.push(format!("{forgotten} forgotten"));
     }
-    line.push('.');
-    line
+    let how = if *interrupted { "interrupted" } else { "complete" };
+    format!("Apply {how}: {}.", counts.join(", "))
 }
 
 fn doing(verb: ActionVerb) -> &'static str {
@@ -74,10 +77,9 @@ impl<'w> HumanProgress<'w> {
         HumanProgress { out, palette }
     }
 
-    fn line(event: &ApplyEvent, palette: Palette) -> Option<String> {
-        Some(match event {
-            ApplyEvent::ApplyStart { waves, actions, refresh_only: true } => {
-                let _ = (waves, actions);
+    fn line(event: &ApplyEvent, palette: Palette) -> String {
+        match event {
+            ApplyEvent::ApplyStart { refresh_only: true, .. } => {
                 "Recording the observed statuses (refresh only).".to_owned()
             }
             ApplyEvent::ApplyStart { waves, actions, refresh_only: false } => {
@@ -139,15 +141,14 @@ impl<'w> HumanProgress<'w> {
                 };
                 format!("\n{line}")
             }
-        })
+        }
     }
 }
 
 impl ApplyHooks for HumanProgress<'_> {
     fn event(&mut self, event: &ApplyEvent) {
-        if let Some(line) = HumanProgress::line(event, self.palette) {
-            let _ = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
-        }
+        let line = HumanProgress::line(event, self.palette);
+        let _ = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
     }
 }
 
