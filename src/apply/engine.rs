@@ -194,19 +194,65 @@ impl<'a, T: Timer> Engine<'a, T> {
         let lookups = self.fleet.read(&items).await;
         let now = self.timer.now();
         let mut going = BTreeSet::new();
+        let mut earlier = Vec::new();
         for change in ready {
             match fresh(change, lookups.get(&change.address)) {
                 Ok((raw, live)) => {
                     ledger::observe(self.state, change, &raw, live, now);
-                    going.insert(&change.address);
+                    match self.unsettled(change, now) {
+                        Some(watch) => {
+                            self.hooks.event(&ApplyEvent::ActionProgress {
+                                address: change.address.clone(),
+                                verb: watch.verb,
+                                raw_status: raw,
+                                elapsed: elapsed(watch.sent_at, now),
+                            });
+                            earlier.push(watch);
+                        }
+                        None => {
+                            going.insert(&change.address);
+                        }
+                    }
                 }
                 Err(detail) => self.skip(change, SkipReason::Stale, detail),
             }
         }
         let calls: Vec<Call<'a>> =
             wave.requests.iter().filter_map(|request| self.call(request, &going)).collect();
-        let watches = self.send(calls).await?;
+        let mut watches = self.send(calls).await?;
+        watches.extend(earlier);
         self.settle(watches).await
+    }
+
+    /// The same action sent by an earlier run (one that crashed or was
+    /// interrupted) whose outcome is not known yet, recent enough that it may
+    /// still be settling: it is watched, never sent again. Unanswered ones are
+    /// watched for the confirm window, accepted ones for the wait timeout;
+    /// older ones are sent again.
+    fn unsettled(&self, change: &'a JobChange, now: OffsetDateTime) -> Option<Watch<'a>> {
+        let verb = change.action.verb()?;
+        let last = self.state.jobs.get(&change.address)?.last_action.as_ref()?;
+        let answered = match last.outcome {
+            ActionOutcome::Pending => true,
+            ActionOutcome::Unknown => false,
+            ActionOutcome::Succeeded | ActionOutcome::Failed => return None,
+        };
+        let window = if answered {
+            self.options.wait_timeout
+        } else {
+            self.options.confirm_window.min(self.options.wait_timeout)
+        };
+        (last.verb == verb && now < last.at + window).then(|| Watch {
+            change,
+            verb,
+            target: change.action.target().expect("acting changes have a target"),
+            sent_at: last.at,
+            deadline: last.at + window,
+            request_id: last.request_id.clone(),
+            answered,
+            error: Some("an earlier run sent it and did not see its outcome".to_owned()),
+            last_raw: change.live.as_ref().map(|l| l.raw_status.clone()).unwrap_or_default(),
+        })
     }
 
     /// The request restricted to the jobs going ahead, `None` when none is.

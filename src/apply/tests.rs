@@ -484,3 +484,25 @@ async fn an_interrupt_starts_nothing_new() {
     assert_eq!(report.summary.skipped, 8);
     assert_eq!(report.status(), ApplyStatus::Failed);
 }
+
+#[tokio::test]
+async fn an_action_an_earlier_run_left_settling_is_watched_not_sent_again() {
+    let mut rig = Rig::example();
+    rig.options.no_wait = true;
+    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
+        .into_iter()
+        .filter(|j| j.kind() == JobKind::HuaweiDrs)
+        .collect();
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    let (report, _, _) = rig.apply(&plan).await;
+    assert_eq!(report.summary.pending, 3);
+    // The pause is still settling: the cloud reports the old status, so a new
+    // plan proposes the pause again.
+    rig.options.no_wait = false;
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    assert_eq!(plan.summary.suspend, 3);
+    let (report, events, _) = rig.apply(&plan).await;
+    assert_eq!(report.summary.suspended, 3, "{:#?}", report.results);
+    assert_eq!(rig.actions().len(), 1, "the batch was sent once, by the first run");
+    assert!(events.iter().any(|e| matches!(e, ApplyEvent::ActionProgress { .. })));
+}
