@@ -234,3 +234,87 @@ fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
         "unknown"
     );
 }
+
+/// 50 DRS jobs, pauses that take a second to settle.
+fn fleet_world(ids: &[String]) -> World {
+    let mut world: serde_json::Value =
+        serde_json::from_str(include_str!("../../examples/emulator.world.json")).unwrap();
+    world["transition_delay_seconds"] = 1.into();
+    // The DRS client reads every id in one batch-status call, which the
+    // emulator caps at `max_batch_ids` like the action batches.
+    world["max_batch_ids"] = 100.into();
+    let jobs = world["huawei"]["jobs"].as_array_mut().unwrap();
+    for id in ids {
+        jobs.push(serde_json::json!({
+            "id": id,
+            "project_id": "054ba152d480d55b2f5dc0069e7ddef0",
+            "status": "INCRE_TRANSFER_STARTED",
+        }));
+    }
+    World::from_json(&world.to_string(), "fleet world").unwrap()
+}
+
+/// Kills an apply of 50 jobs at several points; after each kill the state
+/// parses and records every action the emulator saw take effect, and re-runs
+/// converge without any job being sent its pause twice.
+#[test]
+fn a_killed_apply_loses_nothing_and_a_re_run_sends_nothing_twice() {
+    let ids: Vec<String> = (0..50).map(|n| format!("00000000-0000-4000-8000-{n:012}")).collect();
+    let emulator = Emulator::start(fleet_world(&ids)).unwrap();
+    let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    let jobs = format!(
+        "job \"huawei_drs\" \"fleet\" {{\n  for_each = toset([{}])\n  id = each.value\n  state = \"suspended\"\n}}\n",
+        quoted.join(", ")
+    );
+    let base = Test::new()
+        .file("providers.hcl", include_str!("../../examples/providers.hcl"))
+        .file("variables.hcl", include_str!("../../examples/variables.hcl"))
+        .file("fleet.hcl", &jobs)
+        .emulated(&emulator);
+    let apply = ["apply", "--auto-approve", "--wait-timeout", "3s"];
+    let probe = base.args(["validate"]).run();
+    assert_eq!(probe.code, Some(0), "{}", probe.stderr);
+    let dir = || Test::in_dir(&probe).emulated(&emulator);
+    let state_file = jobform::state::StateFile::new(probe.path().join(STATE_PATH));
+
+    for kill_after in [60, 250, 600, 1100] {
+        let mut child = dir().args(apply).spawn();
+        std::thread::sleep(std::time::Duration::from_millis(kill_after));
+        let _ = child.kill();
+        let _ = child.wait();
+        let state = state_file.load().expect("the state always parses");
+        for entry in
+            emulator.journal().iter().filter(|e| e.action == "batch-pause-task" && e.took_effect)
+        {
+            for id in &entry.jobs {
+                let recorded =
+                    state.jobs.values().find(|r| &r.id == id).and_then(|r| r.last_action.as_ref());
+                assert!(recorded.is_some(), "{id} was paused but the state does not say so");
+            }
+        }
+        let lock = probe.path().join("state/jobform.state.json.lock");
+        if let Ok(text) = std::fs::read_to_string(&lock) {
+            let info: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let unlocked = dir().args(["force-unlock", info["id"].as_str().unwrap()]).run();
+            assert_eq!(unlocked.code, Some(0), "{}", unlocked.stderr);
+        }
+    }
+    let mut runs = 0;
+    loop {
+        let outcome = dir().args(apply).run();
+        runs += 1;
+        if outcome.code == Some(0) {
+            break;
+        }
+        assert!(runs < 5, "no convergence: {}\n{}", outcome.stdout, outcome.stderr);
+    }
+    for id in &ids {
+        assert_eq!(emulator.job_status(id).as_deref(), Some("PAUSING"), "{id}");
+        let sent = emulator
+            .journal()
+            .iter()
+            .filter(|e| e.action == "batch-pause-task" && e.jobs.contains(id))
+            .count();
+        assert_eq!(sent, 1, "{id} was sent its pause {sent} times");
+    }
+}

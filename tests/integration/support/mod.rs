@@ -106,6 +106,21 @@ impl Test {
 
     /// Runs `jobform` and captures the outcome.
     pub(crate) fn run(&self) -> Outcome {
+        let output = self.command().output().expect("run jobform");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            dir: Rc::clone(&self.dir),
+        }
+    }
+
+    /// Starts `jobform` without waiting for it (output discarded), e.g. to kill it.
+    pub(crate) fn spawn(&self) -> std::process::Child {
+        self.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start jobform")
+    }
+
+    fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_jobform"));
         command
             .args(&self.args)
@@ -117,13 +132,7 @@ impl Test {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let output = command.output().expect("run jobform");
-        Outcome {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            dir: Rc::clone(&self.dir),
-        }
+        command
     }
 }
 
