@@ -318,3 +318,29 @@ fn a_killed_apply_loses_nothing_and_a_re_run_sends_nothing_twice() {
         assert_eq!(sent, 1, "{id} was sent its pause {sent} times");
     }
 }
+
+#[test]
+fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--refresh-only",
+        "--auto-approve",
+    ]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(0), "{}\n{}", outcome.stdout, outcome.stderr);
+    let progress = &outcome.stdout[outcome.stdout.find("Recording").expect("progress")..];
+    insta::assert_snapshot!(progress, @"
+    Recording the observed statuses (refresh only).
+
+    Apply complete: 0 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
+    ");
+    assert!(emulator.journal().iter().all(|e| !e.took_effect));
+    let state = state(&outcome);
+    let jobs = state["jobs"].as_object().unwrap();
+    assert_eq!(jobs.len(), 9);
+    assert_eq!(jobs["alibaba_dts.orders_sync_reverse"]["observed"]["raw_status"], "Synchronizing");
+    assert!(state["audit"].as_array().unwrap().is_empty(), "nothing was sent");
+}
