@@ -239,6 +239,10 @@ pub struct PlanArgs {
 
 /// `jobform apply`.
 #[derive(Debug, Args)]
+#[command(after_help = "Exit status: 0 when everything planned was done, 1 when nothing was \
+    done or on an error, 4 when part of the plan was done and part failed or was skipped \
+    (the output and the state's audit log say which). Ctrl-C once: no new action starts, the \
+    requests in flight are recorded; twice: exit at once (the state stays consistent).")]
 pub struct ApplyArgs {
     /// A plan saved with `plan --out`.
     #[arg(value_name = "PLANFILE")]

@@ -8,7 +8,7 @@ use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt, Syste
 use crate::cli::ApplyArgs;
 use crate::error::{EXIT_FAILURE, EXIT_PARTIAL, EXIT_SUCCESS, Error};
 use crate::plan::PlanOptions;
-use crate::render::apply::{HumanProgress, JsonProgress};
+use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
 use crate::state::{self, Actor, StateFile};
@@ -105,10 +105,14 @@ pub(crate) fn run(
     let input = ApplyInput { plan: &plan, fleet: &prepared.fleet, file: &file, options: &options };
     let interrupt = Interrupt::new();
     let mut human;
+    let mut live;
     let mut machine;
     let hooks: &mut dyn apply::ApplyHooks = if *json {
         machine = JsonProgress::new(out);
         &mut machine
+    } else if std::io::stdout().is_terminal() {
+        live = LiveProgress::new(stdout);
+        &mut live
     } else {
         human = HumanProgress::new(out, stdout);
         &mut human

@@ -41,7 +41,8 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
             plan::run(&args, &mut io::stdout().lock(), &mut io::stderr().lock(), (stdout, stderr))
         }
         Command::Apply(args) => {
-            apply::run(&args, &mut io::stdout().lock(), &mut io::stderr().lock(), (stdout, stderr))
+            // Unlocked: the live view on a terminal draws from another thread.
+            apply::run(&args, &mut io::stdout(), &mut io::stderr(), (stdout, stderr))
         }
         Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),
         Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),

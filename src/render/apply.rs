@@ -1,5 +1,6 @@
-//! Progress of an apply: one line per event for people, or JSON lines for
-//! machines. Both are [`ApplyHooks`], so the engine's events are all they see.
+//! Progress of an apply: one line per event for people (with a live view of
+//! the actions in flight on a terminal), or JSON lines for machines. All are
+//! [`ApplyHooks`], so the engine's events are all they see.
 //!
 //! JSON lines are `{"type": …, "data": {…}}` with `type` one of
 //! `apply_start` (carries `format_version`), `apply_progress` (`wave_start`,
@@ -7,12 +8,15 @@
 //! `job_forgotten`), `apply_errored` (`action_errored`, `job_skipped`) and
 //! `change_summary`; `data.event` names the engine's event.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::time::Duration;
 
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::apply::{ApplyEvent, ApplyHooks, ApplySummary, short_duration};
-use crate::model::ActionVerb;
+use crate::model::{ActionVerb, Address};
 use crate::render::Palette;
 use crate::state::ActionOutcome;
 
@@ -149,6 +153,64 @@ impl ApplyHooks for HumanProgress<'_> {
     fn event(&mut self, event: &ApplyEvent) {
         let line = HumanProgress::line(event, self.palette);
         let _ = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
+    }
+}
+
+/// A live view for a terminal: a spinner per action in flight showing the
+/// job's current status, and the same lines as [`HumanProgress`] above them.
+pub struct LiveProgress {
+    bars: MultiProgress,
+    spinners: BTreeMap<Address, ProgressBar>,
+    palette: Palette,
+}
+
+impl LiveProgress {
+    /// Draws on standard output with `palette`.
+    pub fn new(palette: Palette) -> Self {
+        LiveProgress {
+            bars: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
+            spinners: BTreeMap::new(),
+            palette,
+        }
+    }
+
+    fn spinner(&mut self, address: &Address) -> &ProgressBar {
+        let bars = &self.bars;
+        self.spinners.entry(address.clone()).or_insert_with(|| {
+            let bar = bars.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("the template is valid"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        })
+    }
+
+    fn finish(&mut self, address: &Address) {
+        if let Some(bar) = self.spinners.remove(address) {
+            bar.finish_and_clear();
+            self.bars.remove(&bar);
+        }
+    }
+}
+
+impl ApplyHooks for LiveProgress {
+    fn event(&mut self, event: &ApplyEvent) {
+        let line = HumanProgress::line(event, self.palette);
+        match event {
+            ApplyEvent::ActionSent { address, .. } | ApplyEvent::ActionProgress { address, .. } => {
+                self.spinner(address).set_message(line);
+            }
+            ApplyEvent::ActionComplete { address, .. }
+            | ApplyEvent::ActionErrored { address, .. } => {
+                self.finish(address);
+                let _ = self.bars.println(line);
+            }
+            _ => {
+                let _ = self.bars.println(line);
+            }
+        }
     }
 }
 
