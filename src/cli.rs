@@ -358,9 +358,25 @@ pub enum EmulatorCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: String,
-        /// World file declaring accounts, projects and jobs.
+        /// World file declaring accounts, projects and jobs (default: the example world).
         #[arg(long, value_name = "FILE")]
         world: Option<PathBuf>,
+    },
+    /// Run one jobform command against a fresh in-process emulator: providers
+    /// without an endpoint are pointed at it (JOBFORM_ALIBABA_ENDPOINT,
+    /// JOBFORM_HUAWEI_ENDPOINT) with the world's credentials.
+    Run {
+        /// World file declaring accounts, projects and jobs (default: the example world).
+        #[arg(long, value_name = "FILE")]
+        world: Option<PathBuf>,
+        /// The jobform command to run, e.g. `apply --auto-approve`.
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "COMMAND"
+        )]
+        command: Vec<String>,
     },
 }
 

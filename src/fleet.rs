@@ -3,11 +3,11 @@
 //! to the client that serves them, for both `plan` (bulk reads) and `apply`
 //! (re-reads, actions, polling).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures_util::future::join_all;
 
-use crate::model::{Address, DesiredJob, ProviderConfig, ProviderRef};
+use crate::model::{Address, Cloud, DesiredJob, JobKind, LiveJob, ProviderConfig, ProviderRef};
 use crate::plan::LiveLookup;
 use crate::provider::{
     Action, ActionResult, CloudProvider, EnvLookup, JobRef, Provider, ProviderError,
@@ -33,6 +33,30 @@ impl From<&DesiredJob> for ReadItem {
             job: JobRef::from(job),
         }
     }
+}
+
+/// The environment variable that points every provider block of `cloud`
+/// without an `endpoint` at another URL (an emulator, a proxy, a private
+/// endpoint): `JOBFORM_ALIBABA_ENDPOINT`, `JOBFORM_HUAWEI_ENDPOINT`.
+pub fn endpoint_variable(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Alibaba => "JOBFORM_ALIBABA_ENDPOINT",
+        Cloud::Huawei => "JOBFORM_HUAWEI_ENDPOINT",
+    }
+}
+
+/// The block with its endpoint defaulted from [`endpoint_variable`].
+fn with_endpoint_override(config: &ProviderConfig, env: EnvLookup<'_>) -> ProviderConfig {
+    let mut config = config.clone();
+    let cloud = config.reference().cloud;
+    let endpoint = match &mut config {
+        ProviderConfig::Alibaba(block) => &mut block.endpoint,
+        ProviderConfig::Huawei(block) => &mut block.endpoint,
+    };
+    if endpoint.is_none() {
+        *endpoint = env(endpoint_variable(cloud)).filter(|url| !url.is_empty());
+    }
+    config
 }
 
 /// The clients of the provider blocks the jobs use.
@@ -61,7 +85,8 @@ impl Fleet {
             }
             // Configuration validation guarantees every used reference is declared.
             if let Some(config) = providers.iter().find(|p| &p.reference() == reference) {
-                clients.insert(reference.clone(), CloudProvider::from_config(config, env)?);
+                let config = with_endpoint_override(config, env);
+                clients.insert(reference.clone(), CloudProvider::from_config(&config, env)?);
             }
         }
         Ok(Fleet { clients })
@@ -84,11 +109,18 @@ impl Fleet {
         });
         let mut lookups = BTreeMap::new();
         for (items, result) in join_all(reads).await {
+            // Indexed once per provider: a lookup per job must not scan the read.
+            let index: HashMap<(JobKind, &str), &LiveJob> = match &result {
+                Ok(read) => {
+                    read.found.iter().map(|live| ((live.kind, live.id.as_str()), live)).collect()
+                }
+                Err(_) => HashMap::new(),
+            };
             for item in items {
                 let lookup = match &result {
-                    Ok(read) => read
-                        .get(item.job.kind, &item.job.id)
-                        .map_or(LiveLookup::NotFound, |live| LiveLookup::Found(live.clone())),
+                    Ok(_) => index
+                        .get(&(item.job.kind, item.job.id.as_str()))
+                        .map_or(LiveLookup::NotFound, |live| LiveLookup::Found((*live).clone())),
                     Err(error) => LiveLookup::ReadFailed(error.clone()),
                 };
                 lookups.insert(item.address.clone(), lookup);

@@ -75,6 +75,7 @@ mod settings;
 #[cfg(test)]
 mod testing;
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use crate::model::{
@@ -133,16 +134,18 @@ impl LiveRead {
 
     /// Sorts `found` and `not_found` into the order of `requested` and drops
     /// duplicates, so a result never depends on the order of pages.
-    fn ordered(requested: &[JobRef], mut found: Vec<LiveJob>) -> LiveRead {
+    fn ordered(requested: &[JobRef], found: Vec<LiveJob>) -> LiveRead {
+        // Indexed by (kind, id): a fleet of thousands must not cost a scan per job.
+        let mut by_key: HashMap<(JobKind, String), LiveJob> =
+            found.into_iter().map(|live| ((live.kind, live.id.clone()), live)).collect();
+        let mut seen: HashSet<(JobKind, &str)> = HashSet::new();
         let mut read = LiveRead::default();
         for job in requested {
-            if read.get(job.kind, &job.id).is_some()
-                || read.not_found.iter().any(|n| n.kind == job.kind && n.id == job.id)
-            {
+            if !seen.insert((job.kind, job.id.as_str())) {
                 continue;
             }
-            match found.iter().position(|live| live.kind == job.kind && live.id == job.id) {
-                Some(index) => read.found.push(found.swap_remove(index)),
+            match by_key.remove(&(job.kind, job.id.clone())) {
+                Some(live) => read.found.push(live),
                 None => read.not_found.push(job.clone()),
             }
         }

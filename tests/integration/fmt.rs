@@ -102,3 +102,13 @@ fn named_paths_that_do_not_exist_are_an_error() {
     error: no such file or directory: missing.hcl
     ");
 }
+
+#[test]
+fn every_example_is_already_formatted() {
+    jobform_snapshot!(Test::new().examples().args(["fmt", "--check"]), @"
+    exit_code: 0
+    ----- stdout -----
+
+    ----- stderr -----
+    ");
+}

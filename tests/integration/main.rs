@@ -6,8 +6,11 @@ mod support;
 
 mod apply;
 mod cli;
+mod conformance;
+mod emulator;
 mod fmt;
 mod plan;
 mod provider;
+mod robustness;
 mod state;
 mod validate;

@@ -328,3 +328,88 @@ fn an_unreachable_api_blocks_its_jobs_with_the_error() {
         assert!(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret));
     }
 }
+
+/// A stop, a resume inside a closing restart window, and a DRS pause with
+/// `pause_mode = "all"`: the sections of a plan that ask for a second look.
+#[test]
+fn stops_and_deadlines_are_called_out() {
+    let paused_since =
+        time::OffsetDateTime::now_utc() - time::Duration::seconds(5 * 3600 + 19 * 60 + 30);
+    let since = paused_since.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let mut world = World::example();
+    let billing = world.alibaba.jobs.iter_mut().find(|job| job.id == "k2n8x7c1vq90002").unwrap();
+    billing.status = "Suspending".to_owned();
+    let emulator = Emulator::start(world).unwrap();
+    let config = r#"
+        provider "alibaba" {
+          region = "cn-hangzhou"
+        }
+        provider "huawei" {
+          region     = "ap-southeast-1"
+          project_id = "054ba152d480d55b2f5dc0069e7ddef0"
+        }
+        job "alibaba_dts" "billing_migration" {
+          id    = "k2n8x7c1vq90002"
+          state = "running"
+        }
+        job "alibaba_migration" "legacy_inventory" {
+          id         = "dtsj1x11y51g3b0004"
+          state      = "stopped"
+          allow_stop = true
+        }
+        job "huawei_drs" "eu" {
+          id         = "8d0e8e36-a618-490d-8a46-8c61ac9bb502"
+          state      = "suspended"
+          pause_mode = "all"
+        }
+    "#;
+    let state = format!(
+        r#"{{"format_version": 1, "jobform_version": "0.1.0", "serial": 1,
+            "lineage": "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f", "audit": [],
+            "jobs": {{"alibaba_dts.billing_migration": {{
+              "kind": "alibaba_dts", "id": "k2n8x7c1vq90002", "provider": "alibaba", "direction": "forward",
+              "observed": {{"raw_status": "Suspending", "state": "suspended", "at": "{since}"}},
+              "paused": {{"since": "{since}", "source": "jobform", "pause_mode": null}},
+              "last_action": {{"verb": "suspend", "at": "{since}", "request_id": "r-1", "outcome": "succeeded"}}}}}}}}"#
+    );
+    let test = Test::new()
+        .file("main.hcl", config)
+        .file("state/jobform.state.json", &state)
+        .emulated(&emulator)
+        .env("JOBFORM_ALIBABA_ENDPOINT", emulator.url())
+        .env("JOBFORM_HUAWEI_ENDPOINT", emulator.url());
+    jobform_snapshot!(test.args(["plan"]), @r#"
+    exit_code: 0
+    ----- stdout -----
+    jobform will perform the following actions:
+
+      + alibaba_dts.billing_migration will be resumed
+          "suspended" -> "running"  (live: Suspending, paused 5h 19m (since [TIME]))
+          id k2n8x7c1vq90002 via alibaba
+
+      ~ huawei_drs.eu will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+
+    Stops: these end the jobs for good
+
+      - alibaba_migration.legacy_inventory
+          "running" -> "stopped"  (live: Migrating)
+          id dtsj1x11y51g3b0004 via alibaba
+
+    Warnings:
+
+      ! alibaba_dts.billing_migration [restart_window_closing]: paused for 5h 19m: resume within 40m or the task cannot be restarted (deadline [TIME])
+
+    Requests, in order:
+
+      Wave 1
+        StartDtsJob via alibaba: alibaba_dts.billing_migration
+        StopMigrationJob via alibaba: alibaba_migration.legacy_inventory
+        batch-pause-task via huawei: huawei_drs.eu
+
+    Plan: 1 to suspend, 1 to resume, 1 to stop, 0 blocked (3 requests).
+
+    ----- stderr -----
+    "#);
+}

@@ -206,21 +206,6 @@ impl AlibabaClient {
     fn single_call(&self, action: &Action) -> Result<RpcCall, ProviderError> {
         let id = action.id.as_str();
         let kind = action.kind();
-        if kind == JobKind::HuaweiDrs {
-            return Err(foreign_kind("execute", kind));
-        }
-        let Some(operation) = operation_name(kind, action.verb, false) else {
-            return Err(ProviderError::local(
-                Cloud::Alibaba,
-                "execute",
-                ProviderErrorKind::Unsupported {
-                    detail: format!(
-                        "the {kind} API cannot {} a job; declare {} as an alibaba_dts job to {0} it",
-                        action.verb, action.address
-                    ),
-                },
-            ));
-        };
         let mut params = match kind {
             JobKind::AlibabaDts => {
                 let mut params = self.params(&[("DtsJobId", id)]);
@@ -233,11 +218,23 @@ impl AlibabaClient {
                 params
             }
             JobKind::AlibabaMigration => self.params(&[("MigrationJobId", id)]),
-            // (A Huawei action was refused above.)
-            JobKind::AlibabaSynchronization | JobKind::HuaweiDrs => self.params(&[
+            JobKind::AlibabaSynchronization => self.params(&[
                 ("SynchronizationJobId", id),
                 ("SynchronizationDirection", action.direction.alibaba_word()),
             ]),
+            JobKind::HuaweiDrs => return Err(foreign_kind("execute", kind)),
+        };
+        let Some(operation) = operation_name(kind, action.verb, false) else {
+            return Err(ProviderError::local(
+                Cloud::Alibaba,
+                "execute",
+                ProviderErrorKind::Unsupported {
+                    detail: format!(
+                        "the {kind} API cannot {} a job; declare {} as an alibaba_dts job to {0} it",
+                        action.verb, action.address
+                    ),
+                },
+            ));
         };
         // The legacy migration API deduplicates suspend and stop by ClientToken.
         if kind == JobKind::AlibabaMigration && action.verb != ActionVerb::Resume {

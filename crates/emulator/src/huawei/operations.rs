@@ -116,19 +116,17 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, HwError> {
     serde_json::from_slice(body).map_err(|_| HwError::invalid("body"))
 }
 
-/// Checks a job id list against the UUID rule and the batch limit.
-fn check_ids<'a>(
-    state: &State,
-    ids: impl ExactSizeIterator<Item = &'a str>,
-) -> Result<(), HwError> {
-    if ids.len() > state.settings.max_batch_ids {
+/// Most ids a batch-status / batch-detail query takes: the documented
+/// `per_page` maximum. The world's `max_batch_ids` caps actions only.
+const MAX_QUERY_IDS: usize = 100;
+
+/// Checks a job id list against the UUID rule and a batch limit.
+fn check_ids<'a>(limit: usize, ids: impl ExactSizeIterator<Item = &'a str>) -> Result<(), HwError> {
+    if ids.len() > limit {
         return Err(HwError::service(
             400,
             "DRS.M00202",
-            &format!(
-                "The value of parameter jobs is invalid: at most {} jobs per request.",
-                state.settings.max_batch_ids
-            ),
+            &format!("The value of parameter jobs is invalid: at most {limit} jobs per request."),
         ));
     }
     for id in ids {
@@ -178,7 +176,7 @@ fn act(
             _ => {}
         }
     }
-    check_ids(state, ids.iter().copied())?;
+    check_ids(state.settings.max_batch_ids, ids.iter().copied())?;
     let delay = state.settings.transition_delay;
     let mut results = Vec::new();
     let mut item_errors = Vec::new();
@@ -216,7 +214,7 @@ fn query(
 ) -> Result<Done, HwError> {
     let request = parse::<QueryBody>(body)?;
     let ids = request.jobs.filter(|jobs| !jobs.is_empty()).ok_or_else(|| HwError::empty("jobs"))?;
-    check_ids(state, ids.iter().map(String::as_str))?;
+    check_ids(MAX_QUERY_IDS, ids.iter().map(String::as_str))?;
     let (cur_page, per_page) = request
         .page_req
         .map_or((1, 5), |page| (page.cur_page.unwrap_or(1), page.per_page.unwrap_or(5)));

@@ -125,6 +125,15 @@ fn malformed_requests_are_refused_whole() {
         assert_eq!((answer.status, answer.code()), (400, code), "{body}");
         assert!(answer.body["error_msg"].is_string());
     }
+    // The batch limit caps actions; queries take up to the documented page size of 100.
+    let ids = |n: usize| -> Vec<String> {
+        (0..n).map(|i| format!("00000000-0000-4000-8000-{i:012}")).collect()
+    };
+    let query = |n| json!({ "jobs": ids(n), "page_req": { "cur_page": 1, "per_page": 100 } });
+    let hundred = hw(&emulator, &hw_aksk(), "POST", PROJECT, "batch-status", &query(100));
+    assert_eq!(hundred.status, 200, "{:?}", hundred.body);
+    let over = hw(&emulator, &hw_aksk(), "POST", PROJECT, "batch-status", &query(101));
+    assert_eq!((over.status, over.code()), (400, "DRS.M00202"));
     let delete = json!({ "jobs": [{ "job_id": DRS_JOBS[0], "delete_type": "vanish" }] });
     assert_eq!(
         hw(&emulator, &hw_aksk(), "DELETE", PROJECT, "batch-jobs", &delete).code(),

@@ -1,0 +1,236 @@
+//! How jobform scales: for N = 100, 1,000 and 10,000 jobs of mixed kinds on
+//! both clouds, generate the emulator world and the matching HCL, then time
+//! the release binary's `validate` (configuration load) and `plan`, count the
+//! API requests a plan costs (from the emulator's journal) and sample the
+//! plan's peak RSS. Prints one table; run with `cargo bench --bench scale`.
+//!
+//! The emulator's rate limits are switched off so the figures measure
+//! jobform, not the throttling a real account would add (the README says what
+//! the real limits cost).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jobform_emulator::{Emulator, World};
+use serde_json::json;
+
+/// How many times each command runs; the median is reported.
+const RUNS: usize = 5;
+const PROJECT: &str = "054ba152d480d55b2f5dc0069e7ddef0";
+
+/// The share of each kind in a generated fleet, out of 10.
+const MIX: [(&str, usize); 5] = [
+    ("dts_sync", 3),
+    ("dts_migration", 2),
+    ("legacy_migration", 1),
+    ("legacy_sync", 1),
+    ("drs", 3),
+];
+
+fn main() {
+    let binary = env!("CARGO_BIN_EXE_jobform");
+    println!(
+        "jobform scale benchmark ({RUNS} runs each, median; emulator on loopback, rate limits off)\n"
+    );
+    println!(
+        "{:>6} | {:>10} | {:>10} | {:>9} | {:>10} | requests by operation",
+        "jobs", "load (ms)", "plan (ms)", "requests", "peak RSS"
+    );
+    println!("{}", "-".repeat(100));
+    let mut plan_times = Vec::new();
+    for jobs in [100, 1_000, 10_000] {
+        let fleet = Fleet::generate(jobs);
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("main.hcl"), fleet.hcl()).expect("write main.hcl");
+        let emulator = Emulator::start(
+            World::from_json(&fleet.world().to_string(), "bench world").expect("world"),
+        )
+        .expect("start the emulator");
+
+        let load = median(RUNS, || run(binary, dir.path(), &emulator, &["validate"]).0);
+        let mut rss = 0;
+        let plan = median(RUNS, || {
+            emulator.clear_journal();
+            let (elapsed, peak) = run(binary, dir.path(), &emulator, &["plan", "--json"]);
+            rss = rss.max(peak);
+            elapsed
+        });
+        let mut by_operation: BTreeMap<String, usize> = BTreeMap::new();
+        for entry in emulator.journal() {
+            *by_operation.entry(entry.action).or_default() += 1;
+        }
+        let requests: usize = by_operation.values().sum();
+        let detail = by_operation.iter().fold(String::new(), |mut text, (op, n)| {
+            let _ = write!(text, "{op} {n}, ");
+            text
+        });
+        println!(
+            "{jobs:>6} | {:>10.1} | {:>10.1} | {requests:>9} | {:>7.1} MiB | {}",
+            ms(load),
+            ms(plan),
+            mib(rss),
+            detail.trim_end_matches(", ")
+        );
+        plan_times.push((jobs, plan));
+    }
+    println!();
+    for pair in plan_times.windows(2) {
+        let ((small, t_small), (large, t_large)) = (pair[0], pair[1]);
+        println!(
+            "plan time x{:.1} from {small} to {large} jobs (x{} jobs; linear growth is x{})",
+            t_large.as_secs_f64() / t_small.as_secs_f64(),
+            large / small,
+            large / small
+        );
+    }
+}
+
+/// A generated fleet: ids per kind.
+struct Fleet {
+    ids: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Fleet {
+    fn generate(jobs: usize) -> Fleet {
+        let mut next = 0;
+        let ids = MIX
+            .iter()
+            .map(|(kind, share)| {
+                let count = jobs * share / 10;
+                let ids = (next..next + count)
+                    .map(|i| match *kind {
+                        "drs" => format!("00000000-0000-4000-8000-{i:012}"),
+                        _ => format!("dtsbench{i:07}"),
+                    })
+                    .collect();
+                next += count;
+                (*kind, ids)
+            })
+            .collect();
+        Fleet { ids }
+    }
+
+    fn of(&self, kind: &str) -> &[String] {
+        &self.ids.iter().find(|(k, _)| *k == kind).expect("a kind of MIX").1
+    }
+
+    /// The configuration: one `for_each` block per kind, all to be suspended.
+    fn hcl(&self) -> String {
+        let mut hcl = format!(
+            "provider \"alibaba\" {{\n  region = \"cn-hangzhou\"\n}}\n\n\
+             provider \"huawei\" {{\n  region     = \"ap-southeast-1\"\n  project_id = \"{PROJECT}\"\n}}\n\n\
+             variable \"maintenance\" {{\n  type    = bool\n  default = true\n}}\n\n\
+             locals {{\n  state = var.maintenance ? \"suspended\" : \"running\"\n}}\n"
+        );
+        for (kind, block) in [
+            ("alibaba_dts", "dts_sync"),
+            ("alibaba_dts", "dts_migration"),
+            ("alibaba_migration", "legacy_migration"),
+            ("alibaba_synchronization", "legacy_sync"),
+            ("huawei_drs", "drs"),
+        ] {
+            let ids =
+                self.of(block).iter().map(|id| format!("\"{id}\"")).collect::<Vec<_>>().join(", ");
+            let _ = write!(
+                hcl,
+                "\njob \"{kind}\" \"{block}\" {{\n  for_each = toset([{ids}])\n  id       = each.value\n  state    = local.state\n}}\n"
+            );
+        }
+        hcl
+    }
+
+    fn world(&self) -> serde_json::Value {
+        let alibaba = |block: &str, kind: &'static str, status: &'static str| {
+            self.of(block).iter().map(move |id| {
+                json!({ "id": id, "kind": kind, "region": "cn-hangzhou", "status": status })
+            })
+        };
+        let alibaba_jobs: Vec<serde_json::Value> = alibaba("dts_sync", "SYNC", "Synchronizing")
+            .chain(alibaba("dts_migration", "MIGRATION", "Migrating"))
+            .chain(alibaba("legacy_migration", "LEGACY_MIGRATION", "Migrating"))
+            .chain(alibaba("legacy_sync", "LEGACY_SYNCHRONIZATION", "Synchronizing"))
+            .collect();
+        let drs: Vec<serde_json::Value> = self
+            .of("drs")
+            .iter()
+            .map(
+                |id| json!({ "id": id, "project_id": PROJECT, "status": "INCRE_TRANSFER_STARTED" }),
+            )
+            .collect();
+        json!({
+            "transition_delay_seconds": 0,
+            "rate_limits": [],
+            "alibaba": {
+                "accounts": [{ "access_key_id": "LTAIbench", "access_key_secret": "bench-secret" }],
+                "regions": ["cn-hangzhou"],
+                "jobs": alibaba_jobs,
+            },
+            "huawei": {
+                "accounts": [{ "access_key": "HWBENCHAK", "secret_key": "bench-sk" }],
+                "projects": [{ "id": PROJECT, "region": "ap-southeast-1" }],
+                "jobs": drs,
+            },
+        })
+    }
+}
+
+/// Runs `jobform ARGS` in `dir` against `emulator`; returns the wall time and
+/// the peak resident set in KiB (the child's `VmHWM`, a high-water mark, so
+/// the last sample before it exits is its peak).
+fn run(binary: &str, dir: &Path, emulator: &Emulator, args: &[&str]) -> (Duration, u64) {
+    let start = Instant::now();
+    let mut child = Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .env("JOBFORM_ALIBABA_ENDPOINT", emulator.url())
+        .env("JOBFORM_HUAWEI_ENDPOINT", emulator.url())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIbench")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "bench-secret")
+        .env("HUAWEICLOUD_SDK_AK", "HWBENCHAK")
+        .env("HUAWEICLOUD_SDK_SK", "bench-sk")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run jobform");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Some(line) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        {
+            let kib = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait for jobform") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let elapsed = start.elapsed();
+    if !status.success() {
+        let mut stderr = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
+        panic!("jobform {} failed ({status}): {stderr}", args.join(" "));
+    }
+    (elapsed, peak)
+}
+
+fn median(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..runs).map(|_| f()).collect();
+    times.sort();
+    times[runs / 2]
+}
+
+/// KiB to MiB, for display (sizes far below f64's exact range).
+#[allow(clippy::cast_precision_loss)]
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}

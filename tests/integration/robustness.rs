@@ -1,0 +1,116 @@
+//! A bounded, property-based smoke run over every parser of untrusted input:
+//! the configuration loader, the formatter, the state file and saved plans.
+//! Whatever the bytes, each answers with a value or a clear error, never a
+//! panic or a hang. (The coverage-guided fuzz targets live under `fuzz/`.)
+
+use proptest::prelude::*;
+
+use jobform::config::{Environment, VarInputs, load_dir};
+use jobform::hclfmt::format_source;
+use jobform::plan::SavedPlan;
+use jobform::state::StateFile;
+
+/// Fragments of jobform's HCL, so random text often parses and reaches the
+/// evaluator and validator instead of stopping at the first byte.
+const FRAGMENTS: &[&str] = &[
+    "job",
+    "provider",
+    "variable",
+    "locals",
+    "\"alibaba_dts\"",
+    "\"huawei_drs\"",
+    "\"alibaba\"",
+    "\"huawei\"",
+    "\"x\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "=",
+    ",",
+    ".",
+    "\n",
+    " ",
+    "id",
+    "state",
+    "\"running\"",
+    "\"suspended\"",
+    "\"stopped\"",
+    "for_each",
+    "each.value",
+    "each.key",
+    "depends_on",
+    "alibaba_dts.x",
+    "var.v",
+    "local.l",
+    "toset([\"a\"])",
+    "format(\"%s\", 1)",
+    "env(\"HOME\")",
+    "true",
+    "false",
+    "null",
+    "42",
+    "region",
+    "project_id",
+    "allow_stop",
+    "direction",
+    "\"reverse\"",
+    "pause_mode",
+    "\"all\"",
+    "${",
+    "?",
+    ":",
+    "# c",
+    "<<EOT\nx\nEOT",
+    "\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"",
+    "type",
+    "bool",
+    "default",
+    "validation",
+];
+
+fn hcl_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(FRAGMENTS), 0..60).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_loader_answers_any_configuration(text in prop_oneof![hcl_soup(), ".{0,200}"]) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.hcl"), &text).unwrap();
+        let environment = Environment::default();
+        match load_dir(dir.path(), &VarInputs::default(), &environment) {
+            Ok(_) => {}
+            Err(diagnostics) => prop_assert!(diagnostics.error_count() > 0),
+        }
+    }
+
+    #[test]
+    fn the_formatter_answers_any_text_and_is_idempotent(text in prop_oneof![hcl_soup(), ".{0,200}"]) {
+        if let Ok(formatted) = format_source(&text) {
+            let again = format_source(&formatted);
+            prop_assert_eq!(again, Ok(formatted));
+        }
+    }
+
+    #[test]
+    fn state_files_are_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..400), json in "\\{\"format_version\": [0-9], .{0,80}\\}") {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        for content in [bytes.as_slice(), json.as_bytes()] {
+            std::fs::write(&path, content).unwrap();
+            let _ = StateFile::new(&path).read();
+            prop_assert_eq!(std::fs::read(&path).unwrap(), content, "a refused file is left as it was");
+        }
+    }
+
+    #[test]
+    fn plan_files_are_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..400), json in "\\{\"format_version\": [0-9], .{0,80}\\}") {
+        let _ = SavedPlan::from_json(&bytes);
+        let _ = SavedPlan::from_json(json.as_bytes());
+    }
+}
