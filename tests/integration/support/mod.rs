@@ -33,7 +33,7 @@ pub(crate) static FILTERS: &[(&str, &str)] = &[
     (r"request id [0-9A-Fa-f-]{16,}", "request id [REQUEST_ID]"),
     (r"request [0-9A-Fa-f-]{16,}", "request [REQUEST_ID]"),
     // How long an apply waited depends on the machine.
-    (r"\b\d+(h|m|s)( \d+(m|s))?( elapsed| \(| within)", "[DURATION]$4"),
+    (r"\b\d+(h|m|s)( \d+(m|s))? elapsed\]", "[DURATION] elapsed]"),
     (r"after \d+(h|m|s)( \d+(m|s))?", "after [DURATION]"),
 ];
 
