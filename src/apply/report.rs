@@ -184,3 +184,93 @@ pub fn short_duration(duration: std::time::Duration) -> String {
         (h, m, _) => format!("{h}h {m}m"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::JobKind;
+
+    #[test]
+    fn durations_read_well() {
+        for (seconds, text) in
+            [(0, "0s"), (4, "4s"), (60, "1m"), (125, "2m 5s"), (3600, "1h"), (3725, "1h 2m")]
+        {
+            assert_eq!(short_duration(Duration::from_secs(seconds)), text);
+        }
+    }
+
+    fn report(outcomes: Vec<(Action, JobOutcome)>) -> ApplyReport {
+        let results = outcomes
+            .into_iter()
+            .enumerate()
+            .map(|(n, (action, outcome))| JobResult {
+                address: Address::new(JobKind::AlibabaDts, format!("j{n}")),
+                action,
+                outcome,
+            })
+            .collect();
+        ApplyReport::new(results, false)
+    }
+
+    #[test]
+    fn status_says_whether_all_some_or_none_of_the_plan_was_done() {
+        let failed = || JobOutcome::Failed { detail: "refused".to_owned() };
+        let skipped = |reason| JobOutcome::Skipped { reason, detail: String::new() };
+        let cases = [
+            (
+                vec![
+                    (Action::Suspend, JobOutcome::Succeeded),
+                    (Action::NoOp, JobOutcome::Observed),
+                ],
+                ApplyStatus::Success,
+            ),
+            (vec![(Action::Suspend, JobOutcome::Pending)], ApplyStatus::Success),
+            (
+                vec![
+                    (Action::Blocked, skipped(SkipReason::Blocked)),
+                    (Action::Stop, JobOutcome::Succeeded),
+                ],
+                ApplyStatus::Success,
+            ),
+            (
+                vec![(Action::Suspend, JobOutcome::Succeeded), (Action::Resume, failed())],
+                ApplyStatus::Partial,
+            ),
+            (
+                vec![
+                    (Action::Suspend, JobOutcome::Succeeded),
+                    (Action::Resume, skipped(SkipReason::Stale)),
+                ],
+                ApplyStatus::Partial,
+            ),
+            (
+                vec![
+                    (Action::Suspend, failed()),
+                    (Action::Resume, skipped(SkipReason::DependencyFailed)),
+                ],
+                ApplyStatus::Failed,
+            ),
+            (
+                vec![(Action::Suspend, JobOutcome::Unknown { detail: String::new() })],
+                ApplyStatus::Failed,
+            ),
+        ];
+        for (outcomes, status) in cases {
+            let report = report(outcomes);
+            assert_eq!(report.status(), status, "{:?}", report.results);
+        }
+        let summary = report(vec![
+            (Action::Suspend, JobOutcome::Succeeded),
+            (Action::Resume, failed()),
+            (Action::Stop, skipped(SkipReason::Stale)),
+            (Action::Forget, JobOutcome::Forgotten),
+        ])
+        .summary;
+        assert_eq!(
+            (summary.suspended, summary.failed, summary.skipped, summary.forgotten),
+            (1, 1, 1, 1)
+        );
+    }
+}
