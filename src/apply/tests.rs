@@ -506,3 +506,42 @@ async fn an_action_an_earlier_run_left_settling_is_watched_not_sent_again() {
     assert_eq!(rig.actions().len(), 1, "the batch was sent once, by the first run");
     assert!(events.iter().any(|e| matches!(e, ApplyEvent::ActionProgress { .. })));
 }
+
+/// Raises the interrupt as soon as the cloud accepts the first action.
+struct CtrlCOnFirstAnswer<'a>(&'a Interrupt);
+
+impl ApplyHooks for CtrlCOnFirstAnswer<'_> {
+    fn event(&mut self, event: &ApplyEvent) {
+        if matches!(event, ApplyEvent::ActionSent { .. }) {
+            self.0.raise();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_interrupt_records_the_request_in_flight_and_sends_no_other() {
+    let mut rig = Rig::example();
+    rig.options.parallelism = 1;
+    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
+    let interrupt = Interrupt::new();
+    let mut state = rig.file.load().unwrap();
+    let input =
+        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+    let report =
+        apply(input, &mut state, &rig.timer(), &interrupt, &mut CtrlCOnFirstAnswer(&interrupt))
+            .await
+            .unwrap();
+    let sent = rig.actions();
+    assert_eq!(sent.len(), 1, "only the request in flight: {sent:#?}");
+    assert!(report.summary.interrupted);
+    assert_eq!(report.summary.pending, sent[0].jobs.len(), "accepted, recorded, not waited for");
+    assert_eq!(report.summary.skipped, 8 - sent[0].jobs.len());
+    assert_eq!(report.status(), ApplyStatus::Partial);
+    let pending = state
+        .jobs
+        .values()
+        .filter(|r| r.last_action.as_ref().is_some_and(|a| a.outcome == ActionOutcome::Pending))
+        .count();
+    assert_eq!(pending, sent[0].jobs.len());
+    assert_eq!(rig.file.load().unwrap(), state);
+}
