@@ -306,7 +306,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                 }
                 self.persist()?;
                 in_flight.push(async move {
-                    let results = execute(fleet, &call).await;
+                    let results = fleet.execute(&call.provider, &call.actions).await;
                     (call, sent_at, results)
                 });
             }
@@ -688,11 +688,6 @@ impl<'a, T: Timer> Engine<'a, T> {
         self.file.persist(self.state)?;
         Ok(())
     }
-}
-
-/// Sends one call through its provider.
-async fn execute(fleet: &Fleet, call: &Call<'_>) -> Vec<ActionResult> {
-    fleet.execute(&call.provider, &call.actions).await
 }
 
 /// What the fleet needs to read a job.
