@@ -2,6 +2,7 @@
 //! migration and synchronization families, with their response shapes.
 
 use serde_json::{Map, Value, json};
+use std::collections::HashSet;
 use time::OffsetDateTime;
 use time::macros::{format_description, offset};
 
@@ -209,8 +210,9 @@ fn describe_dts_jobs(state: &State, params: &Params) -> Result<Done, ApiError> {
     };
     let page_size = params.page_size("PageSize", 20)?;
     let page_number = params.number("PageNumber", 1)?;
-    let ids = params.ids("DtsJobId");
-    let instances = params.ids("DtsInstanceId");
+    // Sets: every request of a paged listing filters the whole world by them.
+    let ids: HashSet<String> = params.ids("DtsJobId").into_iter().collect();
+    let instances: HashSet<String> = params.ids("DtsInstanceId").into_iter().collect();
     let region =
         params.get("Region").or(params.get("RegionId")).filter(|region| !region.is_empty());
     let status = params.get("Status").filter(|status| !status.is_empty());
