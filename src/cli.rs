@@ -239,6 +239,10 @@ pub struct PlanArgs {
 
 /// `jobform apply`.
 #[derive(Debug, Args)]
+#[command(after_help = "Exit status: 0 when everything planned was done, 1 when nothing was \
+    done or on an error, 4 when part of the plan was done and part failed or was skipped \
+    (the output and the state's audit log say which). Ctrl-C once: no new action starts, the \
+    requests in flight are recorded; twice: exit at once (the state stays consistent).")]
 pub struct ApplyArgs {
     /// A plan saved with `plan --out`.
     #[arg(value_name = "PLANFILE")]
@@ -248,15 +252,15 @@ pub struct ApplyArgs {
     pub vars: VarArgs,
 
     /// Apply only these jobs (repeatable).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
     pub target: Vec<String>,
 
     /// Leave these jobs out (repeatable).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
     pub exclude: Vec<String>,
 
     /// Apply the rest when some jobs are blocked.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "plan_file")]
     pub skip_blocked: bool,
 
     /// Do not ask for confirmation.
@@ -266,6 +270,19 @@ pub struct ApplyArgs {
     /// How many requests may be in flight at once.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
+
+    /// Only record the jobs' observed statuses in the state; act on nothing.
+    #[arg(long, conflicts_with = "plan_file")]
+    pub refresh_only: bool,
+
+    /// How long to wait for each action to reach its target state, e.g. 90s or 10m.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+
+    /// Do not wait for actions to settle: record them as pending (jobs others
+    /// depend on are still waited for).
+    #[arg(long)]
+    pub no_wait: bool,
 
     /// Why this apply is run; recorded in the audit log.
     #[arg(short = 'm', long = "message", value_name = "TEXT")]

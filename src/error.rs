@@ -4,6 +4,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::apply::ApplyError;
 use crate::config::Diagnostics;
 use crate::hclfmt::FormatError;
 use crate::plan::{PlanError, SavedPlanError};
@@ -18,6 +19,9 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_CHANGES: u8 = 2;
 /// Exit status of `fmt --check` when a file is not formatted (as `terraform fmt -check`).
 pub const EXIT_UNFORMATTED: u8 = 3;
+/// Exit status of `apply` when part of the plan was done and part failed or
+/// was skipped (the output and the state say which).
+pub const EXIT_PARTIAL: u8 = 4;
 
 /// Everything that can make a command fail.
 #[derive(Debug, thiserror::Error)]
@@ -25,14 +29,6 @@ pub enum Error {
     /// The configuration has errors; each diagnostic says what and where.
     #[error("the configuration has {} error(s)", .0.error_count())]
     Config(Diagnostics),
-    /// A command exists but is not built yet.
-    #[error("`jobform {command}` is not available yet: {why}")]
-    NotAvailable {
-        /// The subcommand.
-        command: &'static str,
-        /// What is missing.
-        why: &'static str,
-    },
     /// Reading or writing a file failed.
     #[error("{action} {}: {source}", path.display())]
     Io {
@@ -63,6 +59,9 @@ pub enum Error {
     /// The emulator could not start.
     #[error(transparent)]
     Emulator(#[from] jobform_emulator::EmulatorError),
+    /// An apply stopped short (blocked plan, state not writable).
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),

@@ -4,6 +4,7 @@
 //! providers read live jobs; the pure planner diffs them; [`render`] prints the
 //! plan; apply executes it and records the results in the state file.
 
+pub mod apply;
 pub mod cli;
 mod commands;
 pub mod config;

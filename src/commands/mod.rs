@@ -1,6 +1,7 @@
 //! One function per subcommand: each turns its arguments into options for the
 //! library layers, calls them, and renders the result. No domain logic here.
 
+mod apply;
 mod completions;
 mod emulator;
 mod fmt;
@@ -39,7 +40,10 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
         Command::Plan(args) => {
             plan::run(&args, &mut io::stdout().lock(), &mut io::stderr().lock(), (stdout, stderr))
         }
-        Command::Apply(_) => Err(not_available("apply", "apply is not built yet")),
+        Command::Apply(args) => {
+            // Unlocked: the live view on a terminal draws from another thread.
+            apply::run(&args, &mut io::stdout(), &mut io::stderr(), (stdout, stderr))
+        }
         Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),
         Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),
         Command::ForceUnlock(args) => {
@@ -47,10 +51,6 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
         }
         Command::Emulator(command) => emulator::run(&command, no_color),
     }
-}
-
-fn not_available(command: &'static str, why: &'static str) -> Error {
-    Error::NotAvailable { command, why }
 }
 
 /// Prints an error the way every command does: `error: …` on stderr,

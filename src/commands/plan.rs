@@ -19,8 +19,6 @@ use crate::render::{self, Palette};
 use crate::state::{State, StateFile};
 
 /// Everything the pipeline produced on the way to a plan.
-// `prior` and `fleet` are what `apply` (being built) executes the plan with.
-#[allow(dead_code)]
 pub(crate) struct Prepared {
     /// The configuration planned.
     pub(crate) config: Config,

@@ -260,6 +260,22 @@ pub struct LiveJob {
     pub incremental: Option<bool>,
 }
 
+impl LiveJob {
+    /// The raw status and state of the task a block with `direction` manages:
+    /// the job's own, or its reverse task's (`None` when the topology has no
+    /// reverse task).
+    pub fn task_status(&self, direction: Direction) -> Option<(&str, LiveState)> {
+        match direction {
+            Direction::Forward => Some((&self.raw_status, self.state)),
+            Direction::Reverse => self
+                .reverse
+                .as_ref()
+                .filter(|_| self.two_way != Some(false))
+                .map(|reverse| (reverse.raw_status.as_str(), reverse.state)),
+        }
+    }
+}
+
 /// The reverse task of a two-way DTS synchronization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveReverse {

@@ -5,7 +5,7 @@
 use time::{Duration, OffsetDateTime};
 
 use super::change::{Action, Code, Notice, PauseClock};
-use crate::model::{DesiredJob, DesiredState, Direction, JobKind, LiveJob, LiveState, PauseMode};
+use crate::model::{DesiredJob, DesiredState, JobKind, LiveJob, LiveState, PauseMode};
 use crate::state::PauseSource;
 
 /// A paused incremental DTS task cannot be restarted after this long (DTS docs).
@@ -69,22 +69,16 @@ pub(super) fn managed_status(
     job: &DesiredJob,
     live: &LiveJob,
 ) -> Result<(String, LiveState), Notice> {
-    match job.direction {
-        Direction::Forward => Ok((live.raw_status.clone(), live.state)),
-        Direction::Reverse => match &live.reverse {
-            Some(reverse) if live.two_way != Some(false) => {
-                Ok((reverse.raw_status.clone(), reverse.state))
-            }
-            _ => Err(Notice::new(
-                Code::ReverseRequiresTwoWay,
-                format!(
-                    "direction = \"reverse\" needs a two-way synchronization, but {} {} has no reverse task",
-                    job.kind(),
-                    job.id
-                ),
-            )),
-        },
-    }
+    live.task_status(job.direction).map(|(raw, state)| (raw.to_owned(), state)).ok_or_else(|| {
+        Notice::new(
+            Code::ReverseRequiresTwoWay,
+            format!(
+                "direction = \"reverse\" needs a two-way synchronization, but {} {} has no reverse task",
+                job.kind(),
+                job.id
+            ),
+        )
+    })
 }
 
 /// What `job` needs, given its live status (`raw`, `state`) and pause clock.

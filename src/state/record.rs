@@ -25,7 +25,9 @@ pub struct State {
     pub lineage: String,
     /// One record per job address, sorted by address.
     pub jobs: BTreeMap<Address, JobRecord>,
-    /// Every action jobform sent, oldest first. Entries are only ever appended.
+    /// Every action jobform sent, oldest first: an entry when the cloud
+    /// answered (or did not), another when the job settled. Entries are only
+    /// ever appended.
     pub audit: Vec<AuditEntry>,
 }
 
@@ -157,7 +159,7 @@ pub struct ActionRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {
-    /// When the action was sent.
+    /// When the entry was recorded (the answer, or the job settling).
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// Who ran jobform.

@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 
+mod apply;
 mod cli;
 mod conformance;
 mod emulator;

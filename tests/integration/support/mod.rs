@@ -31,6 +31,10 @@ pub(crate) static FILTERS: &[(&str, &str)] = &[
     (r"jobform \d+\.\d+\.\d+", "jobform [VERSION]"),
     // The clouds' (and the emulator's) request ids are random.
     (r"request id [0-9A-Fa-f-]{16,}", "request id [REQUEST_ID]"),
+    (r"request [0-9A-Fa-f-]{16,}", "request [REQUEST_ID]"),
+    // How long an apply waited depends on the machine.
+    (r"\b\d+(h|m|s)( \d+(m|s))? elapsed\]", "[DURATION] elapsed]"),
+    (r"after \d+(h|m|s)( \d+(m|s))?", "after [DURATION]"),
 ];
 
 /// One command-line invocation being set up.
@@ -57,6 +61,12 @@ impl Test {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, unindent(contents)).unwrap();
         self
+    }
+
+    /// A new run in the working directory `previous` ran in (its files, the
+    /// state it wrote).
+    pub(crate) fn in_dir(previous: &Outcome) -> Self {
+        Test { dir: Rc::clone(&previous.dir), args: Vec::new(), env: BTreeMap::new() }
     }
 
     /// Copies every file of the repository's `examples/` directory into the working directory.
@@ -96,6 +106,21 @@ impl Test {
 
     /// Runs `jobform` and captures the outcome.
     pub(crate) fn run(&self) -> Outcome {
+        let output = self.command().output().expect("run jobform");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            dir: Rc::clone(&self.dir),
+        }
+    }
+
+    /// Starts `jobform` without waiting for it (output discarded), e.g. to kill it.
+    pub(crate) fn spawn(&self) -> std::process::Child {
+        self.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start jobform")
+    }
+
+    fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_jobform"));
         command
             .args(&self.args)
@@ -107,13 +132,7 @@ impl Test {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let output = command.output().expect("run jobform");
-        Outcome {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            dir: Rc::clone(&self.dir),
-        }
+        command
     }
 }
 

@@ -1,0 +1,136 @@
+//! How the engine writes what it saw and did into the [`State`]: observed
+//! statuses with the pause clock, the write-ahead mark before a request goes
+//! out, and the audit entries of answers and settled actions. Pure updates of
+//! the in-memory state; the engine persists them.
+
+use time::OffsetDateTime;
+
+use crate::model::{ActionVerb, JobKind, LiveState};
+use crate::plan::JobChange;
+use crate::state::{
+    ActionOutcome, ActionRecord, Actor, AuditEntry, JobRecord, Observation, PauseRecord,
+    PauseSource, State,
+};
+
+/// Who runs the apply and why: stamped on every audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Signature<'a> {
+    pub(super) who: &'a Actor,
+    pub(super) message: Option<&'a str>,
+}
+
+/// The job's record, created from the plan's facts if it has none yet.
+fn record<'s>(
+    state: &'s mut State,
+    change: &JobChange,
+    raw_status: &str,
+    live: LiveState,
+    at: OffsetDateTime,
+) -> &'s mut JobRecord {
+    state.jobs.entry(change.address.clone()).or_insert_with(|| JobRecord {
+        kind: change.kind,
+        id: change.id.clone(),
+        provider: change.provider.clone(),
+        direction: change.direction,
+        observed: Observation { raw_status: raw_status.to_owned(), state: live, at },
+        paused: None,
+        last_action: None,
+    })
+}
+
+/// Records a status read from the cloud and keeps the pause clock: a paused
+/// job without a pause record was first seen paused now; a job seen in a
+/// resting state other than paused has no pause any more. A job between
+/// states, or in a status jobform does not know, keeps its pause record.
+pub(super) fn observe(
+    state: &mut State,
+    change: &JobChange,
+    raw_status: &str,
+    live: LiveState,
+    at: OffsetDateTime,
+) {
+    let record = record(state, change, raw_status, live, at);
+    record.observed = Observation { raw_status: raw_status.to_owned(), state: live, at };
+    match live {
+        LiveState::Suspended => {
+            record.paused.get_or_insert(PauseRecord {
+                since: at,
+                source: PauseSource::FirstSeen,
+                pause_mode: None,
+            });
+        }
+        LiveState::Running | LiveState::Stopped | LiveState::Failed | LiveState::NotStarted => {
+            record.paused = None;
+        }
+        LiveState::Transitioning | LiveState::Unknown => {}
+    }
+}
+
+/// Marks an action as being sent, before the request goes out: if the
+/// process dies before the answer is recorded, the state says the action's
+/// fate is unknown instead of saying nothing.
+pub(super) fn write_ahead(
+    state: &mut State,
+    change: &JobChange,
+    verb: ActionVerb,
+    at: OffsetDateTime,
+) {
+    if let Some(record) = state.jobs.get_mut(&change.address) {
+        record.last_action =
+            Some(ActionRecord { verb, at, request_id: None, outcome: ActionOutcome::Unknown });
+    }
+}
+
+/// What one audit entry says.
+pub(super) struct Entry<'a> {
+    pub(super) change: &'a JobChange,
+    pub(super) verb: ActionVerb,
+    pub(super) sent_at: OffsetDateTime,
+    pub(super) at: OffsetDateTime,
+    pub(super) request_id: Option<String>,
+    pub(super) outcome: ActionOutcome,
+    pub(super) detail: Option<String>,
+}
+
+/// Records how an action stands (the cloud's answer, or how it settled):
+/// the job's last action, and one audit entry.
+pub(super) fn account(state: &mut State, signature: &Signature<'_>, entry: Entry<'_>) {
+    let Entry { change, verb, sent_at, at, request_id, outcome, detail } = entry;
+    if let Some(record) = state.jobs.get_mut(&change.address) {
+        record.last_action =
+            Some(ActionRecord { verb, at: sent_at, request_id: request_id.clone(), outcome });
+    }
+    state.audit.push(AuditEntry {
+        at,
+        who: signature.who.clone(),
+        message: signature.message.map(str::to_owned),
+        address: change.address.clone(),
+        job_id: change.id.clone(),
+        verb,
+        request_id,
+        outcome,
+        detail,
+    });
+}
+
+/// Records that a job reached its target: the observation, and for a pause
+/// the exact pause clock (jobform paused it when it sent the request).
+pub(super) fn reached(
+    state: &mut State,
+    change: &JobChange,
+    raw_status: &str,
+    live: LiveState,
+    sent_at: OffsetDateTime,
+    at: OffsetDateTime,
+) {
+    observe(state, change, raw_status, live, at);
+    if live == LiveState::Suspended {
+        if let Some(record) = state.jobs.get_mut(&change.address) {
+            record.paused = Some(PauseRecord {
+                since: sent_at,
+                source: PauseSource::Jobform,
+                pause_mode: (change.kind == JobKind::HuaweiDrs).then_some(change.pause_mode),
+            });
+        }
+    }
+}

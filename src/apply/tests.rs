@@ -1,0 +1,547 @@
+//! Engine tests against the emulator: plans made by the real planner from the
+//! emulator's live jobs, applied through the real provider clients, with a
+//! timer that moves the emulated clock instead of sleeping.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use jobform_emulator::{Emulator, Fault, FaultKind, JournalEntry, World};
+use time::OffsetDateTime;
+
+use super::*;
+use crate::fleet::ReadItem;
+use crate::model::{
+    AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, ProviderConfig, ProviderTuning,
+    Secret, SourceLocation,
+};
+use crate::plan::fixtures::desired;
+use crate::plan::{self, PlanInput, PlanOptions};
+use crate::provider;
+use crate::state::{ActionOutcome, PauseSource};
+
+const PROJECT: &str = "054ba152d480d55b2f5dc0069e7ddef0";
+const EU_IDS: [&str; 3] = [
+    "8d0e8e36-a618-490d-8a46-8c61ac9bb502",
+    "5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60",
+    "c0ffee00-1234-4abc-8def-0123456789ab",
+];
+
+/// Sleeping moves the emulated clock (and this timer's own) forward at once.
+struct EmulatorTimer<'a> {
+    emulator: &'a Emulator,
+    now: Mutex<OffsetDateTime>,
+}
+
+impl Timer for EmulatorTimer<'_> {
+    fn now(&self) -> OffsetDateTime {
+        *self.now.lock().unwrap()
+    }
+
+    fn sleep(&self, duration: Duration) -> impl std::future::Future<Output = ()> + Send {
+        self.emulator.advance(duration);
+        *self.now.lock().unwrap() += duration;
+        tokio::task::yield_now()
+    }
+}
+
+/// Collects every event.
+#[derive(Default)]
+struct Recorder(Vec<ApplyEvent>);
+
+impl ApplyHooks for Recorder {
+    fn event(&mut self, event: &ApplyEvent) {
+        self.0.push(event.clone());
+    }
+}
+
+fn location() -> SourceLocation {
+    SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 }
+}
+
+fn providers(url: &str) -> Vec<ProviderConfig> {
+    let tuning = ProviderTuning { request_timeout_seconds: Some(1), ..ProviderTuning::default() };
+    vec![
+        ProviderConfig::Alibaba(AlibabaProvider {
+            alias: None,
+            region: "cn-hangzhou".to_owned(),
+            access_key_id: Some("LTAIjobformexample".to_owned()),
+            access_key_secret: Some(Secret::new("jobform-example-secret")),
+            security_token: None,
+            endpoint: Some(url.to_owned()),
+            tuning: tuning.clone(),
+            declared_at: location(),
+        }),
+        ProviderConfig::Huawei(crate::model::HuaweiProvider {
+            alias: None,
+            region: "ap-southeast-1".to_owned(),
+            project_id: PROJECT.to_owned(),
+            auth_token: Some(Secret::new("jobform-example-token")),
+            access_key: None,
+            secret_key: None,
+            security_token: None,
+            endpoint: Some(url.to_owned()),
+            tuning,
+            declared_at: location(),
+        }),
+    ]
+}
+
+/// The example configuration's jobs, all declared `state`.
+fn example_jobs(state: DesiredState) -> Vec<DesiredJob> {
+    let dts = |name: &str, id: &str| DesiredJob {
+        instance_id: Some(format!("dts{id}")),
+        ..desired(JobKind::AlibabaDts, name, id, state)
+    };
+    let orders = dts("orders_sync", "l3m1213ye7l0001");
+    let reverse = DesiredJob {
+        direction: Direction::Reverse,
+        depends_on: vec![orders.address.clone()],
+        ..dts("orders_sync_reverse", "l3m1213ye7l0001")
+    };
+    let inventory =
+        desired(JobKind::AlibabaMigration, "legacy_inventory", "dtsj1x11y51g3b0004", state);
+    let reports = DesiredJob {
+        depends_on: vec![inventory.address.clone()],
+        ..desired(JobKind::AlibabaSynchronization, "legacy_reports", "dtsmr1q4mc21520005", state)
+    };
+    let mut jobs = vec![
+        orders.clone(),
+        reverse,
+        dts("billing_migration", "k2n8x7c1vq90002"),
+        DesiredJob { state: DesiredState::Running, ..dts("audit_trail", "s9p4b2d6fw30003") },
+        inventory,
+        reports,
+    ];
+    for id in EU_IDS {
+        jobs.push(DesiredJob {
+            address: crate::model::Address::instance(JobKind::HuaweiDrs, "eu_replica", id),
+            depends_on: vec![orders.address.clone()],
+            ..desired(JobKind::HuaweiDrs, "eu_replica", id, state)
+        });
+    }
+    jobs
+}
+
+struct Rig {
+    emulator: Emulator,
+    providers: Vec<ProviderConfig>,
+    fleet: Fleet,
+    _dir: tempfile::TempDir,
+    file: StateFile,
+    options: ApplyOptions,
+}
+
+impl Rig {
+    fn new(world: World) -> Self {
+        let emulator = Emulator::start(world).unwrap();
+        let providers = providers(emulator.url());
+        let references: Vec<_> = providers.iter().map(ProviderConfig::reference).collect();
+        let fleet = Fleet::build(&providers, &references, &|_| None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::new(dir.path().join("state/jobform.state.json"));
+        let actor = Actor { user: "dba".to_owned(), host: "test".to_owned(), ci: None };
+        let options =
+            ApplyOptions { message: Some("maintenance".to_owned()), ..ApplyOptions::new(actor) };
+        Rig { emulator, providers, fleet, _dir: dir, file, options }
+    }
+
+    fn example() -> Self {
+        Rig::new(World::example())
+    }
+
+    fn timer(&self) -> EmulatorTimer<'_> {
+        EmulatorTimer { emulator: &self.emulator, now: Mutex::new(self.emulator.now()) }
+    }
+
+    async fn plan(&self, jobs: &[DesiredJob], options: &PlanOptions) -> Plan {
+        let items: Vec<ReadItem> = jobs.iter().map(ReadItem::from).collect();
+        let live = self.fleet.read(&items).await;
+        let prior = self.file.load().unwrap();
+        plan::plan(PlanInput {
+            jobs,
+            providers: &self.providers,
+            live: &live,
+            prior: &prior,
+            now: self.emulator.now(),
+            options,
+        })
+        .unwrap()
+    }
+
+    async fn apply(&self, plan: &Plan) -> (ApplyReport, Vec<ApplyEvent>, State) {
+        let mut state = self.file.load().unwrap();
+        let mut recorder = Recorder::default();
+        let input =
+            ApplyInput { plan, fleet: &self.fleet, file: &self.file, options: &self.options };
+        let report = apply(input, &mut state, &self.timer(), &Interrupt::new(), &mut recorder)
+            .await
+            .unwrap();
+        assert_eq!(self.file.load().unwrap(), state, "what is returned is what is on disk");
+        (report, recorder.0, state)
+    }
+
+    /// The action requests that reached the emulator (reads left out).
+    fn actions(&self) -> Vec<JournalEntry> {
+        self.emulator
+            .journal()
+            .into_iter()
+            .filter(|e| !e.action.starts_with("Describe") && !e.action.starts_with("batch-status"))
+            .collect()
+    }
+}
+
+fn outcomes(report: &ApplyReport) -> BTreeMap<String, JobOutcome> {
+    report.results.iter().map(|r| (r.address.to_string(), r.outcome.clone())).collect()
+}
+
+fn action_count(entries: &[JournalEntry], action: &str, job: &str) -> usize {
+    entries.iter().filter(|e| e.action == action && e.jobs.iter().any(|j| j == job)).count()
+}
+
+#[tokio::test]
+async fn suspends_every_kind_in_waves_then_resumes_them() {
+    let rig = Rig::example();
+    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
+    assert_eq!(plan.waves.len(), 2);
+    let (report, events, state) = rig.apply(&plan).await;
+    assert_eq!(report.status(), ApplyStatus::Success, "{:#?}", report.results);
+    assert_eq!(report.summary.suspended, 8);
+    assert_eq!(outcomes(&report)["alibaba_dts.audit_trail"], JobOutcome::Observed);
+
+    let sent = rig.actions();
+    for (action, job) in [
+        ("SuspendDtsJobs", "l3m1213ye7l0001"),
+        ("SuspendDtsJobs", "k2n8x7c1vq90002"),
+        ("SuspendDtsJob", "l3m1213ye7l0001"),
+        ("SuspendMigrationJob", "dtsj1x11y51g3b0004"),
+        ("SuspendSynchronizationJob", "dtsmr1q4mc21520005"),
+        ("batch-pause-task", EU_IDS[0]),
+        ("batch-pause-task", EU_IDS[2]),
+    ] {
+        assert_eq!(action_count(&sent, action, job), 1, "{action} {job} sent once");
+    }
+    assert_eq!(sent.len(), 5, "one batch per wave for the forward DTS and the DRS jobs: {sent:#?}");
+    assert!(sent.iter().all(|e| e.took_effect), "{sent:#?}");
+    // depends_on: the DRS batch goes out after orders_sync has settled.
+    let seq = |action: &str| sent.iter().find(|e| e.action == action).unwrap().seq;
+    let settled = rig
+        .emulator
+        .journal()
+        .into_iter()
+        .filter(|e| e.action == "DescribeDtsJobs")
+        .map(|e| e.seq)
+        .filter(|s| *s > seq("SuspendDtsJobs") && *s < seq("batch-pause-task"))
+        .count();
+    assert!(settled >= 1, "orders_sync was seen paused before its dependents were sent");
+    assert!(seq("SuspendDtsJob") > seq("SuspendDtsJobs"));
+    assert!(events.iter().any(|e| matches!(e, ApplyEvent::WaveStart { index: 1, .. })));
+
+    for id in EU_IDS {
+        assert_eq!(rig.emulator.job_status(id).as_deref(), Some("PAUSING"));
+    }
+    assert_eq!(rig.emulator.reverse_status("l3m1213ye7l0001").as_deref(), Some("Suspending"));
+    let eu = state.jobs.iter().find(|(a, _)| a.kind == JobKind::HuaweiDrs).unwrap().1;
+    assert_eq!(eu.observed.raw_status, "PAUSING");
+    let paused = eu.paused.as_ref().unwrap();
+    assert_eq!(paused.source, PauseSource::Jobform);
+    assert_eq!(paused.pause_mode, Some(crate::model::PauseMode::Target));
+    let last = eu.last_action.as_ref().unwrap();
+    assert_eq!(last.outcome, ActionOutcome::Succeeded);
+    assert!(last.request_id.is_some());
+    assert_eq!(state.audit.len(), 16, "one entry per answer and one per settled action");
+    assert!(state.audit.iter().all(|e| e.message.as_deref() == Some("maintenance")));
+
+    rig.emulator.clear_journal();
+    let plan = rig.plan(&example_jobs(DesiredState::Running), &PlanOptions::default()).await;
+    let (report, _, state) = rig.apply(&plan).await;
+    assert_eq!(report.summary.resumed, 8, "{:#?}", report.results);
+    assert_eq!(rig.actions().len(), 5, "the same requests as the pause");
+    assert!(state.jobs.values().all(|r| r.paused.is_none()));
+}
+
+#[tokio::test]
+async fn stops_jobs_on_both_clouds() {
+    let rig = Rig::example();
+    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Stopped)
+        .into_iter()
+        .filter(|j| {
+            j.kind() != JobKind::AlibabaSynchronization && j.address.name != "orders_sync_reverse"
+        })
+        .filter(|j| j.address.name != "audit_trail" && j.depends_on.is_empty())
+        .collect();
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    let (report, _, _) = rig.apply(&plan).await;
+    assert_eq!(report.summary.stopped, 3, "{:#?}", report.results);
+    assert_eq!(rig.emulator.job_status("k2n8x7c1vq90002").as_deref(), Some("Finished"));
+    assert_eq!(rig.emulator.job_status("dtsj1x11y51g3b0004").as_deref(), Some("Finished"));
+}
+
+#[tokio::test]
+async fn a_job_changed_since_the_plan_is_skipped_as_stale_with_its_dependents() {
+    let rig = Rig::example();
+    let jobs = example_jobs(DesiredState::Suspended);
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    // Someone pauses billing_migration and orders_sync by hand meanwhile.
+    let by_hand: Vec<provider::Action> = ["k2n8x7c1vq90002", "l3m1213ye7l0001"]
+        .iter()
+        .map(|id| provider::Action {
+            address: crate::model::Address::new(JobKind::AlibabaDts, "by_hand"),
+            id: (*id).to_owned(),
+            instance_id: None,
+            verb: crate::model::ActionVerb::Suspend,
+            direction: Direction::Forward,
+            pause_mode: crate::model::PauseMode::Target,
+            token_seed: "x".to_owned(),
+        })
+        .collect();
+    for action in by_hand {
+        rig.fleet.execute(&plan.waves[0].requests[0].provider, &[action]).await;
+    }
+    rig.emulator.advance(Duration::from_secs(5));
+    rig.emulator.clear_journal();
+    let (report, events, _) = rig.apply(&plan).await;
+    let outcomes = outcomes(&report);
+    assert!(matches!(
+        &outcomes["alibaba_dts.billing_migration"],
+        JobOutcome::Skipped { reason: SkipReason::Stale, detail } if detail.contains("Suspending")
+    ));
+    for dependent in [
+        "alibaba_dts.orders_sync_reverse",
+        r#"huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]"#,
+    ] {
+        assert!(
+            matches!(
+                &outcomes[dependent],
+                JobOutcome::Skipped { reason: SkipReason::DependencyFailed, .. }
+            ),
+            "{dependent}: {:?}",
+            outcomes[dependent]
+        );
+    }
+    assert_eq!(outcomes["alibaba_migration.legacy_inventory"], JobOutcome::Succeeded);
+    assert_eq!(report.status(), ApplyStatus::Partial);
+    let sent = rig.actions();
+    assert_eq!(action_count(&sent, "SuspendDtsJob", "k2n8x7c1vq90002"), 0);
+    assert_eq!(action_count(&sent, "batch-pause-task", EU_IDS[0]), 0);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ApplyEvent::JobSkipped { reason: SkipReason::Stale, .. }))
+    );
+}
+
+#[tokio::test]
+async fn a_refused_action_fails_the_job_and_is_recorded_with_the_cloud_error() {
+    let rig = Rig::example();
+    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
+        .into_iter()
+        .filter(|j| j.address.name == "billing_migration")
+        .collect();
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    // A pause sent meanwhile is still settling (the status has not moved
+    // yet, so the re-read finds nothing stale): the cloud refuses ours.
+    let change = &plan.changes[0];
+    let action = provider::Action {
+        address: change.address.clone(),
+        id: change.id.clone(),
+        instance_id: None,
+        verb: crate::model::ActionVerb::Suspend,
+        direction: Direction::Forward,
+        pause_mode: change.pause_mode,
+        token_seed: "by-hand".to_owned(),
+    };
+    rig.fleet.execute(&change.provider, &[action]).await;
+    let (report, _, state) = rig.apply(&plan).await;
+    let JobOutcome::Failed { detail } = &report.results[0].outcome else {
+        panic!("{:?}", report.results[0].outcome)
+    };
+    assert!(detail.contains("OperationDenied.JobStatus"), "{detail}");
+    assert_eq!(report.status(), ApplyStatus::Failed);
+    let record = &state.jobs[&change.address];
+    assert_eq!(record.last_action.as_ref().unwrap().outcome, ActionOutcome::Failed);
+    assert!(record.last_action.as_ref().unwrap().request_id.is_some());
+    assert!(state.audit[0].detail.as_deref().unwrap().contains("OperationDenied.JobStatus"));
+}
+
+#[tokio::test]
+async fn no_wait_records_pending_but_still_waits_for_dependencies() {
+    let mut rig = Rig::example();
+    rig.options.no_wait = true;
+    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
+    let (report, _, state) = rig.apply(&plan).await;
+    let outcomes = outcomes(&report);
+    assert_eq!(outcomes["alibaba_dts.orders_sync"], JobOutcome::Succeeded, "has dependents");
+    assert_eq!(outcomes["alibaba_dts.billing_migration"], JobOutcome::Pending);
+    assert_eq!(report.summary.pending, 6);
+    assert_eq!(report.status(), ApplyStatus::Success);
+    let address: crate::model::Address = "alibaba_dts.billing_migration".parse().unwrap();
+    assert_eq!(state.jobs[&address].last_action.as_ref().unwrap().outcome, ActionOutcome::Pending);
+}
+
+/// The fault `kind` on the first `action` request: the journal shows the
+/// action reached the cloud exactly once, whatever the fault did.
+async fn faulty(kind: FaultKind, action: &str, job: &str) -> (Rig, ApplyReport, State) {
+    let rig = Rig::example();
+    rig.emulator.inject(Fault::new(kind).on_action(action).times(1));
+    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
+    let (report, _, state) = rig.apply(&plan).await;
+    assert_eq!(action_count(&rig.actions(), action, job), 1, "{action} sent exactly once");
+    (rig, report, state)
+}
+
+#[tokio::test]
+async fn an_answer_lost_after_the_action_took_effect_is_confirmed_by_a_re_read() {
+    let (rig, report, state) = faulty(
+        FaultKind::TimeoutAfterEffect { delay_ms: 1500 },
+        "SuspendMigrationJob",
+        "dtsj1x11y51g3b0004",
+    )
+    .await;
+    assert_eq!(outcomes(&report)["alibaba_migration.legacy_inventory"], JobOutcome::Succeeded);
+    assert_eq!(outcomes(&report)["alibaba_synchronization.legacy_reports"], JobOutcome::Succeeded);
+    assert_eq!(report.status(), ApplyStatus::Success);
+    assert_eq!(rig.emulator.job_status("dtsj1x11y51g3b0004").as_deref(), Some("Suspending"));
+    let entries: Vec<_> = state
+        .audit
+        .iter()
+        .filter(|e| e.job_id == "dtsj1x11y51g3b0004")
+        .map(|e| e.outcome)
+        .collect();
+    assert_eq!(entries, [ActionOutcome::Unknown, ActionOutcome::Succeeded]);
+}
+
+#[tokio::test]
+async fn a_server_error_is_recorded_unknown_and_its_dependents_skipped() {
+    let (rig, report, state) =
+        faulty(FaultKind::ServerError { status: 500 }, "SuspendMigrationJob", "dtsj1x11y51g3b0004")
+            .await;
+    let outcomes = outcomes(&report);
+    assert!(
+        matches!(outcomes["alibaba_migration.legacy_inventory"], JobOutcome::Unknown { .. }),
+        "{outcomes:#?}"
+    );
+    assert!(matches!(
+        outcomes["alibaba_synchronization.legacy_reports"],
+        JobOutcome::Skipped { reason: SkipReason::DependencyFailed, .. }
+    ));
+    assert_eq!(outcomes["alibaba_dts.billing_migration"], JobOutcome::Succeeded);
+    assert_eq!(report.status(), ApplyStatus::Partial);
+    assert_eq!(rig.emulator.job_status("dtsj1x11y51g3b0004").as_deref(), Some("Migrating"));
+    let address: crate::model::Address = "alibaba_migration.legacy_inventory".parse().unwrap();
+    assert_eq!(state.jobs[&address].last_action.as_ref().unwrap().outcome, ActionOutcome::Unknown);
+    assert_eq!(action_count(&rig.actions(), "SuspendSynchronizationJob", "dtsmr1q4mc21520005"), 0);
+}
+
+#[tokio::test]
+async fn a_reset_batch_is_sent_once_and_recorded_unknown() {
+    let (_rig, report, _) = faulty(FaultKind::ConnectionReset, "batch-pause-task", EU_IDS[1]).await;
+    for result in report.results.iter().filter(|r| r.address.kind == JobKind::HuaweiDrs) {
+        assert!(matches!(result.outcome, JobOutcome::Unknown { .. }), "{result:?}");
+    }
+}
+
+#[tokio::test]
+async fn blocked_jobs_refuse_the_apply_unless_skipped() {
+    let rig = Rig::example();
+    let mut jobs = example_jobs(DesiredState::Suspended);
+    jobs.retain(|j| j.address.name == "audit_trail" || j.address.name == "billing_migration");
+    // Pausing change tracking is a silent no-op on the cloud: blocked.
+    jobs.iter_mut().find(|j| j.address.name == "audit_trail").unwrap().state =
+        DesiredState::Suspended;
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    let mut state = rig.file.load().unwrap();
+    let input =
+        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+    let error = apply(input, &mut state, &rig.timer(), &Interrupt::new(), &mut Recorder::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ApplyError::Blocked(_)), "{error}");
+    assert!(rig.file.read().unwrap().is_none(), "nothing written");
+
+    let options = PlanOptions { skip_blocked: true, ..PlanOptions::default() };
+    let plan = rig.plan(&jobs, &options).await;
+    let (report, _, _) = rig.apply(&plan).await;
+    assert!(matches!(
+        outcomes(&report)["alibaba_dts.audit_trail"],
+        JobOutcome::Skipped { reason: SkipReason::Blocked, .. }
+    ));
+    assert_eq!(report.status(), ApplyStatus::Success);
+}
+
+#[tokio::test]
+async fn an_interrupt_starts_nothing_new() {
+    let rig = Rig::example();
+    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
+    let interrupt = Interrupt::new();
+    interrupt.raise();
+    let mut state = rig.file.load().unwrap();
+    let input =
+        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+    let report =
+        apply(input, &mut state, &rig.timer(), &interrupt, &mut Recorder::default()).await.unwrap();
+    assert!(rig.actions().is_empty());
+    assert_eq!(report.summary.skipped, 8);
+    assert_eq!(report.status(), ApplyStatus::Failed);
+}
+
+#[tokio::test]
+async fn an_action_an_earlier_run_left_settling_is_watched_not_sent_again() {
+    let mut rig = Rig::example();
+    rig.options.no_wait = true;
+    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
+        .into_iter()
+        .filter(|j| j.kind() == JobKind::HuaweiDrs)
+        .collect();
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    let (report, _, _) = rig.apply(&plan).await;
+    assert_eq!(report.summary.pending, 3);
+    // The pause is still settling: the cloud reports the old status, so a new
+    // plan proposes the pause again.
+    rig.options.no_wait = false;
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    assert_eq!(plan.summary.suspend, 3);
+    let (report, events, _) = rig.apply(&plan).await;
+    assert_eq!(report.summary.suspended, 3, "{:#?}", report.results);
+    assert_eq!(rig.actions().len(), 1, "the batch was sent once, by the first run");
+    assert!(events.iter().any(|e| matches!(e, ApplyEvent::ActionProgress { .. })));
+}
+
+/// Raises the interrupt as soon as the cloud accepts the first action.
+struct CtrlCOnFirstAnswer<'a>(&'a Interrupt);
+
+impl ApplyHooks for CtrlCOnFirstAnswer<'_> {
+    fn event(&mut self, event: &ApplyEvent) {
+        if matches!(event, ApplyEvent::ActionSent { .. }) {
+            self.0.raise();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_interrupt_records_the_request_in_flight_and_sends_no_other() {
+    let mut rig = Rig::example();
+    rig.options.parallelism = 1;
+    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
+    let interrupt = Interrupt::new();
+    let mut state = rig.file.load().unwrap();
+    let input =
+        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+    let report =
+        apply(input, &mut state, &rig.timer(), &interrupt, &mut CtrlCOnFirstAnswer(&interrupt))
+            .await
+            .unwrap();
+    let sent = rig.actions();
+    assert_eq!(sent.len(), 1, "only the request in flight: {sent:#?}");
+    assert!(report.summary.interrupted);
+    assert_eq!(report.summary.pending, sent[0].jobs.len(), "accepted, recorded, not waited for");
+    assert_eq!(report.summary.skipped, 8 - sent[0].jobs.len());
+    assert_eq!(report.status(), ApplyStatus::Partial);
+    let pending = state
+        .jobs
+        .values()
+        .filter(|r| r.last_action.as_ref().is_some_and(|a| a.outcome == ActionOutcome::Pending))
+        .count();
+    assert_eq!(pending, sent[0].jobs.len());
+    assert_eq!(rig.file.load().unwrap(), state);
+}

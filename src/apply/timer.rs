@@ -1,0 +1,31 @@
+//! Time as the engine sees it: timestamps for the records and sleeps between
+//! polls, behind one trait so tests can run hours of emulated waiting in
+//! milliseconds.
+
+use std::future::Future;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+/// A clock that can also wait.
+pub trait Timer: Send + Sync {
+    /// The current time, in UTC.
+    fn now(&self) -> OffsetDateTime;
+
+    /// Waits `duration`.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// The real clock and tokio's sleep.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemTimer;
+
+impl Timer for SystemTimer {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+}

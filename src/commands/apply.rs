@@ -1,0 +1,166 @@
+//! `jobform apply [PLANFILE]`: take the state lock, plan afresh (and ask for
+//! confirmation) or check a saved plan, then run the apply engine with a
+//! progress renderer and a Ctrl-C handler.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt, SystemTimer};
+use crate::cli::ApplyArgs;
+use crate::error::{EXIT_FAILURE, EXIT_PARTIAL, EXIT_SUCCESS, Error};
+use crate::plan::PlanOptions;
+use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
+use crate::render::plan_view::PlanView;
+use crate::render::{self, Palette};
+use crate::state::{self, Actor, StateFile};
+
+use super::plan::{parse_addresses, prepare, runtime};
+use super::state::read_saved_plan;
+
+pub(crate) fn run(
+    args: &ApplyArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    palettes: (Palette, Palette),
+) -> Result<u8, Error> {
+    let ApplyArgs {
+        plan_file,
+        vars,
+        target,
+        exclude,
+        skip_blocked,
+        auto_approve,
+        parallelism,
+        refresh_only,
+        wait_timeout,
+        no_wait,
+        message,
+        json,
+        state,
+        lock,
+    } = args;
+    let (stdout, stderr) = palettes;
+    let prompt = plan_file.is_none() && !*auto_approve;
+    if prompt && *json {
+        return Err(Error::Usage(
+            "--json cannot ask for confirmation: pass --auto-approve, or apply a saved plan"
+                .to_owned(),
+        ));
+    }
+    if prompt && !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "apply asks for confirmation, but standard input is not a terminal. Pass \
+             --auto-approve, or save a plan with `jobform plan --out FILE` and run \
+             `jobform apply FILE`"
+                .to_owned(),
+        ));
+    }
+    let actor = Actor::current(|key| std::env::var(key).ok());
+    // Held from before planning until the last result is recorded.
+    let _lock = state::acquire(&state.path, "apply", &actor, lock.lock_timeout)?;
+    let runtime = runtime()?;
+    let options = PlanOptions {
+        targets: parse_addresses(target)?,
+        excludes: parse_addresses(exclude)?,
+        refresh_only: *refresh_only,
+        skip_blocked: *skip_blocked,
+    };
+    let prepared = prepare(&runtime, &vars.inputs, &state.path, &options)?;
+    if !prepared.warnings.is_empty() {
+        // stderr is best effort, as for every message printed there.
+        let _ = prepared.warnings.render(err, stderr).and_then(|()| writeln!(err));
+    }
+    let plan = if let Some(path) = plan_file {
+        let saved = read_saved_plan(path)?;
+        saved
+            .check(&prepared.config.digest, prepared.state_ref.as_ref())
+            .map_err(|source| Error::SavedPlan { path: path.clone(), source })?;
+        saved.plan
+    } else {
+        let plan = prepared.plan.clone();
+        if !*json {
+            render::plan::human(out, &PlanView::new(&plan), stdout).map_err(Error::stdout)?;
+        }
+        if !plan.applyable() {
+            return Ok(EXIT_FAILURE);
+        }
+        if prompt && plan.has_changes() && !confirmed(out)? {
+            writeln!(out, "\nApply cancelled: nothing was done.").map_err(Error::stdout)?;
+            return Ok(EXIT_FAILURE);
+        }
+        if !*json {
+            writeln!(out).map_err(Error::stdout)?;
+        }
+        plan
+    };
+
+    let options = ApplyOptions {
+        parallelism: *parallelism,
+        wait_timeout: *wait_timeout,
+        no_wait: *no_wait,
+        message: message.clone(),
+        ..ApplyOptions::new(actor)
+    };
+    let file = StateFile::new(&state.path);
+    let mut recorded = prepared.prior;
+    let input = ApplyInput { plan: &plan, fleet: &prepared.fleet, file: &file, options: &options };
+    let interrupt = Interrupt::new();
+    let mut human;
+    let mut live;
+    let mut machine;
+    let hooks: &mut dyn apply::ApplyHooks = if *json {
+        machine = JsonProgress::new(out);
+        &mut machine
+    } else if std::io::stdout().is_terminal() {
+        live = LiveProgress::new(stdout);
+        &mut live
+    } else {
+        human = HumanProgress::new(out, stdout);
+        &mut human
+    };
+    let report = runtime.block_on(async {
+        tokio::select! {
+            report = apply::apply(input, &mut recorded, &SystemTimer, &interrupt, hooks) => report,
+            () = interrupted(&interrupt, err) => unreachable!("a second Ctrl-C exits the process"),
+        }
+    })?;
+    Ok(match report.status() {
+        ApplyStatus::Success => EXIT_SUCCESS,
+        ApplyStatus::Partial => EXIT_PARTIAL,
+        ApplyStatus::Failed => EXIT_FAILURE,
+    })
+}
+
+/// Asks for `yes` on the terminal.
+fn confirmed(out: &mut dyn Write) -> Result<bool, Error> {
+    write!(
+        out,
+        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    )
+    .and_then(|()| out.flush())
+    .map_err(Error::stdout)?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|source| Error::Io {
+        action: "cannot read the confirmation from",
+        path: "standard input".into(),
+        source,
+    })?;
+    Ok(answer.trim() == "yes")
+}
+
+/// The first Ctrl-C raises the interrupt (no new action starts; the ones in
+/// flight are answered and recorded); the second exits at once, which is
+/// safe because every state write is atomic. Never completes.
+async fn interrupted(interrupt: &Interrupt, err: &mut dyn Write) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        interrupt.raise();
+        let _ = writeln!(
+            err,
+            "\nInterrupted: no new action starts; the requests in flight are being recorded. \
+             Press Ctrl-C again to exit at once."
+        );
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(130);
+        }
+    }
+    std::future::pending::<()>().await;
+}

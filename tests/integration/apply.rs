@@ -1,0 +1,346 @@
+//! `jobform apply` against the emulator: auto-approved and saved plans, the
+//! confirmation, the lock, the state and audit log it writes, JSON events.
+
+use jobform_emulator::{Emulator, Fault, FaultKind, World};
+
+use crate::support::Test;
+
+const STATE_PATH: &str = "state/jobform.state.json";
+
+/// The example world with transitions that settle at once, so applies are quick.
+fn emulator() -> Emulator {
+    let mut world = World::example();
+    world.transition_delay_seconds = 0;
+    Emulator::start(world).expect("start the emulator")
+}
+
+fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
+    serde_json::from_str(&outcome.read(STATE_PATH)).expect("the state is JSON")
+}
+
+#[test]
+fn auto_approve_applies_the_maintenance_plan_and_records_it() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).env("USER", "dba").args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+        "-m",
+        "CHG-42 database upgrade",
+    ]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(0), "{}\n{}", outcome.stdout, outcome.stderr);
+    let progress =
+        &outcome.stdout[outcome.stdout.find("Applying").expect("progress after the plan")..];
+    insta::with_settings!({ filters => crate::support::FILTERS.to_vec() }, {
+        insta::assert_snapshot!(sorted(progress), @r#"
+
+        Apply complete: 8 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
+        Applying 8 action(s) in 2 wave(s).
+        Wave 1: re-read 3 job(s), acting on the unchanged ones.
+        Wave 2: re-read 5 job(s), acting on the unchanged ones.
+        alibaba_dts.billing_migration: suspended after [DURATION] (Suspending)
+        alibaba_dts.billing_migration: suspending (SuspendDtsJobs, request [REQUEST_ID])
+        alibaba_dts.orders_sync: suspended after [DURATION] (Suspending)
+        alibaba_dts.orders_sync: suspending (SuspendDtsJobs, request [REQUEST_ID])
+        alibaba_dts.orders_sync_reverse: suspended after [DURATION] (Suspending)
+        alibaba_dts.orders_sync_reverse: suspending (SuspendDtsJob, request [REQUEST_ID])
+        alibaba_migration.legacy_inventory: suspended after [DURATION] (Suspending)
+        alibaba_migration.legacy_inventory: suspending (SuspendMigrationJob, request [REQUEST_ID])
+        alibaba_synchronization.legacy_reports: suspended after [DURATION] (Suspending)
+        alibaba_synchronization.legacy_reports: suspending (SuspendSynchronizationJob, request [REQUEST_ID])
+        huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"]: suspended after [DURATION] (PAUSING)
+        huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"]: suspending (batch-pause-task, request [REQUEST_ID])
+        huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]: suspended after [DURATION] (PAUSING)
+        huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]: suspending (batch-pause-task, request [REQUEST_ID])
+        huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]: suspended after [DURATION] (PAUSING)
+        huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]: suspending (batch-pause-task, request [REQUEST_ID])
+        "#);
+    });
+    for id in ["l3m1213ye7l0001", "k2n8x7c1vq90002", "dtsj1x11y51g3b0004"] {
+        assert_eq!(emulator.job_status(id).as_deref(), Some("Suspending"), "{id}");
+    }
+    let state = state(&outcome);
+    let audit = state["audit"].as_array().unwrap();
+    assert_eq!(audit.len(), 16, "an answer and a settled entry per action");
+    assert!(
+        audit
+            .iter()
+            .all(|e| e["message"] == "CHG-42 database upgrade" && e["who"]["user"] == "dba")
+    );
+    assert_eq!(
+        state["jobs"]["alibaba_dts.orders_sync"]["paused"]["source"], "jobform",
+        "the pause clock starts when jobform paused it"
+    );
+
+    // Everything is as declared now: nothing is sent, statuses are recorded.
+    emulator.clear_journal();
+    let again = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+    ]);
+    jobform_snapshot!(again, @"
+    exit_code: 0
+    ----- stdout -----
+    No changes. All 9 job(s) are in their declared state.
+    Plan: 0 to suspend, 0 to resume, 0 to stop, 0 blocked (0 requests).
+
+    Applying 0 action(s) in 0 wave(s).
+
+    Apply complete: 0 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
+
+    ----- stderr -----
+    ");
+    assert!(
+        emulator
+            .journal()
+            .iter()
+            .all(|e| e.action.starts_with("Describe") || e.action == "batch-status")
+    );
+}
+
+/// The progress lines in a stable order (requests of a wave finish in any order).
+fn sorted(progress: &str) -> String {
+    let mut lines: Vec<&str> = progress.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
+#[test]
+fn confirmation_is_refused_without_a_terminal() {
+    let emulator = emulator();
+    let test =
+        Test::new().examples().emulated(&emulator).args(["apply", "--var", "maintenance=true"]);
+    let outcome = jobform_snapshot!(test, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: apply asks for confirmation, but standard input is not a terminal. Pass --auto-approve, or save a plan with `jobform plan --out FILE` and run `jobform apply FILE`
+    ");
+    assert!(!outcome.path().join(STATE_PATH).exists());
+    assert!(emulator.journal().is_empty(), "not even a read");
+}
+
+#[test]
+fn a_saved_plan_is_applied_without_prompting_and_only_once() {
+    let emulator = emulator();
+    let dir = Test::new().examples().emulated(&emulator).args([
+        "plan",
+        "--var",
+        "maintenance=true",
+        "--out",
+        "maintenance.plan",
+    ]);
+    let planned = dir.run();
+    assert_eq!(planned.code, Some(0), "{}", planned.stderr);
+    let apply = dir_test(&planned, &emulator).args([
+        "apply",
+        "maintenance.plan",
+        "--var",
+        "maintenance=true",
+        "--json",
+    ]);
+    let outcome = apply.run();
+    assert_eq!(outcome.code, Some(0), "{}\n{}", outcome.stdout, outcome.stderr);
+    let lines: Vec<serde_json::Value> =
+        outcome.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["type"], "apply_start");
+    assert_eq!(lines[0]["data"]["format_version"], "1.0");
+    assert_eq!(lines.last().unwrap()["type"], "change_summary");
+    assert_eq!(lines.last().unwrap()["data"]["suspended"], 8);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "apply_complete").count(), 8);
+
+    // The state moved on: the same plan is refused.
+    let again = dir_test(&outcome, &emulator).args([
+        "apply",
+        "maintenance.plan",
+        "--var",
+        "maintenance=true",
+    ]);
+    jobform_snapshot!(again, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 13); run `jobform plan` again
+    ");
+}
+
+/// A new run in the working directory of `previous`.
+fn dir_test(previous: &crate::support::Outcome, emulator: &Emulator) -> Test {
+    Test::in_dir(previous).emulated(emulator)
+}
+
+#[test]
+fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
+    let emulator = emulator();
+    let lock = r#"{"id": "9b1c5a7e-0000-4000-8000-000000000001", "operation": "apply",
+        "who": "ops@other-host", "pid": 4242, "host": "other-host",
+        "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
+    let test = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .file("state/jobform.state.json.lock", lock)
+        .args(["apply", "--var", "maintenance=true", "--auto-approve"]);
+    jobform_snapshot!(test, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the state is locked by ops@other-host (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
+    ");
+    assert!(emulator.journal().is_empty());
+}
+
+#[test]
+fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
+    let emulator = emulator();
+    emulator.inject(
+        Fault::new(FaultKind::ServerError { status: 500 }).on_action("SuspendMigrationJob"),
+    );
+    let test = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+        "--json",
+        // Also bounds how long the job with the lost answer is watched.
+        "--wait-timeout",
+        "2s",
+    ]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(4), "partial success: {}", outcome.stderr);
+    let errored: Vec<serde_json::Value> = outcome
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["type"] == "apply_errored")
+        .map(|l| l["data"].clone())
+        .collect();
+    assert_eq!(errored.len(), 2, "{errored:#?}");
+    assert_eq!(errored[0]["address"], "alibaba_migration.legacy_inventory");
+    assert_eq!(errored[0]["outcome"], "unknown");
+    assert_eq!(errored[1]["address"], "alibaba_synchronization.legacy_reports");
+    assert_eq!(errored[1]["reason"], "dependency_failed");
+    let sent = emulator.journal().iter().filter(|e| e.action == "SuspendMigrationJob").count();
+    assert_eq!(sent, 1, "never sent twice");
+    let state = state(&outcome);
+    assert_eq!(
+        state["jobs"]["alibaba_migration.legacy_inventory"]["last_action"]["outcome"],
+        "unknown"
+    );
+}
+
+/// 50 DRS jobs, pauses that take a second to settle.
+fn fleet_world(ids: &[String]) -> World {
+    let mut world: serde_json::Value =
+        serde_json::from_str(include_str!("../../examples/emulator.world.json")).unwrap();
+    world["transition_delay_seconds"] = 1.into();
+    // The DRS client reads every id in one batch-status call, which the
+    // emulator caps at `max_batch_ids` like the action batches.
+    world["max_batch_ids"] = 100.into();
+    let jobs = world["huawei"]["jobs"].as_array_mut().unwrap();
+    for id in ids {
+        jobs.push(serde_json::json!({
+            "id": id,
+            "project_id": "054ba152d480d55b2f5dc0069e7ddef0",
+            "status": "INCRE_TRANSFER_STARTED",
+        }));
+    }
+    World::from_json(&world.to_string(), "fleet world").unwrap()
+}
+
+/// Kills an apply of 50 jobs at several points; after each kill the state
+/// parses and records every action the emulator saw take effect, and re-runs
+/// converge without any job being sent its pause twice.
+#[test]
+fn a_killed_apply_loses_nothing_and_a_re_run_sends_nothing_twice() {
+    let ids: Vec<String> = (0..50).map(|n| format!("00000000-0000-4000-8000-{n:012}")).collect();
+    let emulator = Emulator::start(fleet_world(&ids)).unwrap();
+    let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    let jobs = format!(
+        "job \"huawei_drs\" \"fleet\" {{\n  for_each = toset([{}])\n  id = each.value\n  state = \"suspended\"\n}}\n",
+        quoted.join(", ")
+    );
+    let base = Test::new()
+        .file("providers.hcl", include_str!("../../examples/providers.hcl"))
+        .file("variables.hcl", include_str!("../../examples/variables.hcl"))
+        .file("fleet.hcl", &jobs)
+        .emulated(&emulator);
+    let apply = ["apply", "--auto-approve", "--wait-timeout", "3s"];
+    let probe = base.args(["validate"]).run();
+    assert_eq!(probe.code, Some(0), "{}", probe.stderr);
+    let dir = || Test::in_dir(&probe).emulated(&emulator);
+    let state_file = jobform::state::StateFile::new(probe.path().join(STATE_PATH));
+
+    for kill_after in [60, 250, 600, 1100] {
+        let mut child = dir().args(apply).spawn();
+        std::thread::sleep(std::time::Duration::from_millis(kill_after));
+        let _ = child.kill();
+        let _ = child.wait();
+        let state = state_file.load().expect("the state always parses");
+        for entry in
+            emulator.journal().iter().filter(|e| e.action == "batch-pause-task" && e.took_effect)
+        {
+            for id in &entry.jobs {
+                let recorded =
+                    state.jobs.values().find(|r| &r.id == id).and_then(|r| r.last_action.as_ref());
+                assert!(recorded.is_some(), "{id} was paused but the state does not say so");
+            }
+        }
+        let lock = probe.path().join("state/jobform.state.json.lock");
+        if let Ok(text) = std::fs::read_to_string(&lock) {
+            let info: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let unlocked = dir().args(["force-unlock", info["id"].as_str().unwrap()]).run();
+            assert_eq!(unlocked.code, Some(0), "{}", unlocked.stderr);
+        }
+    }
+    let mut runs = 0;
+    loop {
+        let outcome = dir().args(apply).run();
+        runs += 1;
+        if outcome.code == Some(0) {
+            break;
+        }
+        assert!(runs < 5, "no convergence: {}\n{}", outcome.stdout, outcome.stderr);
+    }
+    for id in &ids {
+        assert_eq!(emulator.job_status(id).as_deref(), Some("PAUSING"), "{id}");
+        let sent = emulator
+            .journal()
+            .iter()
+            .filter(|e| e.action == "batch-pause-task" && e.jobs.contains(id))
+            .count();
+        assert_eq!(sent, 1, "{id} was sent its pause {sent} times");
+    }
+}
+
+#[test]
+fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--refresh-only",
+        "--auto-approve",
+    ]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(0), "{}\n{}", outcome.stdout, outcome.stderr);
+    let progress = &outcome.stdout[outcome.stdout.find("Recording").expect("progress")..];
+    insta::assert_snapshot!(progress, @"
+    Recording the observed statuses (refresh only).
+
+    Apply complete: 0 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
+    ");
+    assert!(emulator.journal().iter().all(|e| !e.took_effect));
+    let state = state(&outcome);
+    let jobs = state["jobs"].as_object().unwrap();
+    assert_eq!(jobs.len(), 9);
+    assert_eq!(jobs["alibaba_dts.orders_sync_reverse"]["observed"]["raw_status"], "Synchronizing");
+    assert!(state["audit"].as_array().unwrap().is_empty(), "nothing was sent");
+}
