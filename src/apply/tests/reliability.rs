@@ -145,11 +145,14 @@ const ACTIONS: [(&str, ActionVerb, &str, &str); 11] = [
 
 const EU_0: &str = r#"huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]"#;
 
+/// A fault, whether the cloud acts despite it, and the job result it leads to.
+type Documented = (FaultKind, bool, fn(&JobOutcome) -> bool);
+
 /// The documented outcome of an action whose request meets each fault:
 /// whether the cloud acted, and what the job's result is. A request without
 /// a definite answer is never re-sent; the job is watched and succeeds if it
 /// is seen at its target, else it is `unknown`.
-const FAULTS: [(FaultKind, bool, fn(&JobOutcome) -> bool); 5] = [
+const FAULTS: [Documented; 5] = [
     // Refused before acting: nothing happened, nothing to confirm.
     (FaultKind::ServerError { status: 503 }, false, |o| matches!(o, JobOutcome::Unknown { .. })),
     (FaultKind::ConnectionReset, false, |o| matches!(o, JobOutcome::Unknown { .. })),
