@@ -60,8 +60,8 @@ fn unlock(dir: &crate::support::Outcome, emulator: &Emulator) {
 
 /// SIGKILL at 100 seeded random points of applies pausing 40 DRS jobs (in
 /// rounds on fresh jobs, so kills land before, during and after the
-/// batches); after each kill the state agrees with the journal, and one
-/// final run per round converges without any job sent its pause twice.
+/// batches); after each kill the state agrees with the journal, and a
+/// final re-run per round converges without any job sent its pause twice.
 #[test]
 fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() {
     const ROUNDS: usize = 5;
@@ -81,8 +81,21 @@ fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() 
             assert_state_matches_journal(&file, &emulator, &format!("kill {round}.{kill_number}"));
             unlock(&probe, &emulator);
         }
-        let outcome = dir().args(APPLY).run();
-        assert_eq!(outcome.code, Some(0), "round {round}: {}\n{}", outcome.stdout, outcome.stderr);
+        // A kill between the write-ahead mark and the request leaves an
+        // action nobody knows was sent: the next run watches it for the
+        // wait timeout, records it `unknown`, and only a later run sends it.
+        for run in 1.. {
+            let outcome = dir().args(APPLY).run();
+            if outcome.code == Some(0) {
+                break;
+            }
+            assert!(
+                run < 3,
+                "round {round}: no convergence: {}\n{}",
+                outcome.stdout,
+                outcome.stderr
+            );
+        }
         let acted = acted_on(&emulator);
         for id in &ids {
             assert_eq!(emulator.job_status(id).as_deref(), Some("PAUSING"), "{id}");
