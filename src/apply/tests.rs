@@ -10,6 +10,8 @@ use jobform_emulator::{Emulator, Fault, FaultKind, JournalEntry, World};
 use time::OffsetDateTime;
 
 use super::*;
+
+mod reliability;
 use crate::fleet::ReadItem;
 use crate::model::{
     AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, ProviderConfig, ProviderTuning,
@@ -59,8 +61,12 @@ fn location() -> SourceLocation {
     SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 }
 }
 
-fn providers(url: &str) -> Vec<ProviderConfig> {
-    let tuning = ProviderTuning { request_timeout_seconds: Some(1), ..ProviderTuning::default() };
+/// Requests time out after a second, so a lost answer costs little real time.
+fn quick_tuning() -> ProviderTuning {
+    ProviderTuning { request_timeout_seconds: Some(1), ..ProviderTuning::default() }
+}
+
+fn providers(url: &str, tuning: ProviderTuning) -> Vec<ProviderConfig> {
     vec![
         ProviderConfig::Alibaba(AlibabaProvider {
             alias: None,
@@ -134,8 +140,12 @@ struct Rig {
 
 impl Rig {
     fn new(world: World) -> Self {
+        Rig::tuned(world, quick_tuning())
+    }
+
+    fn tuned(world: World, tuning: ProviderTuning) -> Self {
         let emulator = Emulator::start(world).unwrap();
-        let providers = providers(emulator.url());
+        let providers = providers(emulator.url(), tuning);
         let references: Vec<_> = providers.iter().map(ProviderConfig::reference).collect();
         let fleet = Fleet::build(&providers, &references, &|_| None).unwrap();
         let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ mod emulator;
 mod fmt;
 mod plan;
 mod provider;
+mod reliability;
 mod robustness;
 mod state;
 mod validate;

@@ -30,6 +30,9 @@ pub enum FaultKind {
     },
     /// Perform the action, then answer 200 with a truncated JSON body.
     MalformedBody,
+    /// Refuse the request as throttled, as an exhausted rate limit does
+    /// (`Throttling.User` / `APIGW.0308`); nothing happens.
+    Throttled,
 }
 
 /// A fault and the requests it applies to. Unset filters match everything.

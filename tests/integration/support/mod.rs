@@ -184,3 +184,43 @@ pub(crate) fn unindent(text: &str) -> String {
     }
     out
 }
+
+/// `count` made-up DRS job ids (UUIDs), the same on every call.
+pub(crate) fn drs_fleet_ids(count: usize) -> Vec<String> {
+    (0..count).map(|n| format!("00000000-0000-4000-8000-{n:012}")).collect()
+}
+
+/// The example world plus the DRS jobs `ids` (incremental, running), with
+/// transitions taking `delay_seconds` of emulated time.
+pub(crate) fn drs_fleet_world(ids: &[String], delay_seconds: u64) -> jobform_emulator::World {
+    let mut world: serde_json::Value =
+        serde_json::from_str(include_str!("../../../examples/emulator.world.json")).unwrap();
+    world["transition_delay_seconds"] = delay_seconds.into();
+    // The DRS client reads every id in one batch-status call, which the
+    // emulator caps at `max_batch_ids` like the action batches.
+    world["max_batch_ids"] = 100.into();
+    let jobs = world["huawei"]["jobs"].as_array_mut().unwrap();
+    for id in ids {
+        jobs.push(serde_json::json!({
+            "id": id,
+            "project_id": "054ba152d480d55b2f5dc0069e7ddef0",
+            "status": "INCRE_TRANSFER_STARTED",
+        }));
+    }
+    jobform_emulator::World::from_json(&world.to_string(), "fleet world").unwrap()
+}
+
+/// A configuration of the example providers declaring the DRS jobs `ids`
+/// (`huawei_drs.fleet[id]`) suspended, pointed at `emulator`.
+pub(crate) fn drs_fleet_config(ids: &[String], emulator: &jobform_emulator::Emulator) -> Test {
+    let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    let jobs = format!(
+        "job \"huawei_drs\" \"fleet\" {{\n  for_each = toset([{}])\n  id = each.value\n  state = \"suspended\"\n}}\n",
+        quoted.join(", ")
+    );
+    Test::new()
+        .file("providers.hcl", include_str!("../../../examples/providers.hcl"))
+        .file("variables.hcl", include_str!("../../../examples/variables.hcl"))
+        .file("fleet.hcl", &jobs)
+        .emulated(emulator)
+}

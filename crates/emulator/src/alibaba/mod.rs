@@ -11,7 +11,7 @@ pub(crate) mod jobs;
 mod params;
 pub(crate) mod signature;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -22,6 +22,9 @@ use crate::faults::FaultKind;
 use crate::journal::{JournalEntry, Outcome};
 use crate::state::{Shared, State, lock};
 use crate::world::Cloud;
+
+/// The `x-acs-retry-after` of an injected throttling fault, in milliseconds.
+const THROTTLED_RETRY_AFTER_MS: u64 = 100;
 
 /// An authenticated, admitted request waiting to run.
 struct Call {
@@ -86,6 +89,11 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
     }
     call.fault = state.faults.pick(&mut state.rng, Cloud::Alibaba, &call.action, &call.jobs);
     match call.fault {
+        Some(FaultKind::Throttled) => Err(refuse(
+            state,
+            &Call { family: Family::Gateway, fault: None, ..call },
+            &ApiError::throttled(Duration::from_millis(THROTTLED_RETRY_AFTER_MS)),
+        )),
         Some(kind @ FaultKind::ServerError { status }) => {
             let error = ApiError::server(status);
             let body = error.body(Family::Gateway, &call.request_id, &call.host);

@@ -75,7 +75,12 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
         Ok(account) => account,
         Err(error) => return Err(refuse(state, &call, &error)),
     };
-    if state.limits.admit(Cloud::Huawei, call.name(), account, Instant::now()).is_err() {
+    let limited = state.limits.admit(Cloud::Huawei, call.name(), account, Instant::now()).is_err();
+    if !limited {
+        call.fault = state.faults.pick(&mut state.rng, Cloud::Huawei, call.name(), &call.jobs);
+    }
+    if limited || call.fault == Some(FaultKind::Throttled) {
+        call.fault = None;
         let error = HwError::gateway(
             429,
             "APIGW.0308",
@@ -83,7 +88,6 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
         );
         return Err(refuse(state, &call, &error));
     }
-    call.fault = state.faults.pick(&mut state.rng, Cloud::Huawei, call.name(), &call.jobs);
     match call.fault {
         Some(kind @ FaultKind::ServerError { status }) => {
             let error = HwError::service(status, "DRS.M00004", "Service abnormal.");

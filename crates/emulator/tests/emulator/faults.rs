@@ -151,3 +151,23 @@ fn rate_limits_throttle_with_the_real_errors() {
     emulator.clear_rate_limits();
     assert_eq!(drs_statuses(&emulator, &DRS_JOBS).status, 200);
 }
+
+#[test]
+fn a_throttling_fault_refuses_like_a_rate_limit_and_does_nothing() {
+    let emulator = start(example_world());
+    emulator.inject(Fault::new(FaultKind::Throttled).times(2));
+    let throttled = ali(&emulator).call("SuspendDtsJob", &[("DtsJobId", SYNC_JOB)]);
+    assert_eq!((throttled.status, throttled.code()), (400, "Throttling.User"));
+    assert_eq!(throttled.headers["x-acs-retry-after"], "100");
+    let huawei = drs_statuses(&emulator, &DRS_JOBS);
+    assert_eq!((huawei.status, huawei.code()), (429, "APIGW.0308"));
+    let journal = emulator.journal();
+    assert!(journal.iter().all(|e| !e.took_effect), "{journal:#?}");
+    assert!(
+        journal.iter().all(
+            |e| matches!(&e.outcome, Outcome::Rejected { code } if code.contains("Throttling") || code == "APIGW.0308")
+        ),
+        "{journal:#?}"
+    );
+    assert_eq!(drs_statuses(&emulator, &DRS_JOBS).status, 200, "spent after two hits");
+}

@@ -1,0 +1,175 @@
+//! The process half of the reliability suite (issue 7): `jobform apply`
+//! killed at many points, and several applies racing for one state.
+
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use jobform::state::{ActionOutcome, State, StateFile};
+use jobform_emulator::{Emulator, Fault, FaultKind};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use crate::support::{Test, drs_fleet_config, drs_fleet_ids, drs_fleet_world};
+
+const STATE_PATH: &str = "state/jobform.state.json";
+const APPLY: [&str; 4] = ["apply", "--auto-approve", "--wait-timeout", "5s"];
+
+/// The job ids the emulator saw an action change.
+fn acted_on(emulator: &Emulator) -> Vec<String> {
+    emulator.journal().into_iter().filter(|e| e.took_effect).flat_map(|e| e.jobs).collect()
+}
+
+/// After a kill the state parses, records every job the emulator saw
+/// paused, and claims no success or pending action that did not happen.
+fn assert_state_matches_journal(file: &StateFile, emulator: &Emulator, when: &str) {
+    let state: State = file.load().unwrap_or_else(|e| panic!("{when}: the state parses: {e}"));
+    let acted = acted_on(emulator);
+    for id in &acted {
+        let record = state.jobs.values().find(|r| &r.id == id);
+        assert!(
+            record.and_then(|r| r.last_action.as_ref()).is_some(),
+            "{when}: {id} was paused but the state does not say so"
+        );
+    }
+    for record in state.jobs.values() {
+        let claimed = record.last_action.as_ref().is_some_and(|a| {
+            matches!(a.outcome, ActionOutcome::Succeeded | ActionOutcome::Pending)
+        }) || record.paused.is_some();
+        assert!(
+            !claimed || acted.contains(&record.id),
+            "{when}: {} recorded, never sent",
+            record.id
+        );
+    }
+}
+
+/// Kills `child` (SIGKILL) and reaps it.
+fn kill(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Removes the lock a killed apply left behind, as an operator would.
+fn unlock(dir: &crate::support::Outcome, emulator: &Emulator) {
+    if let Ok(text) = std::fs::read_to_string(dir.path().join(format!("{STATE_PATH}.lock"))) {
+        let info: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let id = info["id"].as_str().unwrap();
+        let unlocked = Test::in_dir(dir).emulated(emulator).args(["force-unlock", id]).run();
+        assert_eq!(unlocked.code, Some(0), "{}", unlocked.stderr);
+    }
+}
+
+/// SIGKILL at 100 seeded random points of applies pausing 40 DRS jobs (in
+/// rounds on fresh jobs, so kills land before, during and after the
+/// batches); after each kill the state agrees with the journal, and a
+/// final re-run per round converges without any job sent its pause twice.
+#[test]
+fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() {
+    const ROUNDS: usize = 5;
+    const KILLS_PER_ROUND: usize = 20;
+    let ids = drs_fleet_ids(40);
+    let mut rng = StdRng::seed_from_u64(7);
+    for round in 0..ROUNDS {
+        let emulator = Emulator::start(drs_fleet_world(&ids, 1)).unwrap();
+        let probe = drs_fleet_config(&ids, &emulator).args(["validate"]).run();
+        assert_eq!(probe.code, Some(0), "{}", probe.stderr);
+        let dir = || Test::in_dir(&probe).emulated(&emulator);
+        let file = StateFile::new(probe.path().join(STATE_PATH));
+        for kill_number in 0..KILLS_PER_ROUND {
+            let child = dir().args(APPLY).spawn();
+            std::thread::sleep(Duration::from_millis(rng.random_range(0..400)));
+            kill(child);
+            assert_state_matches_journal(&file, &emulator, &format!("kill {round}.{kill_number}"));
+            unlock(&probe, &emulator);
+        }
+        // A kill between the write-ahead mark and the request leaves an
+        // action nobody knows was sent: the next run watches it for the
+        // wait timeout, records it `unknown`, and only a later run sends it.
+        for run in 1.. {
+            let outcome = dir().args(APPLY).run();
+            if outcome.code == Some(0) {
+                break;
+            }
+            assert!(
+                run < 3,
+                "round {round}: no convergence: {}\n{}",
+                outcome.stdout,
+                outcome.stderr
+            );
+        }
+        let acted = acted_on(&emulator);
+        for id in &ids {
+            assert_eq!(emulator.job_status(id).as_deref(), Some("PAUSING"), "{id}");
+            let sent = acted.iter().filter(|a| *a == id).count();
+            assert_eq!(sent, 1, "round {round}: {id} was sent its pause {sent} times");
+        }
+        let state = file.load().unwrap();
+        assert_eq!(state.jobs.len(), ids.len());
+        assert!(state.jobs.values().all(|r| r.observed.raw_status == "PAUSING"));
+    }
+}
+
+/// Five applies of one configuration on one state, each targeting its own
+/// DRS job (pauses settle in a second, so unserialized runs would overlap):
+/// they run one at a time and the final state keeps every run's record.
+/// With `--lock-timeout 0s` the losers fail at once, naming the holder.
+#[test]
+fn concurrent_applies_on_one_state_take_turns_and_lose_no_record() {
+    let ids = drs_fleet_ids(6);
+    let (racers, last) = ids.split_at(5);
+    let emulator = Emulator::start(drs_fleet_world(&ids, 1)).unwrap();
+    let probe = drs_fleet_config(&ids, &emulator).args(["validate"]).run();
+    assert_eq!(probe.code, Some(0), "{}", probe.stderr);
+    let apply = |id: &str, lock_timeout: &str| {
+        Test::in_dir(&probe).emulated(&emulator).args(APPLY).args([
+            "--target",
+            &format!("huawei_drs.fleet[\"{id}\"]"),
+            "--lock-timeout",
+            lock_timeout,
+        ])
+    };
+    let runs: Vec<Test> = racers.iter().map(|id| apply(id, "60s")).collect();
+    let children: Vec<Child> = runs.iter().map(Test::spawn).collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "every apply waits its turn and succeeds");
+    }
+    let file = StateFile::new(probe.path().join(STATE_PATH));
+    let state = file.load().unwrap();
+    for id in racers {
+        let record = state.jobs.values().find(|r| &r.id == id);
+        assert!(
+            record.is_some_and(|r| r.observed.raw_status == "PAUSING"),
+            "{id}: a run's record was lost: {:#?}",
+            state.jobs
+        );
+        let sent = acted_on(&emulator).iter().filter(|a| *a == id).count();
+        assert_eq!(sent, 1, "{id}");
+    }
+    // Each run appends its job's answer and settled entries; serialized
+    // runs never interleave them.
+    let order: Vec<&str> = state.audit.iter().map(|e| e.job_id.as_str()).collect();
+    assert_eq!(order.len(), 2 * racers.len(), "{order:?}");
+    for pair in order.chunks(2) {
+        assert_eq!(pair[0], pair[1], "interleaved runs: {order:?}");
+    }
+
+    // A holder slowed down by the cloud, and impatient contenders.
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("batch-pause-task"));
+    let mut holder = apply(&last[0], "0s").env("USER", "holder").spawn();
+    let lock = probe.path().join(format!("{STATE_PATH}.lock"));
+    let started = Instant::now();
+    while !lock.exists() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the holder never took the lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for id in &racers[..4] {
+        let loser = apply(id, "0s").run();
+        assert_eq!(loser.code, Some(1), "{}", loser.stderr);
+        assert!(
+            loser.stderr.contains("the state is locked by holder@")
+                && loser.stderr.contains(&format!("pid {}", holder.id())),
+            "{}",
+            loser.stderr
+        );
+    }
+    assert!(holder.wait().unwrap().success());
+}
