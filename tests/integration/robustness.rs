@@ -128,6 +128,18 @@ fn hcl_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(FRAGMENTS), 0..60).prop_map(|parts| parts.concat())
 }
 
+/// Found by `fuzz/config_loader`: an error at the `\r` of a CRLF line ending
+/// inside an unclosed block panicked while building its snippet.
+#[test]
+fn an_error_at_a_crlf_line_ending_is_reported() {
+    for text in ["m{#w\r\n", "m{#w\r\n\u{84}\nw"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.hcl"), text).unwrap();
+        let result = load_dir(dir.path(), &VarInputs::default(), &Environment::default());
+        assert!(result.is_err_and(|diagnostics| diagnostics.error_count() > 0), "{text:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
