@@ -2,11 +2,14 @@
 //! both clouds, generate the emulator world and the matching HCL, then time
 //! the release binary's `validate` (configuration load) and `plan`, count the
 //! API requests a plan costs (from the emulator's journal) and sample the
-//! plan's peak RSS. Prints one table; run with `cargo bench --bench scale`.
+//! plan's peak RSS. Then time `apply` at 1,000 jobs: Huawei DRS pauses
+//! (requests per job, batching) and Alibaba DTS suspends under a rate limit
+//! on `SuspendDtsJobs` (wall time against the ideal requests / limit).
+//! Prints two tables; run with `cargo bench --bench scale`.
 //!
 //! The emulator's rate limits are switched off so the figures measure
 //! jobform, not the throttling a real account would add (the README says what
-//! the real limits cost).
+//! the real limits cost); only the throttled apply sets one, on purpose.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,7 +17,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jobform_emulator::{Emulator, World};
+use jobform_emulator::{Cloud, Emulator, Outcome, RateLimit, World};
 use serde_json::json;
 
 /// How many times each command runs; the median is reported.
@@ -86,6 +89,142 @@ fn main() {
             large / small
         );
     }
+    apply_benchmarks(binary);
+}
+
+/// Jobs acted on by each apply benchmark.
+const APPLY_JOBS: usize = 1_000;
+/// The limit on `SuspendDtsJobs` in the throttled apply, requests per second.
+const SUSPEND_QPS: u32 = 10;
+
+/// `apply --auto-approve` of 1,000 suspends, once per cloud, each on a fresh
+/// emulator (an apply changes the world) with transitions taking no time.
+fn apply_benchmarks(binary: &str) {
+    let batch = jobform::model::DEFAULT_BATCH_SIZE as usize;
+    println!(
+        "\napply of {APPLY_JOBS} suspends (median of {APPLY_RUNS} runs, batch size {batch}, transitions instant)\n"
+    );
+    println!(
+        "{:<34} | {:>9} | {:>8} | {:>8} | {:>9} | requests by operation",
+        "scenario", "wall (ms)", "accepted", "per job", "throttled"
+    );
+    println!("{}", "-".repeat(110));
+    let huawei = Fleet { ids: vec![("drs", Fleet::ids("drs", 0, APPLY_JOBS))] };
+    let (_, huawei_journal) = median_apply(binary, &huawei, None);
+    let alibaba = Fleet { ids: vec![("dts_sync", Fleet::ids("dts_sync", 0, APPLY_JOBS))] };
+    let limit =
+        RateLimit { cloud: Cloud::Alibaba, action: "SuspendDtsJobs".to_owned(), qps: SUSPEND_QPS };
+    let (throttled_wall, alibaba_journal) = median_apply(binary, &alibaba, Some(&limit));
+    let rows = [
+        ("Huawei DRS pause, no limit".to_owned(), &huawei_journal, "batch-pause-task"),
+        (
+            format!("Alibaba DTS suspend, {SUSPEND_QPS} qps limit"),
+            &alibaba_journal,
+            "SuspendDtsJobs",
+        ),
+    ];
+    for (scenario, (wall, journal), action) in rows {
+        let summary = JournalSummary::of(journal);
+        println!(
+            "{scenario:<34} | {:>9.1} | {:>8} | {:>8.3} | {:>9} | {}",
+            ms(*wall),
+            summary.accepted,
+            ratio(summary.accepted, APPLY_JOBS),
+            summary.throttled,
+            summary.detail
+        );
+        let expected = APPLY_JOBS.div_ceil(batch);
+        let sent = summary.accepted_of(action);
+        println!(
+            "{:<34} | {action}: {sent} accepted, ceil({APPLY_JOBS}/{batch}) = {expected} expected: {}",
+            "",
+            if sent == expected { "met" } else { "MISSED" }
+        );
+    }
+    let suspends = JournalSummary::of(&alibaba_journal.1).accepted_of("SuspendDtsJobs");
+    let ideal = Duration::from_secs_f64(ratio(suspends, SUSPEND_QPS as usize));
+    let excess = throttled_wall.as_secs_f64() / ideal.as_secs_f64();
+    println!(
+        "\nthrottled apply: {:.2} s for {suspends} SuspendDtsJobs at {SUSPEND_QPS}/s, ideal {:.2} s: x{excess:.3} ({})",
+        throttled_wall.as_secs_f64(),
+        ideal.as_secs_f64(),
+        if excess <= 1.1 { "within 10 %: met" } else { "over 10 %: MISSED" }
+    );
+}
+
+/// Runs of each apply benchmark; the median wall time is reported.
+const APPLY_RUNS: usize = 3;
+
+/// Applies `fleet` (every job to be suspended) on a fresh emulator
+/// `APPLY_RUNS` times under `limit`; returns the median wall time and the
+/// (wall time, journal) of the median run.
+fn median_apply(
+    binary: &str,
+    fleet: &Fleet,
+    limit: Option<&RateLimit>,
+) -> (Duration, (Duration, Vec<jobform_emulator::JournalEntry>)) {
+    let mut runs: Vec<(Duration, Vec<jobform_emulator::JournalEntry>)> = (0..APPLY_RUNS)
+        .map(|_| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            std::fs::write(dir.path().join("main.hcl"), fleet.hcl()).expect("write main.hcl");
+            let emulator = Emulator::start(
+                World::from_json(&fleet.world().to_string(), "bench world").expect("world"),
+            )
+            .expect("start the emulator");
+            if let Some(limit) = limit {
+                emulator.set_rate_limit(limit);
+            }
+            let (wall, _) = run(binary, dir.path(), &emulator, &["apply", "--auto-approve"]);
+            (wall, emulator.journal())
+        })
+        .collect();
+    runs.sort_by_key(|(wall, _)| *wall);
+    let median = runs.swap_remove(APPLY_RUNS / 2);
+    (median.0, median)
+}
+
+/// An apply's requests from the emulator's journal.
+struct JournalSummary {
+    /// Requests answered with success.
+    accepted: usize,
+    /// Requests refused as throttled (sent again by the client).
+    throttled: usize,
+    /// Accepted requests by operation, for display.
+    detail: String,
+    by_operation: BTreeMap<String, usize>,
+}
+
+impl JournalSummary {
+    fn of(journal: &[jobform_emulator::JournalEntry]) -> JournalSummary {
+        let mut by_operation: BTreeMap<String, usize> = BTreeMap::new();
+        let mut throttled = 0;
+        for entry in journal {
+            match &entry.outcome {
+                Outcome::Rejected { code } if code.starts_with("Throttling") => throttled += 1,
+                _ => *by_operation.entry(entry.action.clone()).or_default() += 1,
+            }
+        }
+        let detail = by_operation.iter().fold(String::new(), |mut text, (op, n)| {
+            let _ = write!(text, "{op} {n}, ");
+            text
+        });
+        JournalSummary {
+            accepted: by_operation.values().sum(),
+            throttled,
+            detail: detail.trim_end_matches(", ").to_owned(),
+            by_operation,
+        }
+    }
+
+    fn accepted_of(&self, action: &str) -> usize {
+        self.by_operation.get(action).copied().unwrap_or(0)
+    }
+}
+
+/// `count / per` (requests per job, seconds at a rate), for display.
+#[allow(clippy::cast_precision_loss)]
+fn ratio(count: usize, per: usize) -> f64 {
+    count as f64 / per as f64
 }
 
 /// A generated fleet: ids per kind.
@@ -100,12 +239,7 @@ impl Fleet {
             .iter()
             .map(|(kind, share)| {
                 let count = jobs * share / 10;
-                let ids = (next..next + count)
-                    .map(|i| match *kind {
-                        "drs" => format!("00000000-0000-4000-8000-{i:012}"),
-                        _ => format!("dtsbench{i:07}"),
-                    })
-                    .collect();
+                let ids = Fleet::ids(kind, next, count);
                 next += count;
                 (*kind, ids)
             })
@@ -113,8 +247,19 @@ impl Fleet {
         Fleet { ids }
     }
 
+    /// `count` ids of `kind` numbered from `first`, unique across kinds.
+    fn ids(kind: &str, first: usize, count: usize) -> Vec<String> {
+        (first..first + count)
+            .map(|i| match kind {
+                "drs" => format!("00000000-0000-4000-8000-{i:012}"),
+                _ => format!("dtsbench{i:07}"),
+            })
+            .collect()
+    }
+
+    /// The ids of `kind`; none when the fleet has no such kind.
     fn of(&self, kind: &str) -> &[String] {
-        &self.ids.iter().find(|(k, _)| *k == kind).expect("a kind of MIX").1
+        self.ids.iter().find(|(k, _)| *k == kind).map_or(&[], |(_, ids)| ids)
     }
 
     /// The configuration: one `for_each` block per kind, all to be suspended.
@@ -132,6 +277,9 @@ impl Fleet {
             ("alibaba_synchronization", "legacy_sync"),
             ("huawei_drs", "drs"),
         ] {
+            if self.of(block).is_empty() {
+                continue;
+            }
             let ids =
                 self.of(block).iter().map(|id| format!("\"{id}\"")).collect::<Vec<_>>().join(", ");
             let _ = write!(
@@ -191,7 +339,7 @@ fn run(binary: &str, dir: &Path, emulator: &Emulator, args: &[&str]) -> (Duratio
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "bench-secret")
         .env("HUAWEICLOUD_SDK_AK", "HWBENCHAK")
         .env("HUAWEICLOUD_SDK_SK", "bench-sk")
-        .stdout(Stdio::null())
+        .stdout(std::fs::File::create(dir.join("stdout.txt")).expect("stdout file"))
         .stderr(Stdio::piped())
         .spawn()
         .expect("run jobform");
@@ -214,7 +362,14 @@ fn run(binary: &str, dir: &Path, emulator: &Emulator, args: &[&str]) -> (Duratio
     if !status.success() {
         let mut stderr = String::new();
         let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
-        panic!("jobform {} failed ({status}): {stderr}", args.join(" "));
+        let stdout = std::fs::read_to_string(dir.join("stdout.txt")).unwrap_or_default();
+        let failures: Vec<&str> =
+            stdout.lines().filter(|line| line.contains("rror") || line.contains("fail")).collect();
+        panic!(
+            "jobform {} failed ({status}): {stderr}\n{}",
+            args.join(" "),
+            failures[failures.len().saturating_sub(20)..].join("\n")
+        );
     }
     (elapsed, peak)
 }

@@ -98,7 +98,9 @@ impl SourceFile {
     fn snippet(&self, bytes: &Range<usize>) -> Snippet {
         let start = self.position(bytes.start);
         let line = self.line_range(start.line - 1);
-        let highlight = start.byte..bytes.end.clamp(start.byte, line.end);
+        // An error at a line's `\r\n` starts past the line's end (found by
+        // `fuzz/config_loader`): the highlight is then empty, not a panic.
+        let highlight = start.byte..bytes.end.min(line.end).max(start.byte);
         let mut code = String::with_capacity(line.len());
         let mut cursor = line.start;
         // Translates an original byte offset of the line into an offset of `code`;

@@ -165,6 +165,20 @@ impl ProviderError {
         }
     }
 
+    /// Whether the cloud refused the request for its rate limit (Alibaba
+    /// `Throttling*`, Huawei `APIGW.0308` / `APIG.0308`, HTTP 429): certainly
+    /// not acted on, and worth sending again once the window has moved.
+    pub fn throttled(&self) -> bool {
+        match &self.kind {
+            ProviderErrorKind::Api { code, .. } => {
+                code.starts_with("Throttling")
+                    || code.ends_with(".0308")
+                    || self.http_status == Some(429)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the request may have taken effect although no success was
     /// seen: an action failing this way must be re-read, never re-sent.
     pub fn outcome_unknown(&self) -> bool {

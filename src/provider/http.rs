@@ -92,6 +92,8 @@ impl Transport {
     ) -> Result<T, ProviderError> {
         let started = Instant::now();
         let mut attempts = 0;
+        // Throttled refusals, which the retry policy does not count as attempts.
+        let mut throttled = 0;
         loop {
             attempts += 1;
             let request = build(&self.client)?;
@@ -119,9 +121,18 @@ impl Transport {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
+            if error.throttled() {
+                throttled += 1;
+            }
             let delay = {
                 let mut rng = self.jitter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                self.retry.next_delay(&error, intent, attempts, started.elapsed(), &mut *rng)
+                self.retry.next_delay(
+                    &error,
+                    intent,
+                    attempts - throttled,
+                    started.elapsed(),
+                    &mut *rng,
+                )
             };
             match delay {
                 Some(delay) => {

@@ -51,6 +51,8 @@
 //! Retries back off exponentially with full jitter (200 ms doubling to
 //! 20 s), wait at least `x-acs-retry-after` (milliseconds) or `Retry-After`
 //! (seconds), and stop after `max_attempts` (5) or `max_retry_seconds` (60).
+//! A throttled refusal does not count as an attempt (nothing was done; the
+//! wait stays short): only `max_retry_seconds` bounds a throttled request.
 //! Requests in flight are capped per provider (`max_in_flight`, 4); timeouts
 //! are `connect_timeout` (5 s) and `request_timeout` (30 s).
 //!
@@ -67,6 +69,8 @@ mod alibaba;
 mod clock;
 pub mod credentials;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod huawei;
 mod lenient;

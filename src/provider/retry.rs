@@ -56,10 +56,19 @@ impl RetryPolicy {
         Duration::from_millis(rng.random_range(0..=ceiling_ms))
     }
 
-    /// How long to wait before attempt `attempts_made + 1`, or `None` when
-    /// `error` must be returned: not retryable, an action whose outcome is
-    /// unknown, out of attempts, or out of time. A retry-after hint from the
-    /// cloud is a floor on the wait.
+    /// How long to wait before the next attempt, or `None` when `error` must
+    /// be returned: not retryable, an action whose outcome is unknown, out of
+    /// attempts, or out of time. A retry-after hint from the cloud is a floor
+    /// on the wait.
+    ///
+    /// The caller counts in `attempts_made` only the attempts that failed for
+    /// another reason than throttling ([`ProviderError::throttled`]): a
+    /// throttled request was refused, so it costs time (bounded by
+    /// `max_elapsed`), not an attempt, and its wait does not grow.
+    /// Counting throttled refusals let a burst of batch requests (an apply
+    /// of 1,000 DTS suspends is 50 requests, all sent at once) exhaust its
+    /// attempts against a 10-per-second limit: every window admits 10 and
+    /// refuses the rest, so one unlucky request loses five times in a row.
     pub fn next_delay(
         &self,
         error: &ProviderError,

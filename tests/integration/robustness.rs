@@ -1,5 +1,6 @@
 //! A bounded, property-based smoke run over every parser of untrusted input:
-//! the configuration loader, the formatter, the state file and saved plans.
+//! the configuration loader, the formatter, the state file, saved plans and
+//! the clouds' response decoders.
 //! Whatever the bytes, each answers with a value or a clear error, never a
 //! panic or a hang. (The coverage-guided fuzz targets live under `fuzz/`.)
 
@@ -8,6 +9,8 @@ use proptest::prelude::*;
 use jobform::config::{Environment, VarInputs, load_dir};
 use jobform::hclfmt::format_source;
 use jobform::plan::SavedPlan;
+use jobform::provider::ProviderErrorKind;
+use jobform::provider::fuzzing::{decode_alibaba, decode_huawei};
 use jobform::state::StateFile;
 
 /// Fragments of jobform's HCL, so random text often parses and reaches the
@@ -71,8 +74,70 @@ const FRAGMENTS: &[&str] = &[
     "validation",
 ];
 
+/// Fragments of both clouds' answers, so random bodies often are JSON of
+/// roughly the right shape.
+const RESPONSE_FRAGMENTS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"RequestId\"",
+    "\"Success\"",
+    "\"Code\"",
+    "\"Message\"",
+    "\"ErrCode\"",
+    "\"ErrMessage\"",
+    "\"DynamicMessage\"",
+    "\"DtsJobList\"",
+    "\"TotalRecordCount\"",
+    "\"Status\"",
+    "\"DtsJobId\"",
+    "\"ReverseJob\"",
+    "\"MigrationJobs\"",
+    "\"MigrationJob\"",
+    "\"SynchronizationInstances\"",
+    "\"error_code\"",
+    "\"error_msg\"",
+    "\"results\"",
+    "\"count\"",
+    "\"status\"",
+    "\"id\"",
+    "\"jobs\"",
+    "\"code\"",
+    "\"message\"",
+    "\"error\"",
+    "\"x\"",
+    "\"%s\"",
+    "\"Throttling.User\"",
+    "\"APIGW.0308\"",
+    "\"true\"",
+    "true",
+    "false",
+    "null",
+    "0",
+    "-1",
+    "18446744073709551616",
+    "1e400",
+    "\"é\"",
+    "\"\\ud800\"",
+];
+
 fn hcl_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(FRAGMENTS), 0..60).prop_map(|parts| parts.concat())
+}
+
+/// Found by `fuzz/config_loader`: an error at the `\r` of a CRLF line ending
+/// inside an unclosed block panicked while building its snippet.
+#[test]
+fn an_error_at_a_crlf_line_ending_is_reported() {
+    for text in ["m{#w\r\n", "m{#w\r\n\u{84}\nw"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.hcl"), text).unwrap();
+        let result = load_dir(dir.path(), &VarInputs::default(), &Environment::default());
+        assert!(result.is_err_and(|diagnostics| diagnostics.error_count() > 0), "{text:?}");
+    }
 }
 
 proptest! {
@@ -112,5 +177,25 @@ proptest! {
     fn plan_files_are_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..400), json in "\\{\"format_version\": [0-9], .{0,80}\\}") {
         let _ = SavedPlan::from_json(&bytes);
         let _ = SavedPlan::from_json(json.as_bytes());
+    }
+
+    #[test]
+    fn cloud_responses_are_decoded_or_refused(
+        status in prop_oneof![Just(200u16), Just(400u16), Just(429u16), Just(500u16), any::<u16>()],
+        retry_after in prop::option::of("[0-9]{0,12}|.{0,8}"),
+        body in prop_oneof![
+            prop::collection::vec(prop::sample::select(RESPONSE_FRAGMENTS), 0..40).prop_map(|parts| parts.concat().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..200),
+        ],
+    ) {
+        for results in [
+            decode_alibaba(status, retry_after.as_deref(), &body),
+            decode_huawei(status, retry_after.as_deref(), &body),
+        ] {
+            for error in results.into_iter().filter_map(Result::err) {
+                prop_assert!(matches!(error.kind, ProviderErrorKind::Api { .. } | ProviderErrorKind::Malformed { .. }), "{error:?}");
+                prop_assert_eq!(error.http_status, Some(status));
+            }
+        }
     }
 }

@@ -577,6 +577,17 @@ fn decode<T: DeserializeOwned>(
     Ok((body, request_id))
 }
 
+/// [`decode`] as every answer this client reads (for [`crate::provider::fuzzing`]).
+pub(crate) fn decode_every_answer(raw: &RawResponse) -> Vec<Result<(), ProviderError>> {
+    vec![
+        decode::<DtsJobPage>("DescribeDtsJobs", raw).map(drop),
+        decode::<MigrationPage>("DescribeMigrationJobs", raw).map(drop),
+        decode::<SynchronizationPage>("DescribeSynchronizationJobs", raw).map(drop),
+        decode::<SynchronizationStatus>("DescribeSynchronizationJobStatus", raw).map(drop),
+        decode::<IgnoredAny>("SuspendDtsJobs", raw).map(drop),
+    ]
+}
+
 /// `(retryable, outcome unknown)` of an error code: throttling and a reused
 /// nonce are refusals worth retrying; internal errors and 5xx may have acted.
 fn classify(code: &str, http_status: u16) -> (bool, bool) {

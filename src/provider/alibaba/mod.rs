@@ -8,6 +8,7 @@ mod status;
 mod wire;
 
 pub use client::AlibabaClient;
+pub(super) use client::decode_every_answer;
 
 /// Regions the SDKs map to the central endpoint `dts.aliyuncs.com`
 /// (`alibabacloud_dts20200101/client.py`); every other region uses

@@ -428,6 +428,14 @@ fn decode<T: DeserializeOwned>(
     })
 }
 
+/// [`decode`] as every answer this client reads (for [`crate::provider::fuzzing`]).
+pub(crate) fn decode_every_answer(raw: &RawResponse) -> Vec<Result<(), ProviderError>> {
+    vec![
+        decode::<StatusPage>("batch-status", raw).map(drop),
+        decode::<BatchResults>("batch-pause-task", raw).map(drop),
+    ]
+}
+
 /// A per-item failure inside a 200 answer.
 fn item_error(
     operation: &'static str,

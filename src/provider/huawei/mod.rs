@@ -8,6 +8,7 @@ mod status;
 mod wire;
 
 pub use client::HuaweiClient;
+pub(super) use client::decode_every_answer;
 
 /// The default endpoint of a region (`huaweicloudsdkdrs/v3/region/drs_region.py`):
 /// `eu-west-101` alone lives under `myhuaweicloud.eu`.

@@ -363,7 +363,7 @@ async fn throttled_actions_are_retried_because_they_were_refused() {
 }
 
 #[tokio::test]
-async fn throttling_gives_up_when_attempts_run_out() {
+async fn throttling_costs_time_not_attempts() {
     let responder = Responder::start(|_, _| {
         Reply::json(
             400,
@@ -371,10 +371,17 @@ async fn throttling_gives_up_when_attempts_run_out() {
         )
     })
     .await;
-    let error = client(&responder).read(&[job_ref(JobKind::AlibabaDts, "j")]).await.unwrap_err();
+    let mut settings = quick_settings();
+    settings.retry.max_elapsed = std::time::Duration::from_millis(300);
+    let error = client_with(&responder, &settings, None)
+        .read(&[job_ref(JobKind::AlibabaDts, "j")])
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), "Throttling.User");
     assert!(error.retryable);
-    assert_eq!(responder.requests().len(), 4);
+    // Refused every time: sent again well past `max_attempts` (4), until the
+    // 300 ms budget ran out (waits are at most 10 ms).
+    assert!(responder.requests().len() > 4, "{}", responder.requests().len());
 }
 
 #[tokio::test]
