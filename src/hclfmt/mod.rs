@@ -80,7 +80,7 @@ pub fn format_source(source: &str) -> Result<String, FormatError> {
         column: error.location().column(),
         message: error.message().to_owned(),
     })?;
-    let normalized = source.replace("\r\n", "\n");
+    let normalized = unix_newlines(source);
     let mut tokens = lex(&normalized)?;
     let lines = split_lines(&tokens);
     indent(&mut tokens, &lines);
@@ -97,6 +97,30 @@ pub fn format_source(source: &str) -> Result<String, FormatError> {
         return Err(FormatError::WouldChangeMeaning);
     }
     Ok(if output == "\n" { String::new() } else { output })
+}
+
+/// `\n` line endings: every run of carriage returns before a newline is
+/// dropped. Replacing `\r\n` once would leave `\r\n` behind from `\r\r\n`,
+/// and formatting would not be idempotent (found by fuzzing).
+fn unix_newlines(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut carriage_returns = 0;
+    for c in source.chars() {
+        match c {
+            '\r' => carriage_returns += 1,
+            '\n' => {
+                carriage_returns = 0;
+                out.push('\n');
+            }
+            c => {
+                out.extend(std::iter::repeat_n('\r', carriage_returns));
+                carriage_returns = 0;
+                out.push(c);
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\r', carriage_returns));
+    out
 }
 
 /// One line's tokens in hclwrite's three cells: `lead`, then `assign` (from
@@ -326,6 +350,12 @@ mod tests {
     #[test]
     fn leaves_heredocs_alone() {
         formats("x = <<EOT\n  keep   this\nEOT\n", "x = <<EOT\n  keep   this\nEOT\n");
+    }
+
+    #[test]
+    fn windows_line_endings_become_unix_ones_in_one_pass() {
+        // The fuzzer's reproducer: CR runs before LF inside a block comment.
+        formats("/*\r\r\n a \r\n*/\r\nx = 1\r\n", "/*\n a \n*/\nx = 1\n");
     }
 
     #[test]
