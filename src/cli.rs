@@ -343,8 +343,13 @@ pub enum StateCommand {
 /// `jobform force-unlock`.
 #[derive(Debug, Args)]
 pub struct ForceUnlockArgs {
-    /// The lock id printed by the command that reported the lock.
+    /// The lock id printed by the command that reported the lock
+    /// (`broken` for a lock file that holds none).
     pub lock_id: String,
+
+    /// Unlock even when the holder is still running on this host.
+    #[arg(long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub state: StateArgs,

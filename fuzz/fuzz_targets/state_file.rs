@@ -2,7 +2,7 @@
 //! refused file is left as it was.
 #![no_main]
 
-use jobform::state::StateFile;
+use jobform::state::{StateFile, StateStore};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -1,6 +1,7 @@
 //! The engine: runs the waves of a plan, sends, records, waits.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -9,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::event::{ApplyEvent, ApplyHooks};
 use super::interrupt::Interrupt;
-use super::ledger::{self, Entry, Signature};
+use super::ledger::{self, Changes, Entry, Signature};
 use super::report::{ApplyReport, JobOutcome, JobResult, SkipReason, short_duration};
 use super::timer::Timer;
 use super::{ApplyError, ApplyInput, ApplyOptions};
@@ -17,7 +18,7 @@ use crate::fleet::{Fleet, ReadItem};
 use crate::model::{ActionVerb, Address, LiveState, ProviderRef};
 use crate::plan::{Action, JobChange, LiveLookup, Plan, Request, Wave};
 use crate::provider::{self, ActionResult, JobRef};
-use crate::state::{ActionOutcome, State, StateFile};
+use crate::state::{ActionOutcome, State, StateStore};
 
 /// The first wait between two polls of jobs settling; it doubles up to [`LAST_POLL`].
 const FIRST_POLL: Duration = Duration::from_secs(1);
@@ -57,9 +58,11 @@ enum Settled {
 pub(super) struct Engine<'a, T: Timer> {
     plan: &'a Plan,
     fleet: &'a Fleet,
-    file: &'a StateFile,
+    store: &'a Arc<dyn StateStore>,
     options: &'a ApplyOptions,
     state: &'a mut State,
+    /// What changed since the last write: persisting sends only this.
+    pending: Changes,
     timer: &'a T,
     interrupt: &'a Interrupt,
     hooks: &'a mut dyn ApplyHooks,
@@ -76,7 +79,7 @@ impl<'a, T: Timer> Engine<'a, T> {
         interrupt: &'a Interrupt,
         hooks: &'a mut dyn ApplyHooks,
     ) -> Self {
-        let ApplyInput { plan, fleet, file, options } = input;
+        let ApplyInput { plan, fleet, store, options } = input;
         // Stable for one planned action, different for every other: the
         // legacy APIs derive their ClientToken from it, so a request sent
         // again for the same plan and state is deduplicated by the cloud.
@@ -89,9 +92,10 @@ impl<'a, T: Timer> Engine<'a, T> {
         Engine {
             plan,
             fleet,
-            file,
+            store,
             options,
             state,
+            pending: Changes::default(),
             timer,
             interrupt,
             hooks,
@@ -124,6 +128,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                     if let Some(live) = &change.live {
                         ledger::observe(
                             self.state,
+                            &mut self.pending,
                             change,
                             &live.raw_status,
                             live.state,
@@ -134,6 +139,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                 }
                 Action::Forget => {
                     self.state.jobs.remove(&change.address);
+                    self.pending.touch(&change.address);
                     self.results.insert(change.address.clone(), JobOutcome::Forgotten);
                     self.hooks.event(&ApplyEvent::JobForgotten { address: change.address.clone() });
                 }
@@ -141,10 +147,11 @@ impl<'a, T: Timer> Engine<'a, T> {
                 Action::Suspend | Action::Resume | Action::Stop => {}
             }
         }
-        self.persist()?;
+        self.persist().await?;
         for wave in &plan.waves {
             self.wave(wave).await?;
         }
+        self.compact().await?;
         let results = plan
             .changes
             .iter()
@@ -198,7 +205,7 @@ impl<'a, T: Timer> Engine<'a, T> {
         for change in ready {
             match fresh(change, lookups.get(&change.address)) {
                 Ok((raw, live)) => {
-                    ledger::observe(self.state, change, &raw, live, now);
+                    ledger::observe(self.state, &mut self.pending, change, &raw, live, now);
                     match self.unsettled(change, now) {
                         Some(watch) => {
                             self.hooks.event(&ApplyEvent::ActionProgress {
@@ -302,9 +309,9 @@ impl<'a, T: Timer> Engine<'a, T> {
                 let Some(call) = queue.next() else { break };
                 let sent_at = self.timer.now();
                 for change in &call.jobs {
-                    ledger::write_ahead(self.state, change, call.verb, sent_at);
+                    ledger::write_ahead(self.state, &mut self.pending, change, call.verb, sent_at);
                 }
-                self.persist()?;
+                self.persist().await?;
                 in_flight.push(async move {
                     let results = fleet.execute(&call.provider, &call.actions).await;
                     (call, sent_at, results)
@@ -312,7 +319,7 @@ impl<'a, T: Timer> Engine<'a, T> {
             }
             let Some((call, sent_at, results)) = in_flight.next().await else { break };
             self.answered(&call, sent_at, results, &mut watches);
-            self.persist()?;
+            self.persist().await?;
         }
         for call in queue {
             for change in call.jobs {
@@ -451,7 +458,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                 }
             }
             if settled_any {
-                self.persist()?;
+                self.persist().await?;
             }
             watches = waiting;
         }
@@ -475,7 +482,15 @@ impl<'a, T: Timer> Engine<'a, T> {
         let took = elapsed(watch.sent_at, now);
         if let Some((raw, live)) = &task {
             if *live == watch.target {
-                ledger::reached(self.state, change, raw, *live, watch.sent_at, now);
+                ledger::reached(
+                    self.state,
+                    &mut self.pending,
+                    change,
+                    raw,
+                    *live,
+                    watch.sent_at,
+                    now,
+                );
                 let mut detail = format!("reached {live} ({raw}) after {}", short_duration(took));
                 if !watch.answered {
                     detail.push_str("; the request had no answer, the job shows it took effect");
@@ -500,7 +515,7 @@ impl<'a, T: Timer> Engine<'a, T> {
             }
             let ended = *live == LiveState::Stopped && watch.target != LiveState::Stopped;
             if *live == LiveState::Failed || ended {
-                ledger::observe(self.state, change, raw, *live, now);
+                ledger::observe(self.state, &mut self.pending, change, raw, *live, now);
                 let detail = format!("the job is now {live} ({raw}) instead of {}", watch.target);
                 self.account(
                     change,
@@ -538,7 +553,7 @@ impl<'a, T: Timer> Engine<'a, T> {
             return Settled::No;
         }
         if let Some((raw, live)) = &task {
-            ledger::observe(self.state, change, raw, *live, now);
+            ledger::observe(self.state, &mut self.pending, change, raw, *live, now);
         }
         let seen = match (&task, lookup) {
             (Some((raw, live)), _) => format!("it is still {live} ({raw})"),
@@ -660,6 +675,7 @@ impl<'a, T: Timer> Engine<'a, T> {
         let at = self.timer.now();
         ledger::account(
             self.state,
+            &mut self.pending,
             &signature,
             Entry { change, verb, sent_at, at, request_id, outcome, detail },
         );
@@ -684,8 +700,27 @@ impl<'a, T: Timer> Engine<'a, T> {
         })
     }
 
-    fn persist(&mut self) -> Result<(), ApplyError> {
-        self.file.persist(self.state)?;
+    /// Makes what changed since the last call durable. The write (an fsync)
+    /// runs on a blocking thread, so the runtime sending requests is never
+    /// held up by the disk; the engine awaits it where the order matters
+    /// (the write-ahead mark before a request goes out).
+    async fn persist(&mut self) -> Result<(), ApplyError> {
+        let Some(changes) = self.pending.take(self.state) else { return Ok(()) };
+        let store = Arc::clone(self.store);
+        let lineage = self.state.lineage.clone();
+        let serial = self.state.serial;
+        let written =
+            tokio::task::spawn_blocking(move || store.commit(&lineage, serial, &changes)).await;
+        self.state.serial = written.expect("the state writer does not panic")?;
+        Ok(())
+    }
+
+    /// Folds the apply's journal into the state file, off the runtime too.
+    async fn compact(&self) -> Result<(), ApplyError> {
+        let store = Arc::clone(self.store);
+        tokio::task::spawn_blocking(move || store.compact())
+            .await
+            .expect("the state writer does not panic")?;
         Ok(())
     }
 }

@@ -1,16 +1,53 @@
 //! How the engine writes what it saw and did into the [`State`]: observed
 //! statuses with the pause clock, the write-ahead mark before a request goes
 //! out, and the audit entries of answers and settled actions. Pure updates of
-//! the in-memory state; the engine persists them.
+//! the in-memory state, each noted in [`Changes`]; the engine persists them.
+
+use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::model::{ActionVerb, JobKind, LiveState};
+use crate::model::{ActionVerb, Address, JobKind, LiveState};
 use crate::plan::JobChange;
 use crate::state::{
-    ActionOutcome, ActionRecord, Actor, AuditEntry, JobRecord, Observation, PauseRecord,
+    ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, JobRecord, Observation, PauseRecord,
     PauseSource, State,
 };
+
+/// What changed since the engine last persisted: the job addresses it
+/// touched and the audit entries it appended. Persisting sends only these,
+/// so a write costs what changed, never the size of the state.
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    touched: BTreeSet<Address>,
+    audit: Vec<AuditEntry>,
+}
+
+impl Changes {
+    /// Notes that the record at `address` was written or removed.
+    pub(super) fn touch(&mut self, address: &Address) {
+        if !self.touched.contains(address) {
+            self.touched.insert(address.clone());
+        }
+    }
+
+    /// The change set to persist (the touched records as `state` now holds
+    /// them), leaving nothing pending; `None` when nothing changed.
+    pub(super) fn take(&mut self, state: &State) -> Option<ChangeSet> {
+        let mut set = ChangeSet { audit: std::mem::take(&mut self.audit), ..ChangeSet::default() };
+        for address in std::mem::take(&mut self.touched) {
+            match state.jobs.get(&address) {
+                Some(record) => {
+                    set.jobs.insert(address, record.clone());
+                }
+                None => {
+                    set.removed.insert(address);
+                }
+            }
+        }
+        (!set.is_empty()).then_some(set)
+    }
+}
 
 /// Who runs the apply and why: stamped on every audit entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,11 +59,13 @@ pub(super) struct Signature<'a> {
 /// The job's record, created from the plan's facts if it has none yet.
 fn record<'s>(
     state: &'s mut State,
+    changes: &mut Changes,
     change: &JobChange,
     raw_status: &str,
     live: LiveState,
     at: OffsetDateTime,
 ) -> &'s mut JobRecord {
+    changes.touch(&change.address);
     state.jobs.entry(change.address.clone()).or_insert_with(|| JobRecord {
         kind: change.kind,
         id: change.id.clone(),
@@ -44,12 +83,13 @@ fn record<'s>(
 /// states, or in a status jobform does not know, keeps its pause record.
 pub(super) fn observe(
     state: &mut State,
+    changes: &mut Changes,
     change: &JobChange,
     raw_status: &str,
     live: LiveState,
     at: OffsetDateTime,
 ) {
-    let record = record(state, change, raw_status, live, at);
+    let record = record(state, changes, change, raw_status, live, at);
     record.observed = Observation { raw_status: raw_status.to_owned(), state: live, at };
     match live {
         LiveState::Suspended => {
@@ -71,11 +111,13 @@ pub(super) fn observe(
 /// fate is unknown instead of saying nothing.
 pub(super) fn write_ahead(
     state: &mut State,
+    changes: &mut Changes,
     change: &JobChange,
     verb: ActionVerb,
     at: OffsetDateTime,
 ) {
     if let Some(record) = state.jobs.get_mut(&change.address) {
+        changes.touch(&change.address);
         record.last_action =
             Some(ActionRecord { verb, at, request_id: None, outcome: ActionOutcome::Unknown });
     }
@@ -94,13 +136,19 @@ pub(super) struct Entry<'a> {
 
 /// Records how an action stands (the cloud's answer, or how it settled):
 /// the job's last action, and one audit entry.
-pub(super) fn account(state: &mut State, signature: &Signature<'_>, entry: Entry<'_>) {
+pub(super) fn account(
+    state: &mut State,
+    changes: &mut Changes,
+    signature: &Signature<'_>,
+    entry: Entry<'_>,
+) {
     let Entry { change, verb, sent_at, at, request_id, outcome, detail } = entry;
     if let Some(record) = state.jobs.get_mut(&change.address) {
+        changes.touch(&change.address);
         record.last_action =
             Some(ActionRecord { verb, at: sent_at, request_id: request_id.clone(), outcome });
     }
-    state.audit.push(AuditEntry {
+    changes.audit.push(AuditEntry {
         at,
         who: signature.who.clone(),
         message: signature.message.map(str::to_owned),
@@ -117,13 +165,14 @@ pub(super) fn account(state: &mut State, signature: &Signature<'_>, entry: Entry
 /// the exact pause clock (jobform paused it when it sent the request).
 pub(super) fn reached(
     state: &mut State,
+    changes: &mut Changes,
     change: &JobChange,
     raw_status: &str,
     live: LiveState,
     sent_at: OffsetDateTime,
     at: OffsetDateTime,
 ) {
-    observe(state, change, raw_status, live, at);
+    observe(state, changes, change, raw_status, live, at);
     if live == LiveState::Suspended {
         if let Some(record) = state.jobs.get_mut(&change.address) {
             record.paused = Some(PauseRecord {

@@ -35,7 +35,7 @@ pub use self::timer::{SystemTimer, Timer};
 use crate::fleet::Fleet;
 use crate::model::Address;
 use crate::plan::Plan;
-use crate::state::{Actor, State, StateError, StateFile};
+use crate::state::{Actor, State, StateError, StateStore};
 
 /// Requests in flight at once unless `--parallelism` says otherwise.
 pub const DEFAULT_PARALLELISM: usize = 10;
@@ -107,14 +107,14 @@ pub struct ApplyInput<'a> {
     /// The provider clients.
     pub fleet: &'a Fleet,
     /// Where the state is written.
-    pub file: &'a StateFile,
+    pub store: &'a std::sync::Arc<dyn StateStore>,
     /// How to run.
     pub options: &'a ApplyOptions,
 }
 
-/// Applies `input.plan`, updating `state` (loaded from `input.file`, whose
-/// lock the caller holds) and writing it after every step. On error `state`
-/// holds everything recorded so far.
+/// Applies `input.plan`, updating `state` (loaded from `input.store`, whose
+/// lock the caller holds) and committing what changed after every step. On
+/// error `state` holds everything recorded so far.
 ///
 /// # Errors
 ///

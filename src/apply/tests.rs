@@ -3,7 +3,7 @@
 //! timer that moves the emulated clock instead of sleeping.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jobform_emulator::{Emulator, Fault, FaultKind, JournalEntry, World};
@@ -20,7 +20,7 @@ use crate::model::{
 use crate::plan::fixtures::desired;
 use crate::plan::{self, PlanInput, PlanOptions};
 use crate::provider;
-use crate::state::{ActionOutcome, PauseSource};
+use crate::state::{ActionOutcome, PauseSource, StateFile};
 
 const PROJECT: &str = "054ba152d480d55b2f5dc0069e7ddef0";
 const EU_IDS: [&str; 3] = [
@@ -134,7 +134,7 @@ struct Rig {
     providers: Vec<ProviderConfig>,
     fleet: Fleet,
     _dir: tempfile::TempDir,
-    file: StateFile,
+    file: Arc<dyn StateStore>,
     options: ApplyOptions,
 }
 
@@ -149,7 +149,8 @@ impl Rig {
         let references: Vec<_> = providers.iter().map(ProviderConfig::reference).collect();
         let fleet = Fleet::build(&providers, &references, &|_| None).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let file = StateFile::new(dir.path().join("state/jobform.state.json"));
+        let file: Arc<dyn StateStore> =
+            Arc::new(StateFile::new(dir.path().join("state/jobform.state.json")));
         let actor = Actor { user: "dba".to_owned(), host: "test".to_owned(), ci: None };
         let options =
             ApplyOptions { message: Some("maintenance".to_owned()), ..ApplyOptions::new(actor) };
@@ -183,7 +184,7 @@ impl Rig {
         let mut state = self.file.load().unwrap();
         let mut recorder = Recorder::default();
         let input =
-            ApplyInput { plan, fleet: &self.fleet, file: &self.file, options: &self.options };
+            ApplyInput { plan, fleet: &self.fleet, store: &self.file, options: &self.options };
         let report = apply(input, &mut state, &self.timer(), &Interrupt::new(), &mut recorder)
             .await
             .unwrap();
@@ -259,8 +260,9 @@ async fn suspends_every_kind_in_waves_then_resumes_them() {
     let last = eu.last_action.as_ref().unwrap();
     assert_eq!(last.outcome, ActionOutcome::Succeeded);
     assert!(last.request_id.is_some());
-    assert_eq!(state.audit.len(), 16, "one entry per answer and one per settled action");
-    assert!(state.audit.iter().all(|e| e.message.as_deref() == Some("maintenance")));
+    let audit = rig.file.audit().unwrap();
+    assert_eq!(audit.len(), 16, "one entry per answer and one per settled action");
+    assert!(audit.iter().all(|e| e.message.as_deref() == Some("maintenance")));
 
     rig.emulator.clear_journal();
     let plan = rig.plan(&example_jobs(DesiredState::Running), &PlanOptions::default()).await;
@@ -371,7 +373,8 @@ async fn a_refused_action_fails_the_job_and_is_recorded_with_the_cloud_error() {
     let record = &state.jobs[&change.address];
     assert_eq!(record.last_action.as_ref().unwrap().outcome, ActionOutcome::Failed);
     assert!(record.last_action.as_ref().unwrap().request_id.is_some());
-    assert!(state.audit[0].detail.as_deref().unwrap().contains("OperationDenied.JobStatus"));
+    let audit = rig.file.audit().unwrap();
+    assert!(audit[0].detail.as_deref().unwrap().contains("OperationDenied.JobStatus"));
 }
 
 #[tokio::test]
@@ -402,7 +405,7 @@ async fn faulty(kind: FaultKind, action: &str, job: &str) -> (Rig, ApplyReport, 
 
 #[tokio::test]
 async fn an_answer_lost_after_the_action_took_effect_is_confirmed_by_a_re_read() {
-    let (rig, report, state) = faulty(
+    let (rig, report, _) = faulty(
         FaultKind::TimeoutAfterEffect { delay_ms: 1500 },
         "SuspendMigrationJob",
         "dtsj1x11y51g3b0004",
@@ -412,8 +415,10 @@ async fn an_answer_lost_after_the_action_took_effect_is_confirmed_by_a_re_read()
     assert_eq!(outcomes(&report)["alibaba_synchronization.legacy_reports"], JobOutcome::Succeeded);
     assert_eq!(report.status(), ApplyStatus::Success);
     assert_eq!(rig.emulator.job_status("dtsj1x11y51g3b0004").as_deref(), Some("Suspending"));
-    let entries: Vec<_> = state
-        .audit
+    let entries: Vec<_> = rig
+        .file
+        .audit()
+        .unwrap()
         .iter()
         .filter(|e| e.job_id == "dtsj1x11y51g3b0004")
         .map(|e| e.outcome)
@@ -462,7 +467,7 @@ async fn blocked_jobs_refuse_the_apply_unless_skipped() {
     let plan = rig.plan(&jobs, &PlanOptions::default()).await;
     let mut state = rig.file.load().unwrap();
     let input =
-        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+        ApplyInput { plan: &plan, fleet: &rig.fleet, store: &rig.file, options: &rig.options };
     let error = apply(input, &mut state, &rig.timer(), &Interrupt::new(), &mut Recorder::default())
         .await
         .unwrap_err();
@@ -487,7 +492,7 @@ async fn an_interrupt_starts_nothing_new() {
     interrupt.raise();
     let mut state = rig.file.load().unwrap();
     let input =
-        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+        ApplyInput { plan: &plan, fleet: &rig.fleet, store: &rig.file, options: &rig.options };
     let report =
         apply(input, &mut state, &rig.timer(), &interrupt, &mut Recorder::default()).await.unwrap();
     assert!(rig.actions().is_empty());
@@ -536,7 +541,7 @@ async fn an_interrupt_records_the_request_in_flight_and_sends_no_other() {
     let interrupt = Interrupt::new();
     let mut state = rig.file.load().unwrap();
     let input =
-        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+        ApplyInput { plan: &plan, fleet: &rig.fleet, store: &rig.file, options: &rig.options };
     let report =
         apply(input, &mut state, &rig.timer(), &interrupt, &mut CtrlCOnFirstAnswer(&interrupt))
             .await

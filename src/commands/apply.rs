@@ -11,7 +11,7 @@ use crate::plan::PlanOptions;
 use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
-use crate::state::{self, Actor, StateFile};
+use crate::state::{Actor, StateFile, StateLock, StateStore};
 
 use super::plan::{parse_addresses, prepare, runtime};
 use super::state::read_saved_plan;
@@ -55,8 +55,9 @@ pub(crate) fn run(
         ));
     }
     let actor = Actor::current(|key| std::env::var(key).ok());
+    let store: std::sync::Arc<dyn StateStore> = std::sync::Arc::new(StateFile::new(&state.path));
     // Held from before planning until the last result is recorded.
-    let _lock = state::acquire(&state.path, "apply", &actor, lock.lock_timeout)?;
+    let held = store.lock("apply", &actor, lock.lock_timeout)?;
     let runtime = runtime()?;
     let options = PlanOptions {
         targets: parse_addresses(target)?,
@@ -100,9 +101,9 @@ pub(crate) fn run(
         message: message.clone(),
         ..ApplyOptions::new(actor)
     };
-    let file = StateFile::new(&state.path);
     let mut recorded = prepared.prior;
-    let input = ApplyInput { plan: &plan, fleet: &prepared.fleet, file: &file, options: &options };
+    let input =
+        ApplyInput { plan: &plan, fleet: &prepared.fleet, store: &store, options: &options };
     let interrupt = Interrupt::new();
     let mut human;
     let mut live;
@@ -120,7 +121,7 @@ pub(crate) fn run(
     let report = runtime.block_on(async {
         tokio::select! {
             report = apply::apply(input, &mut recorded, &SystemTimer, &interrupt, hooks) => report,
-            () = interrupted(&interrupt, err) => unreachable!("a second Ctrl-C exits the process"),
+            () = interrupted(&interrupt, &held, err) => unreachable!("a second Ctrl-C exits the process"),
         }
     })?;
     Ok(match report.status() {
@@ -148,9 +149,10 @@ fn confirmed(out: &mut dyn Write) -> Result<bool, Error> {
 }
 
 /// The first Ctrl-C raises the interrupt (no new action starts; the ones in
-/// flight are answered and recorded); the second exits at once, which is
-/// safe because every state write is atomic. Never completes.
-async fn interrupted(interrupt: &Interrupt, err: &mut dyn Write) {
+/// flight are answered and recorded); the second releases the lock and exits
+/// at once, which is safe because every state write is atomic (a journal
+/// record cut short is dropped when the state is next read). Never completes.
+async fn interrupted(interrupt: &Interrupt, lock: &StateLock, err: &mut dyn Write) {
     if tokio::signal::ctrl_c().await.is_ok() {
         interrupt.raise();
         let _ = writeln!(
@@ -159,6 +161,8 @@ async fn interrupted(interrupt: &Interrupt, err: &mut dyn Write) {
              Press Ctrl-C again to exit at once."
         );
         if tokio::signal::ctrl_c().await.is_ok() {
+            // `exit` runs no destructors: without this the lock would stay.
+            lock.release();
             std::process::exit(130);
         }
     }

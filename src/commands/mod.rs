@@ -47,7 +47,7 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
         Command::Show(args) => state::show(&args, &mut io::stdout().lock(), stdout),
         Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),
         Command::ForceUnlock(args) => {
-            state::force_unlock(&args.lock_id, &args.state, &mut io::stdout().lock())
+            state::force_unlock(&args.lock_id, args.force, &args.state, &mut io::stdout().lock())
         }
         Command::Emulator(command) => emulator::run(&command, no_color),
     }

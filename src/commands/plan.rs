@@ -16,7 +16,7 @@ use crate::model::Address;
 use crate::plan::{self, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
-use crate::state::{State, StateFile};
+use crate::state::{State, StateFile, StateStore};
 
 /// Everything the pipeline produced on the way to a plan.
 pub(crate) struct Prepared {

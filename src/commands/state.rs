@@ -9,7 +9,7 @@ use crate::model::Address;
 use crate::plan::SavedPlan;
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
-use crate::state::{self, Actor, StateError, StateFile};
+use crate::state::{Actor, ChangeSet, StateDocument, StateError, StateFile, StateStore};
 
 pub(crate) fn run(
     command: &StateCommand,
@@ -50,19 +50,19 @@ fn remove(
 ) -> Result<(), Error> {
     let pattern = parse_address(address)?;
     let actor = Actor::current(|key| std::env::var(key).ok());
-    let _lock = state::acquire(&state.path, "state rm", &actor, lock.lock_timeout)?;
-    let file = StateFile::new(&state.path);
-    let mut loaded = file.load()?;
-    let removed: Vec<Address> =
-        loaded.jobs.keys().filter(|a| pattern.selects(a)).cloned().collect();
-    if removed.is_empty() {
+    let store = StateFile::new(&state.path);
+    let _lock = store.lock("state rm", &actor, lock.lock_timeout)?;
+    let loaded = store.load()?;
+    let changes = ChangeSet {
+        removed: loaded.jobs.keys().filter(|a| pattern.selects(a)).cloned().collect(),
+        ..ChangeSet::default()
+    };
+    if changes.is_empty() {
         return Err(StateError::NoSuchJob { address: address.to_owned() }.into());
     }
-    for address in &removed {
-        loaded.jobs.remove(address);
-    }
-    file.persist(&mut loaded)?;
-    for address in removed {
+    store.commit(&loaded.lineage, loaded.serial, &changes)?;
+    store.compact()?;
+    for address in changes.removed {
         writeln!(out, "Removed {address} (the job itself was not touched)")
             .map_err(Error::stdout)?;
     }
@@ -83,35 +83,45 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         }
         return Ok(EXIT_SUCCESS);
     }
-    let state_file = StateFile::new(&state.path);
+    let store = StateFile::new(&state.path);
     let path = state.path.display().to_string();
-    match (state_file.read()?, json) {
-        (None, false) => {
-            writeln!(out, "No state: {path} does not exist yet. `jobform apply` writes it.")
-        }
-        (None, true) => writeln!(out, "null"),
-        (Some(loaded), false) => render::state::state(out, &path, &loaded, palette),
-        (Some(loaded), true) => {
-            let text = serde_json::to_string_pretty(&loaded).expect("state serializes");
-            writeln!(out, "{text}")
-        }
+    let Some(loaded) = store.read()? else {
+        let text = if *json {
+            "null".to_owned()
+        } else {
+            format!("No state: {path} does not exist yet. `jobform apply` writes it.")
+        };
+        writeln!(out, "{text}").map_err(Error::stdout)?;
+        return Ok(EXIT_SUCCESS);
+    };
+    let audit = store.audit()?;
+    if *json {
+        let document = StateDocument::new(&loaded, &audit);
+        let text = serde_json::to_string_pretty(&document).expect("state serializes");
+        writeln!(out, "{text}")
+    } else {
+        render::state::state(out, &path, &loaded, &audit, palette)
     }
     .map_err(Error::stdout)?;
     Ok(EXIT_SUCCESS)
 }
 
-/// `jobform force-unlock ID`.
-pub(crate) fn force_unlock(id: &str, state: &StateArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    let released = state::force_unlock(&state.path, id)?;
-    writeln!(
-        out,
-        "Unlocked {}: removed the lock {} held by {} (pid {}, `jobform {}`).",
-        state.path.display(),
-        released.id,
-        released.who,
-        released.pid,
-        released.operation
-    )
+/// `jobform force-unlock ID [--force]`.
+pub(crate) fn force_unlock(
+    id: &str,
+    force: bool,
+    state: &StateArgs,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let path = state.path.display();
+    match StateFile::new(&state.path).force_unlock(id, force)? {
+        Some(released) => writeln!(
+            out,
+            "Unlocked {path}: removed the lock {} held by {} (pid {}, `jobform {}`).",
+            released.id, released.who, released.pid, released.operation
+        ),
+        None => writeln!(out, "Unlocked {path}: removed the broken lock file."),
+    }
     .map_err(Error::stdout)?;
     Ok(EXIT_SUCCESS)
 }

@@ -7,10 +7,16 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::model::Address;
 use crate::render::Palette;
-use crate::state::{JobRecord, PauseSource, State};
+use crate::state::{AuditEntry, JobRecord, PauseSource, State};
 
 /// The whole state: a header, every job, the size of the audit log.
-pub fn state(out: &mut dyn Write, path: &str, state: &State, palette: Palette) -> io::Result<()> {
+pub fn state(
+    out: &mut dyn Write,
+    path: &str,
+    state: &State,
+    audit: &[AuditEntry],
+    palette: Palette,
+) -> io::Result<()> {
     writeln!(
         out,
         "{} {path} (serial {}, lineage {}, written by jobform {})",
@@ -26,12 +32,12 @@ pub fn state(out: &mut dyn Write, path: &str, state: &State, palette: Palette) -
         writeln!(out)?;
         job(out, address, record, palette)?;
     }
-    match state.audit.last() {
+    match audit.last() {
         None => writeln!(out, "\nAudit log: empty."),
         Some(last) => writeln!(
             out,
             "\nAudit log: {} action(s), the last {} of {} by {} at {}.",
-            state.audit.len(),
+            audit.len(),
             last.verb.label(),
             last.address,
             last.who,

@@ -1,10 +1,11 @@
-//! Everything that can go wrong with the state file and its lock. Each error
-//! names the file, and says what to do about it.
+//! Everything that can go wrong with the state, its journal, its audit log
+//! and its lock. Each error names the file (and the line, in a log), and says
+//! what to do about it.
 
 use std::io;
 use std::path::PathBuf;
 
-use super::lock::LockInfo;
+use super::lock::{BROKEN_LOCK_ID, LockInfo};
 
 /// A state or lock error.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,25 @@ pub enum StateError {
         path: PathBuf,
         /// What is wrong, with the line and column when the JSON parser gave one.
         detail: String,
+    },
+    /// A line of the journal or of the audit log is damaged. A torn last line
+    /// of the journal (a crash during an append) is not this: it is dropped.
+    #[error(
+        "the state {what} {} is corrupt at line {line}: {detail}\n\
+         It was left untouched. {advice}",
+        path.display()
+    )]
+    CorruptLog {
+        /// "journal" or "audit log".
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong.
+        detail: String,
+        /// What to do about it.
+        advice: &'static str,
     },
     /// The file was written by a newer jobform.
     #[error(
@@ -73,6 +93,16 @@ pub enum StateError {
         /// The serial now on disk.
         found: u64,
     },
+    /// The serial cannot be bumped any further.
+    #[error(
+        "the state file {} has reached the largest serial ({}); nothing was written. \
+         Start a new state (a new lineage) and re-import the jobs with an apply.",
+        path.display(), u64::MAX
+    )]
+    SerialExhausted {
+        /// The file.
+        path: PathBuf,
+    },
     /// Another process holds the lock.
     #[error("{}", locked_message(info, *stale))]
     Locked {
@@ -80,6 +110,31 @@ pub enum StateError {
         info: Box<LockInfo>,
         /// Whether the holder is a process on this host that no longer runs.
         stale: bool,
+    },
+    /// The lock file holds no lock: a command died (or the disk filled up)
+    /// between creating it and writing it.
+    #[error(
+        "the state lock {} is broken ({detail}): a command that crashed, or ran out of disk \
+         space, left it behind. If no jobform command is using this state, remove it with \
+         `jobform force-unlock {BROKEN_LOCK_ID}`.",
+        path.display()
+    )]
+    BrokenLock {
+        /// The lock file.
+        path: PathBuf,
+        /// "empty", or why it does not parse.
+        detail: String,
+    },
+    /// `force-unlock` of a lock whose holder still runs on this host.
+    #[error(
+        "the lock {} is held by {} (pid {}, `jobform {}`), which is still running on this host: \
+         unlocking now would let two commands write the state at once. Wait for it to finish or \
+         stop it; pass --force to unlock anyway.",
+        info.id, info.who, info.pid, info.operation
+    )]
+    HolderAlive {
+        /// The lock in place.
+        info: Box<LockInfo>,
     },
     /// `force-unlock` was given an id that does not match the lock.
     #[error(

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::error::StateError;
-use super::file::sibling;
 use super::record::Actor;
 
 /// Who holds a lock, written into the lock file.
@@ -43,6 +42,9 @@ impl LockInfo {
     }
 }
 
+/// The id `force-unlock` takes for a broken lock file, which holds no id of its own.
+pub const BROKEN_LOCK_ID: &str = "broken";
+
 /// A held lock; dropping it releases the lock.
 #[derive(Debug)]
 pub struct StateLock {
@@ -55,37 +57,56 @@ impl StateLock {
     pub fn info(&self) -> &LockInfo {
         &self.info
     }
-}
 
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        // Only remove the file if it is still ours (a force-unlock may have
-        // handed the state to someone else meanwhile).
-        if read_lock_file(&self.path).ok().flatten().is_some_and(|info| info.id == self.info.id) {
+    /// Releases the lock now, for a process about to exit without running
+    /// destructors (a second Ctrl-C). Only removes the file if it is still
+    /// ours: a force-unlock may have handed the state to someone else meanwhile.
+    pub fn release(&self) {
+        if read_lock_file(&self.path).is_ok_and(|file| file.id() == Some(&self.info.id)) {
             let _ = fs::remove_file(&self.path);
         }
     }
 }
 
-/// The lock file of the state at `state_path`.
-pub fn lock_path(state_path: &Path) -> PathBuf {
-    sibling(state_path, ".lock")
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        self.release();
+    }
 }
 
-/// Takes the lock of the state at `state_path` for `operation`, waiting up to
-/// `timeout` for another holder to release it.
+/// What a lock file holds.
+enum LockFile {
+    /// There is none: the state is not locked.
+    Free,
+    /// Nothing readable: why.
+    Broken(String),
+    /// A lock.
+    Held(LockInfo),
+}
+
+impl LockFile {
+    fn id(&self) -> Option<&String> {
+        match self {
+            LockFile::Held(info) => Some(&info.id),
+            LockFile::Free | LockFile::Broken(_) => None,
+        }
+    }
+}
+
+/// Takes the lock file `path` for `operation`, waiting up to `timeout` for
+/// another holder to release it.
 ///
 /// # Errors
 ///
 /// [`StateError::Locked`] naming the holder (and whether it is a dead process
-/// on this host) when the lock is still held after `timeout`.
-pub fn acquire(
-    state_path: &Path,
+/// on this host), [`StateError::BrokenLock`] for a lock file holding no lock,
+/// or an I/O error.
+pub(super) fn acquire(
+    path: PathBuf,
     operation: &str,
     actor: &Actor,
     timeout: Duration,
 ) -> Result<StateLock, StateError> {
-    let path = lock_path(state_path);
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|source| StateError::Io {
             action: "create directory",
@@ -108,26 +129,28 @@ pub fn acquire(
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(mut file) => {
                 let bytes = serde_json::to_vec_pretty(&info).expect("lock info serializes");
-                file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(|source| {
-                    StateError::Io { action: "write", path: path.clone(), source }
-                })?;
+                if let Err(source) = file.write_all(&bytes).and_then(|()| file.sync_all()) {
+                    // A full disk: leave no empty lock behind to wedge the state.
+                    drop(file);
+                    let _ = fs::remove_file(&path);
+                    return Err(StateError::Io { action: "write", path, source });
+                }
                 return Ok(StateLock { path, info });
             }
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
                 if Instant::now() >= deadline {
                     // A lock file still being written by its holder reads as
-                    // empty; report it once the wait is over.
-                    let holder = read_lock_file(&path)?.unwrap_or_else(|| LockInfo {
-                        id: "(unreadable)".to_owned(),
-                        operation: "(unknown)".to_owned(),
-                        who: "(unknown)".to_owned(),
-                        pid: 0,
-                        host: String::new(),
-                        created: OffsetDateTime::UNIX_EPOCH,
-                        version: String::new(),
-                    });
-                    let stale = holder.host == info.host && !process_is_running(holder.pid);
-                    return Err(StateError::Locked { info: Box::new(holder), stale });
+                    // empty; it is only judged once the wait is over.
+                    match read_lock_file(&path)? {
+                        LockFile::Free => continue,
+                        LockFile::Broken(detail) => {
+                            return Err(StateError::BrokenLock { path, detail });
+                        }
+                        LockFile::Held(holder) => {
+                            let stale = holder.host == info.host && !process_is_running(holder.pid);
+                            return Err(StateError::Locked { info: Box::new(holder), stale });
+                        }
+                    }
                 }
                 std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
                 pause = (pause * 2).min(Duration::from_secs(1));
@@ -137,35 +160,63 @@ pub fn acquire(
     }
 }
 
-/// Removes the lock of the state at `state_path` if its id is `id`.
+/// Removes the lock file `path` if its id is `id` ([`BROKEN_LOCK_ID`] for a
+/// broken one). A holder still running on `this_host` is only unlocked with
+/// `force`. Returns the lock removed, `None` for a broken one.
 ///
 /// # Errors
 ///
-/// [`StateError::NotLocked`], or [`StateError::LockMismatch`] naming the real holder.
-pub fn force_unlock(state_path: &Path, id: &str) -> Result<LockInfo, StateError> {
-    let path = lock_path(state_path);
-    let current = read_lock_file(&path)?
-        .ok_or_else(|| StateError::NotLocked { path: state_path.to_path_buf() })?;
-    if current.id != id {
-        return Err(StateError::LockMismatch { given: id.to_owned(), current: Box::new(current) });
-    }
+/// [`StateError::NotLocked`]; [`StateError::LockMismatch`] naming the real
+/// holder; [`StateError::HolderAlive`]; [`StateError::BrokenLock`] for a
+/// broken lock given another id.
+pub(super) fn force_unlock(
+    state_path: &Path,
+    path: PathBuf,
+    id: &str,
+    force: bool,
+    this_host: &str,
+) -> Result<Option<LockInfo>, StateError> {
+    let removed = match read_lock_file(&path)? {
+        LockFile::Free => return Err(StateError::NotLocked { path: state_path.to_path_buf() }),
+        LockFile::Broken(detail) if id != BROKEN_LOCK_ID => {
+            return Err(StateError::BrokenLock { path, detail });
+        }
+        LockFile::Broken(_) => None,
+        LockFile::Held(current) if current.id != id => {
+            return Err(StateError::LockMismatch {
+                given: id.to_owned(),
+                current: Box::new(current),
+            });
+        }
+        LockFile::Held(current) => {
+            if !force && current.host == this_host && process_is_running(current.pid) {
+                return Err(StateError::HolderAlive { info: Box::new(current) });
+            }
+            Some(current)
+        }
+    };
     fs::remove_file(&path).map_err(|source| StateError::Io { action: "remove", path, source })?;
-    Ok(current)
+    Ok(removed)
 }
 
-/// The lock's details, `None` when unlocked (or when the holder has created
-/// the file but not written it yet).
-fn read_lock_file(path: &Path) -> Result<Option<LockInfo>, StateError> {
+/// What the lock file holds.
+fn read_lock_file(path: &Path) -> Result<LockFile, StateError> {
     match fs::read(path) {
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+            Ok(LockFile::Broken("the file is empty".to_owned()))
+        }
+        Ok(bytes) => Ok(match serde_json::from_slice(&bytes) {
+            Ok(info) => LockFile::Held(info),
+            Err(error) => LockFile::Broken(format!("not a jobform lock: {error}")),
+        }),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(LockFile::Free),
         Err(source) => Err(StateError::Io { action: "read", path: path.to_path_buf(), source }),
     }
 }
 
 /// Whether a process with this id runs on this host. Where that cannot be
 /// told (no `/proc`), it is assumed to run: a lock is never called stale on a guess.
-fn process_is_running(pid: u32) -> bool {
+pub(super) fn process_is_running(pid: u32) -> bool {
     let proc = Path::new("/proc");
     !proc.is_dir() || proc.join(pid.to_string()).exists()
 }
@@ -181,10 +232,10 @@ mod tests {
     #[test]
     fn a_second_holder_is_refused_with_the_first_ones_name() {
         let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("jobform.state.json");
-        let held = acquire(&state, "apply", &actor(), Duration::ZERO).unwrap();
+        let lock = dir.path().join("jobform.state.json.lock");
+        let held = acquire(lock.clone(), "apply", &actor(), Duration::ZERO).unwrap();
         let Err(StateError::Locked { info, stale }) =
-            acquire(&state, "apply", &actor(), Duration::from_millis(120))
+            acquire(lock.clone(), "apply", &actor(), Duration::from_millis(120))
         else {
             panic!("second acquire must fail");
         };
@@ -192,24 +243,46 @@ mod tests {
         assert_eq!(info.who, "dba@db-admin-1");
         assert!(!stale, "the holder (this test process) is alive");
         drop(held);
-        assert!(!lock_path(&state).exists(), "dropping releases");
-        acquire(&state, "apply", &actor(), Duration::ZERO).unwrap();
+        assert!(!lock.exists(), "dropping releases");
+        acquire(lock, "apply", &actor(), Duration::ZERO).unwrap();
     }
 
     #[test]
     fn a_dead_holder_is_reported_stale_not_stolen() {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("jobform.state.json");
-        let held = acquire(&state, "apply", &actor(), Duration::ZERO).unwrap();
+        let lock = dir.path().join("jobform.state.json.lock");
+        let held = acquire(lock.clone(), "apply", &actor(), Duration::ZERO).unwrap();
         let mut info = held.info().clone();
         std::mem::forget(held);
         info.pid = u32::MAX; // no such process
-        fs::write(lock_path(&state), serde_json::to_vec(&info).unwrap()).unwrap();
-        let error = acquire(&state, "apply", &actor(), Duration::ZERO).unwrap_err();
+        fs::write(&lock, serde_json::to_vec(&info).unwrap()).unwrap();
+        let error = acquire(lock.clone(), "apply", &actor(), Duration::ZERO).unwrap_err();
         assert!(matches!(error, StateError::Locked { stale: true, .. }));
-        assert!(lock_path(&state).exists(), "a stale lock is not removed silently");
-        assert!(matches!(force_unlock(&state, "nope"), Err(StateError::LockMismatch { .. })));
-        assert_eq!(force_unlock(&state, &info.id).unwrap().id, info.id);
-        assert!(matches!(force_unlock(&state, &info.id), Err(StateError::NotLocked { .. })));
+        assert!(lock.exists(), "a stale lock is not removed silently");
+        let unlock = |id: &str| force_unlock(&state, lock.clone(), id, false, "db-admin-1");
+        assert!(matches!(unlock("nope"), Err(StateError::LockMismatch { .. })));
+        assert_eq!(unlock(&info.id).unwrap().unwrap().id, info.id);
+        assert!(matches!(unlock(&info.id), Err(StateError::NotLocked { .. })));
+    }
+
+    #[test]
+    fn a_live_holder_is_only_unlocked_with_force_and_a_broken_lock_by_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("jobform.state.json");
+        let lock = dir.path().join("jobform.state.json.lock");
+        let held = acquire(lock.clone(), "apply", &actor(), Duration::ZERO).unwrap();
+        let id = held.info().id.clone();
+        let unlock = |id: &str, force| force_unlock(&state, lock.clone(), id, force, "db-admin-1");
+        assert!(matches!(unlock(&id, false), Err(StateError::HolderAlive { .. })));
+        assert_eq!(unlock(&id, true).unwrap().unwrap().id, id);
+        drop(held);
+
+        fs::write(&lock, "").unwrap();
+        let error = acquire(lock.clone(), "apply", &actor(), Duration::ZERO).unwrap_err();
+        assert!(matches!(error, StateError::BrokenLock { .. }), "{error}");
+        assert!(matches!(unlock("nope", false), Err(StateError::BrokenLock { .. })));
+        assert_eq!(unlock(BROKEN_LOCK_ID, false).unwrap(), None);
+        assert!(!lock.exists());
     }
 }

@@ -1,19 +1,21 @@
-//! The local state: what jobform observed of each job and every action it
-//! sent, in a versioned, serial-numbered file with a lineage id, written
-//! crash-safely and guarded by a lock.
+//! The state: what jobform observed of each job and every action it sent,
+//! serial-numbered with a lineage id, written crash-safely change by change
+//! and guarded by a lock, behind the [`StateStore`] interface.
 
 mod error;
 mod file;
 mod lock;
 mod record;
+mod store;
 
 pub use error::StateError;
 pub use file::StateFile;
-pub use lock::{LockInfo, StateLock, acquire, force_unlock, lock_path};
+pub use lock::{BROKEN_LOCK_ID, LockInfo, StateLock};
 pub use record::{
-    ActionOutcome, ActionRecord, Actor, AuditEntry, FORMAT_VERSION, JobRecord, Observation,
-    PauseRecord, PauseSource, State,
+    ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, FORMAT_VERSION, JobRecord,
+    Observation, PauseRecord, PauseSource, State, StateDocument,
 };
+pub use store::StateStore;
 
 /// Where the state lives unless `--state` says otherwise (relative to the working directory).
 pub const DEFAULT_PATH: &str = "state/jobform.state.json";

@@ -1,16 +1,22 @@
-//! What the state file holds: one record per job address plus the audit log.
+//! What the state holds: one record per job address, the audit log's
+//! entries, and the change set one durable write carries.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::model::{ActionVerb, Address, Direction, JobKind, LiveState, PauseMode, ProviderRef};
 
-/// The newest state format this build reads and the one it writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest state format this build reads and the one it writes. Version 1
+/// held the audit log inside the state document; version 2 keeps it in a
+/// file of its own (version 1 files are read, and migrated on their first write).
+pub const FORMAT_VERSION: u32 = 2;
 
-/// The whole state: everything jobform has observed and done.
+/// What jobform has observed of every job and the last action it sent: the
+/// working copy commands read and the engine updates. The audit log is not
+/// part of it (see [`StateStore::audit`](super::StateStore::audit)), so its
+/// size costs a command nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
@@ -25,10 +31,6 @@ pub struct State {
     pub lineage: String,
     /// One record per job address, sorted by address.
     pub jobs: BTreeMap<Address, JobRecord>,
-    /// Every action jobform sent, oldest first: an entry when the cloud
-    /// answered (or did not), another when the job settled. Entries are only
-    /// ever appended.
-    pub audit: Vec<AuditEntry>,
 }
 
 impl State {
@@ -40,14 +42,64 @@ impl State {
             serial: 0,
             lineage: uuid::Uuid::new_v4().to_string(),
             jobs: BTreeMap::new(),
-            audit: Vec::new(),
         }
     }
 
-    /// Whether the two states hold the same jobs and audit log (the fields a
-    /// write would change), ignoring serial and writer version.
-    pub fn same_content(&self, other: &State) -> bool {
-        self.lineage == other.lineage && self.jobs == other.jobs && self.audit == other.audit
+    /// Applies one committed change set.
+    pub fn apply(&mut self, changes: &ChangeSet) {
+        for address in &changes.removed {
+            self.jobs.remove(address);
+        }
+        self.jobs.extend(changes.jobs.iter().map(|(a, r)| (a.clone(), r.clone())));
+    }
+}
+
+/// What one durable write changes: the job records written or removed and
+/// the audit entries appended. A write costs what changed, never what exists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSet {
+    /// Job records written, whole.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jobs: BTreeMap<Address, JobRecord>,
+    /// Job records removed.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub removed: BTreeSet<Address>,
+    /// Audit entries appended, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit: Vec<AuditEntry>,
+}
+
+impl ChangeSet {
+    /// Whether the write would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty() && self.removed.is_empty() && self.audit.is_empty()
+    }
+}
+
+/// The state with its whole audit log as one document, in the shape of a
+/// version 1 state file: what `show --json` prints.
+#[derive(Debug, Serialize)]
+pub struct StateDocument<'a> {
+    format_version: u32,
+    jobform_version: &'a str,
+    serial: u64,
+    lineage: &'a str,
+    jobs: &'a BTreeMap<Address, JobRecord>,
+    audit: &'a [AuditEntry],
+}
+
+impl<'a> StateDocument<'a> {
+    /// `state` with `audit`.
+    pub fn new(state: &'a State, audit: &'a [AuditEntry]) -> Self {
+        StateDocument {
+            format_version: state.format_version,
+            jobform_version: &state.jobform_version,
+            serial: state.serial,
+            lineage: &state.lineage,
+            jobs: &state.jobs,
+            audit,
+        }
     }
 }
 
@@ -155,7 +207,9 @@ pub struct ActionRecord {
     pub outcome: ActionOutcome,
 }
 
-/// One line of the audit log.
+/// One line of the audit log: every action jobform sent, oldest first, an
+/// entry when the cloud answered (or did not), another when the job settled.
+/// Entries are only ever appended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {

@@ -14,8 +14,11 @@ fn emulator() -> Emulator {
     Emulator::start(world).expect("start the emulator")
 }
 
+/// The state with its audit log, as `show --json` prints it.
 fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
-    serde_json::from_str(&outcome.read(STATE_PATH)).expect("the state is JSON")
+    let shown = Test::in_dir(outcome).args(["show", "--json"]).run();
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    serde_json::from_str(&shown.stdout).expect("the state is JSON")
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use jobform::state::{ActionOutcome, State, StateFile};
+use jobform::state::{ActionOutcome, State, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
@@ -146,7 +146,8 @@ fn concurrent_applies_on_one_state_take_turns_and_lose_no_record() {
     }
     // Each run appends its job's answer and settled entries; serialized
     // runs never interleave them.
-    let order: Vec<&str> = state.audit.iter().map(|e| e.job_id.as_str()).collect();
+    let audit = file.audit().unwrap();
+    let order: Vec<&str> = audit.iter().map(|e| e.job_id.as_str()).collect();
     assert_eq!(order.len(), 2 * racers.len(), "{order:?}");
     for pair in order.chunks(2) {
         assert_eq!(pair[0], pair[1], "interleaved runs: {order:?}");

@@ -11,7 +11,7 @@ use jobform::hclfmt::format_source;
 use jobform::plan::SavedPlan;
 use jobform::provider::ProviderErrorKind;
 use jobform::provider::fuzzing::{decode_alibaba, decode_huawei};
-use jobform::state::StateFile;
+use jobform::state::{StateFile, StateStore};
 
 /// Fragments of jobform's HCL, so random text often parses and reaches the
 /// evaluator and validator instead of stopping at the first byte.

@@ -168,8 +168,14 @@ fn rm_forgets_records_bumps_the_serial_and_keeps_a_backup() {
     );
     let after: serde_json::Value = serde_json::from_str(&outcome.read(STATE_PATH)).unwrap();
     assert_eq!(after["serial"], 4);
+    assert_eq!(after["format_version"], 2, "migrated on its first write");
     assert_eq!(after["jobs"].as_object().unwrap().len(), 2);
-    assert_eq!(after["audit"].as_array().unwrap().len(), 1, "the audit log is kept");
+    assert!(after.get("audit").is_none(), "the audit log moved to a file of its own");
+    let audit = outcome.read("state/jobform.state.json.audit");
+    let entry: serde_json::Value = serde_json::from_str(audit.trim_end()).unwrap();
+    let stored: serde_json::Value = serde_json::from_str(STATE).unwrap();
+    assert_eq!(entry, stored["audit"][0], "the audit log is kept, entry for entry");
+    assert_eq!(outcome.read("state/jobform.state.json.journal"), "", "compacted");
     let backup: serde_json::Value =
         serde_json::from_str(&outcome.read("state/jobform.state.json.backup")).unwrap();
     assert_eq!(backup["serial"], 3);
@@ -238,12 +244,12 @@ fn corrupt_truncated_and_newer_states_are_refused_and_left_alone() {
     error: the state file state/jobform.state.json is corrupt: no `format_version` field
     It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
     ");
-    let newer = STATE.replace("\"format_version\": 1", "\"format_version\": 2");
+    let newer = STATE.replace("\"format_version\": 1", "\"format_version\": 3");
     jobform_snapshot!(Test::new().file(STATE_PATH, &newer).args(["show"]), @"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json has format version 2, but this jobform (0.1.0) reads up to version 1. Upgrade jobform to use it.
+    error: the state file state/jobform.state.json has format version 3, but this jobform (0.1.0) reads up to version 2. Upgrade jobform to use it.
     ");
 }
