@@ -96,7 +96,7 @@ pub enum StateError {
     /// The serial cannot be bumped any further.
     #[error(
         "the state file {} has reached the largest serial ({}); nothing was written. \
-         Start a new state (a new lineage) and re-import the jobs with an apply.",
+         Move it aside and run `jobform apply --refresh-only` to start a new lineage.",
         path.display(), u64::MAX
     )]
     SerialExhausted {

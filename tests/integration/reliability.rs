@@ -4,7 +4,7 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use jobform::state::{ActionOutcome, State, StateFile, StateStore};
+use jobform::state::{ActionOutcome, BROKEN_LOCK_ID, State, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
@@ -48,11 +48,12 @@ fn kill(mut child: Child) {
     let _ = child.wait();
 }
 
-/// Removes the lock a killed apply left behind, as an operator would.
+/// Removes the lock a killed apply left behind, as an operator would (a
+/// kill between creating the lock file and writing it leaves a broken one).
 fn unlock(dir: &crate::support::Outcome, emulator: &Emulator) {
     if let Ok(text) = std::fs::read_to_string(dir.path().join(format!("{STATE_PATH}.lock"))) {
-        let info: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let id = info["id"].as_str().unwrap();
+        let info: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+        let id = info.as_ref().map_or(BROKEN_LOCK_ID, |info| info["id"].as_str().unwrap());
         let unlocked = Test::in_dir(dir).emulated(emulator).args(["force-unlock", id]).run();
         assert_eq!(unlocked.code, Some(0), "{}", unlocked.stderr);
     }

@@ -253,3 +253,252 @@ fn corrupt_truncated_and_newer_states_are_refused_and_left_alone() {
     error: the state file state/jobform.state.json has format version 3, but this jobform (0.1.0) reads up to version 2. Upgrade jobform to use it.
     ");
 }
+
+/// The state files a run left, by name, under `dir` (recursively).
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_owned()
+}
+
+#[test]
+fn an_empty_or_garbled_lock_is_reported_broken_and_force_unlock_removes_it() {
+    // What a full disk leaves: the lock file created, nothing written in it.
+    let test = with_state().file("state/jobform.state.json.lock", "");
+    let outcome = jobform_snapshot!(test.args(["state", "rm", "alibaba_dts.orders_sync"]), @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the state lock state/jobform.state.json.lock is broken (the file is empty): a command that crashed, or ran out of disk space, left it behind. If no jobform command is using this state, remove it with `jobform force-unlock broken`.
+    ");
+    assert_eq!(outcome.read(STATE_PATH), STATE, "nothing was written");
+    let wrong =
+        Test::in_dir(&outcome).args(["force-unlock", "9b1c5a7e-0000-4000-8000-000000000002"]);
+    jobform_snapshot!(wrong, @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the state lock state/jobform.state.json.lock is broken (the file is empty): a command that crashed, or ran out of disk space, left it behind. If no jobform command is using this state, remove it with `jobform force-unlock broken`.
+    ");
+    jobform_snapshot!(Test::in_dir(&outcome).args(["force-unlock", "broken"]), @"
+    exit_code: 0
+    ----- stdout -----
+    Unlocked state/jobform.state.json: removed the broken lock file.
+
+    ----- stderr -----
+    ");
+    let rm = Test::in_dir(&outcome).args(["state", "rm", "alibaba_dts.orders_sync"]).run();
+    assert_eq!(rm.code, Some(0), "the state is usable again: {}", rm.stderr);
+
+    let test = with_state().file("state/jobform.state.json.lock", "{\"id\": \"9b1c5a7e");
+    let outcome = test.args(["state", "rm", "alibaba_dts.orders_sync"]).run();
+    assert!(outcome.stderr.contains("is broken (not a jobform lock: "), "{}", outcome.stderr);
+    let unlock = Test::in_dir(&outcome).args(["force-unlock", "broken"]).run();
+    assert_eq!(unlock.code, Some(0), "{}", unlock.stderr);
+    assert!(!outcome.path().join("state/jobform.state.json.lock").exists());
+}
+
+#[test]
+fn force_unlock_refuses_a_holder_alive_on_this_host_unless_forced() {
+    // This test process is alive, on this host.
+    let lock = format!(
+        r#"{{"id": "9b1c5a7e-0000-4000-8000-000000000003", "operation": "apply", "who": "dba@this-host",
+            "pid": {pid}, "host": "{host}", "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}}"#,
+        pid = std::process::id(),
+        host = this_host()
+    );
+    let test = with_state().file("state/jobform.state.json.lock", &lock);
+    let outcome = test.args(["force-unlock", "9b1c5a7e-0000-4000-8000-000000000003"]).run();
+    assert_eq!(outcome.code, Some(1));
+    assert!(
+        outcome.stderr.contains(&format!(
+            "is held by dba@this-host (pid {}, `jobform apply`), which is still running on this host",
+            std::process::id()
+        )) && outcome.stderr.contains("pass --force to unlock anyway"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.path().join("state/jobform.state.json.lock").exists());
+    let forced = Test::in_dir(&outcome)
+        .args(["force-unlock", "--force", "9b1c5a7e-0000-4000-8000-000000000003"])
+        .run();
+    assert_eq!(forced.code, Some(0), "{}", forced.stderr);
+    assert!(!outcome.path().join("state/jobform.state.json.lock").exists());
+}
+
+#[test]
+fn stale_temp_files_of_dead_writers_are_removed_by_the_next_command() {
+    let test = with_state()
+        .file("state/jobform.state.json.tmp-4294967295", "{\"half")
+        .file("state/jobform.state.json.backup.tmp-4294967294", "")
+        .file("state/notes.tmp-1", "not ours");
+    let outcome = test.args(["state", "rm", "alibaba_dts.orders_sync"]).run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    assert_eq!(
+        files_under(&outcome.path().join("state")),
+        [
+            "jobform.state.json",
+            "jobform.state.json.audit",
+            "jobform.state.json.backup",
+            "jobform.state.json.journal",
+            "notes.tmp-1"
+        ]
+    );
+}
+
+#[test]
+fn a_symlinked_state_is_followed_and_its_files_sit_beside_the_target() {
+    let test = Test::new().file("vault/current.json", STATE);
+    std::fs::create_dir(test.path().join("state")).unwrap();
+    std::os::unix::fs::symlink("../vault/current.json", test.path().join(STATE_PATH)).unwrap();
+    // The lock beside the target is the one that counts.
+    let lock = r#"{"id": "9b1c5a7e-0000-4000-8000-000000000001", "operation": "apply",
+        "who": "ops@other-host", "pid": 4242, "host": "other-host",
+        "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
+    let test = test.file("vault/current.json.lock", lock);
+    let locked = test.args(["state", "rm", "alibaba_dts.orders_sync"]).run();
+    assert!(locked.stderr.contains("the state is locked by ops@other-host"), "{}", locked.stderr);
+    std::fs::remove_file(locked.path().join("vault/current.json.lock")).unwrap();
+
+    let outcome = Test::in_dir(&locked).args(["state", "rm", "alibaba_dts.orders_sync"]).run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let link = outcome.path().join(STATE_PATH);
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink(), "still a symlink");
+    assert_eq!(files_under(&outcome.path().join("state")), ["jobform.state.json"]);
+    assert_eq!(
+        files_under(&outcome.path().join("vault")),
+        ["current.json", "current.json.audit", "current.json.backup", "current.json.journal"]
+    );
+    let after: serde_json::Value =
+        serde_json::from_str(&outcome.read("vault/current.json")).unwrap();
+    assert_eq!(after["serial"], 4);
+}
+
+#[test]
+fn replacing_the_state_keeps_its_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = with_state();
+    let path = test.path().join(STATE_PATH);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let outcome = test.args(["state", "rm", "alibaba_dts.orders_sync"]).run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let mode = |name: &str| {
+        std::fs::metadata(outcome.path().join(name)).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode(STATE_PATH), 0o600);
+    assert_eq!(mode("state/jobform.state.json.backup"), 0o600, "the backup holds the same data");
+}
+
+#[test]
+fn format_version_0_and_an_exhausted_serial_are_refused() {
+    let zero = STATE.replace("\"format_version\": 1", "\"format_version\": 0");
+    jobform_snapshot!(Test::new().file(STATE_PATH, &zero).args(["state", "list"]), @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the state file state/jobform.state.json is corrupt: `format_version` 0 is not a version jobform ever wrote
+    It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
+    ");
+    let last = STATE.replace("\"serial\": 3", "\"serial\": 18446744073709551615");
+    let outcome = jobform_snapshot!(
+        Test::new().file(STATE_PATH, &last).args(["state", "rm", "alibaba_dts.orders_sync"]),
+        @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the state file state/jobform.state.json has reached the largest serial (18446744073709551615); nothing was written. Move it aside and run `jobform apply --refresh-only` to start a new lineage.
+    "
+    );
+    assert_eq!(outcome.read(STATE_PATH), last, "nothing was written");
+}
+
+#[test]
+fn a_torn_last_journal_record_is_dropped_and_a_damaged_one_refused_with_its_line() {
+    // A version 2 state with a journal: what `state rm` leaves, plus one record.
+    let first = with_state().args(["state", "rm", "alibaba_dts.orders_sync"]).run();
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let rm = Test::in_dir(&first).args(["state", "rm", "huawei_drs.eu_replica"]).run();
+    assert_eq!(rm.code, Some(0), "{}", rm.stderr);
+    let journal = rm.path().join("state/jobform.state.json.journal");
+    let snapshot = rm.read(STATE_PATH);
+    // A journal the compaction had not emptied yet, ending in a torn record.
+    let record = r#"{"lineage":"5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f","serial":6,"changes":{}}"#;
+    let line = format!("{:08x} {record}\n", crc32fast::hash(record.as_bytes()));
+    std::fs::write(&journal, format!("{line}0123abcd {{\"lineage\":\"5f0c")).unwrap();
+    jobform_snapshot!(Test::in_dir(&rm).args(["show"]), @"
+    exit_code: 0
+    ----- stdout -----
+    State: state/jobform.state.json (serial 6, lineage [UUID], written by jobform [VERSION])
+
+    No jobs are recorded.
+
+    Audit log: 1 action(s), the last suspend of alibaba_dts.orders_sync by dba@db-admin-1 at [TIME].
+
+    ----- stderr -----
+    ");
+
+    std::fs::write(&journal, format!("{}\n{line}", &line[..line.len() - 10])).unwrap();
+    let outcome = jobform_snapshot!(Test::in_dir(&rm).args(["state", "rm", "alibaba_dts.x"]), @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the state journal state/jobform.state.json.journal is corrupt at line 1: its checksum does not match its content
+    It was left untouched. The records after a damaged one cannot be trusted: move the journal aside to fall back to the last snapshot (what was recorded since is lost), or repair the line.
+    ");
+    assert_eq!(outcome.read(STATE_PATH), snapshot, "never overwritten");
+}
+
+/// A second Ctrl-C exits at once (130) and takes the lock with it, so the
+/// next command is not wedged by a lock whose holder is gone.
+#[test]
+fn exiting_on_a_second_ctrl_c_releases_the_lock() {
+    use jobform_emulator::{Emulator, Fault, FaultKind};
+
+    use crate::support::{drs_fleet_config, drs_fleet_ids, drs_fleet_world};
+
+    let ids = drs_fleet_ids(2);
+    let emulator = Emulator::start(drs_fleet_world(&ids, 1)).unwrap();
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 20_000 }).on_action("batch-pause-task"));
+    let probe = drs_fleet_config(&ids, &emulator).args(["validate"]).run();
+    assert_eq!(probe.code, Some(0), "{}", probe.stderr);
+    let mut child =
+        Test::in_dir(&probe).emulated(&emulator).args(["apply", "--auto-approve"]).spawn();
+    // The journal exists once the apply writes its first record: the Ctrl-C
+    // handler is listening by then, and the pause request is on its way.
+    let journal = probe.path().join("state/jobform.state.json.journal");
+    let started = std::time::Instant::now();
+    while !journal.exists() {
+        assert!(started.elapsed().as_secs() < 10, "the apply never started");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let lock = probe.path().join("state/jobform.state.json.lock");
+    assert!(lock.exists(), "the apply holds the lock");
+    let interrupt = || {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    interrupt();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    interrupt();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "exited at once: {status}");
+    assert!(!lock.exists(), "the lock went with it");
+    let next = Test::in_dir(&probe).args(["state", "list"]).run();
+    assert_eq!(next.code, Some(0), "{}", next.stderr);
+}

@@ -63,6 +63,11 @@ impl Test {
         self
     }
 
+    /// The working directory, to lay out what `file` cannot (links, modes).
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// A new run in the working directory `previous` ran in (its files, the
     /// state it wrote).
     pub(crate) fn in_dir(previous: &Outcome) -> Self {
