@@ -305,13 +305,21 @@ impl<'a, T: Timer> Engine<'a, T> {
         let mut in_flight = FuturesUnordered::new();
         let mut watches = Vec::new();
         loop {
-            while in_flight.len() < self.options.parallelism.max(1) && !self.interrupt.is_raised() {
+            let mut starting = Vec::new();
+            while in_flight.len() + starting.len() < self.options.parallelism.max(1)
+                && !self.interrupt.is_raised()
+            {
                 let Some(call) = queue.next() else { break };
                 let sent_at = self.timer.now();
                 for change in &call.jobs {
                     ledger::write_ahead(self.state, &mut self.pending, change, call.verb, sent_at);
                 }
-                self.persist().await?;
+                starting.push((call, sent_at));
+            }
+            // One write makes the answers recorded since the last one and the
+            // marks of the calls about to start durable, before they start.
+            self.persist().await?;
+            for (call, sent_at) in starting {
                 in_flight.push(async move {
                     let results = fleet.execute(&call.provider, &call.actions).await;
                     (call, sent_at, results)
@@ -319,7 +327,6 @@ impl<'a, T: Timer> Engine<'a, T> {
             }
             let Some((call, sent_at, results)) = in_flight.next().await else { break };
             self.answered(&call, sent_at, results, &mut watches);
-            self.persist().await?;
         }
         for call in queue {
             for change in call.jobs {

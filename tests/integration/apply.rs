@@ -169,7 +169,7 @@ fn a_saved_plan_is_applied_without_prompting_and_only_once() {
     ----- stdout -----
 
     ----- stderr -----
-    error: maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 13); run `jobform plan` again
+    error: maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 10); run `jobform plan` again
     ");
 }
 
