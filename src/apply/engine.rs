@@ -690,6 +690,11 @@ impl<'a, T: Timer> Engine<'a, T> {
 
     /// Why a job cannot go ahead: a job it depends on did not reach its target.
     fn failed_dependency(&self, change: &JobChange) -> Option<String> {
+        // Most jobs depend on nothing: without this, every job compared its
+        // address with every result, quadratic in the jobs of a large apply.
+        if change.depends_on.is_empty() {
+            return None;
+        }
         self.results.iter().find_map(|(address, outcome)| {
             let depended =
                 address != &change.address && change.depends_on.iter().any(|d| d.selects(address));
