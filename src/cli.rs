@@ -191,12 +191,9 @@ pub enum Format {
     Markdown,
 }
 
-/// `jobform plan`.
+/// What shapes a plan: the options `plan` and `apply` share.
 #[derive(Debug, Args)]
-pub struct PlanArgs {
-    #[command(flatten)]
-    pub vars: VarArgs,
-
+pub struct PlanShapeArgs {
     /// Plan only the actions of these jobs (KIND.NAME or KIND.NAME["key"]; repeatable).
     #[arg(long, value_name = "ADDR")]
     pub target: Vec<String>,
@@ -209,6 +206,37 @@ pub struct PlanArgs {
     #[arg(long)]
     pub skip_blocked: bool,
 
+    /// Only show drift and record the observed statuses; plan no action.
+    #[arg(long)]
+    pub refresh_only: bool,
+
+    /// Send the action of these jobs again although an earlier request for
+    /// it has an unknown outcome (`outcome_unknown`): only once you know the
+    /// cloud did not act on it. Recorded as such in the audit log (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub resend_unknown: Vec<String>,
+}
+
+impl PlanShapeArgs {
+    /// Whether any option was given.
+    pub fn is_set(&self) -> bool {
+        !self.target.is_empty()
+            || !self.exclude.is_empty()
+            || self.skip_blocked
+            || self.refresh_only
+            || !self.resend_unknown.is_empty()
+    }
+}
+
+/// `jobform plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    #[command(flatten)]
+    pub shape: PlanShapeArgs,
+
     /// Exit 0 for no changes, 2 for changes, 1 for errors.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -216,10 +244,6 @@ pub struct PlanArgs {
     /// Save the plan to FILE for `jobform apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-
-    /// Only show drift and refresh the recorded statuses; plan no action.
-    #[arg(long)]
-    pub refresh_only: bool,
 
     /// Shorthand for --format json.
     #[arg(long, conflicts_with = "format")]
@@ -251,17 +275,9 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub vars: VarArgs,
 
-    /// Apply only these jobs (repeatable).
-    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
-    pub target: Vec<String>,
-
-    /// Leave these jobs out (repeatable).
-    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
-    pub exclude: Vec<String>,
-
-    /// Apply the rest when some jobs are blocked.
-    #[arg(long, conflicts_with = "plan_file")]
-    pub skip_blocked: bool,
+    /// How the plan is made (not with PLANFILE: a saved plan carries its own).
+    #[command(flatten)]
+    pub shape: PlanShapeArgs,
 
     /// Do not ask for confirmation.
     #[arg(long)]
@@ -270,10 +286,6 @@ pub struct ApplyArgs {
     /// How many requests may be in flight at once.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
-
-    /// Only record the jobs' observed statuses in the state; act on nothing.
-    #[arg(long, conflicts_with = "plan_file")]
-    pub refresh_only: bool,
 
     /// How long to wait for each action to reach its target state, e.g. 90s or 10m.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]

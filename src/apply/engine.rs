@@ -23,6 +23,9 @@ use crate::state::{ActionOutcome, State, StateFile};
 const FIRST_POLL: Duration = Duration::from_secs(1);
 /// The longest wait between two polls.
 const LAST_POLL: Duration = Duration::from_secs(15);
+/// How the audit log marks an action sent again with `--resend-unknown`.
+const RESENT: &str =
+    "sent again on the user's word (--resend-unknown) after a request of unknown outcome";
 
 /// One request of a wave, restricted to the jobs still going ahead.
 struct Call<'a> {
@@ -109,13 +112,13 @@ impl<'a, T: Timer> Engine<'a, T> {
             .filter(|c| c.action == Action::Blocked)
             .map(|c| c.address.clone())
             .collect();
-        if !blocked.is_empty() && !plan.skip_blocked {
+        if !blocked.is_empty() && !plan.options.skip_blocked {
             return Err(ApplyError::Blocked(blocked));
         }
         self.hooks.event(&ApplyEvent::ApplyStart {
             waves: plan.waves.len(),
             actions: plan.changes.iter().filter(|c| c.action.sends_request()).count(),
-            refresh_only: plan.refresh_only,
+            refresh_only: plan.options.refresh_only,
         });
         for change in &plan.changes {
             match change.action {
@@ -129,6 +132,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                             live.state,
                             plan.planned_at,
                         );
+                        self.confirm_unsettled(change, &live.raw_status, live.state);
                     }
                     self.results.insert(change.address.clone(), JobOutcome::Observed);
                 }
@@ -193,66 +197,42 @@ impl<'a, T: Timer> Engine<'a, T> {
         let items: Vec<ReadItem> = ready.iter().map(|change| read_item(change)).collect();
         let lookups = self.fleet.read(&items).await;
         let now = self.timer.now();
+        // An action an earlier run left unsettled was blocked by the planner
+        // (`outcome_unknown`) unless the user asked for it again: whatever
+        // is still fresh here is sent.
         let mut going = BTreeSet::new();
-        let mut earlier = Vec::new();
         for change in ready {
             match fresh(change, lookups.get(&change.address)) {
                 Ok((raw, live)) => {
                     ledger::observe(self.state, change, &raw, live, now);
-                    match self.unsettled(change, now) {
-                        Some(watch) => {
-                            self.hooks.event(&ApplyEvent::ActionProgress {
-                                address: change.address.clone(),
-                                verb: watch.verb,
-                                raw_status: raw,
-                                elapsed: elapsed(watch.sent_at, now),
-                            });
-                            earlier.push(watch);
-                        }
-                        None => {
-                            going.insert(&change.address);
-                        }
-                    }
+                    going.insert(&change.address);
                 }
                 Err(detail) => self.skip(change, SkipReason::Stale, detail),
             }
         }
         let calls: Vec<Call<'a>> =
             wave.requests.iter().filter_map(|request| self.call(request, &going)).collect();
-        let mut watches = self.send(calls).await?;
-        watches.extend(earlier);
+        let watches = self.send(calls).await?;
         self.settle(watches).await
     }
 
-    /// The same action sent by an earlier run (one that crashed or was
-    /// interrupted) whose outcome is not known yet, recent enough that it may
-    /// still be settling: it is watched, never sent again. Unanswered ones are
-    /// watched for the confirm window, accepted ones for the wait timeout;
-    /// older ones are sent again.
-    fn unsettled(&self, change: &'a JobChange, now: OffsetDateTime) -> Option<Watch<'a>> {
-        let verb = change.action.verb()?;
-        let last = self.state.jobs.get(&change.address)?.last_action.as_ref()?;
-        let answered = match last.outcome {
-            ActionOutcome::Pending => true,
-            ActionOutcome::Unknown => false,
-            ActionOutcome::Succeeded | ActionOutcome::Failed => return None,
-        };
-        let window = if answered {
-            self.options.wait_timeout
-        } else {
-            self.options.confirm_window.min(self.options.wait_timeout)
-        };
-        (last.verb == verb && now < last.at + window).then(|| Watch {
-            change,
-            verb,
-            target: change.action.target().expect("acting changes have a target"),
-            sent_at: last.at,
-            deadline: last.at + window,
-            request_id: last.request_id.clone(),
-            answered,
-            error: Some("an earlier run sent it and did not see its outcome".to_owned()),
-            last_raw: change.live.as_ref().map(|l| l.raw_status.clone()).unwrap_or_default(),
-        })
+    /// An earlier run's action of unknown outcome, now seen at its target:
+    /// recorded as succeeded, with an audit entry saying how it was learnt.
+    fn confirm_unsettled(&mut self, change: &JobChange, raw: &str, live: LiveState) {
+        if let Some(earlier) = ledger::confirm_unsettled(self.state, change, live) {
+            let detail = format!(
+                "confirmed by a later run: the job is {live} ({raw}); the request's outcome had been {}",
+                earlier.outcome.label()
+            );
+            self.account(
+                change,
+                earlier.verb,
+                earlier.at,
+                earlier.request_id,
+                ActionOutcome::Succeeded,
+                Some(detail),
+            );
+        }
     }
 
     /// The request restricted to the jobs going ahead, `None` when none is.
@@ -658,6 +638,12 @@ impl<'a, T: Timer> Engine<'a, T> {
         let signature =
             Signature { who: &self.options.actor, message: self.options.message.as_deref() };
         let at = self.timer.now();
+        // The user's word behind a re-send stays on every entry of it.
+        let detail = if change.resend {
+            Some(detail.map_or_else(|| RESENT.to_owned(), |detail| format!("{RESENT}; {detail}")))
+        } else {
+            detail
+        };
         ledger::account(
             self.state,
             &signature,
