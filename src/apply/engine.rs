@@ -23,6 +23,8 @@ use crate::state::{ActionOutcome, State, StateFile};
 const FIRST_POLL: Duration = Duration::from_secs(1);
 /// The longest wait between two polls.
 const LAST_POLL: Duration = Duration::from_secs(15);
+/// How long a status read may hang before the user is told.
+const SLOW_READ: Duration = Duration::from_secs(5);
 /// How the audit log marks an action sent again with `--resend-unknown`.
 const RESENT: &str =
     "sent again on the user's word (--resend-unknown) after a request of unknown outcome";
@@ -403,6 +405,7 @@ impl<'a, T: Timer> Engine<'a, T> {
     async fn settle(&mut self, mut watches: Vec<Watch<'a>>) -> Result<(), ApplyError> {
         let mut pause = FIRST_POLL;
         let mut first = true;
+        let mut trouble = false;
         while !watches.is_empty() {
             if !first {
                 tokio::select! {
@@ -419,7 +422,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                 return Ok(());
             }
             let items: Vec<ReadItem> = watches.iter().map(|w| read_item(w.change)).collect();
-            let lookups = self.fleet.read(&items).await;
+            let lookups = self.read_watched(&items, &watches, &mut trouble).await;
             let now = self.timer.now();
             let mut settled_any = false;
             let mut waiting = Vec::new();
@@ -436,6 +439,52 @@ impl<'a, T: Timer> Engine<'a, T> {
             watches = waiting;
         }
         Ok(())
+    }
+
+    /// One bulk read of the watched jobs. A read that hangs (the client
+    /// retries an unreachable cloud for up to `max_retry_seconds`) or fails
+    /// is reported at once, once per spell of trouble, with how long the
+    /// jobs are still watched.
+    async fn read_watched(
+        &mut self,
+        items: &[ReadItem],
+        watches: &[Watch<'a>],
+        trouble: &mut bool,
+    ) -> BTreeMap<Address, LiveLookup> {
+        let read = self.fleet.read(items);
+        tokio::pin!(read);
+        // Real time, not the engine's timer: this only decides when to say
+        // something, and a test timer that jumps would say it at once.
+        let lookups = tokio::select! {
+            lookups = &mut read => lookups,
+            () = tokio::time::sleep(SLOW_READ) => {
+                if !*trouble {
+                    *trouble = true;
+                    let retry_for = remaining(watches, self.timer.now());
+                    self.hooks.event(&ApplyEvent::ReadTrouble { jobs: items.len(), error: None, retry_for });
+                }
+                read.await
+            }
+        };
+        let failed: Vec<&String> = lookups
+            .values()
+            .filter_map(|lookup| match lookup {
+                LiveLookup::ReadFailed(error) => Some(error),
+                _ => None,
+            })
+            .collect();
+        if failed.is_empty() {
+            *trouble = false;
+        } else if !*trouble {
+            *trouble = true;
+            let retry_for = remaining(watches, self.timer.now());
+            self.hooks.event(&ApplyEvent::ReadTrouble {
+                jobs: failed.len(),
+                error: Some(failed[0].clone()),
+                retry_for,
+            });
+        }
+        lookups
     }
 
     /// Looks at one watched job's fresh status.
@@ -712,6 +761,11 @@ fn fresh(change: &JobChange, lookup: Option<&LiveLookup>) -> Result<(String, Liv
         }
         None => Err("the job was not re-read".to_owned()),
     }
+}
+
+/// How long the longest of `watches` still runs.
+fn remaining(watches: &[Watch<'_>], now: OffsetDateTime) -> Duration {
+    watches.iter().map(|w| elapsed(now, w.deadline)).max().unwrap_or_default()
 }
 
 /// `to - from`, never negative.

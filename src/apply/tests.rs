@@ -604,3 +604,54 @@ async fn an_interrupt_records_the_request_in_flight_and_sends_no_other() {
     assert_eq!(pending, sent[0].jobs.len());
     assert_eq!(rig.file.load().unwrap(), state);
 }
+
+/// Makes every status read fail once the cloud has accepted an action.
+struct CloudGoesAwayAfterTheAction<'a>(&'a Emulator, Vec<ApplyEvent>);
+
+impl ApplyHooks for CloudGoesAwayAfterTheAction<'_> {
+    fn event(&mut self, event: &ApplyEvent) {
+        if matches!(event, ApplyEvent::ActionSent { .. })
+            && self.1.iter().all(|e| !matches!(e, ApplyEvent::ActionSent { .. }))
+        {
+            self.0.inject(
+                Fault::new(FaultKind::ServerError { status: 503 }).on_action("batch-status"),
+            );
+        }
+        self.1.push(event.clone());
+    }
+}
+
+#[tokio::test]
+async fn a_cloud_unreachable_while_watching_is_reported_at_once_not_at_the_timeout() {
+    // One attempt per read: the reads fail at once, and the watch polls on.
+    let tuning = ProviderTuning { max_attempts: Some(1), ..quick_tuning() };
+    let mut rig = Rig::tuned(World::example(), tuning);
+    rig.options.wait_timeout = Duration::from_secs(120);
+    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
+        .into_iter()
+        .filter(|j| j.kind() == JobKind::HuaweiDrs)
+        .collect();
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    let mut state = rig.file.load().unwrap();
+    let mut hooks = CloudGoesAwayAfterTheAction(&rig.emulator, Vec::new());
+    let input =
+        ApplyInput { plan: &plan, fleet: &rig.fleet, file: &rig.file, options: &rig.options };
+    let report =
+        apply(input, &mut state, &rig.timer(), &Interrupt::new(), &mut hooks).await.unwrap();
+    let trouble: Vec<&ApplyEvent> =
+        hooks.1.iter().filter(|e| matches!(e, ApplyEvent::ReadTrouble { .. })).collect();
+    assert_eq!(trouble.len(), 1, "once per spell of trouble: {trouble:#?}");
+    let ApplyEvent::ReadTrouble { jobs, error, retry_for } = trouble[0] else { unreachable!() };
+    assert_eq!(*jobs, 3);
+    assert!(error.as_deref().is_some_and(|e| e.contains("batch-status")), "{error:?}");
+    assert!(
+        *retry_for > Duration::from_secs(100),
+        "reported at the first failed poll: {retry_for:?}"
+    );
+    // Said before any job's outcome, which only the wait timeout decides.
+    let said = hooks.1.iter().position(|e| matches!(e, ApplyEvent::ReadTrouble { .. })).unwrap();
+    let first_end =
+        hooks.1.iter().position(|e| matches!(e, ApplyEvent::ActionErrored { .. })).unwrap();
+    assert!(said < first_end);
+    assert_eq!(report.summary.failed, 3, "{:#?}", report.results);
+}

@@ -125,6 +125,17 @@ impl<'w> HumanProgress<'w> {
                 verb,
                 palette.error(outcome.label())
             ),
+            ApplyEvent::ReadTrouble { jobs, error, retry_for } => {
+                let cause = error.as_deref().map_or_else(
+                    || "the cloud is not answering".to_owned(),
+                    |error| format!("the status read failed: {error}"),
+                );
+                format!(
+                    "{} {jobs} job(s) being watched: {cause}; retrying for {}.",
+                    palette.warning("Cannot read"),
+                    short_duration(*retry_for)
+                )
+            }
             ApplyEvent::JobSkipped { address, reason, detail } => {
                 format!(
                     "{}: {} ({reason}): {detail}",
@@ -240,7 +251,8 @@ impl<'w> JsonProgress<'w> {
             }
             ApplyEvent::WaveStart { .. }
             | ApplyEvent::ActionSent { .. }
-            | ApplyEvent::ActionProgress { .. } => "apply_progress",
+            | ApplyEvent::ActionProgress { .. }
+            | ApplyEvent::ReadTrouble { .. } => "apply_progress",
             ApplyEvent::ActionComplete { .. } | ApplyEvent::JobForgotten { .. } => "apply_complete",
             ApplyEvent::ActionErrored { .. } | ApplyEvent::JobSkipped { .. } => "apply_errored",
             ApplyEvent::ChangeSummary(summary) => {
