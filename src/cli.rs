@@ -370,17 +370,24 @@ pub enum EmulatorCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: String,
-        /// World file declaring accounts, projects and jobs (default: the example world).
+        /// World file declaring accounts, projects and jobs (default:
+        /// emulator.world.json in the working directory, else the example world).
         #[arg(long, value_name = "FILE")]
         world: Option<PathBuf>,
     },
-    /// Run one jobform command against a fresh in-process emulator: providers
+    /// Run one jobform command against an in-process emulator: providers
     /// without an endpoint are pointed at it (JOBFORM_ALIBABA_ENDPOINT,
-    /// JOBFORM_HUAWEI_ENDPOINT) with the world's credentials.
+    /// JOBFORM_HUAWEI_ENDPOINT) with the world's credentials. The jobs keep
+    /// their states between runs (in .jobform/), as on a cloud.
     Run {
-        /// World file declaring accounts, projects and jobs (default: the example world).
+        /// World file declaring accounts, projects and jobs (default:
+        /// emulator.world.json in the working directory, else the example world).
         #[arg(long, value_name = "FILE")]
         world: Option<PathBuf>,
+        /// Start from the world file again, forgetting the job states kept
+        /// from earlier runs.
+        #[arg(long)]
+        fresh: bool,
         /// The jobform command to run, e.g. `apply --auto-approve`.
         #[arg(
             required = true,

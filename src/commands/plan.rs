@@ -16,7 +16,7 @@ use crate::fleet::{Fleet, ReadItem};
 use crate::model::Address;
 use crate::plan::{self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
 use crate::render::plan_view::PlanView;
-use crate::render::{self, Palette};
+use crate::render::{self, Palette, plural};
 use crate::state::{State, StateFile};
 
 /// The configuration and the state, loaded, with the clients of the
@@ -80,6 +80,24 @@ pub(crate) fn load(
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, selected.iter().map(|item| &item.provider), &env)
         .map_err(|error| Error::Provider(Box::new(error)))?;
+    tracing::info!(
+        "configuration: {}, {} ({} selected), {}",
+        plural(config.sources.files().count(), "file"),
+        plural(config.jobs.len(), "job"),
+        selected.len(),
+        plural(config.providers.len(), "provider block")
+    );
+    if let Some(s) = &state_ref {
+        tracing::info!(
+            "state: {} (serial {}, lineage {}, {})",
+            state_path.display(),
+            s.serial,
+            s.lineage,
+            plural(prior.jobs.len(), "job record")
+        );
+    } else {
+        tracing::info!("state: none yet at {}", state_path.display());
+    }
     Ok(Loaded { config, warnings: loaded.warnings, prior, state_ref, selected, fleet })
 }
 
@@ -96,7 +114,15 @@ pub(crate) fn prepare(
     options: &PlanOptions,
 ) -> Result<Prepared, Error> {
     let loaded = load(vars, state_path, options)?;
+    let started = std::time::Instant::now();
     let live = runtime.block_on(loaded.fleet.read(&loaded.selected));
+    let unreadable = live.values().filter(|l| matches!(l, LiveLookup::ReadFailed(_))).count();
+    let missing = live.values().filter(|l| matches!(l, LiveLookup::NotFound)).count();
+    tracing::info!(
+        "read {} in {} ms: {missing} not found, {unreadable} unreadable",
+        plural(live.len(), "job"),
+        started.elapsed().as_millis()
+    );
     let plan = plan::plan(PlanInput {
         jobs: &loaded.config.jobs,
         providers: &loaded.config.providers,
