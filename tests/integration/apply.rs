@@ -222,6 +222,13 @@ fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
         .map(|l| l["data"].clone())
         .collect();
     assert_eq!(errored.len(), 2, "{errored:#?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(outcome.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        summary["data"]["message"],
+        "Apply finished with errors: 6 suspended, 0 resumed, 0 stopped, 1 failed, 1 skipped."
+    );
+    assert_eq!(summary["data"]["status"], "partial");
     assert_eq!(errored[0]["address"], "alibaba_migration.legacy_inventory");
     assert_eq!(errored[0]["outcome"], "unknown");
     assert_eq!(errored[1]["address"], "alibaba_synchronization.legacy_reports");
