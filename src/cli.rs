@@ -33,6 +33,29 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A hint for a Terraform habit: a long flag typed with one dash
+/// (`-out=FILE`, `-auto-approve`), which clap reads as short flags.
+pub fn single_dash_hint(args: &[String]) -> Option<String> {
+    use clap::CommandFactory;
+    fn longs(command: &clap::Command, into: &mut Vec<String>) {
+        into.extend(command.get_arguments().filter_map(|a| a.get_long().map(str::to_owned)));
+        command.get_subcommands().for_each(|sub| longs(sub, into));
+    }
+    let mut known = Vec::new();
+    longs(&Cli::command(), &mut known);
+    args.iter().find_map(|arg| {
+        let (name, value) = arg.strip_prefix('-')?.split_once('=').unwrap_or((&arg[1..], ""));
+        if name.starts_with('-') || !known.iter().any(|k| k == name) {
+            return None;
+        }
+        let fixed =
+            if value.is_empty() { format!("--{name}") } else { format!("--{name} {value}") };
+        Some(format!(
+            "hint: jobform's long options take two dashes: `{fixed}`, not Terraform's `{arg}`"
+        ))
+    })
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

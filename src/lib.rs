@@ -34,6 +34,12 @@ pub fn main() -> ExitCode {
         Err(error) => {
             // Nothing better to do if printing the usage error itself fails.
             let _ = error.print();
+            if error.use_stderr() {
+                let args: Vec<String> = std::env::args().skip(1).collect();
+                if let Some(hint) = cli::single_dash_hint(&args) {
+                    eprintln!("\n{hint}");
+                }
+            }
             ExitCode::from(if error.use_stderr() {
                 error::EXIT_FAILURE
             } else {
