@@ -1,18 +1,12 @@
 //! `jobform apply` against the emulator: auto-approved and saved plans, the
 //! confirmation, the lock, the state and audit log it writes, JSON events.
 
-use jobform_emulator::{Emulator, Fault, FaultKind, World};
+use jobform_emulator::{Emulator, Fault, FaultKind};
 
-use crate::support::Test;
+use crate::support::{Test, instant_emulator};
 
 const STATE_PATH: &str = "state/jobform.state.json";
 
-/// The example world with transitions that settle at once, so applies are quick.
-fn emulator() -> Emulator {
-    let mut world = World::example();
-    world.transition_delay_seconds = 0;
-    Emulator::start(world).expect("start the emulator")
-}
 
 fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
     serde_json::from_str(&outcome.read(STATE_PATH)).expect("the state is JSON")
@@ -20,7 +14,7 @@ fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
 
 #[test]
 fn auto_approve_applies_the_maintenance_plan_and_records_it() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let test = Test::new().examples().emulated(&emulator).env("USER", "dba").args([
         "apply",
         "--var",
@@ -111,7 +105,7 @@ fn sorted(progress: &str) -> String {
 
 #[test]
 fn confirmation_is_refused_without_a_terminal() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let test =
         Test::new().examples().emulated(&emulator).args(["apply", "--var", "maintenance=true"]);
     let outcome = jobform_snapshot!(test, @"
@@ -127,7 +121,7 @@ fn confirmation_is_refused_without_a_terminal() {
 
 #[test]
 fn a_saved_plan_is_applied_without_prompting_and_only_once() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let dir = Test::new().examples().emulated(&emulator).args([
         "plan",
         "--var",
@@ -177,7 +171,7 @@ fn dir_test(previous: &crate::support::Outcome, emulator: &Emulator) -> Test {
 
 #[test]
 fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let lock = r#"{"id": "9b1c5a7e-0000-4000-8000-000000000001", "operation": "apply",
         "who": "ops@other-host", "pid": 4242, "host": "other-host",
         "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
@@ -198,7 +192,7 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
 
 #[test]
 fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     emulator.inject(
         Fault::new(FaultKind::ServerError { status: 500 }).on_action("SuspendMigrationJob"),
     );
@@ -244,7 +238,7 @@ fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
 
 #[test]
 fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let test = Test::new().examples().emulated(&emulator).args([
         "apply",
         "--var",

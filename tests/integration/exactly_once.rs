@@ -2,16 +2,11 @@
 //! plan is refused before anything is sent, and an action whose outcome is
 //! unknown is never sent again unless the user says so.
 
-use jobform_emulator::{Emulator, Fault, FaultKind, World};
+use jobform_emulator::{Emulator, Fault, FaultKind};
 use serde_json::{Value, json};
 
-use crate::support::{Outcome, Test};
+use crate::support::{Outcome, Test, instant_emulator};
 
-fn emulator() -> Emulator {
-    let mut world = World::example();
-    world.transition_delay_seconds = 0;
-    Emulator::start(world).expect("start the emulator")
-}
 
 /// The action requests that reached the emulator (reads left out).
 fn actions(emulator: &Emulator) -> Vec<String> {
@@ -132,7 +127,7 @@ const TAMPERINGS: &[(&str, Edit, &str)] = &[
 
 #[test]
 fn an_edited_saved_plan_is_refused_and_nothing_is_sent() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     for (name, edit, expected) in TAMPERINGS {
         let planned = saved_plan(&emulator);
         let mut plan: Value = serde_json::from_str(&planned.read("m.plan")).unwrap();
@@ -159,7 +154,7 @@ fn an_edited_saved_plan_is_refused_and_nothing_is_sent() {
 
 #[test]
 fn the_refusal_names_the_file_and_the_first_difference() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let planned = saved_plan(&emulator);
     let mut plan: Value = serde_json::from_str(&planned.read("m.plan")).unwrap();
     (TAMPERINGS[0].1)(&mut plan);
@@ -188,7 +183,7 @@ fn the_refusal_names_the_file_and_the_first_difference() {
 
 #[test]
 fn options_that_shape_a_plan_are_refused_with_a_saved_plan() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let planned = saved_plan(&emulator);
     let apply = Test::in_dir(&planned).emulated(&emulator).args([
         "apply",
@@ -210,7 +205,7 @@ const INVENTORY: &str = "alibaba_migration.legacy_inventory";
 
 #[test]
 fn an_action_of_unknown_outcome_is_blocked_on_every_later_run_until_resent() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     emulator.inject(
         Fault::new(FaultKind::ServerError { status: 500 })
             .on_action("SuspendMigrationJob")
@@ -285,7 +280,7 @@ fn an_action_of_unknown_outcome_is_blocked_on_every_later_run_until_resent() {
 
 #[test]
 fn an_unreadable_answer_of_any_status_is_an_unknown_outcome_never_a_refusal() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     // The cloud pauses the jobs, then a gateway answers 403 with an HTML page.
     emulator
         .inject(Fault::new(FaultKind::GatewayPage { status: 403 }).on_action("batch-pause-task"));

@@ -185,6 +185,14 @@ pub(crate) fn unindent(text: &str) -> String {
     out
 }
 
+/// An emulator of the example world whose transitions settle at once, so
+/// applies are quick.
+pub(crate) fn instant_emulator() -> jobform_emulator::Emulator {
+    let mut world = jobform_emulator::World::example();
+    world.transition_delay_seconds = 0;
+    jobform_emulator::Emulator::start(world).expect("start the emulator")
+}
+
 /// `count` made-up DRS job ids (UUIDs), the same on every call.
 pub(crate) fn drs_fleet_ids(count: usize) -> Vec<String> {
     (0..count).map(|n| format!("00000000-0000-4000-8000-{n:012}")).collect()
