@@ -291,8 +291,10 @@ impl<'a, T: Timer> Engine<'a, T> {
                     let results = fleet.execute(&call.provider, &call.actions).await;
                     (call, sent_at, results)
                 });
+                self.interrupt.set_in_flight(in_flight.len());
             }
             let Some((call, sent_at, results)) = in_flight.next().await else { break };
+            self.interrupt.set_in_flight(in_flight.len());
             self.answered(&call, sent_at, results, &mut watches);
             self.persist()?;
         }

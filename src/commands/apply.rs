@@ -170,8 +170,9 @@ async fn interrupted(interrupt: &Interrupt, err: &mut dyn Write) {
         interrupt.raise();
         let _ = writeln!(
             err,
-            "\nInterrupted: no new action starts; the requests in flight are being recorded. \
-             Press Ctrl-C again to exit at once."
+            "\nInterrupt received: no new requests; waiting for {} in flight (their answers are \
+             recorded). Press Ctrl-C again to exit at once (exit status 130).",
+            render::plural(interrupt.in_flight(), "request")
         );
         if tokio::signal::ctrl_c().await.is_ok() {
             std::process::exit(130);

@@ -7,7 +7,6 @@ use crate::support::{Test, instant_emulator};
 
 const STATE_PATH: &str = "state/jobform.state.json";
 
-
 fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
     serde_json::from_str(&outcome.read(STATE_PATH)).expect("the state is JSON")
 }
@@ -260,4 +259,44 @@ fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
     assert_eq!(jobs.len(), 9);
     assert_eq!(jobs["alibaba_dts.orders_sync_reverse"]["observed"]["raw_status"], "Synchronizing");
     assert!(state["audit"].as_array().unwrap().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn the_first_ctrl_c_is_acknowledged_at_once_with_what_is_in_flight() {
+    use std::io::{BufRead, Read};
+    let emulator = instant_emulator();
+    // The first wave's Alibaba requests answer after 3 s: in flight when Ctrl-C comes.
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("SuspendDtsJobs"));
+    let test = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+    ]);
+    let mut child = test.spawn_piped();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Wave 1:") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the apply ended before its first wave");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = child.id().to_string();
+    let signalled = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(signalled.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "Interrupt received: no new requests; waiting for 1 request in flight (their answers are recorded)."
+        ),
+        "{stderr}"
+    );
+    // The request in flight was answered and recorded; the second wave never started.
+    assert_eq!(status.code(), Some(4), "{rest}");
+    assert!(rest.contains("Apply interrupted:"), "{rest}");
+    assert!(!rest.contains("Wave 2:"), "{rest}");
 }

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 
 use crate::support::{Outcome, Test, instant_emulator};
 
-
 /// The action requests that reached the emulator (reads left out).
 fn actions(emulator: &Emulator) -> Vec<String> {
     emulator

@@ -120,6 +120,11 @@ impl Test {
         self.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start jobform")
     }
 
+    /// Starts `jobform` with its stdout and stderr piped, to read as it runs.
+    pub(crate) fn spawn_piped(&self) -> std::process::Child {
+        self.command().spawn().expect("start jobform")
+    }
+
     fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_jobform"));
         command
