@@ -33,6 +33,29 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A hint for a Terraform habit: a long flag typed with one dash
+/// (`-out=FILE`, `-auto-approve`), which clap reads as short flags.
+pub fn single_dash_hint(args: &[String]) -> Option<String> {
+    use clap::CommandFactory;
+    fn longs(command: &clap::Command, into: &mut Vec<String>) {
+        into.extend(command.get_arguments().filter_map(|a| a.get_long().map(str::to_owned)));
+        command.get_subcommands().for_each(|sub| longs(sub, into));
+    }
+    let mut known = Vec::new();
+    longs(&Cli::command(), &mut known);
+    args.iter().find_map(|arg| {
+        let (name, value) = arg.strip_prefix('-')?.split_once('=').unwrap_or((&arg[1..], ""));
+        if name.starts_with('-') || !known.iter().any(|k| k == name) {
+            return None;
+        }
+        let fixed =
+            if value.is_empty() { format!("--{name}") } else { format!("--{name} {value}") };
+        Some(format!(
+            "hint: jobform's long options take two dashes: `{fixed}`, not Terraform's `{arg}`"
+        ))
+    })
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -191,12 +214,9 @@ pub enum Format {
     Markdown,
 }
 
-/// `jobform plan`.
+/// What shapes a plan: the options `plan` and `apply` share.
 #[derive(Debug, Args)]
-pub struct PlanArgs {
-    #[command(flatten)]
-    pub vars: VarArgs,
-
+pub struct PlanShapeArgs {
     /// Plan only the actions of these jobs (KIND.NAME or KIND.NAME["key"]; repeatable).
     #[arg(long, value_name = "ADDR")]
     pub target: Vec<String>,
@@ -209,6 +229,37 @@ pub struct PlanArgs {
     #[arg(long)]
     pub skip_blocked: bool,
 
+    /// Only show drift and record the observed statuses; plan no action.
+    #[arg(long)]
+    pub refresh_only: bool,
+
+    /// Send the action of these jobs again although an earlier request for
+    /// it has an unknown outcome (`outcome_unknown`): only once you know the
+    /// cloud did not act on it. Recorded as such in the audit log (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub resend_unknown: Vec<String>,
+}
+
+impl PlanShapeArgs {
+    /// Whether any option was given.
+    pub fn is_set(&self) -> bool {
+        !self.target.is_empty()
+            || !self.exclude.is_empty()
+            || self.skip_blocked
+            || self.refresh_only
+            || !self.resend_unknown.is_empty()
+    }
+}
+
+/// `jobform plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    #[command(flatten)]
+    pub shape: PlanShapeArgs,
+
     /// Exit 0 for no changes, 2 for changes, 1 for errors.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -216,10 +267,6 @@ pub struct PlanArgs {
     /// Save the plan to FILE for `jobform apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-
-    /// Only show drift and refresh the recorded statuses; plan no action.
-    #[arg(long)]
-    pub refresh_only: bool,
 
     /// Shorthand for --format json.
     #[arg(long, conflicts_with = "format")]
@@ -251,17 +298,9 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub vars: VarArgs,
 
-    /// Apply only these jobs (repeatable).
-    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
-    pub target: Vec<String>,
-
-    /// Leave these jobs out (repeatable).
-    #[arg(long, value_name = "ADDR", conflicts_with = "plan_file")]
-    pub exclude: Vec<String>,
-
-    /// Apply the rest when some jobs are blocked.
-    #[arg(long, conflicts_with = "plan_file")]
-    pub skip_blocked: bool,
+    /// How the plan is made (not with PLANFILE: a saved plan carries its own).
+    #[command(flatten)]
+    pub shape: PlanShapeArgs,
 
     /// Do not ask for confirmation.
     #[arg(long)]
@@ -270,10 +309,6 @@ pub struct ApplyArgs {
     /// How many requests may be in flight at once.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
-
-    /// Only record the jobs' observed statuses in the state; act on nothing.
-    #[arg(long, conflicts_with = "plan_file")]
-    pub refresh_only: bool,
 
     /// How long to wait for each action to reach its target state, e.g. 90s or 10m.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
@@ -363,17 +398,24 @@ pub enum EmulatorCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: String,
-        /// World file declaring accounts, projects and jobs (default: the example world).
+        /// World file declaring accounts, projects and jobs (default:
+        /// emulator.world.json in the working directory, else the example world).
         #[arg(long, value_name = "FILE")]
         world: Option<PathBuf>,
     },
-    /// Run one jobform command against a fresh in-process emulator: providers
+    /// Run one jobform command against an in-process emulator: providers
     /// without an endpoint are pointed at it (JOBFORM_ALIBABA_ENDPOINT,
-    /// JOBFORM_HUAWEI_ENDPOINT) with the world's credentials.
+    /// JOBFORM_HUAWEI_ENDPOINT) with the world's credentials. The jobs keep
+    /// their states between runs (in .jobform/), as on a cloud.
     Run {
-        /// World file declaring accounts, projects and jobs (default: the example world).
+        /// World file declaring accounts, projects and jobs (default:
+        /// emulator.world.json in the working directory, else the example world).
         #[arg(long, value_name = "FILE")]
         world: Option<PathBuf>,
+        /// Start from the world file again, forgetting the job states kept
+        /// from earlier runs.
+        #[arg(long)]
+        fresh: bool,
         /// The jobform command to run, e.g. `apply --auto-approve`.
         #[arg(
             required = true,

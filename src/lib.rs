@@ -34,6 +34,12 @@ pub fn main() -> ExitCode {
         Err(error) => {
             // Nothing better to do if printing the usage error itself fails.
             let _ = error.print();
+            if error.use_stderr() {
+                let args: Vec<String> = std::env::args().skip(1).collect();
+                if let Some(hint) = cli::single_dash_hint(&args) {
+                    eprintln!("\n{hint}");
+                }
+            }
             ExitCode::from(if error.use_stderr() {
                 error::EXIT_FAILURE
             } else {
@@ -46,12 +52,12 @@ pub fn main() -> ExitCode {
 /// Runs one command line to completion and returns the process exit code.
 /// This is the only place where errors are printed and mapped to exit codes.
 pub fn run(cli: Cli) -> ExitCode {
-    init_logging(cli.verbose);
     let no_color_env = std::env::var("NO_COLOR").ok();
     let stdout_palette =
         Palette::detect(cli.no_color, io::stdout().is_terminal(), no_color_env.as_deref());
     let stderr_palette =
         Palette::detect(cli.no_color, io::stderr().is_terminal(), no_color_env.as_deref());
+    init_logging(cli.verbose, stderr_palette);
     match commands::execute(cli, stdout_palette, stderr_palette) {
         Ok(code) => ExitCode::from(code),
         // Output piped into `head` and the like: the reader has all it wanted.
@@ -67,8 +73,8 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Log lines go to stderr, filtered by `JOBFORM_LOG` (tracing's `EnvFilter`
-/// syntax) or else by the `-v` count.
-fn init_logging(verbose: u8) {
+/// syntax) or else by the `-v` count, coloured only as stderr's palette says.
+fn init_logging(verbose: u8, palette: Palette) {
     use tracing_subscriber::EnvFilter;
     let default_level = match verbose {
         0 => "warn",
@@ -82,6 +88,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .with_ansi(palette.enabled())
         .without_time()
         .with_target(false)
         .try_init();

@@ -24,6 +24,11 @@ use crate::state::{ActionOutcome, State, StateStore};
 const FIRST_POLL: Duration = Duration::from_secs(1);
 /// The longest wait between two polls.
 const LAST_POLL: Duration = Duration::from_secs(15);
+/// How long a status read may hang before the user is told.
+const SLOW_READ: Duration = Duration::from_secs(5);
+/// How the audit log marks an action sent again with `--resend-unknown`.
+const RESENT: &str =
+    "sent again on the user's word (--resend-unknown) after a request of unknown outcome";
 
 /// One request of a wave, restricted to the jobs still going ahead.
 struct Call<'a> {
@@ -113,13 +118,13 @@ impl<'a, T: Timer> Engine<'a, T> {
             .filter(|c| c.action == Action::Blocked)
             .map(|c| c.address.clone())
             .collect();
-        if !blocked.is_empty() && !plan.skip_blocked {
+        if !blocked.is_empty() && !plan.options.skip_blocked {
             return Err(ApplyError::Blocked(blocked));
         }
         self.hooks.event(&ApplyEvent::ApplyStart {
             waves: plan.waves.len(),
             actions: plan.changes.iter().filter(|c| c.action.sends_request()).count(),
-            refresh_only: plan.refresh_only,
+            refresh_only: plan.options.refresh_only,
         });
         for change in &plan.changes {
             match change.action {
@@ -134,6 +139,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                             live.state,
                             plan.planned_at,
                         );
+                        self.confirm_unsettled(change, &live.raw_status, live.state);
                     }
                     self.results.insert(change.address.clone(), JobOutcome::Observed);
                 }
@@ -200,66 +206,44 @@ impl<'a, T: Timer> Engine<'a, T> {
         let items: Vec<ReadItem> = ready.iter().map(|change| read_item(change)).collect();
         let lookups = self.fleet.read(&items).await;
         let now = self.timer.now();
+        // An action an earlier run left unsettled was blocked by the planner
+        // (`outcome_unknown`) unless the user asked for it again: whatever
+        // is still fresh here is sent.
         let mut going = BTreeSet::new();
-        let mut earlier = Vec::new();
         for change in ready {
             match fresh(change, lookups.get(&change.address)) {
                 Ok((raw, live)) => {
                     ledger::observe(self.state, &mut self.pending, change, &raw, live, now);
-                    match self.unsettled(change, now) {
-                        Some(watch) => {
-                            self.hooks.event(&ApplyEvent::ActionProgress {
-                                address: change.address.clone(),
-                                verb: watch.verb,
-                                raw_status: raw,
-                                elapsed: elapsed(watch.sent_at, now),
-                            });
-                            earlier.push(watch);
-                        }
-                        None => {
-                            going.insert(&change.address);
-                        }
-                    }
+                    going.insert(&change.address);
                 }
                 Err(detail) => self.skip(change, SkipReason::Stale, detail),
             }
         }
         let calls: Vec<Call<'a>> =
             wave.requests.iter().filter_map(|request| self.call(request, &going)).collect();
-        let mut watches = self.send(calls).await?;
-        watches.extend(earlier);
+        let watches = self.send(calls).await?;
         self.settle(watches).await
     }
 
-    /// The same action sent by an earlier run (one that crashed or was
-    /// interrupted) whose outcome is not known yet, recent enough that it may
-    /// still be settling: it is watched, never sent again. Unanswered ones are
-    /// watched for the confirm window, accepted ones for the wait timeout;
-    /// older ones are sent again.
-    fn unsettled(&self, change: &'a JobChange, now: OffsetDateTime) -> Option<Watch<'a>> {
-        let verb = change.action.verb()?;
-        let last = self.state.jobs.get(&change.address)?.last_action.as_ref()?;
-        let answered = match last.outcome {
-            ActionOutcome::Pending => true,
-            ActionOutcome::Unknown => false,
-            ActionOutcome::Succeeded | ActionOutcome::Failed => return None,
-        };
-        let window = if answered {
-            self.options.wait_timeout
-        } else {
-            self.options.confirm_window.min(self.options.wait_timeout)
-        };
-        (last.verb == verb && now < last.at + window).then(|| Watch {
-            change,
-            verb,
-            target: change.action.target().expect("acting changes have a target"),
-            sent_at: last.at,
-            deadline: last.at + window,
-            request_id: last.request_id.clone(),
-            answered,
-            error: Some("an earlier run sent it and did not see its outcome".to_owned()),
-            last_raw: change.live.as_ref().map(|l| l.raw_status.clone()).unwrap_or_default(),
-        })
+    /// An earlier run's action of unknown outcome, now seen at its target:
+    /// recorded as succeeded, with an audit entry saying how it was learnt.
+    fn confirm_unsettled(&mut self, change: &JobChange, raw: &str, live: LiveState) {
+        if let Some(earlier) =
+            ledger::confirm_unsettled(self.state, &mut self.pending, change, live)
+        {
+            let detail = format!(
+                "confirmed by a later run: the job is {live} ({raw}); the request's outcome had been {}",
+                earlier.outcome.label()
+            );
+            self.account(
+                change,
+                earlier.verb,
+                earlier.at,
+                earlier.request_id,
+                ActionOutcome::Succeeded,
+                Some(detail),
+            );
+        }
     }
 
     /// The request restricted to the jobs going ahead, `None` when none is.
@@ -324,8 +308,10 @@ impl<'a, T: Timer> Engine<'a, T> {
                     let results = fleet.execute(&call.provider, &call.actions).await;
                     (call, sent_at, results)
                 });
+                self.interrupt.set_in_flight(in_flight.len());
             }
             let Some((call, sent_at, results)) = in_flight.next().await else { break };
+            self.interrupt.set_in_flight(in_flight.len());
             self.answered(&call, sent_at, results, &mut watches);
         }
         for call in queue {
@@ -437,6 +423,7 @@ impl<'a, T: Timer> Engine<'a, T> {
     async fn settle(&mut self, mut watches: Vec<Watch<'a>>) -> Result<(), ApplyError> {
         let mut pause = FIRST_POLL;
         let mut first = true;
+        let mut trouble = false;
         while !watches.is_empty() {
             if !first {
                 tokio::select! {
@@ -453,7 +440,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                 return Ok(());
             }
             let items: Vec<ReadItem> = watches.iter().map(|w| read_item(w.change)).collect();
-            let lookups = self.fleet.read(&items).await;
+            let lookups = self.read_watched(&items, &watches, &mut trouble).await;
             let now = self.timer.now();
             let mut settled_any = false;
             let mut waiting = Vec::new();
@@ -470,6 +457,52 @@ impl<'a, T: Timer> Engine<'a, T> {
             watches = waiting;
         }
         Ok(())
+    }
+
+    /// One bulk read of the watched jobs. A read that hangs (the client
+    /// retries an unreachable cloud for up to `max_retry_seconds`) or fails
+    /// is reported at once, once per spell of trouble, with how long the
+    /// jobs are still watched.
+    async fn read_watched(
+        &mut self,
+        items: &[ReadItem],
+        watches: &[Watch<'a>],
+        trouble: &mut bool,
+    ) -> BTreeMap<Address, LiveLookup> {
+        let read = self.fleet.read(items);
+        tokio::pin!(read);
+        // Real time, not the engine's timer: this only decides when to say
+        // something, and a test timer that jumps would say it at once.
+        let lookups = tokio::select! {
+            lookups = &mut read => lookups,
+            () = tokio::time::sleep(SLOW_READ) => {
+                if !*trouble {
+                    *trouble = true;
+                    let retry_for = remaining(watches, self.timer.now());
+                    self.hooks.event(&ApplyEvent::ReadTrouble { jobs: items.len(), error: None, retry_for });
+                }
+                read.await
+            }
+        };
+        let failed: Vec<&String> = lookups
+            .values()
+            .filter_map(|lookup| match lookup {
+                LiveLookup::ReadFailed(error) => Some(error),
+                _ => None,
+            })
+            .collect();
+        if failed.is_empty() {
+            *trouble = false;
+        } else if !*trouble {
+            *trouble = true;
+            let retry_for = remaining(watches, self.timer.now());
+            self.hooks.event(&ApplyEvent::ReadTrouble {
+                jobs: failed.len(),
+                error: Some(failed[0].clone()),
+                retry_for,
+            });
+        }
+        lookups
     }
 
     /// Looks at one watched job's fresh status.
@@ -680,6 +713,12 @@ impl<'a, T: Timer> Engine<'a, T> {
         let signature =
             Signature { who: &self.options.actor, message: self.options.message.as_deref() };
         let at = self.timer.now();
+        // The user's word behind a re-send stays on every entry of it.
+        let detail = if change.resend {
+            Some(detail.map_or_else(|| RESENT.to_owned(), |detail| format!("{RESENT}; {detail}")))
+        } else {
+            detail
+        };
         ledger::account(
             self.state,
             &mut self.pending,
@@ -773,6 +812,11 @@ fn fresh(change: &JobChange, lookup: Option<&LiveLookup>) -> Result<(String, Liv
         }
         None => Err("the job was not re-read".to_owned()),
     }
+}
+
+/// How long the longest of `watches` still runs.
+fn remaining(watches: &[Watch<'_>], now: OffsetDateTime) -> Duration {
+    watches.iter().map(|w| elapsed(now, w.deadline)).max().unwrap_or_default()
 }
 
 /// `to - from`, never negative.

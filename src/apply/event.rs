@@ -81,6 +81,18 @@ pub enum ApplyEvent {
         /// The cloud's request id, when there was one.
         request_id: Option<String>,
     },
+    /// The status reads of jobs being watched fail or hang: said within
+    /// seconds, rather than polling silently until the wait timeout.
+    ReadTrouble {
+        /// How many watched jobs could not be read.
+        jobs: usize,
+        /// The error, with its code and request id; `None` while a read is
+        /// still retrying with no answer.
+        error: Option<String>,
+        /// How much longer the jobs are watched (what is left of the wait timeout).
+        #[serde(with = "seconds")]
+        retry_for: Duration,
+    },
     /// A job was not acted on.
     JobSkipped {
         /// The job.

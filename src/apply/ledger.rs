@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::model::{ActionVerb, Address, JobKind, LiveState};
-use crate::plan::JobChange;
+use crate::model::{ActionVerb, Address, JobKind, LiveState, PauseMode};
+use crate::plan::{Action, JobChange};
 use crate::state::{
     ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, JobRecord, Observation, PauseRecord,
     PauseSource, State,
@@ -106,6 +106,36 @@ pub(super) fn observe(
     }
 }
 
+/// Confirms an earlier run's action whose outcome was not known, now that
+/// the job is seen at its target: the last action succeeded and, for a
+/// pause, the pause clock starts when it was sent, with the mode sent.
+/// Returns the confirmed action, for the audit log.
+pub(super) fn confirm_unsettled(
+    state: &mut State,
+    changes: &mut Changes,
+    change: &JobChange,
+    live: LiveState,
+) -> Option<ActionRecord> {
+    let record = state.jobs.get_mut(&change.address)?;
+    let earlier = record
+        .unsettled_action()
+        .filter(|action| Action::from_verb(action.verb).target() == Some(live))?
+        .clone();
+    changes.touch(&change.address);
+    if live == LiveState::Suspended {
+        record.paused = record.pause_seen();
+    }
+    if let Some(last) = &mut record.last_action {
+        last.outcome = ActionOutcome::Succeeded;
+    }
+    Some(earlier)
+}
+
+/// The Huawei pause mode a request carries (only DRS pauses have one).
+fn sent_mode(change: &JobChange, verb: ActionVerb) -> Option<PauseMode> {
+    (change.kind == JobKind::HuaweiDrs && verb == ActionVerb::Suspend).then_some(change.pause_mode)
+}
+
 /// Marks an action as being sent, before the request goes out: if the
 /// process dies before the answer is recorded, the state says the action's
 /// fate is unknown instead of saying nothing.
@@ -118,8 +148,13 @@ pub(super) fn write_ahead(
 ) {
     if let Some(record) = state.jobs.get_mut(&change.address) {
         changes.touch(&change.address);
-        record.last_action =
-            Some(ActionRecord { verb, at, request_id: None, outcome: ActionOutcome::Unknown });
+        record.last_action = Some(ActionRecord {
+            verb,
+            at,
+            request_id: None,
+            outcome: ActionOutcome::Unknown,
+            pause_mode: sent_mode(change, verb),
+        });
     }
 }
 
@@ -145,8 +180,13 @@ pub(super) fn account(
     let Entry { change, verb, sent_at, at, request_id, outcome, detail } = entry;
     if let Some(record) = state.jobs.get_mut(&change.address) {
         changes.touch(&change.address);
-        record.last_action =
-            Some(ActionRecord { verb, at: sent_at, request_id: request_id.clone(), outcome });
+        record.last_action = Some(ActionRecord {
+            verb,
+            at: sent_at,
+            request_id: request_id.clone(),
+            outcome,
+            pause_mode: sent_mode(change, verb),
+        });
     }
     changes.audit.push(AuditEntry {
         at,
@@ -178,7 +218,7 @@ pub(super) fn reached(
             record.paused = Some(PauseRecord {
                 since: sent_at,
                 source: PauseSource::Jobform,
-                pause_mode: (change.kind == JobKind::HuaweiDrs).then_some(change.pause_mode),
+                pause_mode: sent_mode(change, ActionVerb::Suspend),
             });
         }
     }

@@ -109,13 +109,16 @@ pub struct ApplySummary {
     pub forgotten: usize,
     /// Whether the apply was interrupted.
     pub interrupted: bool,
+    /// How it went, which decides the exit status.
+    pub status: ApplyStatus,
 }
 
 /// How an apply went, for the exit status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplyStatus {
     /// Everything planned was done (jobs skipped with `--skip-blocked` aside).
+    #[default]
     Success,
     /// Some things were done, others failed or were skipped.
     Partial,
@@ -149,27 +152,32 @@ impl ApplyReport {
             };
             *count += 1;
         }
+        summary.status = status(&results, interrupted);
         ApplyReport { results, summary }
     }
 
-    /// Success when nothing failed and nothing was skipped against the
-    /// user's wish; partial when some of the work was done; failed otherwise.
+    /// How the apply went (see [`ApplySummary::status`]).
     pub fn status(&self) -> ApplyStatus {
-        let shortfall = self.results.iter().any(|r| match &r.outcome {
-            JobOutcome::Failed { .. } | JobOutcome::Unknown { .. } => true,
-            JobOutcome::Skipped { reason, .. } => *reason != SkipReason::Blocked,
-            JobOutcome::Pending => self.summary.interrupted,
-            _ => false,
-        });
-        let done = self.results.iter().any(|r| {
-            r.action.sends_request()
-                && matches!(r.outcome, JobOutcome::Succeeded | JobOutcome::Pending)
-        });
-        match (shortfall, done) {
-            (false, _) => ApplyStatus::Success,
-            (true, true) => ApplyStatus::Partial,
-            (true, false) => ApplyStatus::Failed,
-        }
+        self.summary.status
+    }
+}
+
+/// Success when nothing failed and nothing was skipped against the user's
+/// wish; partial when some of the work was done; failed otherwise.
+fn status(results: &[JobResult], interrupted: bool) -> ApplyStatus {
+    let shortfall = results.iter().any(|r| match &r.outcome {
+        JobOutcome::Failed { .. } | JobOutcome::Unknown { .. } => true,
+        JobOutcome::Skipped { reason, .. } => *reason != SkipReason::Blocked,
+        JobOutcome::Pending => interrupted,
+        _ => false,
+    });
+    let done = results.iter().any(|r| {
+        r.action.sends_request() && matches!(r.outcome, JobOutcome::Succeeded | JobOutcome::Pending)
+    });
+    match (shortfall, done) {
+        (false, _) => ApplyStatus::Success,
+        (true, true) => ApplyStatus::Partial,
+        (true, false) => ApplyStatus::Failed,
     }
 }
 

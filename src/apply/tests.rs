@@ -14,11 +14,11 @@ use super::*;
 mod reliability;
 use crate::fleet::ReadItem;
 use crate::model::{
-    AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, ProviderConfig, ProviderTuning,
-    Secret, SourceLocation,
+    AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, PauseMode, ProviderConfig,
+    ProviderTuning, Secret, SourceLocation,
 };
 use crate::plan::fixtures::desired;
-use crate::plan::{self, PlanInput, PlanOptions};
+use crate::plan::{self, Code, PlanInput, PlanOptions};
 use crate::provider;
 use crate::state::{ActionOutcome, PauseSource, StateFile};
 
@@ -501,7 +501,7 @@ async fn an_interrupt_starts_nothing_new() {
 }
 
 #[tokio::test]
-async fn an_action_an_earlier_run_left_settling_is_watched_not_sent_again() {
+async fn an_action_an_earlier_run_left_unsettled_is_never_sent_again_and_confirmed_later() {
     let mut rig = Rig::example();
     rig.options.no_wait = true;
     let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
@@ -509,17 +509,69 @@ async fn an_action_an_earlier_run_left_settling_is_watched_not_sent_again() {
         .filter(|j| j.kind() == JobKind::HuaweiDrs)
         .collect();
     let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    let (report, _, _) = rig.apply(&plan).await;
+    let (report, _, first) = rig.apply(&plan).await;
     assert_eq!(report.summary.pending, 3);
-    // The pause is still settling: the cloud reports the old status, so a new
-    // plan proposes the pause again.
+    let sent_at = first.jobs.values().next().unwrap().last_action.as_ref().unwrap().at;
+    // The pause is still settling: the cloud reports the old status, so the
+    // plan blocks the jobs rather than pausing them again.
     rig.options.no_wait = false;
     let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    assert_eq!(plan.summary.suspend, 3);
-    let (report, events, _) = rig.apply(&plan).await;
-    assert_eq!(report.summary.suspended, 3, "{:#?}", report.results);
+    assert_eq!(plan.summary().blocked, 3);
+    assert!(plan.changes.iter().all(|c| c.blocker.as_ref().unwrap().code == Code::OutcomeUnknown));
+    // Later the pauses have settled: nothing to send, and the apply records
+    // them as succeeded, the pause clock counting from the send.
+    rig.emulator.advance(Duration::from_secs(3600));
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    assert_eq!(plan.summary().no_op, 3, "{:#?}", plan.changes);
+    let (_, _, state) = rig.apply(&plan).await;
     assert_eq!(rig.actions().len(), 1, "the batch was sent once, by the first run");
-    assert!(events.iter().any(|e| matches!(e, ApplyEvent::ActionProgress { .. })));
+    for record in state.jobs.values() {
+        assert_eq!(record.last_action.as_ref().unwrap().outcome, ActionOutcome::Succeeded);
+        let paused = record.paused.as_ref().unwrap();
+        assert_eq!((paused.since, paused.source), (sent_at, PauseSource::Jobform));
+        assert_eq!(paused.pause_mode, Some(PauseMode::Target));
+    }
+    let audit = rig.file.audit().unwrap();
+    let confirmed = audit.iter().filter(|e| {
+        e.outcome == ActionOutcome::Succeeded
+            && e.detail.as_deref().is_some_and(|d| d.starts_with("confirmed by a later run"))
+    });
+    assert_eq!(confirmed.count(), 3);
+}
+
+#[tokio::test]
+async fn resend_unknown_sends_once_more_and_says_so_in_the_audit_log() {
+    let (rig, report, _) =
+        faulty(FaultKind::ServerError { status: 500 }, "SuspendMigrationJob", "dtsj1x11y51g3b0004")
+            .await;
+    assert_eq!(report.status(), ApplyStatus::Partial);
+    let jobs = example_jobs(DesiredState::Suspended);
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    let address: crate::model::Address = "alibaba_migration.legacy_inventory".parse().unwrap();
+    assert_eq!(plan.change(&address).unwrap().blocker.as_ref().unwrap().code, Code::OutcomeUnknown);
+    let options = PlanOptions { resend_unknown: vec![address.clone()], ..PlanOptions::default() };
+    let plan = rig.plan(&jobs, &options).await;
+    let (report, _, _) = rig.apply(&plan).await;
+    assert_eq!(outcomes(&report)[&address.to_string()], JobOutcome::Succeeded);
+    assert_eq!(action_count(&rig.actions(), "SuspendMigrationJob", "dtsj1x11y51g3b0004"), 2);
+    let resent: Vec<_> = rig
+        .file
+        .audit()
+        .unwrap()
+        .iter()
+        .filter(|e| e.address == address)
+        .map(|e| (e.outcome, e.detail.as_deref().unwrap_or("").contains("--resend-unknown")))
+        .collect();
+    assert_eq!(
+        resent,
+        [
+            // The answer that never came, then the watch that saw nothing.
+            (ActionOutcome::Unknown, false),
+            (ActionOutcome::Unknown, false),
+            (ActionOutcome::Pending, true),
+            (ActionOutcome::Succeeded, true)
+        ]
+    );
 }
 
 /// Raises the interrupt as soon as the cloud accepts the first action.
@@ -559,4 +611,55 @@ async fn an_interrupt_records_the_request_in_flight_and_sends_no_other() {
         .count();
     assert_eq!(pending, sent[0].jobs.len());
     assert_eq!(rig.file.load().unwrap(), state);
+}
+
+/// Makes every status read fail once the cloud has accepted an action.
+struct CloudGoesAwayAfterTheAction<'a>(&'a Emulator, Vec<ApplyEvent>);
+
+impl ApplyHooks for CloudGoesAwayAfterTheAction<'_> {
+    fn event(&mut self, event: &ApplyEvent) {
+        if matches!(event, ApplyEvent::ActionSent { .. })
+            && self.1.iter().all(|e| !matches!(e, ApplyEvent::ActionSent { .. }))
+        {
+            self.0.inject(
+                Fault::new(FaultKind::ServerError { status: 503 }).on_action("batch-status"),
+            );
+        }
+        self.1.push(event.clone());
+    }
+}
+
+#[tokio::test]
+async fn a_cloud_unreachable_while_watching_is_reported_at_once_not_at_the_timeout() {
+    // One attempt per read: the reads fail at once, and the watch polls on.
+    let tuning = ProviderTuning { max_attempts: Some(1), ..quick_tuning() };
+    let mut rig = Rig::tuned(World::example(), tuning);
+    rig.options.wait_timeout = Duration::from_secs(120);
+    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
+        .into_iter()
+        .filter(|j| j.kind() == JobKind::HuaweiDrs)
+        .collect();
+    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
+    let mut state = rig.file.load().unwrap();
+    let mut hooks = CloudGoesAwayAfterTheAction(&rig.emulator, Vec::new());
+    let input =
+        ApplyInput { plan: &plan, fleet: &rig.fleet, store: &rig.file, options: &rig.options };
+    let report =
+        apply(input, &mut state, &rig.timer(), &Interrupt::new(), &mut hooks).await.unwrap();
+    let trouble: Vec<&ApplyEvent> =
+        hooks.1.iter().filter(|e| matches!(e, ApplyEvent::ReadTrouble { .. })).collect();
+    assert_eq!(trouble.len(), 1, "once per spell of trouble: {trouble:#?}");
+    let ApplyEvent::ReadTrouble { jobs, error, retry_for } = trouble[0] else { unreachable!() };
+    assert_eq!(*jobs, 3);
+    assert!(error.as_deref().is_some_and(|e| e.contains("batch-status")), "{error:?}");
+    assert!(
+        *retry_for > Duration::from_secs(100),
+        "reported at the first failed poll: {retry_for:?}"
+    );
+    // Said before any job's outcome, which only the wait timeout decides.
+    let said = hooks.1.iter().position(|e| matches!(e, ApplyEvent::ReadTrouble { .. })).unwrap();
+    let first_end =
+        hooks.1.iter().position(|e| matches!(e, ApplyEvent::ActionErrored { .. })).unwrap();
+    assert!(said < first_end);
+    assert_eq!(report.summary.failed, 3, "{:#?}", report.results);
 }

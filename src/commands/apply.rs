@@ -7,13 +7,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt, SystemTimer};
 use crate::cli::ApplyArgs;
 use crate::error::{EXIT_FAILURE, EXIT_PARTIAL, EXIT_SUCCESS, Error};
-use crate::plan::PlanOptions;
+use crate::plan::Current;
 use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
 use crate::state::{Actor, StateFile, StateLock, StateStore};
 
-use super::plan::{parse_addresses, prepare, runtime};
+use super::plan::{Loaded, load, plan_options, prepare, runtime};
 use super::state::read_saved_plan;
 
 pub(crate) fn run(
@@ -25,12 +25,9 @@ pub(crate) fn run(
     let ApplyArgs {
         plan_file,
         vars,
-        target,
-        exclude,
-        skip_blocked,
+        shape,
         auto_approve,
         parallelism,
-        refresh_only,
         wait_timeout,
         no_wait,
         message,
@@ -39,6 +36,13 @@ pub(crate) fn run(
         lock,
     } = args;
     let (stdout, stderr) = palettes;
+    if plan_file.is_some() && shape.is_set() {
+        return Err(Error::Usage(
+            "--target, --exclude, --skip-blocked, --refresh-only and --resend-unknown shape a new \
+             plan; a saved plan carries the options it was made with"
+                .to_owned(),
+        ));
+    }
     let prompt = plan_file.is_none() && !*auto_approve;
     if prompt && *json {
         return Err(Error::Usage(
@@ -59,25 +63,29 @@ pub(crate) fn run(
     // Held from before planning until the last result is recorded.
     let held = store.lock("apply", &actor, lock.lock_timeout)?;
     let runtime = runtime()?;
-    let options = PlanOptions {
-        targets: parse_addresses(target)?,
-        excludes: parse_addresses(exclude)?,
-        refresh_only: *refresh_only,
-        skip_blocked: *skip_blocked,
-    };
-    let prepared = prepare(&runtime, &vars.inputs, &state.path, &options)?;
-    if !prepared.warnings.is_empty() {
-        // stderr is best effort, as for every message printed there.
-        let _ = prepared.warnings.render(err, stderr).and_then(|()| writeln!(err));
-    }
-    let plan = if let Some(path) = plan_file {
+    let (loaded, plan) = if let Some(path) = plan_file {
+        // Nothing in the file is trusted: the configuration must make the
+        // same plan from the file's own inputs. The engine re-reads every
+        // job before acting, so statuses edited in the file only make jobs stale.
         let saved = read_saved_plan(path)?;
-        saved
-            .check(&prepared.config.digest, prepared.state_ref.as_ref())
-            .map_err(|source| Error::SavedPlan { path: path.clone(), source })?;
-        saved.plan
+        let loaded = load(&vars.inputs, &state.path, &saved.plan.options)?;
+        let current = Current {
+            jobs: &loaded.config.jobs,
+            providers: &loaded.config.providers,
+            config_digest: &loaded.config.digest,
+            state: &loaded.prior,
+            state_ref: loaded.state_ref.as_ref(),
+        };
+        let plan = saved
+            .verify(current)
+            .map_err(|source| Error::SavedPlan { path: path.clone(), source })?
+            .clone();
+        print_warnings(&loaded, err, stderr);
+        (loaded, plan)
     } else {
-        let plan = prepared.plan.clone();
+        let prepared = prepare(&runtime, &vars.inputs, &state.path, &plan_options(shape)?)?;
+        let plan = prepared.plan;
+        print_warnings(&prepared.loaded, err, stderr);
         if !*json {
             render::plan::human(out, &PlanView::new(&plan), stdout).map_err(Error::stdout)?;
         }
@@ -91,7 +99,7 @@ pub(crate) fn run(
         if !*json {
             writeln!(out).map_err(Error::stdout)?;
         }
-        plan
+        (prepared.loaded, plan)
     };
 
     let options = ApplyOptions {
@@ -101,9 +109,8 @@ pub(crate) fn run(
         message: message.clone(),
         ..ApplyOptions::new(actor)
     };
-    let mut recorded = prepared.prior;
-    let input =
-        ApplyInput { plan: &plan, fleet: &prepared.fleet, store: &store, options: &options };
+    let mut recorded = loaded.prior;
+    let input = ApplyInput { plan: &plan, fleet: &loaded.fleet, store: &store, options: &options };
     let interrupt = Interrupt::new();
     let mut human;
     let mut live;
@@ -129,6 +136,13 @@ pub(crate) fn run(
         ApplyStatus::Partial => EXIT_PARTIAL,
         ApplyStatus::Failed => EXIT_FAILURE,
     })
+}
+
+/// Configuration warnings, on stderr (best effort, as everything printed there).
+fn print_warnings(loaded: &Loaded, err: &mut dyn Write, palette: Palette) {
+    if !loaded.warnings.is_empty() {
+        let _ = loaded.warnings.render(err, palette).and_then(|()| writeln!(err));
+    }
 }
 
 /// Asks for `yes` on the terminal.
@@ -157,8 +171,9 @@ async fn interrupted(interrupt: &Interrupt, lock: &StateLock, err: &mut dyn Writ
         interrupt.raise();
         let _ = writeln!(
             err,
-            "\nInterrupted: no new action starts; the requests in flight are being recorded. \
-             Press Ctrl-C again to exit at once."
+            "\nInterrupt received: no new requests; waiting for {} in flight (their answers are \
+             recorded). Press Ctrl-C again to exit at once (exit status 130).",
+            render::plural(interrupt.in_flight(), "request")
         );
         if tokio::signal::ctrl_c().await.is_ok() {
             // `exit` runs no destructors: without this the lock would stay.

@@ -17,7 +17,7 @@ use crate::render::Palette;
 
 /// Runs the subcommand and returns its exit status.
 pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, Error> {
-    let Cli { chdir, no_color, verbose: _, command } = cli;
+    let Cli { chdir, no_color, verbose, command } = cli;
     if let Some(dir) = &chdir {
         std::env::set_current_dir(dir).map_err(|source| Error::Io {
             action: "cannot change to directory",
@@ -49,7 +49,7 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
         Command::ForceUnlock(args) => {
             state::force_unlock(&args.lock_id, args.force, &args.state, &mut io::stdout().lock())
         }
-        Command::Emulator(command) => emulator::run(&command, no_color),
+        Command::Emulator(command) => emulator::run(&command, no_color, verbose),
     }
 }
 

@@ -1,26 +1,28 @@
 //! `jobform plan`: load the configuration and the state, read the live jobs,
 //! plan, render; `--out` saves the plan for `apply FILE`.
 //!
-//! [`prepare`] is the whole pipeline up to the plan, shared with `apply`.
+//! [`load`] and [`prepare`] are the pipeline up to the plan, shared with `apply`.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
 use time::OffsetDateTime;
 
-use crate::cli::{Format, PlanArgs};
+use crate::cli::{Format, PlanArgs, PlanShapeArgs};
 use crate::config::{self, Config, Diagnostics, Environment, VarInputs};
 use crate::error::{EXIT_CHANGES, EXIT_FAILURE, EXIT_SUCCESS, Error};
 use crate::fleet::{Fleet, ReadItem};
 use crate::model::Address;
-use crate::plan::{self, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
+use crate::plan::{self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
 use crate::render::plan_view::PlanView;
-use crate::render::{self, Palette};
+use crate::render::{self, Palette, plural};
 use crate::state::{State, StateFile, StateStore};
 
-/// Everything the pipeline produced on the way to a plan.
-pub(crate) struct Prepared {
-    /// The configuration planned.
+/// The configuration and the state, loaded, with the clients of the
+/// providers the selected jobs use: everything a plan needs but the reads.
+pub(crate) struct Loaded {
+    /// The configuration.
     pub(crate) config: Config,
     /// Warnings from loading it.
     pub(crate) warnings: Diagnostics,
@@ -28,25 +30,35 @@ pub(crate) struct Prepared {
     pub(crate) prior: State,
     /// The state's lineage and serial, when a state file existed.
     pub(crate) state_ref: Option<StateRef>,
-    /// The clients of the providers the planned jobs use.
+    /// The selected jobs, as the fleet reads them.
+    pub(crate) selected: Vec<ReadItem>,
+    /// The clients of the providers the selected jobs use.
     pub(crate) fleet: Fleet,
+}
+
+/// A fresh plan and what it was made from.
+pub(crate) struct Prepared {
+    /// The configuration, state and clients.
+    pub(crate) loaded: Loaded,
+    /// What the clouds said about each selected job.
+    pub(crate) live: BTreeMap<Address, LiveLookup>,
     /// The plan.
     pub(crate) plan: Plan,
 }
 
 /// Loads the configuration in the working directory and the state at
-/// `state_path`, reads the selected jobs' live status in bulk, and plans.
+/// `state_path`, and builds the clients of the providers the jobs
+/// `options` selects use.
 ///
 /// # Errors
 ///
 /// Configuration diagnostics, state errors, providers that cannot be built
-/// (missing credentials), a dependency cycle.
-pub(crate) fn prepare(
-    runtime: &tokio::runtime::Runtime,
+/// (missing credentials).
+pub(crate) fn load(
     vars: &VarInputs,
     state_path: &Path,
     options: &PlanOptions,
-) -> Result<Prepared, Error> {
+) -> Result<Loaded, Error> {
     let dir = std::env::current_dir().map_err(|source| Error::Io {
         action: "cannot read the working directory",
         path: ".".into(),
@@ -59,38 +71,100 @@ pub(crate) fn prepare(
     let state_ref =
         prior_file.as_ref().map(|s| StateRef { lineage: s.lineage.clone(), serial: s.serial });
     let prior = prior_file.unwrap_or_default();
-
     let selected: Vec<ReadItem> = config
         .jobs
         .iter()
-        .filter(|job| {
-            (options.targets.is_empty() || options.targets.iter().any(|t| t.selects(&job.address)))
-                && !options.excludes.iter().any(|e| e.selects(&job.address))
-        })
+        .filter(|job| options.selects(&job.address))
         .map(ReadItem::from)
         .collect();
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, selected.iter().map(|item| &item.provider), &env)
         .map_err(|error| Error::Provider(Box::new(error)))?;
-    let live = runtime.block_on(fleet.read(&selected));
+    tracing::info!(
+        "configuration: {}, {} ({} selected), {}",
+        plural(config.sources.files().count(), "file"),
+        plural(config.jobs.len(), "job"),
+        selected.len(),
+        plural(config.providers.len(), "provider block")
+    );
+    if let Some(s) = &state_ref {
+        tracing::info!(
+            "state: {} (serial {}, lineage {}, {})",
+            state_path.display(),
+            s.serial,
+            s.lineage,
+            plural(prior.jobs.len(), "job record")
+        );
+    } else {
+        tracing::info!("state: none yet at {}", state_path.display());
+    }
+    Ok(Loaded { config, warnings: loaded.warnings, prior, state_ref, selected, fleet })
+}
+
+/// [`load`], then reads the selected jobs' live status in bulk and plans.
+///
+/// # Errors
+///
+/// As [`load`]; a dependency cycle; a `--resend-unknown` that selects no
+/// job with an action of unknown outcome.
+pub(crate) fn prepare(
+    runtime: &tokio::runtime::Runtime,
+    vars: &VarInputs,
+    state_path: &Path,
+    options: &PlanOptions,
+) -> Result<Prepared, Error> {
+    let loaded = load(vars, state_path, options)?;
+    let started = std::time::Instant::now();
+    let live = runtime.block_on(loaded.fleet.read(&loaded.selected));
+    let unreadable = live.values().filter(|l| matches!(l, LiveLookup::ReadFailed(_))).count();
+    let missing = live.values().filter(|l| matches!(l, LiveLookup::NotFound)).count();
+    tracing::info!(
+        "read {} in {} ms: {missing} not found, {unreadable} unreadable",
+        plural(live.len(), "job"),
+        started.elapsed().as_millis()
+    );
     let plan = plan::plan(PlanInput {
-        jobs: &config.jobs,
-        providers: &config.providers,
+        jobs: &loaded.config.jobs,
+        providers: &loaded.config.providers,
         live: &live,
-        prior: &prior,
+        prior: &loaded.prior,
         now: OffsetDateTime::now_utc(),
         options,
     })?;
-    Ok(Prepared { config, warnings: loaded.warnings, prior, state_ref, fleet, plan })
+    // A re-send the user asked for but the plan does not make would leave
+    // them believing it was sent.
+    if let Some(unused) = options
+        .resend_unknown
+        .iter()
+        .find(|pattern| !plan.changes.iter().any(|c| c.resend && pattern.selects(&c.address)))
+    {
+        return Err(Error::Usage(format!(
+            "--resend-unknown {unused}: no job it selects has an action of unknown outcome to send again (see the plan's outcome_unknown entries)"
+        )));
+    }
+    Ok(Prepared { loaded, live, plan })
 }
 
-/// Parses `--target`/`--exclude` values.
-pub(crate) fn parse_addresses(values: &[String]) -> Result<Vec<Address>, Error> {
+/// The plan options of `--target`, `--exclude`, `--skip-blocked`,
+/// `--refresh-only` and `--resend-unknown`.
+pub(crate) fn plan_options(shape: &PlanShapeArgs) -> Result<PlanOptions, Error> {
+    let PlanShapeArgs { target, exclude, skip_blocked, refresh_only, resend_unknown } = shape;
+    Ok(PlanOptions {
+        targets: parse_addresses("--target", target)?,
+        excludes: parse_addresses("--exclude", exclude)?,
+        refresh_only: *refresh_only,
+        skip_blocked: *skip_blocked,
+        resend_unknown: parse_addresses("--resend-unknown", resend_unknown)?,
+    })
+}
+
+/// Parses the addresses given to `flag`.
+fn parse_addresses(flag: &str, values: &[String]) -> Result<Vec<Address>, Error> {
     values
         .iter()
         .map(|text| {
             text.parse().map_err(|error: crate::model::AddressParseError| {
-                Error::Usage(format!("invalid address in --target/--exclude: {error}"))
+                Error::Usage(format!("invalid address in {flag}: {error}"))
             })
         })
         .collect()
@@ -113,28 +187,21 @@ pub(crate) fn run(
 ) -> Result<u8, Error> {
     let PlanArgs {
         vars,
-        target,
-        exclude,
-        skip_blocked,
+        shape,
         detailed_exitcode,
         out: out_file,
-        refresh_only,
         json,
         format,
         markdown_limit,
         state,
     } = args;
     let (stdout, stderr) = palettes;
-    let options = PlanOptions {
-        targets: parse_addresses(target)?,
-        excludes: parse_addresses(exclude)?,
-        refresh_only: *refresh_only,
-        skip_blocked: *skip_blocked,
-    };
+    let options = plan_options(shape)?;
     let prepared = prepare(&runtime()?, &vars.inputs, &state.path, &options)?;
-    if !prepared.warnings.is_empty() {
+    let loaded = &prepared.loaded;
+    if !loaded.warnings.is_empty() {
         // stderr is best effort, as for every message printed there.
-        let _ = prepared.warnings.render(err, stderr).and_then(|()| writeln!(err));
+        let _ = loaded.warnings.render(err, stderr).and_then(|()| writeln!(err));
     }
     let plan = &prepared.plan;
     let view = PlanView::new(plan);
@@ -151,8 +218,9 @@ pub(crate) fn run(
     if let Some(path) = out_file {
         let saved = SavedPlan::new(
             plan.clone(),
-            prepared.config.digest.clone(),
-            prepared.state_ref.clone(),
+            prepared.live.clone(),
+            &loaded.config.digest,
+            loaded.state_ref.clone(),
         );
         std::fs::write(path, saved.to_json()).map_err(|source| Error::Io {
             action: "cannot write plan file",

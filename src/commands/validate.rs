@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cli::ValidateArgs;
 use crate::config::{self, Diagnostic, Environment};
 use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
-use crate::render::Palette;
+use crate::render::{Palette, plural};
 
 /// The version of the `validate --json` document.
 const FORMAT_VERSION: &str = "1.0";
@@ -73,8 +73,4 @@ pub(crate) fn run(
     )
     .map_err(Error::stdout)?;
     Ok(EXIT_SUCCESS)
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

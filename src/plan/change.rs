@@ -128,6 +128,9 @@ pub enum Code {
     Drift,
     /// `--target` / `--exclude` narrowed the plan.
     PartialPlan,
+    /// An earlier request for the job's action has an unknown outcome: it is
+    /// not sent again unless the user says so (`--resend-unknown`).
+    OutcomeUnknown,
 }
 
 impl Code {
@@ -153,6 +156,7 @@ impl Code {
             Code::DependencyBlocked => "dependency_blocked",
             Code::Drift => "drift",
             Code::PartialPlan => "partial_plan",
+            Code::OutcomeUnknown => "outcome_unknown",
         }
     }
 }
@@ -268,4 +272,9 @@ pub struct JobChange {
     pub warnings: Vec<Notice>,
     /// The jobs whose actions this one waits for.
     pub depends_on: Vec<Address>,
+    /// Whether the action is sent again on the user's word
+    /// (`--resend-unknown`) although an earlier request for it has an
+    /// unknown outcome; the audit log says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resend: bool,
 }

@@ -23,14 +23,16 @@ pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, Pause
 pub use self::rules::{
     RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, human_duration, is_pausable,
 };
-pub use self::saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, StateRef};
+pub use self::saved::{Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, StateRef};
 use crate::model::{
     Address, DesiredJob, LiveJob, LiveState, PauseMode, ProviderConfig, ProviderRef,
 };
-use crate::state::{ActionOutcome, JobRecord, PauseSource, State};
+use crate::state::{ActionOutcome, JobRecord, PauseRecord, PauseSource, State};
 
-/// What the providers said about one declared job.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the providers said about one declared job. Saved plans record it,
+/// so that `apply FILE` can plan again from exactly what the plan saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "lookup", content = "value", rename_all = "snake_case")]
 pub enum LiveLookup {
     /// The cloud reported the job.
     Found(LiveJob),
@@ -40,8 +42,11 @@ pub enum LiveLookup {
     ReadFailed(String),
 }
 
-/// How the user narrowed or shaped the plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How the user narrowed or shaped the plan. Part of the plan (and of a
+/// saved plan's digest), since the same inputs with other options make
+/// another plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlanOptions {
     /// `--target`: plan only these (block addresses select every instance).
     pub targets: Vec<Address>,
@@ -51,6 +56,18 @@ pub struct PlanOptions {
     pub refresh_only: bool,
     /// `--skip-blocked`: blocked jobs do not make the plan unappliable.
     pub skip_blocked: bool,
+    /// `--resend-unknown`: send again the action of these jobs although an
+    /// earlier request for it has an unknown outcome (the user's word that
+    /// the cloud did not act on it).
+    pub resend_unknown: Vec<Address>,
+}
+
+impl PlanOptions {
+    /// Whether `--target`/`--exclude` leave `address` in the plan.
+    pub fn selects(&self, address: &Address) -> bool {
+        (self.targets.is_empty() || self.targets.iter().any(|t| t.selects(address)))
+            && !self.excludes.iter().any(|e| e.selects(address))
+    }
 }
 
 /// Everything the planner reads.
@@ -110,12 +127,8 @@ pub struct Plan {
     pub waves: Vec<Wave>,
     /// Warnings about the plan as a whole.
     pub warnings: Vec<Notice>,
-    /// The counts.
-    pub summary: Summary,
-    /// Whether the plan was made with `--refresh-only`.
-    pub refresh_only: bool,
-    /// Whether `--skip-blocked` was given.
-    pub skip_blocked: bool,
+    /// The options it was made with.
+    pub options: PlanOptions,
 }
 
 impl Plan {
@@ -126,7 +139,13 @@ impl Plan {
 
     /// Whether it may be applied: nothing blocked, or `--skip-blocked`.
     pub fn applyable(&self) -> bool {
-        self.skip_blocked || self.summary.blocked == 0
+        self.options.skip_blocked || self.changes.iter().all(|c| c.action != Action::Blocked)
+    }
+
+    /// The counts, always derived from the changes and waves (a saved plan
+    /// stores no totals that could disagree with what it would do).
+    pub fn summary(&self) -> Summary {
+        summarize(&self.changes, &self.waves)
     }
 
     /// The change of one address.
@@ -154,10 +173,7 @@ fn join(addresses: &[Address]) -> String {
 /// [`PlanError::Cycle`] when `depends_on` forms a cycle.
 pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     let PlanInput { jobs, providers, live, prior, now, options } = input;
-    let selected = |address: &Address| {
-        (options.targets.is_empty() || options.targets.iter().any(|t| t.selects(address)))
-            && !options.excludes.iter().any(|e| e.selects(address))
-    };
+    let selected = |address: &Address| options.selects(address);
     let mut changes: Vec<JobChange> = jobs
         .iter()
         .filter(|job| selected(&job.address))
@@ -201,16 +217,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             "--target/--exclude narrowed this plan: jobs left out were neither read nor planned",
         ));
     }
-    let summary = summarize(&changes, &waves);
-    Ok(Plan {
-        planned_at: now,
-        changes,
-        waves,
-        warnings,
-        summary,
-        refresh_only: options.refresh_only,
-        skip_blocked: options.skip_blocked,
-    })
+    Ok(Plan { planned_at: now, changes, waves, warnings, options: options.clone() })
 }
 
 fn plan_job(
@@ -237,6 +244,7 @@ fn plan_job(
         pause: None,
         warnings: Vec::new(),
         depends_on: job.depends_on.clone(),
+        resend: false,
     };
     let live = match lookup {
         Some(LiveLookup::Found(live)) => live,
@@ -275,8 +283,9 @@ fn plan_job(
     change.live = Some(LiveStatus { raw_status: raw.clone(), state });
     change.drift = record.and_then(|record| drift(record, &raw, state));
     if state == LiveState::Suspended {
-        let clock = pause_clock(record, now);
-        let mode = record.and_then(|r| r.paused.as_ref()).and_then(|p| p.pause_mode);
+        let recorded = record.and_then(JobRecord::pause_seen);
+        let clock = pause_clock(recorded.as_ref(), now);
+        let mode = recorded.and_then(|p| p.pause_mode);
         change.warnings = rules::deadline_warnings(job, live, &clock, mode, now);
         change.pause = Some(clock);
     }
@@ -289,6 +298,27 @@ fn plan_job(
     change.action = decision.action;
     change.reason = decision.reason;
     change.blocker = decision.blocker;
+    let earlier = record
+        .and_then(JobRecord::unsettled_action)
+        .filter(|earlier| Action::from_verb(earlier.verb).target() != Some(state));
+    if let (Some(earlier), true) = (earlier, change.action.sends_request()) {
+        let what = rules::unsettled_description(earlier);
+        if !options.resend_unknown.iter().any(|a| a.selects(&job.address)) {
+            return blocked(
+                change,
+                Code::OutcomeUnknown,
+                format!(
+                    "{what}, and the job is still {state} ({raw}). The cloud may yet act on it, and \
+                     jobform never sends an action twice on its own: check the job, plan again once \
+                     it settled, or send it again with `jobform apply --resend-unknown {}`",
+                    job.address
+                ),
+            );
+        }
+        change.resend = true;
+        change.reason =
+            format!("{}; sent again on your word (--resend-unknown): {what}", change.reason);
+    }
     change
 }
 
@@ -316,10 +346,9 @@ fn drift(record: &JobRecord, raw: &str, state: LiveState) -> Option<Drift> {
     })
 }
 
-/// The pause clock: the recorded pause (the state keeps `paused` only while a
-/// pause lasts), else "first seen paused now".
-fn pause_clock(record: Option<&JobRecord>, now: OffsetDateTime) -> PauseClock {
-    let recorded = record.and_then(|r| r.paused.as_ref());
+/// The pause clock: the recorded pause (see [`JobRecord::pause_seen`]), else
+/// "first seen paused now".
+fn pause_clock(recorded: Option<&PauseRecord>, now: OffsetDateTime) -> PauseClock {
     let (since, source) = recorded.map_or((now, PauseSource::FirstSeen), |p| (p.since, p.source));
     PauseClock { since, source, age: now - since }
 }
@@ -343,6 +372,7 @@ fn forget(address: &Address, record: &JobRecord) -> JobChange {
         pause: None,
         warnings: Vec::new(),
         depends_on: Vec::new(),
+        resend: false,
     }
 }
 

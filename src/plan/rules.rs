@@ -6,7 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::change::{Action, Code, Notice, PauseClock};
 use crate::model::{DesiredJob, DesiredState, JobKind, LiveJob, LiveState, PauseMode};
-use crate::state::PauseSource;
+use crate::state::{ActionOutcome, ActionRecord, PauseSource};
 
 /// A paused incremental DTS task cannot be restarted after this long (DTS docs).
 pub const RESTART_WINDOW: Duration = Duration::hours(6);
@@ -238,6 +238,27 @@ pub(super) fn deadline_warnings(
         }
     }
     warnings
+}
+
+/// Names an earlier action whose outcome is not known, for the
+/// `outcome_unknown` blocker: what, when, the request id, what is known.
+pub(super) fn unsettled_description(earlier: &ActionRecord) -> String {
+    let at = earlier
+        .at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| earlier.at.to_string());
+    let request = earlier
+        .request_id
+        .as_deref()
+        .map_or_else(|| "no request id".to_owned(), |id| format!("request id {id}"));
+    let target = Action::from_verb(earlier.verb).target().map_or("its target", LiveState::label);
+    match earlier.outcome {
+        ActionOutcome::Pending => format!(
+            "the {} sent at {at} ({request}) was accepted by the cloud but never seen reaching {target}",
+            earlier.verb
+        ),
+        _ => format!("the {} sent at {at} ({request}) has an unknown outcome", earlier.verb),
+    }
 }
 
 /// `2d 3h`, `5h 12m`, `42m`, `0m`: the precision a person wants for a pause clock.

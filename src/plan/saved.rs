@@ -1,16 +1,27 @@
-//! Saved plans (`plan --out`): the plan plus what it was made against — the
-//! configuration digest and the state's lineage and serial — so that `apply
-//! FILE` can refuse a plan the world has moved away from. No secrets are in a
-//! plan: addresses, job ids, statuses and provider names only.
+//! Saved plans (`plan --out`): the plan plus everything it was made from
+//! that is not the configuration itself — what the clouds said about each
+//! job, the plan's options and time, the state's lineage and serial — so
+//! that `apply FILE` can make the same plan again from the configuration it
+//! finds and refuse the file unless the two agree in every change and every
+//! request. The file is never trusted: an edited plan is refused, and what
+//! `show FILE` prints is derived from the changes, not from stored totals.
+//! No secrets are in a plan: addresses, job ids, statuses and provider names only.
 //!
-//! Encoding only; reading and writing the file is the command's business.
+//! Encoding and verification only; reading and writing the file is the command's business.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use super::Plan;
+use super::{LiveLookup, Plan, PlanError, PlanInput, PlanOptions, plan};
+use crate::model::{Address, DesiredJob, ProviderConfig};
+use crate::state::State;
 
-/// The saved-plan format this build writes and the newest it reads.
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 1;
+/// The saved-plan format this build writes and the only one it reads:
+/// version 1 files lack what verification needs.
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 2;
 
 /// Which state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,10 +41,14 @@ pub struct SavedPlan {
     pub format_version: u32,
     /// The jobform that wrote it.
     pub jobform_version: String,
-    /// The digest of the configuration (files and variable values) planned.
-    pub config_digest: String,
+    /// The digest of the configuration planned (files, variable values, the
+    /// environment `env()` read) bound to the plan's options: editing the
+    /// options in the file breaks it.
+    pub digest: String,
     /// The state planned against; `None` when there was no state file yet.
     pub state: Option<StateRef>,
+    /// What the clouds said about each planned job.
+    pub live: BTreeMap<Address, LiveLookup>,
     /// The plan, with the live status it assumed for every job.
     pub plan: Plan,
 }
@@ -46,15 +61,24 @@ pub enum SavedPlanError {
     Corrupt(String),
     /// Written by a newer jobform.
     #[error(
-        "the plan file has format version {found}, but this jobform ({}) reads up to version {}; upgrade jobform to apply it",
-        env!("CARGO_PKG_VERSION"), SAVED_PLAN_FORMAT_VERSION
+        "the plan file has format version {found}, but this jobform ({}) reads version {}; {}",
+        env!("CARGO_PKG_VERSION"),
+        SAVED_PLAN_FORMAT_VERSION,
+        if *found > u64::from(SAVED_PLAN_FORMAT_VERSION) {
+            "upgrade jobform to apply it"
+        } else {
+            "it cannot be verified: run `jobform plan --out` again"
+        }
     )]
-    NewerFormat {
+    OtherFormat {
         /// The file's version.
         found: u64,
     },
-    /// The configuration changed since the plan was made.
-    #[error("the configuration changed since this plan was made; run `jobform plan` again")]
+    /// The configuration (or the options recorded in the file) changed since
+    /// the plan was made.
+    #[error(
+        "the configuration changed since this plan was made, or the plan's options were edited; run `jobform plan` again"
+    )]
     ConfigChanged,
     /// The state changed since the plan was made.
     #[error(
@@ -66,6 +90,15 @@ pub enum SavedPlanError {
         /// What the state is now.
         now: String,
     },
+    /// The file's plan is not the plan the configuration makes from the
+    /// file's own inputs: it was edited.
+    #[error(
+        "the plan file does not match the plan the configuration makes from the same inputs, so it was edited or damaged; nothing was sent. First difference: {0}. Run `jobform plan --out` again"
+    )]
+    Mismatch(String),
+    /// The configuration cannot be planned (a `depends_on` cycle).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
 }
 
 fn describe(state: Option<&StateRef>) -> String {
@@ -75,14 +108,47 @@ fn describe(state: Option<&StateRef>) -> String {
     )
 }
 
+/// The configuration digest bound to the plan's options.
+fn bind(config_digest: &str, options: &PlanOptions) -> String {
+    let mut hasher = Sha256::new();
+    let options = serde_json::to_vec(options).expect("options serialize");
+    for field in [b"jobform-saved-plan-v2".as_slice(), config_digest.as_bytes(), &options] {
+        hasher.update((field.len() as u64).to_le_bytes());
+        hasher.update(field);
+    }
+    format!("{:x}", hasher.finalize())
+}
+
+/// What [`SavedPlan::verify`] checks the file against: the configuration
+/// and state as they are when the plan is applied.
+#[derive(Debug, Clone, Copy)]
+pub struct Current<'a> {
+    /// The declared jobs.
+    pub jobs: &'a [DesiredJob],
+    /// The provider blocks.
+    pub providers: &'a [ProviderConfig],
+    /// The configuration's digest.
+    pub config_digest: &'a str,
+    /// The state.
+    pub state: &'a State,
+    /// Its lineage and serial, when a state file exists.
+    pub state_ref: Option<&'a StateRef>,
+}
+
 impl SavedPlan {
-    /// Wraps a plan made against `config_digest` and `state`.
-    pub fn new(plan: Plan, config_digest: String, state: Option<StateRef>) -> Self {
+    /// Wraps a plan made from `live` against `config_digest` and `state`.
+    pub fn new(
+        plan: Plan,
+        live: BTreeMap<Address, LiveLookup>,
+        config_digest: &str,
+        state: Option<StateRef>,
+    ) -> Self {
         SavedPlan {
             format_version: SAVED_PLAN_FORMAT_VERSION,
             jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
-            config_digest,
+            digest: bind(config_digest, &plan.options),
             state,
+            live,
             plan,
         }
     }
@@ -94,44 +160,112 @@ impl SavedPlan {
         bytes
     }
 
-    /// Reads a plan file's bytes, refusing damaged and newer files.
+    /// Reads a plan file's bytes, refusing damaged files and other versions.
     ///
     /// # Errors
     ///
-    /// [`SavedPlanError::Corrupt`] or [`SavedPlanError::NewerFormat`].
+    /// [`SavedPlanError::Corrupt`] or [`SavedPlanError::OtherFormat`].
     pub fn from_json(bytes: &[u8]) -> Result<Self, SavedPlanError> {
-        let value: serde_json::Value =
+        let value: Value =
             serde_json::from_slice(bytes).map_err(|e| SavedPlanError::Corrupt(e.to_string()))?;
         let version = value
             .get("format_version")
-            .and_then(serde_json::Value::as_u64)
+            .and_then(Value::as_u64)
             .ok_or_else(|| SavedPlanError::Corrupt("no numeric `format_version`".to_owned()))?;
-        if version > u64::from(SAVED_PLAN_FORMAT_VERSION) {
-            return Err(SavedPlanError::NewerFormat { found: version });
+        if version != u64::from(SAVED_PLAN_FORMAT_VERSION) {
+            return Err(SavedPlanError::OtherFormat { found: version });
         }
         serde_json::from_value(value).map_err(|e| SavedPlanError::Corrupt(e.to_string()))
     }
 
-    /// Checks the plan still fits the configuration and state it is applied to.
+    /// Checks the file against the configuration and state it is applied
+    /// to, and returns its plan only if the configuration, from the file's
+    /// live statuses, options and time, makes exactly that plan.
     ///
     /// # Errors
     ///
-    /// [`SavedPlanError::ConfigChanged`] or [`SavedPlanError::StateChanged`].
-    pub fn check(
-        &self,
-        config_digest: &str,
-        state: Option<&StateRef>,
-    ) -> Result<(), SavedPlanError> {
-        if self.config_digest != config_digest {
+    /// [`SavedPlanError::ConfigChanged`], [`SavedPlanError::StateChanged`],
+    /// [`SavedPlanError::Mismatch`] naming the first difference, or a
+    /// planning error.
+    pub fn verify(&self, current: Current<'_>) -> Result<&Plan, SavedPlanError> {
+        if self.digest != bind(current.config_digest, &self.plan.options) {
             return Err(SavedPlanError::ConfigChanged);
         }
-        if self.state.as_ref() != state {
+        if self.state.as_ref() != current.state_ref {
             return Err(SavedPlanError::StateChanged {
                 planned: describe(self.state.as_ref()),
-                now: describe(state),
+                now: describe(current.state_ref),
             });
         }
-        Ok(())
+        let again = plan(PlanInput {
+            jobs: current.jobs,
+            providers: current.providers,
+            live: &self.live,
+            prior: current.state,
+            now: self.plan.planned_at,
+            options: &self.plan.options,
+        })?;
+        // Compared as JSON: that is what the file holds (pause ages in whole
+        // seconds), and it names every field.
+        let ours = serde_json::to_value(&self.plan).expect("plans serialize");
+        let theirs = serde_json::to_value(&again).expect("plans serialize");
+        match first_difference(&keyed_changes(ours), &keyed_changes(theirs), "plan") {
+            Some(difference) => Err(SavedPlanError::Mismatch(difference)),
+            None => Ok(&self.plan),
+        }
+    }
+}
+
+/// The plan's `changes` as an object keyed by address, so a difference is
+/// named by the job rather than by its position.
+fn keyed_changes(mut plan: Value) -> Value {
+    if let Some(changes) = plan.get_mut("changes").map(Value::take) {
+        let keyed = changes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|change| {
+                let address =
+                    change.get("address").and_then(Value::as_str).unwrap_or("?").to_owned();
+                (address, change.clone())
+            })
+            .collect::<serde_json::Map<_, _>>();
+        plan["changes"] = Value::Object(keyed);
+    }
+    plan
+}
+
+/// Where `file` first differs from `made`: the path and both values.
+fn first_difference(file: &Value, made: &Value, path: &str) -> Option<String> {
+    match (file, made) {
+        (Value::Object(file), Value::Object(made)) => {
+            let keys: std::collections::BTreeSet<&String> =
+                file.keys().chain(made.keys()).collect();
+            keys.into_iter().find_map(|key| {
+                let here = format!("{path}.{key}");
+                match (file.get(key), made.get(key)) {
+                    (Some(f), Some(m)) => first_difference(f, m, &here),
+                    (Some(_), None) => Some(format!(
+                        "{here} is in the plan file, but the configuration plans no such thing"
+                    )),
+                    (None, _) => Some(format!(
+                        "{here} is planned by the configuration, but missing from the plan file"
+                    )),
+                }
+            })
+        }
+        (Value::Array(file), Value::Array(made)) if file.len() == made.len() => file
+            .iter()
+            .zip(made)
+            .enumerate()
+            .find_map(|(i, (f, m))| first_difference(f, m, &format!("{path}[{i}]"))),
+        (Value::Array(file), Value::Array(made)) => Some(format!(
+            "{path} has {} entries in the plan file, but the configuration plans {}",
+            file.len(),
+            made.len()
+        )),
+        _ if file == made => None,
+        _ => Some(format!("{path} is {file} in the plan file, but the configuration plans {made}")),
     }
 }
 
@@ -147,7 +281,13 @@ mod tests {
     use crate::plan::{LiveLookup, PlanInput, PlanOptions, plan};
     use crate::state::State;
 
-    fn saved() -> SavedPlan {
+    struct Fixture {
+        jobs: Vec<DesiredJob>,
+        state: State,
+        saved: SavedPlan,
+    }
+
+    fn fixture() -> Fixture {
         let job = desired(
             JobKind::HuaweiDrs,
             "eu",
@@ -157,54 +297,98 @@ mod tests {
         let found = live(JobKind::HuaweiDrs, &job.id, "INCRE_TRANSFER_STARTED", LiveState::Running);
         let lives = BTreeMap::from([(job.address.clone(), LiveLookup::Found(found))]);
         let options = PlanOptions::default();
-        let plan = plan(PlanInput {
+        let state = State::new();
+        let made = plan(PlanInput {
             jobs: std::slice::from_ref(&job),
             providers: &[],
             live: &lives,
-            prior: &State::new(),
+            prior: &state,
             now: datetime!(2026-11-21 12:00 UTC),
             options: &options,
         })
         .unwrap();
-        SavedPlan::new(
-            plan,
-            "digest-a".to_owned(),
+        let saved = SavedPlan::new(
+            made,
+            lives,
+            "digest-a",
             Some(StateRef { lineage: "l".to_owned(), serial: 3 }),
-        )
+        );
+        Fixture { jobs: vec![job], state, saved }
+    }
+
+    fn current<'a>(f: &'a Fixture, digest: &'a str, state: Option<&'a StateRef>) -> Current<'a> {
+        Current {
+            jobs: &f.jobs,
+            providers: &[],
+            config_digest: digest,
+            state: &f.state,
+            state_ref: state,
+        }
     }
 
     #[test]
     fn round_trips_and_checks_what_it_was_made_against() {
-        let saved = saved();
-        let read = SavedPlan::from_json(&saved.to_json()).unwrap();
-        assert_eq!(read, saved);
+        let f = fixture();
+        let read = SavedPlan::from_json(&f.saved.to_json()).unwrap();
+        assert_eq!(read, f.saved);
         let state = StateRef { lineage: "l".to_owned(), serial: 3 };
-        assert_eq!(read.check("digest-a", Some(&state)), Ok(()));
-        assert_eq!(read.check("digest-b", Some(&state)), Err(SavedPlanError::ConfigChanged));
+        assert_eq!(read.verify(current(&f, "digest-a", Some(&state))), Ok(&f.saved.plan));
+        assert_eq!(
+            read.verify(current(&f, "digest-b", Some(&state))),
+            Err(SavedPlanError::ConfigChanged)
+        );
         let moved = StateRef { serial: 4, ..state };
         assert!(matches!(
-            read.check("digest-a", Some(&moved)),
+            read.verify(current(&f, "digest-a", Some(&moved))),
             Err(SavedPlanError::StateChanged { .. })
         ));
-        assert!(matches!(read.check("digest-a", None), Err(SavedPlanError::StateChanged { .. })));
+        assert!(matches!(
+            read.verify(current(&f, "digest-a", None)),
+            Err(SavedPlanError::StateChanged { .. })
+        ));
     }
 
     #[test]
-    fn refuses_damaged_and_newer_files() {
-        let bytes = saved().to_json();
+    fn edited_options_break_the_digest_and_edited_changes_are_named() {
+        let f = fixture();
+        let state = StateRef { lineage: "l".to_owned(), serial: 3 };
+        let mut flipped = f.saved.clone();
+        flipped.plan.options.skip_blocked = true;
+        assert_eq!(
+            flipped.verify(current(&f, "digest-a", Some(&state))),
+            Err(SavedPlanError::ConfigChanged)
+        );
+        let mut edited = f.saved.clone();
+        edited.plan.changes[0].id = "00000000-0000-4000-8000-000000000000".to_owned();
+        let Err(SavedPlanError::Mismatch(difference)) =
+            edited.verify(current(&f, "digest-a", Some(&state)))
+        else {
+            panic!("an edited id must be refused");
+        };
+        assert_eq!(
+            difference,
+            "plan.changes.huawei_drs.eu.id is \"00000000-0000-4000-8000-000000000000\" in the plan file, but the configuration plans \"8d0e8e36-a618-490d-8a46-8c61ac9bb502\""
+        );
+    }
+
+    #[test]
+    fn refuses_damaged_older_and_newer_files() {
+        let bytes = fixture().saved.to_json();
         assert!(matches!(
             SavedPlan::from_json(&bytes[..bytes.len() / 2]),
             Err(SavedPlanError::Corrupt(_))
         ));
         assert!(matches!(SavedPlan::from_json(b"{}"), Err(SavedPlanError::Corrupt(_))));
-        let newer = String::from_utf8(bytes).unwrap().replacen(
-            "\"format_version\": 1",
-            "\"format_version\": 9",
-            1,
-        );
-        assert_eq!(
-            SavedPlan::from_json(newer.as_bytes()),
-            Err(SavedPlanError::NewerFormat { found: 9 })
-        );
+        for version in [1, 9] {
+            let other = String::from_utf8(bytes.clone()).unwrap().replacen(
+                "\"format_version\": 2",
+                &format!("\"format_version\": {version}"),
+                1,
+            );
+            assert_eq!(
+                SavedPlan::from_json(other.as_bytes()),
+                Err(SavedPlanError::OtherFormat { found: version })
+            );
+        }
     }
 }

@@ -43,7 +43,7 @@ enum E {
     B(Code),
 }
 
-fn outcome(change: &JobChange) -> E {
+fn outcome_of(change: &JobChange) -> E {
     match &change.blocker {
         Some(notice) => E::B(notice.code),
         None => E::A(change.action),
@@ -181,7 +181,7 @@ fn decision_table_covers_every_kind_status_and_desired_state() {
         for (desired_state, expected) in DesiredState::ALL.into_iter().zip(expected) {
             let change =
                 single(desired(*kind, "j", "id1", desired_state), live(*kind, "id1", raw, *state));
-            assert_eq!(outcome(&change), *expected, "{kind} {raw} -> {desired_state}");
+            assert_eq!(outcome_of(&change), *expected, "{kind} {raw} -> {desired_state}");
             assert!(!change.reason.is_empty());
         }
     }
@@ -192,7 +192,7 @@ fn stop_needs_allow_stop() {
     let mut job = desired(JobKind::HuaweiDrs, "j", "id1", DesiredState::Stopped);
     job.allow_stop = false;
     let change = single(job, live(JobKind::HuaweiDrs, "id1", "PAUSING", LiveState::Suspended));
-    assert_eq!(outcome(&change), E::B(Code::StopNotAllowed));
+    assert_eq!(outcome_of(&change), E::B(Code::StopNotAllowed));
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn change_tracking_suspend_is_blocked_not_sent() {
     let mut found = live(JobKind::AlibabaDts, "id1", "Normal", LiveState::Running);
     found.change_tracking = true;
     let job = desired(JobKind::AlibabaDts, "j", "id1", DesiredState::Suspended);
-    assert_eq!(outcome(&single(job, found)), E::B(Code::SubscribeSuspendIsNoop));
+    assert_eq!(outcome_of(&single(job, found)), E::B(Code::SubscribeSuspendIsNoop));
 }
 
 #[test]
@@ -208,14 +208,14 @@ fn reverse_direction_uses_the_reverse_task_and_needs_one() {
     let mut job = desired(JobKind::AlibabaDts, "j", "id1", DesiredState::Suspended);
     job.direction = Direction::Reverse;
     let one_way = live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running);
-    assert_eq!(outcome(&single(job.clone(), one_way)), E::B(Code::ReverseRequiresTwoWay));
+    assert_eq!(outcome_of(&single(job.clone(), one_way)), E::B(Code::ReverseRequiresTwoWay));
 
     let mut two_way = live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running);
     two_way.two_way = Some(true);
     two_way.reverse =
         Some(LiveReverse { raw_status: "Suspending".to_owned(), state: LiveState::Suspended });
     let change = single(job, two_way);
-    assert_eq!(outcome(&change), E::A(Action::NoOp), "the reverse task is already paused");
+    assert_eq!(outcome_of(&change), E::A(Action::NoOp), "the reverse task is already paused");
     assert_eq!(change.live.unwrap().raw_status, "Suspending");
 }
 
@@ -226,12 +226,12 @@ fn missing_and_unreadable_jobs_are_blocked_naming_the_block() {
     let plan =
         run(std::slice::from_ref(&job), &[(address.clone(), LiveLookup::NotFound)], &State::new());
     let change = plan.change(&address).unwrap();
-    assert_eq!(outcome(change), E::B(Code::JobNotFound));
+    assert_eq!(outcome_of(change), E::B(Code::JobNotFound));
     assert!(change.reason.contains("main.hcl:1:1"), "{}", change.reason);
     assert!(!plan.applyable());
     let plan =
         run(&[job], &[(address.clone(), LiveLookup::ReadFailed("boom".into()))], &State::new());
-    assert_eq!(outcome(plan.change(&address).unwrap()), E::B(Code::ReadFailed));
+    assert_eq!(outcome_of(plan.change(&address).unwrap()), E::B(Code::ReadFailed));
 }
 
 fn paused_record(kind: JobKind, id: &str, since: OffsetDateTime, source: PauseSource) -> JobRecord {
@@ -268,7 +268,7 @@ fn pause_clock_blocks_a_resume_past_six_hours_and_warns_before() {
         paused_record(JobKind::AlibabaDts, "id1", NOW - Duration::hours(7), PauseSource::Jobform),
     );
     let change = run(std::slice::from_ref(&job), &lives, &expired).changes.remove(0);
-    assert_eq!(outcome(&change), E::B(Code::RestartWindowExpired));
+    assert_eq!(outcome_of(&change), E::B(Code::RestartWindowExpired));
     assert!(change.reason.contains("paused for 7h 0m"), "{}", change.reason);
 
     let closing = with_record(
@@ -281,7 +281,7 @@ fn pause_clock_blocks_a_resume_past_six_hours_and_warns_before() {
         ),
     );
     let change = run(std::slice::from_ref(&job), &lives, &closing).changes.remove(0);
-    assert_eq!(outcome(&change), E::A(Action::Resume));
+    assert_eq!(outcome_of(&change), E::A(Action::Resume));
     let warning = &change.warnings[0];
     assert_eq!(warning.code, Code::RestartWindowClosing);
     assert_eq!(warning.deadline, Some(NOW + Duration::minutes(30)));
@@ -332,9 +332,81 @@ fn drift_is_reported_unless_a_pending_action_explains_it() {
         at: NOW - Duration::minutes(1),
         request_id: None,
         outcome: ActionOutcome::Pending,
+        pause_mode: None,
     });
     let plan = run(std::slice::from_ref(&job), &lives, &with_record(&job.address, pending));
     assert_eq!(plan.changes[0].drift, None);
+}
+
+/// A record whose last action, a DRS pause sent with `pause_mode = "all"`
+/// 20 hours ago, has `outcome`; the job was running when it was sent.
+fn unsettled_pause(outcome: ActionOutcome) -> JobRecord {
+    let mut record =
+        paused_record(JobKind::HuaweiDrs, "id1", NOW - Duration::hours(21), PauseSource::Jobform);
+    record.paused = None;
+    record.observed.raw_status = "INCRE_TRANSFER_STARTED".to_owned();
+    record.observed.state = LiveState::Running;
+    record.last_action = Some(ActionRecord {
+        verb: crate::model::ActionVerb::Suspend,
+        at: NOW - Duration::hours(20),
+        request_id: Some("req-7".to_owned()),
+        outcome,
+        pause_mode: Some(PauseMode::All),
+    });
+    record
+}
+
+#[test]
+fn an_action_of_unknown_outcome_is_never_planned_again_without_the_users_word() {
+    let job = desired(JobKind::HuaweiDrs, "eu", "id1", DesiredState::Suspended);
+    let still_running = LiveLookup::Found(live(
+        JobKind::HuaweiDrs,
+        "id1",
+        "INCRE_TRANSFER_STARTED",
+        LiveState::Running,
+    ));
+    let lives = [(job.address.clone(), still_running)];
+    for outcome in [ActionOutcome::Unknown, ActionOutcome::Pending] {
+        // At any age: 20 hours after the send, as 20 seconds after.
+        let state = with_record(&job.address, unsettled_pause(outcome));
+        let change = run(std::slice::from_ref(&job), &lives, &state).changes.remove(0);
+        assert_eq!(outcome_of(&change), E::B(Code::OutcomeUnknown), "{outcome:?}");
+        assert!(
+            change.reason.contains("2026-11-20T16:00:00Z (request id req-7)"),
+            "{}",
+            change.reason
+        );
+        assert!(change.reason.contains("--resend-unknown huawei_drs.eu"), "{}", change.reason);
+    }
+    let state = with_record(&job.address, unsettled_pause(ActionOutcome::Unknown));
+    let options =
+        PlanOptions { resend_unknown: vec![job.address.clone()], ..PlanOptions::default() };
+    let change = run_with(std::slice::from_ref(&job), &lives, &state, &options).changes.remove(0);
+    assert_eq!((change.action, change.resend), (Action::Suspend, true));
+    assert!(change.reason.contains("sent again on your word"), "{}", change.reason);
+
+    // Nothing to send (the job should run, and runs): no block.
+    let running = desired(JobKind::HuaweiDrs, "eu", "id1", DesiredState::Running);
+    let change = run(&[running], &lives, &state).changes.remove(0);
+    assert_eq!(change.action, Action::NoOp);
+}
+
+#[test]
+fn a_pause_of_unknown_outcome_seen_paused_counts_from_the_send_with_the_mode_sent() {
+    let job = desired(JobKind::HuaweiDrs, "eu", "id1", DesiredState::Suspended);
+    let paused =
+        LiveLookup::Found(live(JobKind::HuaweiDrs, "id1", "PAUSING", LiveState::Suspended));
+    let state = with_record(&job.address, unsettled_pause(ActionOutcome::Unknown));
+    let change =
+        run(std::slice::from_ref(&job), &[(job.address.clone(), paused)], &state).changes.remove(0);
+    assert_eq!(change.action, Action::NoOp);
+    let clock = change.pause.unwrap();
+    assert_eq!((clock.since, clock.source), (NOW - Duration::hours(20), PauseSource::Jobform));
+    // `pause_mode = "all"` was sent (the block says `target` now): the
+    // 24-hour source-log warning fires 4 hours from now.
+    let codes: Vec<Code> = change.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, [Code::SourceLogExpiry]);
+    assert_eq!(change.warnings[0].deadline, Some(NOW + Duration::hours(4)));
 }
 
 #[test]
@@ -373,8 +445,8 @@ fn batches_are_chunked_at_the_batch_size() {
     let sizes: Vec<usize> = plan.waves[0].requests.iter().map(|r| r.jobs.len()).collect();
     assert_eq!(sizes, [20, 20, 5]);
     assert!(plan.waves[0].requests.iter().all(|r| r.operation() == "batch-pause-task"));
-    assert_eq!(plan.summary.requests, 3);
-    assert_eq!(plan.summary.suspend, 45);
+    assert_eq!(plan.summary().requests, 3);
+    assert_eq!(plan.summary().suspend, 45);
 }
 
 #[test]
@@ -449,7 +521,7 @@ fn dependencies_make_waves_and_blocked_dependencies_block_dependents() {
     let mut lives = lives;
     lives[0].1 = LiveLookup::NotFound;
     let plan = run(&[first, second, third], &lives, &State::new());
-    let codes: Vec<E> = plan.changes.iter().map(outcome).collect();
+    let codes: Vec<E> = plan.changes.iter().map(outcome_of).collect();
     assert_eq!(
         codes,
         [E::B(Code::JobNotFound), E::B(Code::DependencyBlocked), E::B(Code::DependencyBlocked)]

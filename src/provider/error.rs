@@ -184,12 +184,10 @@ impl ProviderError {
     pub fn outcome_unknown(&self) -> bool {
         match &self.kind {
             ProviderErrorKind::Api { outcome_unknown, .. } => *outcome_unknown,
-            ProviderErrorKind::NoAnswer { .. } => true,
-            // Only a 4xx answer is certainly a refusal; a 2xx or 5xx body we
-            // cannot read may come from a server that acted.
-            ProviderErrorKind::Malformed { .. } => {
-                self.http_status.is_none_or(|s| !(400..500).contains(&s))
-            }
+            // A body we cannot read says nothing of what happened behind it,
+            // whatever its status: a gateway can answer 4xx with an HTML page
+            // after the cloud acted.
+            ProviderErrorKind::NoAnswer { .. } | ProviderErrorKind::Malformed { .. } => true,
             ProviderErrorKind::Connect { .. }
             | ProviderErrorKind::MissingCredentials { .. }
             | ProviderErrorKind::InvalidConfig { .. }
@@ -339,5 +337,8 @@ mod tests {
         assert!(e.retryable);
         assert!(e.outcome_unknown());
         assert_eq!(e.code(), "jobform.MalformedResponse");
+        // A gateway's 4xx page may stand in front of a cloud that acted.
+        let page = ProviderError::malformed(Cloud::Alibaba, "X", 403, None, "not JSON", b"<html>");
+        assert!(page.outcome_unknown());
     }
 }

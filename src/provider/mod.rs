@@ -45,7 +45,7 @@
 //! | connection refused / connect timeout | retried | retried, then `Rejected` (never sent) |
 //! | timeout after sending, reset, body cut off | retried | `Unknown`, never re-sent |
 //! | HTTP 5xx, `InternalError`, `ServiceUnavailable` | retried | `Unknown`, never re-sent |
-//! | an unreadable 2xx/5xx body | error quoting an excerpt | `Unknown` |
+//! | an unreadable body (HTML, truncated JSON), whatever its HTTP status | error quoting an excerpt | `Unknown` |
 //! | any other error code | error | `Rejected` with the cloud's code and message |
 //!
 //! Retries back off exponentially with full jitter (200 ms doubling to

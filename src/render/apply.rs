@@ -15,7 +15,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
-use crate::apply::{ApplyEvent, ApplyHooks, ApplySummary, short_duration};
+use crate::apply::{ApplyEvent, ApplyHooks, ApplyStatus, ApplySummary, short_duration};
 use crate::model::{ActionVerb, Address};
 use crate::render::Palette;
 use crate::state::ActionOutcome;
@@ -23,7 +23,9 @@ use crate::state::ActionOutcome;
 /// The version of the JSON lines' schema.
 pub const APPLY_FORMAT_VERSION: &str = "1.0";
 
-/// The summary line: `Apply complete: 3 suspended, 1 resumed, 0 stopped, 1 failed, 1 skipped.`
+/// The summary line: `Apply complete: 3 suspended, 1 resumed, 0 stopped, 0 failed, 0 skipped.`
+/// "complete" only when everything planned was done: a failure or a skip
+/// makes it "finished with errors", so no log reader mistakes it for success.
 pub fn summary_line(summary: &ApplySummary) -> String {
     let ApplySummary {
         suspended,
@@ -34,6 +36,7 @@ pub fn summary_line(summary: &ApplySummary) -> String {
         skipped,
         forgotten,
         interrupted,
+        status,
     } = summary;
     let mut counts = vec![
         format!("{suspended} suspended"),
@@ -48,8 +51,13 @@ pub fn summary_line(summary: &ApplySummary) -> String {
     if *forgotten > 0 {
         counts.push(format!("{forgotten} forgotten"));
     }
-    let how = if *interrupted { "interrupted" } else { "complete" };
-    format!("Apply {how}: {}.", counts.join(", "))
+    let how = match status {
+        _ if *interrupted => "Apply interrupted",
+        ApplyStatus::Success if *skipped == 0 => "Apply complete",
+        ApplyStatus::Success => "Apply finished, blocked jobs skipped (--skip-blocked)",
+        ApplyStatus::Partial | ApplyStatus::Failed => "Apply finished with errors",
+    };
+    format!("{how}: {}.", counts.join(", "))
 }
 
 fn doing(verb: ActionVerb) -> &'static str {
@@ -125,6 +133,17 @@ impl<'w> HumanProgress<'w> {
                 verb,
                 palette.error(outcome.label())
             ),
+            ApplyEvent::ReadTrouble { jobs, error, retry_for } => {
+                let cause = error.as_deref().map_or_else(
+                    || "the cloud is not answering".to_owned(),
+                    |error| format!("the status read failed: {error}"),
+                );
+                format!(
+                    "{} {jobs} job(s) being watched: {cause}; retrying for {}.",
+                    palette.warning("Cannot read"),
+                    short_duration(*retry_for)
+                )
+            }
             ApplyEvent::JobSkipped { address, reason, detail } => {
                 format!(
                     "{}: {} ({reason}): {detail}",
@@ -138,7 +157,7 @@ impl<'w> HumanProgress<'w> {
             ),
             ApplyEvent::ChangeSummary(summary) => {
                 let line = summary_line(summary);
-                let line = if summary.failed > 0 || summary.interrupted {
+                let line = if summary.status != ApplyStatus::Success || summary.interrupted {
                     palette.error(line)
                 } else {
                     palette.strong(line)
@@ -240,7 +259,8 @@ impl<'w> JsonProgress<'w> {
             }
             ApplyEvent::WaveStart { .. }
             | ApplyEvent::ActionSent { .. }
-            | ApplyEvent::ActionProgress { .. } => "apply_progress",
+            | ApplyEvent::ActionProgress { .. }
+            | ApplyEvent::ReadTrouble { .. } => "apply_progress",
             ApplyEvent::ActionComplete { .. } | ApplyEvent::JobForgotten { .. } => "apply_complete",
             ApplyEvent::ActionErrored { .. } | ApplyEvent::JobSkipped { .. } => "apply_errored",
             ApplyEvent::ChangeSummary(summary) => {
@@ -293,6 +313,7 @@ mod tests {
             ApplyEvent::ChangeSummary(ApplySummary {
                 suspended: 1,
                 skipped: 1,
+                status: ApplyStatus::Partial,
                 ..ApplySummary::default()
             }),
         ]
@@ -311,7 +332,7 @@ mod tests {
         alibaba_dts.orders_sync: suspended after 4s (Suspending)
         alibaba_dts.billing: skipped (stale): the job is now suspended (Suspending)
 
-        Apply complete: 1 suspended, 0 resumed, 0 stopped, 0 failed, 1 skipped.
+        Apply finished with errors: 1 suspended, 0 resumed, 0 stopped, 0 failed, 1 skipped.
         ");
     }
 
@@ -327,7 +348,7 @@ mod tests {
         {"data":{"address":"alibaba_dts.orders_sync","event":"action_sent","operation":"SuspendDtsJob","request_id":"01B6","verb":"suspend"},"type":"apply_progress"}
         {"data":{"address":"alibaba_dts.orders_sync","elapsed":4.0,"event":"action_complete","outcome":"succeeded","raw_status":"Suspending","verb":"suspend"},"type":"apply_complete"}
         {"data":{"address":"alibaba_dts.billing","detail":"the job is now suspended (Suspending)","event":"job_skipped","reason":"stale"},"type":"apply_errored"}
-        {"data":{"event":"change_summary","failed":0,"forgotten":0,"interrupted":false,"message":"Apply complete: 1 suspended, 0 resumed, 0 stopped, 0 failed, 1 skipped.","pending":0,"resumed":0,"skipped":1,"stopped":0,"suspended":1},"type":"change_summary"}
+        {"data":{"event":"change_summary","failed":0,"forgotten":0,"interrupted":false,"message":"Apply finished with errors: 1 suspended, 0 resumed, 0 stopped, 0 failed, 1 skipped.","pending":0,"resumed":0,"skipped":1,"status":"partial","stopped":0,"suspended":1},"type":"change_summary"}
         "#);
     }
 }

@@ -8,3 +8,8 @@ pub mod plan_view;
 pub mod state;
 
 pub use palette::Palette;
+
+/// `1 job`, `3 jobs`: counts as a person writes them, never `job(s)`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}

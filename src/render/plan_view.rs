@@ -207,13 +207,13 @@ impl PlanView {
                 });
             }
         }
-        let summary = &plan.summary;
+        let summary = plan.summary();
         PlanView {
             format_version: PLAN_FORMAT_VERSION.to_owned(),
             planned_at: rfc3339(now),
             applyable: plan.applyable(),
             has_changes: plan.has_changes(),
-            refresh_only: plan.refresh_only,
+            refresh_only: plan.options.refresh_only,
             summary: SummaryView {
                 suspend: summary.suspend,
                 resume: summary.resume,

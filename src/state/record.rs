@@ -181,6 +181,12 @@ pub enum ActionOutcome {
 }
 
 impl ActionOutcome {
+    /// Whether the cloud may still act on the request: accepted but not seen
+    /// settling, or never answered.
+    pub fn is_unsettled(self) -> bool {
+        matches!(self, ActionOutcome::Pending | ActionOutcome::Unknown)
+    }
+
     /// The word used in output and JSON.
     pub fn label(self) -> &'static str {
         match self {
@@ -205,6 +211,37 @@ pub struct ActionRecord {
     pub request_id: Option<String>,
     /// How it ended.
     pub outcome: ActionOutcome,
+    /// The Huawei pause mode sent with a DRS pause: a pause confirmed by a
+    /// later run keeps what was sent, not what the configuration says then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_mode: Option<PauseMode>,
+}
+
+impl JobRecord {
+    /// The last action, while the cloud may still act on it (see
+    /// [`ActionOutcome::is_unsettled`]).
+    pub fn unsettled_action(&self) -> Option<&ActionRecord> {
+        self.last_action.as_ref().filter(|action| action.outcome.is_unsettled())
+    }
+
+    /// The pause clock of the job seen paused now: the recorded pause; else,
+    /// when the unsettled last action was a pause, that pause, which took
+    /// effect (its clock starts when it was sent, with the mode sent); else
+    /// none (the caller counts from "first seen").
+    pub fn pause_seen(&self) -> Option<PauseRecord> {
+        let sent = self.unsettled_action().filter(|action| action.verb == ActionVerb::Suspend).map(
+            |action| PauseRecord {
+                since: action.at,
+                source: PauseSource::Jobform,
+                pause_mode: action.pause_mode,
+            },
+        );
+        match (&self.paused, sent) {
+            (Some(paused), _) if paused.source == PauseSource::Jobform => Some(paused.clone()),
+            (_, Some(sent)) => Some(sent),
+            (paused, None) => paused.clone(),
+        }
+    }
 }
 
 /// One line of the audit log: every action jobform sent, oldest first, an

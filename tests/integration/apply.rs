@@ -1,18 +1,11 @@
 //! `jobform apply` against the emulator: auto-approved and saved plans, the
 //! confirmation, the lock, the state and audit log it writes, JSON events.
 
-use jobform_emulator::{Emulator, Fault, FaultKind, World};
+use jobform_emulator::{Emulator, Fault, FaultKind};
 
-use crate::support::Test;
+use crate::support::{Test, instant_emulator};
 
 const STATE_PATH: &str = "state/jobform.state.json";
-
-/// The example world with transitions that settle at once, so applies are quick.
-fn emulator() -> Emulator {
-    let mut world = World::example();
-    world.transition_delay_seconds = 0;
-    Emulator::start(world).expect("start the emulator")
-}
 
 /// The state with its audit log, as `show --json` prints it.
 fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
@@ -23,7 +16,7 @@ fn state(outcome: &crate::support::Outcome) -> serde_json::Value {
 
 #[test]
 fn auto_approve_applies_the_maintenance_plan_and_records_it() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let test = Test::new().examples().emulated(&emulator).env("USER", "dba").args([
         "apply",
         "--var",
@@ -114,7 +107,7 @@ fn sorted(progress: &str) -> String {
 
 #[test]
 fn confirmation_is_refused_without_a_terminal() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let test =
         Test::new().examples().emulated(&emulator).args(["apply", "--var", "maintenance=true"]);
     let outcome = jobform_snapshot!(test, @"
@@ -130,7 +123,7 @@ fn confirmation_is_refused_without_a_terminal() {
 
 #[test]
 fn a_saved_plan_is_applied_without_prompting_and_only_once() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let dir = Test::new().examples().emulated(&emulator).args([
         "plan",
         "--var",
@@ -180,7 +173,7 @@ fn dir_test(previous: &crate::support::Outcome, emulator: &Emulator) -> Test {
 
 #[test]
 fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let lock = r#"{"id": "9b1c5a7e-0000-4000-8000-000000000001", "operation": "apply",
         "who": "ops@other-host", "pid": 4242, "host": "other-host",
         "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
@@ -201,7 +194,7 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
 
 #[test]
 fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     emulator.inject(
         Fault::new(FaultKind::ServerError { status: 500 }).on_action("SuspendMigrationJob"),
     );
@@ -225,6 +218,13 @@ fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
         .map(|l| l["data"].clone())
         .collect();
     assert_eq!(errored.len(), 2, "{errored:#?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(outcome.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        summary["data"]["message"],
+        "Apply finished with errors: 6 suspended, 0 resumed, 0 stopped, 1 failed, 1 skipped."
+    );
+    assert_eq!(summary["data"]["status"], "partial");
     assert_eq!(errored[0]["address"], "alibaba_migration.legacy_inventory");
     assert_eq!(errored[0]["outcome"], "unknown");
     assert_eq!(errored[1]["address"], "alibaba_synchronization.legacy_reports");
@@ -240,7 +240,7 @@ fn a_lost_answer_fails_its_job_and_dependents_and_exits_4() {
 
 #[test]
 fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
-    let emulator = emulator();
+    let emulator = instant_emulator();
     let test = Test::new().examples().emulated(&emulator).args([
         "apply",
         "--var",
@@ -262,4 +262,44 @@ fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
     assert_eq!(jobs.len(), 9);
     assert_eq!(jobs["alibaba_dts.orders_sync_reverse"]["observed"]["raw_status"], "Synchronizing");
     assert!(state["audit"].as_array().unwrap().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn the_first_ctrl_c_is_acknowledged_at_once_with_what_is_in_flight() {
+    use std::io::{BufRead, Read};
+    let emulator = instant_emulator();
+    // The first wave's Alibaba requests answer after 3 s: in flight when Ctrl-C comes.
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("SuspendDtsJobs"));
+    let test = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+    ]);
+    let mut child = test.spawn_piped();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Wave 1:") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the apply ended before its first wave");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = child.id().to_string();
+    let signalled = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(signalled.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "Interrupt received: no new requests; waiting for 1 request in flight (their answers are recorded)."
+        ),
+        "{stderr}"
+    );
+    // The request in flight was answered and recorded; the second wave never started.
+    assert_eq!(status.code(), Some(4), "{rest}");
+    assert!(rest.contains("Apply interrupted:"), "{rest}");
+    assert!(!rest.contains("Wave 2:"), "{rest}");
 }

@@ -37,3 +37,20 @@ fn unknown_subcommand_is_a_usage_error() {
     For more information, try '--help'.
     ");
 }
+
+#[test]
+fn terraform_style_single_dash_flags_get_a_hint() {
+    jobform_snapshot!(Test::new().args(["plan", "-out=m.plan"]), @"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: unexpected argument '-o' found
+
+    Usage: jobform plan [OPTIONS]
+
+    For more information, try '--help'.
+
+    hint: jobform's long options take two dashes: `--out m.plan`, not Terraform's `-out=m.plan`
+    ");
+}

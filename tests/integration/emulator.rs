@@ -22,8 +22,43 @@ fn run_executes_a_command_against_a_fresh_emulator() {
     let view: jobform::render::plan_view::PlanView = serde_json::from_str(&outcome.stdout).unwrap();
     assert_eq!(view.summary.suspend, 8);
     insta::with_settings!({ filters => crate::support::FILTERS.to_vec() }, {
-        insta::assert_snapshot!(outcome.stderr, @"jobform emulator: serving at http://127.0.0.1:[PORT] for `jobform plan --var maintenance=true --detailed-exitcode --json`");
+        insta::assert_snapshot!(outcome.stderr, @"jobform emulator: serving emulator.world.json at http://127.0.0.1:[PORT] for `jobform plan --var maintenance=true --detailed-exitcode --json` (job states kept in .jobform/emulator.world.json; --fresh resets them)");
     });
+}
+
+#[test]
+fn run_keeps_the_job_states_between_runs_as_a_cloud_would() {
+    let maintenance = ["--var", "maintenance=true"];
+    let applied = Test::new()
+        .examples()
+        .args(["emulator", "run", "--", "apply", "--auto-approve"])
+        .args(maintenance)
+        .run();
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    // The next run finds the jobs as the apply left them. Global flags given
+    // before `emulator run` reach the command (-v: what plan read).
+    let again = Test::in_dir(&applied)
+        .args(["-v", "emulator", "run", "--", "plan", "--detailed-exitcode"])
+        .args(maintenance)
+        .run();
+    assert_eq!(again.code, Some(0), "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stdout.starts_with("No changes."), "{}", again.stdout);
+    assert!(again.stderr.contains("INFO read 9 jobs in "), "{}", again.stderr);
+    assert!(!again.stderr.contains('\u{1b}'), "no colour in a pipe: {:?}", again.stderr);
+    // --fresh starts from the world file again: the jobs run.
+    let fresh = Test::in_dir(&applied)
+        .args(["emulator", "run", "--fresh", "--", "plan", "--detailed-exitcode"])
+        .args(maintenance)
+        .run();
+    assert_eq!(fresh.code, Some(2), "{}", fresh.stderr);
+    // So does a changed world file, and a damaged kept file is not trusted.
+    let kept = applied.path().join(".jobform/emulator.world.json");
+    std::fs::write(&kept, "{ damaged").unwrap();
+    let damaged = Test::in_dir(&applied)
+        .args(["emulator", "run", "--", "plan", "--detailed-exitcode"])
+        .args(maintenance)
+        .run();
+    assert_eq!(damaged.code, Some(2), "{}", damaged.stderr);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod apply;
 mod cli;
 mod conformance;
 mod emulator;
+mod exactly_once;
 mod fmt;
 mod plan;
 mod provider;

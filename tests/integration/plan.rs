@@ -221,7 +221,7 @@ fn target_narrows_the_plan_and_says_so() {
     ----- stdout -----
 
     ----- stderr -----
-    error: invalid address in --target/--exclude: `aws` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs)
+    error: invalid address in --target: `aws` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs)
     ");
 }
 

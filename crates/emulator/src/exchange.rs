@@ -56,6 +56,8 @@ pub(crate) enum Delivery {
     Delayed(Duration),
     /// With the body cut in half (invalid JSON).
     Truncated,
+    /// As an HTML error page with this status instead of the reply.
+    GatewayPage(u16),
 }
 
 /// Waits out a `slow` fault before the action runs (the state lock is not held).
@@ -73,6 +75,9 @@ pub(crate) fn after_action(fault: Option<FaultKind>, outcome: Outcome) -> (Outco
             (Outcome::Fault { kind }, Delivery::Delayed(Duration::from_millis(delay_ms)))
         }
         Some(kind @ FaultKind::MalformedBody) => (Outcome::Fault { kind }, Delivery::Truncated),
+        Some(kind @ FaultKind::GatewayPage { status }) => {
+            (Outcome::Fault { kind }, Delivery::GatewayPage(status))
+        }
         _ => (outcome, Delivery::Normal),
     }
 }

@@ -30,6 +30,12 @@ pub enum FaultKind {
     },
     /// Perform the action, then answer 200 with a truncated JSON body.
     MalformedBody,
+    /// Perform the action, then answer with an HTML error page of this
+    /// status, as a gateway in front of the cloud may.
+    GatewayPage {
+        /// HTTP status, e.g. 403 or 502.
+        status: u16,
+    },
     /// Refuse the request as throttled, as an exhausted rate limit does
     /// (`Throttling.User` / `APIGW.0308`); nothing happens.
     Throttled,

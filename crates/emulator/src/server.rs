@@ -144,6 +144,18 @@ async fn deliver(mut reply: Reply, connection: &ConnectionControl) -> Response {
         }
         Delivery::Delayed(delay) => tokio::time::sleep(delay).await,
         Delivery::Truncated => reply.body.truncate(reply.body.len() / 2),
+        Delivery::GatewayPage(status) => {
+            let page = format!(
+                "<html><head><title>{status}</title></head><body><h1>{status}</h1><hr>gateway</body></html>"
+            );
+            let mut response = Response::new(Body::from(page));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            return response;
+        }
     }
     let mut response = Response::new(Body::from(reply.body));
     *response.status_mut() =

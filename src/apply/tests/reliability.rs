@@ -84,7 +84,7 @@ async fn a_throttling_storm_slows_a_mixed_apply_but_sends_each_action_once() {
     }
     let plan = rig.plan(&jobs, &PlanOptions::default()).await;
     assert_eq!(
-        (plan.summary.suspend, plan.summary.resume, plan.summary.stop),
+        (plan.summary().suspend, plan.summary().resume, plan.summary().stop),
         (4, 2, 3),
         "{plan:#?}"
     );

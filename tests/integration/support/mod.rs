@@ -125,6 +125,11 @@ impl Test {
         self.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start jobform")
     }
 
+    /// Starts `jobform` with its stdout and stderr piped, to read as it runs.
+    pub(crate) fn spawn_piped(&self) -> std::process::Child {
+        self.command().spawn().expect("start jobform")
+    }
+
     fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_jobform"));
         command
@@ -188,6 +193,14 @@ pub(crate) fn unindent(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// An emulator of the example world whose transitions settle at once, so
+/// applies are quick.
+pub(crate) fn instant_emulator() -> jobform_emulator::Emulator {
+    let mut world = jobform_emulator::World::example();
+    world.transition_delay_seconds = 0;
+    jobform_emulator::Emulator::start(world).expect("start the emulator")
 }
 
 /// `count` made-up DRS job ids (UUIDs), the same on every call.
