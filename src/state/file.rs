@@ -163,6 +163,10 @@ impl StateFile {
 
     /// Reads the snapshot and replays the journal; `None` when there is no state.
     fn read_disk(&self) -> Result<Option<Disk>, StateError> {
+        // The journal first, the snapshot second: a reader without the lock
+        // (`plan`, `show`) racing a compaction then gets a snapshot at least
+        // as new as the journal it read, whose records it holds or follow it
+        // (older ones are skipped), never a gap.
         let journal_path = self.journal_path();
         let journal = read_optional(&journal_path)?.unwrap_or_default();
         let Some(bytes) = read_optional(&self.path)? else {
