@@ -81,7 +81,8 @@ fn init_logging(verbose: u8) {
     // Another subscriber may already be installed (tests run `run` in-process).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr)
+        // Log fields carry the clouds' strings: escaped like any terminal output.
+        .with_writer(|| render::terminal::LogWriter(io::stderr()))
         .without_time()
         .with_target(false)
         .try_init();

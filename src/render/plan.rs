@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::Palette;
 use super::plan_view::{ChangeView, NoticeView, PlanView};
+use super::{Palette, Terminal, markdown as md};
 use crate::plan::Action;
 
 /// GitHub refuses comments over 65,536 characters; leave room for a wrapper.
@@ -77,12 +77,12 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             writeln!(
                 out,
                 "  {}: recorded \"{}\" ({}) at {}, now \"{}\" ({})",
-                drift.address,
+                Terminal(&drift.address),
                 drift.recorded.state,
-                drift.recorded.raw_status,
+                Terminal(&drift.recorded.raw_status),
                 drift.recorded_at,
                 drift.live.state,
-                drift.live.raw_status
+                Terminal(&drift.live.raw_status)
             )?;
         }
         writeln!(out)?;
@@ -114,8 +114,8 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             let head =
                 if change.action == "resume" { palette.added(head) } else { palette.paused(head) };
             writeln!(out, "  {head}")?;
-            writeln!(out, "      {}", transition(change))?;
-            writeln!(out, "      id {} via {}\n", change.id, change.provider)?;
+            writeln!(out, "      {}", Terminal(transition(change)))?;
+            writeln!(out, "      id {} via {}\n", Terminal(&change.id), change.provider)?;
         }
     }
     section(out, view, Action::Stop, "Stops: these end the jobs for good", palette, |c| {
@@ -140,7 +140,7 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
     if !view.warnings.is_empty() {
         writeln!(out, "{}\n", palette.warning("Warnings:"))?;
         for warning in &view.warnings {
-            writeln!(out, "  ! {}", notice_line(warning))?;
+            writeln!(out, "  ! {}", Terminal(notice_line(warning)))?;
         }
         writeln!(out)?;
     }
@@ -154,7 +154,7 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
                     "    {} via {}: {}",
                     request.operation,
                     request.provider,
-                    request.jobs.join(", ")
+                    Terminal(request.jobs.join(", "))
                 )?;
             }
         }
@@ -188,10 +188,11 @@ fn section(
     writeln!(out, "{title}\n")?;
     for change in changes {
         let head = format!("{} {}", glyph(&change.action), change.address);
-        let head = if action == Action::Forget { head } else { palette.error(head) };
+        let head =
+            if action == Action::Forget { Terminal(head).to_string() } else { palette.error(head) };
         writeln!(out, "  {head}")?;
         for line in details(change) {
-            writeln!(out, "      {line}")?;
+            writeln!(out, "      {}", Terminal(line))?;
         }
         writeln!(out)?;
     }
@@ -209,14 +210,14 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     }
     let mut flags: Vec<String> = view
         .with_action(Action::Stop)
-        .map(|c| format!("> - **stop** `{}`: ends the job for good", c.address))
+        .map(|c| format!("> - **stop** {}: ends the job for good", md::code(&c.address)))
         .collect();
     flags.extend(view.errors.iter().map(|e| {
         format!(
-            "> - **blocked** `{}`: {}: {}",
-            e.address.as_deref().unwrap_or("-"),
+            "> - **blocked** {}: {}: {}",
+            md::code(e.address.as_deref().unwrap_or("-")),
             e.code,
-            e.message
+            md::text(&e.message)
         )
     }));
 
@@ -227,15 +228,26 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
             "forget" => "dropped from the state, not touched".to_owned(),
             _ => transition(change),
         };
+        // Fenced, so shown literally; one line each, so no line is forged.
         diff.push(format!(
-            "{} {} {}: {detail}",
+            "{} {} {}: {}",
             glyph(&change.action),
-            change.address,
-            verb_phrase(&change.action)
+            Terminal(&change.address),
+            verb_phrase(&change.action),
+            Terminal(detail)
         ));
     }
-    let warnings: Vec<String> =
-        view.warnings.iter().map(|w| format!("- {}", notice_line(w))).collect();
+    let warnings: Vec<String> = view
+        .warnings
+        .iter()
+        .map(|w| {
+            let subject =
+                w.address.as_deref().map(|a| format!("{} ", md::text(a))).unwrap_or_default();
+            let deadline =
+                w.deadline.as_deref().map(|d| format!(" (deadline {d})")).unwrap_or_default();
+            format!("- {subject}[{}]: {}{deadline}", w.code, md::text(&w.message))
+        })
+        .collect();
     let requests: Vec<String> = view
         .waves
         .iter()
@@ -246,15 +258,21 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
                     wave.number,
                     r.operation,
                     r.provider,
-                    r.jobs.join(", ")
+                    md::text(&r.jobs.join(", "))
                 )
             })
         })
         .collect();
 
-    let mut budget = Budget { used: chars(&head), text: head, limit, omitted: 0 };
+    let mut budget = Budget { used: chars(&head), text: head, limit, omitted: 0, closing: 0 };
     budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> ", "\n");
-    budget.folded(&format!("Changes ({})", diff.len()), "```diff\n", &diff, "```\n");
+    let fence = md::fence(&diff);
+    budget.folded(
+        &format!("Changes ({})", diff.len()),
+        &format!("{fence}diff\n"),
+        &diff,
+        &format!("{fence}\n"),
+    );
     budget.folded(&format!("Warnings ({})", warnings.len()), "", &warnings, "");
     budget.folded(&format!("Requests ({})", requests.len()), "", &requests, "");
     budget.finish()
@@ -268,6 +286,9 @@ struct Budget {
     used: usize,
     limit: usize,
     omitted: usize,
+    /// Room kept for the close of the block being written: a fence grows
+    /// with the backtick runs it encloses, so it may not fit in [`RESERVE`].
+    closing: usize,
 }
 
 /// Characters, as GitHub counts a comment's length.
@@ -280,7 +301,7 @@ const RESERVE: usize = 300;
 
 impl Budget {
     fn fits(&self, extra: &str) -> bool {
-        self.used + chars(extra) + RESERVE <= self.limit
+        self.used + chars(extra) + self.closing + RESERVE <= self.limit
     }
 
     fn append(&mut self, text: &str) {
@@ -307,12 +328,14 @@ impl Budget {
         if lines.is_empty() {
             return;
         }
-        if !self.fits(open) {
+        if !self.fits(&format!("{open}{close}")) {
             self.omitted += lines.len();
             return;
         }
         self.append(open);
+        self.closing = chars(close);
         self.lines(lines, prefix);
+        self.closing = 0;
         self.append(close);
     }
 
