@@ -4,6 +4,8 @@
 //! people, [`markdown`] for pull-request comments; JSON is exact (serde).
 
 pub mod apply;
+#[cfg(test)]
+mod hostile;
 pub mod markdown;
 mod palette;
 pub mod plan;

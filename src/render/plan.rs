@@ -265,16 +265,19 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
         .collect();
 
     let mut budget = Budget { used: chars(&head), text: head, limit, omitted: 0, closing: 0 };
-    budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> ", "\n");
+    // The "more not shown" note is an item of the list it cuts short (a line
+    // after a list item would continue that item's text).
+    budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> - ", "\n");
     let fence = md::fence(&diff);
     budget.folded(
         &format!("Changes ({})", diff.len()),
         &format!("{fence}diff\n"),
         &diff,
+        "",
         &format!("{fence}\n"),
     );
-    budget.folded(&format!("Warnings ({})", warnings.len()), "", &warnings, "");
-    budget.folded(&format!("Requests ({})", requests.len()), "", &requests, "");
+    budget.folded(&format!("Warnings ({})", warnings.len()), "", &warnings, "- ", "");
+    budget.folded(&format!("Requests ({})", requests.len()), "", &requests, "- ", "");
     budget.finish()
 }
 
@@ -339,9 +342,9 @@ impl Budget {
         self.append(close);
     }
 
-    fn folded(&mut self, title: &str, open: &str, lines: &[String], close: &str) {
+    fn folded(&mut self, title: &str, open: &str, lines: &[String], prefix: &str, close: &str) {
         let open = format!("<details><summary>{title}</summary>\n\n{open}");
-        self.block(&open, lines, "", &format!("{close}\n</details>\n\n"));
+        self.block(&open, lines, prefix, &format!("{close}\n</details>\n\n"));
     }
 
     fn finish(mut self) -> String {
