@@ -81,7 +81,10 @@ fn init_logging(verbose: u8) {
     // Another subscriber may already be installed (tests run `run` in-process).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        // Log fields carry the clouds' strings: escaped like any terminal output.
+        // Log fields carry untrusted strings (job ids, the clouds' answers),
+        // which tracing writes raw: every control character is escaped, so
+        // log lines have no colour (an attacker's would be indistinguishable).
+        .with_ansi(false)
         .with_writer(|| render::terminal::LogWriter(io::stderr()))
         .without_time()
         .with_target(false)

@@ -141,9 +141,7 @@ pub(crate) fn run(
     let format = if *json { Format::Json } else { *format };
     match format {
         Format::Human => render::plan::human(out, &view, stdout),
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &view)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
+        Format::Json => writeln!(out, "{}", render::json::pretty(&view)),
         Format::Markdown => write!(out, "{}", render::plan::markdown(&view, *markdown_limit)),
     }
     .map_err(Error::stdout)?;

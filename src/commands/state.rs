@@ -76,7 +76,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         let saved = read_saved_plan(path)?;
         let view = PlanView::new(&saved.plan);
         if *json {
-            let text = serde_json::to_string_pretty(&view).expect("plan views serialize");
+            let text = render::json::pretty(&view);
             writeln!(out, "{text}").map_err(Error::stdout)?;
         } else {
             render::plan::human(out, &view, palette).map_err(Error::stdout)?;
@@ -96,7 +96,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         (None, true) => writeln!(out, "null"),
         (Some(loaded), false) => render::state::state(out, &path, &loaded, palette),
         (Some(loaded), true) => {
-            let text = serde_json::to_string_pretty(&loaded).expect("state serializes");
+            let text = render::json::pretty(&loaded);
             writeln!(out, "{text}")
         }
     }

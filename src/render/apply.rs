@@ -263,8 +263,8 @@ impl<'w> JsonProgress<'w> {
 
 impl ApplyHooks for JsonProgress<'_> {
     fn event(&mut self, event: &ApplyEvent) {
-        let _ =
-            writeln!(self.out, "{}", JsonProgress::message(event)).and_then(|()| self.out.flush());
+        let line = super::json::line(&JsonProgress::message(event));
+        let _ = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
     }
 }
 

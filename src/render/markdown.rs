@@ -83,32 +83,9 @@ pub fn text(text: &str) -> String {
     out
 }
 
-/// The events of `markdown` as a CommonMark parser with GitHub's extensions
-/// (tables, footnotes, strikethrough, task lists, math, alerts) reads it.
-#[cfg(test)]
-pub(crate) fn parse(markdown: &str) -> Vec<pulldown_cmark::Event<'_>> {
-    use pulldown_cmark::{Options, Parser};
-    let github = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_MATH
-        | Options::ENABLE_GFM;
-    Parser::new_ext(markdown, github).collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-    use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
-
     use super::*;
-
-    /// What `text` renders as: the literal string, control characters
-    /// visible, a word joiner after each `@`.
-    fn literal(text: &str) -> String {
-        terminal::line(text).replace('@', AT)
-    }
 
     #[test]
     fn benign_text_is_left_as_it_was() {
@@ -128,47 +105,5 @@ mod tests {
         assert_eq!(code("a``b"), "```a``b```");
         assert_eq!(code("`x"), "`` `x ``");
         assert_eq!(fence(&["a ````` b"]), "``````");
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
-
-        #[test]
-        fn text_renders_as_the_literal_string(
-            s in prop_oneof![any::<String>(), "[\\[\\]()<>!*_~^`#@:/.&$|\\\\a-z \n\r\x1b-]{0,40}"]
-        ) {
-            let markdown = format!("- x {} y\n", text(&s));
-            let mut rendered = String::new();
-            for event in parse(&markdown) {
-                match event {
-                    Event::Text(t) => rendered.push_str(&t),
-                    Event::Start(Tag::List(_) | Tag::Item | Tag::Paragraph)
-                    | Event::End(TagEnd::List(_) | TagEnd::Item | TagEnd::Paragraph) => {}
-                    other => prop_assert!(false, "unexpected {other:?} in {markdown:?}"),
-                }
-            }
-            prop_assert_eq!(rendered, format!("x {} y", literal(&s)));
-        }
-
-        #[test]
-        fn code_spans_and_fences_hold_any_text(s in any::<String>(), t in "[`a ]{0,12}") {
-            for s in [&s, &t].into_iter().filter(|s| !s.is_empty()) {
-                let markdown = format!("x {} y\n", code(s));
-                let codes: Vec<String> = parse(&markdown)
-                    .into_iter()
-                    .filter_map(|e| if let Event::Code(c) = e { Some(c.into_string()) } else { None })
-                    .collect();
-                prop_assert_eq!(codes, vec![terminal::line(s)], "{:?}", markdown);
-                let lines = [terminal::line(s), "tail".to_owned()];
-                let fence = fence(&lines);
-                let block = format!("{fence}diff\n{}\n{}\n{fence}\nafter\n", lines[0], lines[1]);
-                let parsed = parse(&block);
-                let opened = parsed.iter().filter(|e| matches!(e,
-                    Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) if lang.as_ref() == "diff")).count();
-                prop_assert_eq!(opened, 1, "{:?}", block);
-                let inside: String = parsed.iter().filter_map(|e| if let Event::Text(t) = e { Some(t.to_string()) } else { None }).collect();
-                prop_assert_eq!(inside, format!("{}\n{}\nafter", lines[0], lines[1]));
-            }
-        }
     }
 }

@@ -1,11 +1,11 @@
 //! Turning results into text. Rendering never decides anything: it gets
 //! finished data and a [`Palette`], and writes to a writer. Untrusted text
 //! is escaped here, at the edge, once per output kind: [`terminal`] for
-//! people, [`markdown`] for pull-request comments; JSON is exact (serde).
+//! people, [`markdown`] for pull-request comments, [`json`] exact (serde)
+//! and inert.
 
 pub mod apply;
-#[cfg(test)]
-mod hostile;
+pub mod json;
 pub mod markdown;
 mod palette;
 pub mod plan;

@@ -15,7 +15,7 @@ use std::fmt::{self, Display, Write as _};
 use std::io;
 
 /// Whether a terminal would act on `c` instead of showing it.
-fn is_unsafe(c: char) -> bool {
+pub(super) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -99,11 +99,11 @@ fn sgr_length(text: &str) -> Option<usize> {
     (body[end..].starts_with('m')).then_some(2 + end + 1)
 }
 
-/// The writer behind log lines. tracing-subscriber escapes ESC, BEL, BS, FF,
-/// DEL and C1 in what it formats, but not CR, TAB, VT, the other C0 controls,
-/// bidirectional overrides or line breaks inside a value (a forged log line);
-/// this escapes those too. One write is one formatted event: its final line
-/// break and tracing's own colour codes pass through.
+/// The writer behind log lines: tracing writes the fields it displays
+/// (`%value`) raw, so this escapes every control character, line breaks
+/// inside a value (a forged log line) included. One write is one formatted
+/// event: only its final line break passes through. Logs are written without
+/// colour, so there is no escape sequence of jobform's own to keep.
 pub struct LogWriter<W>(pub W);
 
 impl<W: io::Write> io::Write for LogWriter<W> {
@@ -117,22 +117,7 @@ impl<W: io::Write> io::Write for LogWriter<W> {
             Some(body) => (body, "\n"),
             None => (text, ""),
         };
-        let mut out = String::with_capacity(text.len());
-        let mut rest = body;
-        while let Some(at) = rest.find(is_unsafe) {
-            out.push_str(&rest[..at]);
-            let tail = &rest[at..];
-            if let Some(length) = sgr_length(tail) {
-                out.push_str(&tail[..length]);
-                rest = &tail[length..];
-            } else {
-                let c = tail.chars().next().expect("found at a char boundary");
-                write_visible(&mut out, c).expect("writing to a String cannot fail");
-                rest = &tail[c.len_utf8()..];
-            }
-        }
-        out.push_str(rest);
-        out.push_str(end);
+        let out = format!("{}{end}", Terminal(body));
         self.0.write_all(out.as_bytes())?;
         Ok(bytes.len())
     }
@@ -168,13 +153,13 @@ mod tests {
     }
 
     #[test]
-    fn log_lines_keep_their_end_and_colours_only() {
+    fn log_lines_keep_their_end_only() {
         let mut out = Vec::new();
         let mut writer = LogWriter(&mut out);
-        writer.write_all(b"\x1b[33m WARN\x1b[0m job=a\rb\nforged line\x0b\n").unwrap();
+        writer.write_all(b" WARN job=a\rb\x1b[31m\nforged line\x0b\n").unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "\x1b[33m WARN\x1b[0m job=a\\rb\\nforged line\\x0b\n"
+            " WARN job=a\\rb\\x1b[31m\\nforged line\\x0b\n"
         );
     }
 

@@ -8,6 +8,8 @@ mod apply;
 mod cli;
 mod conformance;
 mod emulator;
+mod escaping;
+mod escaping_cli;
 mod fmt;
 mod plan;
 mod provider;

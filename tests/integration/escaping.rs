@@ -1,32 +1,44 @@
-//! Property tests of every renderer fed hostile strings in every field that
-//! comes from outside (addresses with `for_each` keys, job ids, the clouds'
-//! status words, messages and request ids): the human output holds no
-//! control character but colour codes and as many lines as with benign
-//! strings; the Markdown, read by a CommonMark parser, has exactly the
-//! structure of the same plan with benign strings; JSON lines keep the
-//! strings exact.
+//! Untrusted text never escapes (issue #13). Every renderer and the
+//! Markdown helpers are fed hostile strings in every field that comes from
+//! outside (addresses with `for_each` keys, job ids, the clouds' status
+//! words, messages and request ids): the human output holds no control
+//! character but colour codes and as many lines as with benign strings; the
+//! Markdown, read by a CommonMark parser with GitHub's extensions, has exactly
+//! the structure of the same plan with benign strings; JSON keeps the strings
+//! exact. `escaping_cli.rs` does the same through the command line.
 
 use std::time::Duration;
 
-use proptest::prelude::*;
-use pulldown_cmark::Event;
-
-use super::apply::{HumanProgress, JsonProgress};
-use super::markdown::parse;
-use super::plan::{human, markdown};
-use super::plan_view::{
+use jobform::apply::{ApplyEvent, ApplyHooks, SkipReason};
+use jobform::config::{Diagnostic, Severity, Snippet, SourcePos, SourceRange};
+use jobform::model::{ActionVerb, Address, JobKind};
+use jobform::render::apply::{HumanProgress, JsonProgress};
+use jobform::render::markdown::{code, fence, text};
+use jobform::render::plan::{human, markdown};
+use jobform::render::plan_view::{
     ChangeView, DriftView, LiveView, NoticeView, PlanView, RequestView, SummaryView, WaveView,
 };
-use super::terminal::is_inert;
-use super::{Palette, Terminal};
-use crate::apply::{ApplyEvent, ApplyHooks, SkipReason};
-use crate::config::{Diagnostic, Severity, Snippet, SourcePos, SourceRange};
-use crate::model::{ActionVerb, Address, JobKind};
-use crate::state::ActionOutcome;
+use jobform::render::terminal::{self, is_inert};
+use jobform::render::{Palette, Terminal};
+use jobform::state::ActionOutcome;
+use proptest::prelude::*;
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+/// The events of `markdown` as a CommonMark parser with GitHub's extensions
+/// (tables, footnotes, strikethrough, task lists, math, alerts) reads it.
+pub(crate) fn parse(markdown: &str) -> Vec<Event<'_>> {
+    let github = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_MATH
+        | Options::ENABLE_GFM;
+    Parser::new_ext(markdown, github).collect()
+}
 
 /// Strings an attacker would try: anything, terminal and Markdown syntax
 /// dense, the issue's own examples, and very long runs of backticks.
-fn hostile() -> impl Strategy<Value = String> {
+pub(crate) fn hostile() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),
         "[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{202e}`<>\\[\\]()!*_~^#@:/.&|$\\\\a-z \"=-]{0,60}",
@@ -315,4 +327,58 @@ fn the_issue_example_renders_literally() {
     - huawei_drs.fleet["k```\n</details>\n\n# Owned\n@everyone [x](https://e.vil) <img src=x onerror=alert(1)>\x1b]0;t\x07"] will be stopped: "running" -> "stopped"  (live: f)
     "#
     );
+}
+
+/// What `text` renders as: the literal string, control characters visible,
+/// a word joiner after each `@` (so no mention).
+fn literal(s: &str) -> String {
+    terminal::line(s).replace('@', "@\u{2060}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn markdown_text_renders_as_the_literal_string(
+        s in prop_oneof![any::<String>(), "[\\[\\]()<>!*_~^`#@:/.&$|\\\\a-z \n\r\x1b-]{0,40}"]
+    ) {
+        let markdown = format!("- x {} y\n", text(&s));
+        let mut rendered = String::new();
+        for event in parse(&markdown) {
+            match event {
+                Event::Text(t) => rendered.push_str(&t),
+                Event::Start(Tag::List(_) | Tag::Item | Tag::Paragraph)
+                | Event::End(TagEnd::List(_) | TagEnd::Item | TagEnd::Paragraph) => {}
+                other => prop_assert!(false, "unexpected {other:?} in {markdown:?}"),
+            }
+        }
+        prop_assert_eq!(rendered, format!("x {} y", literal(&s)));
+    }
+
+    #[test]
+    fn markdown_code_spans_and_fences_hold_any_text(s in any::<String>(), t in "[`a ]{0,12}") {
+        for s in [&s, &t].into_iter().filter(|s| !s.is_empty()) {
+            let markdown = format!("x {} y\n", code(s));
+            let codes: Vec<String> = parse(&markdown)
+                .into_iter()
+                .filter_map(|e| if let Event::Code(c) = e { Some(c.into_string()) } else { None })
+                .collect();
+            prop_assert_eq!(codes, vec![terminal::line(s)], "{:?}", markdown);
+            let lines = [terminal::line(s), "tail".to_owned()];
+            let fence = fence(&lines);
+            let block = format!("{fence}diff\n{}\n{}\n{fence}\nafter\n", lines[0], lines[1]);
+            let parsed = parse(&block);
+            let opened = parsed
+                .iter()
+                .filter(|e| matches!(e,
+                    Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) if lang.as_ref() == "diff"))
+                .count();
+            prop_assert_eq!(opened, 1, "{:?}", block);
+            let inside: String = parsed
+                .iter()
+                .filter_map(|e| if let Event::Text(t) = e { Some(t.to_string()) } else { None })
+                .collect();
+            prop_assert_eq!(inside, format!("{}\n{}\nafter", lines[0], lines[1]));
+        }
+    }
 }
