@@ -300,10 +300,18 @@ fn object(map: &BTreeMap<String, Value>) -> Value {
     Value::Object(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
-/// Summary and detail of an evaluation error. For a secret attribute, no value
-/// appears (hcl-rs messages quote the values they reject).
+/// Summary and detail of an evaluation error. For a sensitive expression, no
+/// value appears (hcl-rs messages quote the values they reject, and a missing
+/// key or index may be the sensitive value itself: `m[var.token]`).
 fn describe(kind: &ErrorKind, secret: bool) -> (&'static str, String) {
     match kind {
+        ErrorKind::NoSuchKey(_) if secret => (
+            "Unsupported attribute",
+            "This object does not have the attribute asked for.".to_owned(),
+        ),
+        ErrorKind::Index(_) if secret => {
+            ("Invalid index", "The collection has no element at the index asked for.".to_owned())
+        }
         ErrorKind::UndefinedVar(name) => {
             ("Unknown variable", format!("There is no variable named \"{name}\"."))
         }

@@ -15,5 +15,6 @@ mod plan;
 mod provider;
 mod reliability;
 mod robustness;
+mod sensitive;
 mod state;
 mod validate;
