@@ -253,3 +253,22 @@ fn a_hostile_status_word_is_shown_not_interpreted() {
     </details>
     "#);
 }
+
+#[test]
+fn control_characters_in_the_configuration_are_shown_escaped_in_diagnostics() {
+    let main = "provider \"alibaba\" {\n  region = \"cn-hangzhou\"\n}\n\njob \"alibaba_dts\" \"orders\" {\n  id    = \"l3m1213ye7l0001\"\n  state = \"\x1b]0;owned\x07run\rning\"\n}\n";
+    // The carets stand under the value as shown, escapes included.
+    jobform_snapshot!(Test::new().file("main.hcl", main).args(["validate"]), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid value
+      --> main.hcl:7:11
+       |
+     7 |   state = "\x1b]0;owned\x07run\rning"
+       |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+       |
+    "\x1b]0;owned\x07run\rning" is not a valid value for "state": expected one of "running", "suspended", "stopped".
+    "#);
+}
