@@ -15,7 +15,7 @@ use crate::fleet::{Fleet, ReadItem};
 use crate::model::Address;
 use crate::plan::{self, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
 use crate::render::plan_view::PlanView;
-use crate::render::{self, Palette};
+use crate::render::{self, Palette, Terminal};
 use crate::state::{State, StateFile};
 
 /// Everything the pipeline produced on the way to a plan.
@@ -161,8 +161,8 @@ pub(crate) fn run(
             writeln!(
                 out,
                 "\nSaved the plan to {}: apply it with `jobform apply {}`.",
-                path.display(),
-                path.display()
+                Terminal(path.display()),
+                Terminal(path.display())
             )
             .map_err(Error::stdout)?;
         }
