@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::plan_view::{ChangeView, NoticeView, PlanView};
-use super::{Palette, Terminal, markdown as md};
+use super::{Palette, Terminal, markdown as md, terminal};
 use crate::plan::Action;
 
 /// GitHub refuses comments over 65,536 characters; leave room for a wrapper.
@@ -58,11 +58,13 @@ fn transition(change: &ChangeView) -> String {
     format!("\"{from}\" -> \"{to}\"  ({live})")
 }
 
-fn notice_line(notice: &NoticeView) -> String {
-    let subject = notice.address.as_deref().map(|a| format!("{a} ")).unwrap_or_default();
+/// `ADDRESS [code]: message (deadline …)`, the address and message (from
+/// outside) passed through `escape` for the output at hand.
+fn notice_line(notice: &NoticeView, escape: fn(&str) -> String) -> String {
+    let subject = notice.address.as_deref().map(|a| format!("{} ", escape(a))).unwrap_or_default();
     let deadline =
         notice.deadline.as_deref().map(|d| format!(" (deadline {d})")).unwrap_or_default();
-    format!("{subject}[{}]: {}{deadline}", notice.code, notice.message)
+    format!("{subject}[{}]: {}{deadline}", notice.code, escape(&notice.message))
 }
 
 /// The human rendering.
@@ -140,7 +142,7 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
     if !view.warnings.is_empty() {
         writeln!(out, "{}\n", palette.warning("Warnings:"))?;
         for warning in &view.warnings {
-            writeln!(out, "  ! {}", Terminal(notice_line(warning)))?;
+            writeln!(out, "  ! {}", notice_line(warning, terminal::line))?;
         }
         writeln!(out)?;
     }
@@ -237,17 +239,8 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
             Terminal(detail)
         ));
     }
-    let warnings: Vec<String> = view
-        .warnings
-        .iter()
-        .map(|w| {
-            let subject =
-                w.address.as_deref().map(|a| format!("{} ", md::text(a))).unwrap_or_default();
-            let deadline =
-                w.deadline.as_deref().map(|d| format!(" (deadline {d})")).unwrap_or_default();
-            format!("- {subject}[{}]: {}{deadline}", w.code, md::text(&w.message))
-        })
-        .collect();
+    let warnings: Vec<String> =
+        view.warnings.iter().map(|w| format!("- {}", notice_line(w, md::text))).collect();
     let requests: Vec<String> = view
         .waves
         .iter()
