@@ -16,7 +16,7 @@ use crate::fleet::{Fleet, ReadItem};
 use crate::model::Address;
 use crate::plan::{self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
 use crate::render::plan_view::PlanView;
-use crate::render::{self, Palette, plural};
+use crate::render::{self, Palette, Terminal, plural};
 use crate::state::{State, StateFile};
 
 /// The configuration and the state, loaded, with the clients of the
@@ -208,9 +208,7 @@ pub(crate) fn run(
     let format = if *json { Format::Json } else { *format };
     match format {
         Format::Human => render::plan::human(out, &view, stdout),
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &view)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
+        Format::Json => writeln!(out, "{}", render::json::pretty(&view)),
         Format::Markdown => write!(out, "{}", render::plan::markdown(&view, *markdown_limit)),
     }
     .map_err(Error::stdout)?;
@@ -231,8 +229,8 @@ pub(crate) fn run(
             writeln!(
                 out,
                 "\nSaved the plan to {}: apply it with `jobform apply {}`.",
-                path.display(),
-                path.display()
+                Terminal(path.display()),
+                Terminal(path.display())
             )
             .map_err(Error::stdout)?;
         }

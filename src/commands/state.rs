@@ -8,7 +8,7 @@ use crate::error::{EXIT_SUCCESS, Error};
 use crate::model::Address;
 use crate::plan::SavedPlan;
 use crate::render::plan_view::PlanView;
-use crate::render::{self, Palette};
+use crate::render::{self, Palette, Terminal};
 use crate::state::{self, Actor, StateError, StateFile};
 
 pub(crate) fn run(
@@ -20,7 +20,7 @@ pub(crate) fn run(
         StateCommand::List { state } => {
             let loaded = StateFile::new(&state.path).load()?;
             for address in loaded.jobs.keys() {
-                writeln!(out, "{address}").map_err(Error::stdout)?;
+                writeln!(out, "{}", Terminal(address)).map_err(Error::stdout)?;
             }
         }
         StateCommand::Show { address, state } => {
@@ -63,7 +63,7 @@ fn remove(
     }
     file.persist(&mut loaded)?;
     for address in removed {
-        writeln!(out, "Removed {address} (the job itself was not touched)")
+        writeln!(out, "Removed {} (the job itself was not touched)", Terminal(&address))
             .map_err(Error::stdout)?;
     }
     Ok(())
@@ -76,7 +76,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         let saved = read_saved_plan(path)?;
         let view = PlanView::new(&saved.plan);
         if *json {
-            let text = serde_json::to_string_pretty(&view).expect("plan views serialize");
+            let text = render::json::pretty(&view);
             writeln!(out, "{text}").map_err(Error::stdout)?;
         } else {
             render::plan::human(out, &view, palette).map_err(Error::stdout)?;
@@ -87,12 +87,16 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
     let path = state.path.display().to_string();
     match (state_file.read()?, json) {
         (None, false) => {
-            writeln!(out, "No state: {path} does not exist yet. `jobform apply` writes it.")
+            writeln!(
+                out,
+                "No state: {} does not exist yet. `jobform apply` writes it.",
+                Terminal(&path)
+            )
         }
         (None, true) => writeln!(out, "null"),
         (Some(loaded), false) => render::state::state(out, &path, &loaded, palette),
         (Some(loaded), true) => {
-            let text = serde_json::to_string_pretty(&loaded).expect("state serializes");
+            let text = render::json::pretty(&loaded);
             writeln!(out, "{text}")
         }
     }
@@ -106,9 +110,9 @@ pub(crate) fn force_unlock(id: &str, state: &StateArgs, out: &mut dyn Write) -> 
     writeln!(
         out,
         "Unlocked {}: removed the lock {} held by {} (pid {}, `jobform {}`).",
-        state.path.display(),
+        Terminal(state.path.display()),
         released.id,
-        released.who,
+        Terminal(&released.who),
         released.pid,
         released.operation
     )
