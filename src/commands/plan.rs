@@ -14,7 +14,9 @@ use crate::config::{self, Config, Diagnostics, Environment, VarInputs};
 use crate::error::{EXIT_CHANGES, EXIT_FAILURE, EXIT_SUCCESS, Error};
 use crate::fleet::{Fleet, ReadItem};
 use crate::model::Address;
-use crate::plan::{self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
+use crate::plan::{
+    self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, SavedVariable, StateRef,
+};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette, Terminal, plural};
 use crate::state::{State, StateFile};
@@ -145,6 +147,15 @@ pub(crate) fn prepare(
     Ok(Prepared { loaded, live, plan })
 }
 
+/// The configuration's variable values as a plan file records them.
+pub(crate) fn saved_variables(config: &Config) -> BTreeMap<String, SavedVariable> {
+    config
+        .variables
+        .iter()
+        .map(|(name, v)| (name.clone(), SavedVariable::new(name, &v.value, v.sensitive)))
+        .collect()
+}
+
 /// The plan options of `--target`, `--exclude`, `--skip-blocked`,
 /// `--refresh-only` and `--resend-unknown`.
 pub(crate) fn plan_options(shape: &PlanShapeArgs) -> Result<PlanOptions, Error> {
@@ -217,6 +228,7 @@ pub(crate) fn run(
         let saved = SavedPlan::new(
             plan.clone(),
             prepared.live.clone(),
+            saved_variables(&loaded.config),
             &loaded.config.digest,
             loaded.state_ref.clone(),
         );

@@ -86,6 +86,11 @@ impl<'s> Evaluator<'s> {
         self.sensitive.insert(format!("{root}.{name}"));
     }
 
+    /// Whether variable `name` is sensitive.
+    pub(super) fn is_sensitive_variable(&self, name: &str) -> bool {
+        self.sensitive.contains(&format!("var.{name}"))
+    }
+
     /// Whether `expr` reads a sensitive value, so that its value (and any
     /// message about it) is sensitive.
     pub(super) fn reads_sensitive(&self, expr: &EditExpression) -> bool {

@@ -34,6 +34,13 @@ pub enum VarOption {
     Assign(String),
     /// `--var-file FILE`.
     File(PathBuf),
+    /// A value a saved plan was made with (`apply FILE`): exact, typed.
+    Planned {
+        /// The variable.
+        name: String,
+        /// Its value, as the plan file records it.
+        value: serde_json::Value,
+    },
 }
 
 /// The `--var` and `--var-file` options, in command-line order.
@@ -49,6 +56,8 @@ pub(super) enum ValueSource {
     File(ParsedFile),
     /// One `--var NAME=VALUE`.
     Assign(String),
+    /// A value of the saved plan being applied.
+    Planned(String, Value),
 }
 
 /// A `variable` block.
@@ -72,6 +81,8 @@ pub(super) enum Origin {
     File(Span),
     /// A `--var` option.
     Option,
+    /// The saved plan being applied.
+    Plan,
 }
 
 impl Origin {
@@ -81,13 +92,14 @@ impl Origin {
             Origin::Environment(key) => format!("the environment variable {key}"),
             Origin::File(_) => "a variable file".to_owned(),
             Origin::Option => format!("the option --var {name}=…"),
+            Origin::Plan => "the saved plan".to_owned(),
         }
     }
 
     fn span(&self) -> Option<&Span> {
         match self {
             Origin::Default(span) | Origin::File(span) => Some(span),
-            Origin::Environment(_) | Origin::Option => None,
+            Origin::Environment(_) | Origin::Option | Origin::Plan => None,
         }
     }
 }
@@ -269,6 +281,16 @@ pub(super) fn resolve(
                     continue;
                 }
                 assigned.insert(name.to_owned(), (Raw::Text(value.to_owned()), Origin::Option));
+            }
+            ValueSource::Planned(name, value) => {
+                if !declared.contains_key(name) {
+                    let detail = format!(
+                        "The plan file was made with a value for \"{name}\", which the configuration no longer declares."
+                    );
+                    diagnostics.push(Diagnostic::error("Value for undeclared variable", detail));
+                    continue;
+                }
+                assigned.insert(name.clone(), (Raw::Value(value.clone()), Origin::Plan));
             }
         }
     }
