@@ -57,7 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Palette::detect(cli.no_color, io::stdout().is_terminal(), no_color_env.as_deref());
     let stderr_palette =
         Palette::detect(cli.no_color, io::stderr().is_terminal(), no_color_env.as_deref());
-    init_logging(cli.verbose, stderr_palette);
+    init_logging(cli.verbose);
     match commands::execute(cli, stdout_palette, stderr_palette) {
         Ok(code) => ExitCode::from(code),
         // Output piped into `head` and the like: the reader has all it wanted.
@@ -73,8 +73,8 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Log lines go to stderr, filtered by `JOBFORM_LOG` (tracing's `EnvFilter`
-/// syntax) or else by the `-v` count, coloured only as stderr's palette says.
-fn init_logging(verbose: u8, palette: Palette) {
+/// syntax) or else by the `-v` count.
+fn init_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let default_level = match verbose {
         0 => "warn",
@@ -87,8 +87,11 @@ fn init_logging(verbose: u8, palette: Palette) {
     // Another subscriber may already be installed (tests run `run` in-process).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .with_ansi(palette.enabled())
+        // Log fields carry untrusted strings (job ids, the clouds' answers),
+        // which tracing writes raw: every control character is escaped, so
+        // log lines have no colour (an attacker's would be indistinguishable).
+        .with_ansi(false)
+        .with_writer(|| render::terminal::LogWriter(io::stderr()))
         .without_time()
         .with_target(false)
         .try_init();

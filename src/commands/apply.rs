@@ -6,6 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt, SystemTimer};
 use crate::cli::ApplyArgs;
+use crate::config::{VarInputs, VarOption};
 use crate::error::{EXIT_FAILURE, EXIT_PARTIAL, EXIT_SUCCESS, Error};
 use crate::plan::Current;
 use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
@@ -13,7 +14,7 @@ use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
 use crate::state::{Actor, StateFile, StateLock, StateStore};
 
-use super::plan::{Loaded, load, plan_options, prepare, runtime};
+use super::plan::{Loaded, load, plan_options, prepare, runtime, saved_variables};
 use super::state::read_saved_plan;
 
 pub(crate) fn run(
@@ -68,11 +69,25 @@ pub(crate) fn run(
         // same plan from the file's own inputs. The engine re-reads every
         // job before acting, so statuses edited in the file only make jobs stale.
         let saved = read_saved_plan(path)?;
-        let loaded = load(&vars.inputs, &state.path, &saved.plan.options)?;
+        // The plan's values first: the file carries them, so the apply job
+        // needs none of them but the sensitive ones; any given here must agree.
+        let mut inputs = VarInputs {
+            options: saved
+                .planned_values()
+                .map(|(name, value)| VarOption::Planned {
+                    name: name.to_owned(),
+                    value: value.clone(),
+                })
+                .collect(),
+        };
+        inputs.options.extend(vars.inputs.options.iter().cloned());
+        let loaded = load(&inputs, &state.path, &saved.plan.options)?;
+        let variables = saved_variables(&loaded.config);
         let current = Current {
             jobs: &loaded.config.jobs,
             providers: &loaded.config.providers,
             config_digest: &loaded.config.digest,
+            variables: &variables,
             state: &loaded.prior,
             state_ref: loaded.state_ref.as_ref(),
         };

@@ -11,7 +11,7 @@ use similar::TextDiff;
 use crate::cli::FmtArgs;
 use crate::error::{EXIT_SUCCESS, EXIT_UNFORMATTED, Error, FileFormatError};
 use crate::hclfmt::format_source;
-use crate::render::Palette;
+use crate::render::{Palette, Terminal};
 
 pub(crate) fn run(args: &FmtArgs, out: &mut dyn Write, palette: Palette) -> Result<u8, Error> {
     let FmtArgs { check, diff, paths } = args;
@@ -35,7 +35,7 @@ pub(crate) fn run(args: &FmtArgs, out: &mut dyn Write, palette: Palette) -> Resu
             continue;
         }
         unformatted = true;
-        writeln!(out, "{}", file.display()).map_err(Error::stdout)?;
+        writeln!(out, "{}", Terminal(file.display())).map_err(Error::stdout)?;
         if *diff {
             write_diff(out, &file, &source, &formatted, palette).map_err(Error::stdout)?;
         }
@@ -104,7 +104,7 @@ fn write_diff(
         let line = match line.as_bytes().first() {
             Some(b'+') if !line.starts_with("+++") => palette.added(line),
             Some(b'-') if !line.starts_with("---") => palette.removed(line),
-            _ => line.to_owned(),
+            _ => Terminal(line).to_string(),
         };
         writeln!(out, "{line}")?;
     }

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
 use crate::error::{EXIT_SUCCESS, Error};
-use crate::render::Palette;
+use crate::render::{Palette, Terminal, TerminalText};
 
 /// Runs the subcommand and returns its exit status.
 pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, Error> {
@@ -66,10 +66,17 @@ pub(crate) fn print_error(out: &mut dyn Write, error: &Error, palette: Palette) 
                     .map(|(line, column)| format!(":{line}:{column}"))
                     .unwrap_or_default();
                 let path = failure.path.display();
-                writeln!(out, "{} {path}{location}: {}", palette.error("error:"), failure.error)?;
+                writeln!(
+                    out,
+                    "{} {}{location}: {}",
+                    palette.error("error:"),
+                    Terminal(path),
+                    TerminalText(&failure.error)
+                )?;
             }
             Ok(())
         }
-        other => writeln!(out, "{} {other}", palette.error("error:")),
+        // An error may quote the cloud (its message, request id) or a path.
+        other => writeln!(out, "{} {}", palette.error("error:"), TerminalText(other)),
     }
 }

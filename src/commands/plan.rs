@@ -14,9 +14,11 @@ use crate::config::{self, Config, Diagnostics, Environment, VarInputs};
 use crate::error::{EXIT_CHANGES, EXIT_FAILURE, EXIT_SUCCESS, Error};
 use crate::fleet::{Fleet, ReadItem};
 use crate::model::Address;
-use crate::plan::{self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, StateRef};
+use crate::plan::{
+    self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, SavedVariable, StateRef,
+};
 use crate::render::plan_view::PlanView;
-use crate::render::{self, Palette, plural};
+use crate::render::{self, Palette, Terminal, plural};
 use crate::state::{State, StateFile, StateStore};
 
 /// The configuration and the state, loaded, with the clients of the
@@ -145,6 +147,15 @@ pub(crate) fn prepare(
     Ok(Prepared { loaded, live, plan })
 }
 
+/// The configuration's variable values as a plan file records them.
+pub(crate) fn saved_variables(config: &Config) -> BTreeMap<String, SavedVariable> {
+    config
+        .variables
+        .iter()
+        .map(|(name, v)| (name.clone(), SavedVariable::new(name, &v.value, v.sensitive)))
+        .collect()
+}
+
 /// The plan options of `--target`, `--exclude`, `--skip-blocked`,
 /// `--refresh-only` and `--resend-unknown`.
 pub(crate) fn plan_options(shape: &PlanShapeArgs) -> Result<PlanOptions, Error> {
@@ -208,9 +219,7 @@ pub(crate) fn run(
     let format = if *json { Format::Json } else { *format };
     match format {
         Format::Human => render::plan::human(out, &view, stdout),
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &view)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
+        Format::Json => writeln!(out, "{}", render::json::pretty(&view)),
         Format::Markdown => write!(out, "{}", render::plan::markdown(&view, *markdown_limit)),
     }
     .map_err(Error::stdout)?;
@@ -219,6 +228,7 @@ pub(crate) fn run(
         let saved = SavedPlan::new(
             plan.clone(),
             prepared.live.clone(),
+            saved_variables(&loaded.config),
             &loaded.config.digest,
             loaded.state_ref.clone(),
         );
@@ -231,8 +241,8 @@ pub(crate) fn run(
             writeln!(
                 out,
                 "\nSaved the plan to {}: apply it with `jobform apply {}`.",
-                path.display(),
-                path.display()
+                Terminal(path.display()),
+                Terminal(path.display())
             )
             .map_err(Error::stdout)?;
         }

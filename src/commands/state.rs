@@ -8,7 +8,7 @@ use crate::error::{EXIT_SUCCESS, Error};
 use crate::model::Address;
 use crate::plan::SavedPlan;
 use crate::render::plan_view::PlanView;
-use crate::render::{self, Palette};
+use crate::render::{self, Palette, Terminal};
 use crate::state::{Actor, ChangeSet, StateDocument, StateError, StateFile, StateStore};
 
 pub(crate) fn run(
@@ -20,7 +20,7 @@ pub(crate) fn run(
         StateCommand::List { state } => {
             let loaded = StateFile::new(&state.path).load()?;
             for address in loaded.jobs.keys() {
-                writeln!(out, "{address}").map_err(Error::stdout)?;
+                writeln!(out, "{}", Terminal(address)).map_err(Error::stdout)?;
             }
         }
         StateCommand::Show { address, state } => {
@@ -63,7 +63,7 @@ fn remove(
     store.commit(&loaded.lineage, loaded.serial, &changes)?;
     store.compact()?;
     for address in changes.removed {
-        writeln!(out, "Removed {address} (the job itself was not touched)")
+        writeln!(out, "Removed {} (the job itself was not touched)", Terminal(&address))
             .map_err(Error::stdout)?;
     }
     Ok(())
@@ -76,7 +76,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         let saved = read_saved_plan(path)?;
         let view = PlanView::new(&saved.plan);
         if *json {
-            let text = serde_json::to_string_pretty(&view).expect("plan views serialize");
+            let text = render::json::pretty(&view);
             writeln!(out, "{text}").map_err(Error::stdout)?;
         } else {
             render::plan::human(out, &view, palette).map_err(Error::stdout)?;
@@ -86,18 +86,21 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
     let store = StateFile::new(&state.path);
     let path = state.path.display().to_string();
     let Some(loaded) = store.read()? else {
-        let text = if *json {
-            "null".to_owned()
+        if *json {
+            writeln!(out, "null")
         } else {
-            format!("No state: {path} does not exist yet. `jobform apply` writes it.")
-        };
-        writeln!(out, "{text}").map_err(Error::stdout)?;
+            writeln!(
+                out,
+                "No state: {} does not exist yet. `jobform apply` writes it.",
+                Terminal(&path)
+            )
+        }
+        .map_err(Error::stdout)?;
         return Ok(EXIT_SUCCESS);
     };
     let audit = store.audit()?;
     if *json {
-        let document = StateDocument::new(&loaded, &audit);
-        let text = serde_json::to_string_pretty(&document).expect("state serializes");
+        let text = render::json::pretty(&StateDocument::new(&loaded, &audit));
         writeln!(out, "{text}")
     } else {
         render::state::state(out, &path, &loaded, &audit, palette)
@@ -113,12 +116,15 @@ pub(crate) fn force_unlock(
     state: &StateArgs,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let path = state.path.display();
+    let path = Terminal(state.path.display());
     match StateFile::new(&state.path).force_unlock(id, force)? {
         Some(released) => writeln!(
             out,
             "Unlocked {path}: removed the lock {} held by {} (pid {}, `jobform {}`).",
-            released.id, released.who, released.pid, released.operation
+            released.id,
+            Terminal(&released.who),
+            released.pid,
+            released.operation
         ),
         None => writeln!(out, "Unlocked {path}: removed the broken lock file."),
     }

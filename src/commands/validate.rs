@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cli::ValidateArgs;
 use crate::config::{self, Diagnostic, Environment};
 use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
-use crate::render::{Palette, plural};
+use crate::render::{self, Palette, plural};
 
 /// The version of the `validate --json` document.
 const FORMAT_VERSION: &str = "1.0";
@@ -53,10 +53,7 @@ pub(crate) fn run(
             warning_count: diagnostics.warning_count(),
             diagnostics: &diagnostics.0,
         };
-        serde_json::to_writer_pretty(&mut *out, &document)
-            .map_err(std::io::Error::from)
-            .map_err(Error::stdout)?;
-        writeln!(out).map_err(Error::stdout)?;
+        writeln!(out, "{}", render::json::pretty(&document)).map_err(Error::stdout)?;
         return Ok(if valid { EXIT_SUCCESS } else { EXIT_FAILURE });
     }
     let loaded = loaded.map_err(Error::Config)?;

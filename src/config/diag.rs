@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::render::Palette;
+use crate::render::{Palette, Terminal, TerminalText};
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -113,19 +113,20 @@ impl Diagnostic {
         };
         writeln!(out, "{label} {}", palette.strong(&self.summary))?;
         if let Some(range) = &self.range {
-            writeln!(out, "  {} {range}", palette.dim("-->"))?;
+            writeln!(out, "  {} {}", palette.dim("-->"), Terminal(range))?;
         }
         if let Some(snippet) = &self.snippet {
             let number = snippet.start_line.to_string();
             let gutter = palette.dim(format!("{} |", " ".repeat(number.len() + 1)));
+            // A source line may hold control characters (a quoted key): the
+            // carets are counted on the line as shown, escapes included.
             let code = &snippet.code;
-            let before = code[..snippet.highlight_start_offset].chars().count();
-            let width = code[snippet.highlight_start_offset..snippet.highlight_end_offset]
-                .chars()
-                .count()
-                .max(1);
+            let shown = |part: &str| Terminal(part).to_string().chars().count();
+            let before = shown(&code[..snippet.highlight_start_offset]);
+            let width =
+                shown(&code[snippet.highlight_start_offset..snippet.highlight_end_offset]).max(1);
             writeln!(out, "{gutter}")?;
-            writeln!(out, "{} {code}", palette.dim(format!(" {number} |")))?;
+            writeln!(out, "{} {}", palette.dim(format!(" {number} |")), Terminal(code))?;
             let carets = "^".repeat(width);
             let carets = match self.severity {
                 Severity::Error => palette.error(carets),
@@ -135,7 +136,7 @@ impl Diagnostic {
             writeln!(out, "{gutter}")?;
         }
         if !self.detail.is_empty() {
-            writeln!(out, "{}", self.detail)?;
+            writeln!(out, "{}", TerminalText(&self.detail))?;
         }
         Ok(())
     }

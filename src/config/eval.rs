@@ -6,6 +6,11 @@
 //! exact span), then converted once into an `hcl::Expression` and evaluated;
 //! an evaluation error is attached to the narrowest span that can be found
 //! for it. Values of secret attributes are never put into a message.
+//!
+//! Sensitivity is tracked like Terraform's marks, by what an expression
+//! reads: a value that reads a `sensitive` variable, or a local that does
+//! (through interpolation, a conditional, a function, anything), is
+//! sensitive, and no diagnostic shows it or anything computed from it.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
@@ -40,6 +45,8 @@ pub(super) struct Prepared<'a> {
     pub(super) name: String,
     /// The value expression's span.
     pub(super) span: Span,
+    /// A secret attribute, or derived from a sensitive value: never shown.
+    pub(super) sensitive: bool,
     expression: Expression,
     /// The tree it came from, searched for a narrower span when evaluation fails.
     edit: &'a EditExpression,
@@ -53,6 +60,8 @@ pub(super) struct Evaluator<'s> {
     /// `var.X` / `local.X` whose value could not be computed: expressions that
     /// read them are skipped, since their own error was already reported.
     failed: HashSet<String>,
+    /// `var.X` / `local.X` whose value is sensitive.
+    sensitive: HashSet<String>,
     context: Context<'static>,
 }
 
@@ -66,8 +75,40 @@ impl<'s> Evaluator<'s> {
             variables: BTreeMap::new(),
             locals: BTreeMap::new(),
             failed: HashSet::new(),
+            sensitive: HashSet::new(),
             context,
         }
+    }
+
+    /// Marks `var.NAME` (`root` "var") or `local.NAME` as sensitive: every
+    /// value read from it is then sensitive too.
+    pub(super) fn mark_sensitive(&mut self, root: &str, name: &str) {
+        self.sensitive.insert(format!("{root}.{name}"));
+    }
+
+    /// Whether variable `name` is sensitive.
+    pub(super) fn is_sensitive_variable(&self, name: &str) -> bool {
+        self.sensitive.contains(&format!("var.{name}"))
+    }
+
+    /// Whether `expr` reads a sensitive value, so that its value (and any
+    /// message about it) is sensitive.
+    pub(super) fn reads_sensitive(&self, expr: &EditExpression) -> bool {
+        self.derives_from_sensitive(&References::of(expr))
+    }
+
+    /// Whether `attribute`'s value must never be shown: a secret attribute,
+    /// or one that reads a sensitive value.
+    pub(super) fn is_sensitive(&self, attribute: &Attribute) -> bool {
+        is_secret(attribute.key.as_str()) || self.reads_sensitive(&attribute.value)
+    }
+
+    fn derives_from_sensitive(&self, references: &References) -> bool {
+        references.free().any(|reference| {
+            reference.attribute.as_ref().is_some_and(|attribute| {
+                self.sensitive.contains(&format!("{}.{attribute}", reference.root))
+            })
+        })
     }
 
     /// The source map diagnostics point into.
@@ -130,9 +171,12 @@ impl<'s> Evaluator<'s> {
         diagnostics: &mut Diagnostics,
     ) -> Option<Prepared<'a>> {
         let span = Span::new(file, attribute.value.span().unwrap_or_default());
-        self.check(file, &attribute.value, scope, diagnostics)?;
+        let references = References::of(&attribute.value);
+        self.check(file, &references, scope, diagnostics)?;
+        let name = attribute.key.as_str().to_owned();
         Some(Prepared {
-            name: attribute.key.as_str().to_owned(),
+            sensitive: is_secret(&name) || self.derives_from_sensitive(&references),
+            name,
             span,
             expression: attribute.value.clone().into(),
             edit: &attribute.value,
@@ -162,8 +206,7 @@ impl<'s> Evaluator<'s> {
         match prepared.expression.evaluate(context) {
             Ok(value) => Some(value),
             Err(error) => {
-                let secret = is_secret(&prepared.name);
-                let (summary, detail) = describe(error.kind(), secret);
+                let (summary, detail) = describe(error.kind(), prepared.sensitive);
                 let bytes = locate(prepared.edit, error.kind())
                     .unwrap_or_else(|| prepared.span.bytes.clone());
                 let span = Span::new(prepared.span.file, bytes);
@@ -186,11 +229,10 @@ impl<'s> Evaluator<'s> {
     fn check(
         &self,
         file: FileId,
-        expr: &EditExpression,
+        references: &References,
         scope: Scope,
         diagnostics: &mut Diagnostics,
     ) -> Option<()> {
-        let references = References::of(expr);
         let before = diagnostics.error_count();
         let error = |diagnostics: &mut Diagnostics, span: &Range<usize>, summary, detail| {
             let span = Span::new(file, span.clone());
@@ -263,10 +305,18 @@ fn object(map: &BTreeMap<String, Value>) -> Value {
     Value::Object(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
-/// Summary and detail of an evaluation error. For a secret attribute, no value
-/// appears (hcl-rs messages quote the values they reject).
+/// Summary and detail of an evaluation error. For a sensitive expression, no
+/// value appears (hcl-rs messages quote the values they reject, and a missing
+/// key or index may be the sensitive value itself: `m[var.token]`).
 fn describe(kind: &ErrorKind, secret: bool) -> (&'static str, String) {
     match kind {
+        ErrorKind::NoSuchKey(_) if secret => (
+            "Unsupported attribute",
+            "This object does not have the attribute asked for.".to_owned(),
+        ),
+        ErrorKind::Index(_) if secret => {
+            ("Invalid index", "The collection has no element at the index asked for.".to_owned())
+        }
         ErrorKind::UndefinedVar(name) => {
             ("Unknown variable", format!("There is no variable named \"{name}\"."))
         }

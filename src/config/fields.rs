@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use hcl::Value;
 
-use crate::model::Secret;
+use crate::model::{SENSITIVE_VALUE, Secret};
 
 use super::diag::Diagnostics;
 use super::functions::type_name;
@@ -23,6 +23,16 @@ pub(super) struct Field {
     pub(super) key: Span,
     /// The value expression's span.
     pub(super) span: Span,
+    /// A secret attribute, or derived from a sensitive value: never shown.
+    pub(super) sensitive: bool,
+}
+
+impl Field {
+    /// How a diagnostic names this argument's value `text`: quoted, or
+    /// `(sensitive value)`.
+    pub(super) fn quote(&self, text: &str) -> String {
+        if self.sensitive { SENSITIVE_VALUE.to_owned() } else { format!("\"{text}\"") }
+    }
 }
 
 /// The evaluated arguments of one block, by name.
@@ -154,9 +164,15 @@ impl<'s> Fields<'s> {
         let field = self.get(name)?;
         let expected =
             options.iter().map(|(label, _)| format!("\"{label}\"")).collect::<Vec<_>>().join(", ");
-        let hint = did_you_mean(&text, options.iter().map(|(label, _)| *label));
+        // A suggestion close to a sensitive value would tell part of it.
+        let hint = if field.sensitive {
+            String::new()
+        } else {
+            did_you_mean(&text, options.iter().map(|(label, _)| *label))
+        };
         let detail = format!(
-            "\"{text}\" is not a valid value for \"{name}\": expected one of {expected}.{hint}"
+            "{} is not a valid value for \"{name}\": expected one of {expected}.{hint}",
+            field.quote(&text)
         );
         diagnostics.push(self.sources.error(&field.span, "Invalid value", detail));
         None

@@ -154,6 +154,14 @@ pub(super) fn decode(
     };
     let instance_keys = match block.body.get_attribute("for_each") {
         None => Some(vec![None]),
+        Some(attribute) if evaluator.reads_sensitive(&attribute.value) => {
+            // As in Terraform: instance keys are shown in every plan and
+            // stored in the state, so they cannot come from a secret.
+            let span = Span::new(file, attribute.value.span().unwrap_or_default());
+            let detail = "Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments: the keys become part of the jobs' addresses, which plans show and the state stores.";
+            diagnostics.push(sources.error(&span, "Invalid for_each argument", detail));
+            None
+        }
         Some(attribute) => {
             let span = Span::new(file, attribute.value.span().unwrap_or_default());
             evaluator
@@ -213,7 +221,12 @@ pub(super) fn decode(
         let mut fields = Fields::new(sources);
         for (attribute, key_span) in &prepared {
             if let Some(value) = evaluator.evaluate(attribute, context, diagnostics) {
-                let field = Field { value, key: key_span.clone(), span: attribute.span.clone() };
+                let field = Field {
+                    value,
+                    key: key_span.clone(),
+                    span: attribute.span.clone(),
+                    sensitive: attribute.sensitive,
+                };
                 fields.insert(&attribute.name, field);
             }
         }
@@ -321,7 +334,8 @@ fn check_id(
         Some("A job id must not be empty.".to_owned())
     } else if kind == JobKind::HuaweiDrs && !(id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()) {
         Some(format!(
-            "\"{id}\" is not a Huawei DRS job id: those are UUIDs such as 8d0e8e36-a618-490d-8a46-8c61ac9bb502."
+            "{} is not a Huawei DRS job id: those are UUIDs such as 8d0e8e36-a618-490d-8a46-8c61ac9bb502.",
+            field.quote(id)
         ))
     } else {
         None

@@ -2,6 +2,7 @@
 //! providers, jobs, cross-block checks) and returns the configuration or
 //! every problem found.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use hcl::edit::Span as _;
@@ -30,8 +31,19 @@ pub struct Config {
     /// environment variables `env()` read: equal digests mean the same desired
     /// state, which a saved plan checks before it is applied.
     pub digest: String,
+    /// Every variable's value, by name: what a saved plan records.
+    pub variables: BTreeMap<String, VariableValue>,
     /// The files read, for pointing diagnostics at declarations later.
     pub sources: SourceMap,
+}
+
+/// One variable's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableValue {
+    /// The value.
+    pub value: serde_json::Value,
+    /// `sensitive = true`: never shown, never written to a plan file.
+    pub sensitive: bool,
 }
 
 /// The result of a successful load.
@@ -88,6 +100,13 @@ pub fn load_dir(
     for option in &inputs.options {
         match option {
             VarOption::Assign(text) => value_sources.push(ValueSource::Assign(text.clone())),
+            VarOption::Planned { name, value } => match serde_json::from_value(value.clone()) {
+                Ok(value) => value_sources.push(ValueSource::Planned(name.clone(), value)),
+                Err(error) => diagnostics.push(Diagnostic::error(
+                    "Invalid value in the plan file",
+                    format!("The plan file's value for \"{name}\" cannot be read: {error}."),
+                )),
+            },
             VarOption::File(path) => {
                 let name = path.display().to_string();
                 if let Some(parsed) =
@@ -103,7 +122,7 @@ pub fn load_dir(
         .iter()
         .filter_map(|source| match source {
             ValueSource::File(parsed) => Some(parsed),
-            ValueSource::Assign(_) => None,
+            ValueSource::Assign(_) | ValueSource::Planned(..) => None,
         })
         .collect();
     variables::mask_sensitive(&mut sources, &configuration, &variable_files);
@@ -134,12 +153,21 @@ pub fn load_dir(
         link::link(&sources, declared_providers, declared_jobs, &mut diagnostics);
 
     let digest = digest(&sources, &evaluator, scope.finish());
+    let variables = evaluator
+        .variables()
+        .iter()
+        .map(|(name, value)| {
+            let value = serde_json::to_value(value).expect("HCL values are JSON");
+            let sensitive = evaluator.is_sensitive_variable(name);
+            (name.clone(), VariableValue { value, sensitive })
+        })
+        .collect();
     let file_order: Vec<String> = sources.files().map(|f| f.name().to_owned()).collect();
     diagnostics.normalize(&file_order);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let config = Config { providers, jobs, digest, sources };
+    let config = Config { providers, jobs, digest, variables, sources };
     Ok(Loaded { config, warnings: diagnostics })
 }
 

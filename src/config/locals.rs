@@ -74,6 +74,9 @@ pub(super) fn evaluate(
     }
     for name in order {
         let (file, attribute) = definitions[&name];
+        if evaluator.reads_sensitive(&attribute.value) {
+            evaluator.mark_sensitive("local", &name);
+        }
         let value = if in_cycle.contains(&name) {
             None
         } else {

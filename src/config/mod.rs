@@ -54,6 +54,6 @@ mod variables;
 
 pub use diag::{Diagnostic, Diagnostics, Severity, Snippet, SourcePos, SourceRange};
 pub use environment::Environment;
-pub use load::{Config, Loaded, load_dir};
+pub use load::{Config, Loaded, VariableValue, load_dir};
 pub use source::{FileId, SourceFile, SourceMap, Span};
 pub use variables::{ENV_PREFIX, VarInputs, VarOption};

@@ -112,7 +112,8 @@ pub(super) fn decode(
         {
             let key = Span::new(file, attribute.key.span().unwrap_or_default());
             let span = Span::new(file, attribute.value.span().unwrap_or_default());
-            fields.insert(attribute.key.as_str(), Field { value, key, span });
+            let sensitive = evaluator.is_sensitive(attribute);
+            fields.insert(attribute.key.as_str(), Field { value, key, span, sensitive });
         }
     }
     let errors_before = diagnostics.error_count();
@@ -125,7 +126,8 @@ pub(super) fn decode(
     if let (Some(alias), Some(field)) = (&alias, fields.get("alias")) {
         if !is_identifier(alias) {
             let detail = format!(
-                "An alias must be a name (letters, digits, _ and -), as in alias = \"eu\"; \"{alias}\" is not one."
+                "An alias must be a name (letters, digits, _ and -), as in alias = \"eu\"; {} is not one.",
+                field.quote(alias)
             );
             diagnostics.push(sources.error(&field.span, "Invalid provider alias", detail));
         }

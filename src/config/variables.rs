@@ -34,6 +34,13 @@ pub enum VarOption {
     Assign(String),
     /// `--var-file FILE`.
     File(PathBuf),
+    /// A value a saved plan was made with (`apply FILE`): exact, typed.
+    Planned {
+        /// The variable.
+        name: String,
+        /// Its value, as the plan file records it.
+        value: serde_json::Value,
+    },
 }
 
 /// The `--var` and `--var-file` options, in command-line order.
@@ -49,6 +56,8 @@ pub(super) enum ValueSource {
     File(ParsedFile),
     /// One `--var NAME=VALUE`.
     Assign(String),
+    /// A value of the saved plan being applied.
+    Planned(String, Value),
 }
 
 /// A `variable` block.
@@ -58,6 +67,8 @@ pub(super) struct Declaration {
     constraint: TypeConstraint,
     default: Option<(Value, Span)>,
     validations: Vec<(FileId, Block)>,
+    /// `sensitive = true`: the value is never shown.
+    sensitive: bool,
 }
 
 /// Where a variable's value came from.
@@ -70,6 +81,8 @@ pub(super) enum Origin {
     File(Span),
     /// A `--var` option.
     Option,
+    /// The saved plan being applied.
+    Plan,
 }
 
 impl Origin {
@@ -79,13 +92,14 @@ impl Origin {
             Origin::Environment(key) => format!("the environment variable {key}"),
             Origin::File(_) => "a variable file".to_owned(),
             Origin::Option => format!("the option --var {name}=…"),
+            Origin::Plan => "the saved plan".to_owned(),
         }
     }
 
     fn span(&self) -> Option<&Span> {
         match self {
             Origin::Default(span) | Origin::File(span) => Some(span),
-            Origin::Environment(_) | Origin::Option => None,
+            Origin::Environment(_) | Origin::Option | Origin::Plan => None,
         }
     }
 }
@@ -166,11 +180,12 @@ pub(super) fn declarations(
         };
         let default = block.body.get_attribute("default").and_then(|attribute| {
             let span = Span::new(file, attribute.value.span().unwrap_or_default());
-            let value = evaluator.evaluate_attribute(file, attribute, Scope::Constant, diagnostics)?;
+            let value = evaluate_constant(evaluator, file, attribute, flagged_sensitive(block), diagnostics)?;
             match constraint.convert(value) {
                 Ok(value) => Some((value, span)),
                 Err(problem) => {
-                    let detail = format!("This default value is not compatible with the variable's type constraint: {problem}.");
+                    let reason = reason(&problem, flagged_sensitive(block));
+                    let detail = format!("This default value is not compatible with the variable's type constraint{reason}.");
                     diagnostics.push(sources.error(&span, "Invalid default value for variable", detail));
                     None
                 }
@@ -185,8 +200,11 @@ pub(super) fn declarations(
             continue;
         }
         let validations = block.body.get_blocks("validation").map(|b| (file, b.clone())).collect();
-        declared
-            .insert(name.clone(), Declaration { name, header, constraint, default, validations });
+        let sensitive = flagged_sensitive(block);
+        declared.insert(
+            name.clone(),
+            Declaration { name, header, constraint, default, validations, sensitive },
+        );
     }
     declared
 }
@@ -238,8 +256,9 @@ pub(super) fn resolve(
                         continue;
                     }
                     let span = Span::new(parsed.file, attribute.value.span().unwrap_or_default());
+                    let sensitive = declared[name].sensitive;
                     if let Some(value) =
-                        evaluate_constant(evaluator, parsed.file, attribute, diagnostics)
+                        evaluate_constant(evaluator, parsed.file, attribute, sensitive, diagnostics)
                     {
                         assigned.insert(name.to_owned(), (Raw::Value(value), Origin::File(span)));
                     }
@@ -263,6 +282,16 @@ pub(super) fn resolve(
                 }
                 assigned.insert(name.to_owned(), (Raw::Text(value.to_owned()), Origin::Option));
             }
+            ValueSource::Planned(name, value) => {
+                if !declared.contains_key(name) {
+                    let detail = format!(
+                        "The plan file was made with a value for \"{name}\", which the configuration no longer declares."
+                    );
+                    diagnostics.push(Diagnostic::error("Value for undeclared variable", detail));
+                    continue;
+                }
+                assigned.insert(name.clone(), (Raw::Value(value.clone()), Origin::Plan));
+            }
         }
     }
     let mut origins = BTreeMap::new();
@@ -272,6 +301,9 @@ pub(super) fn resolve(
             let (value, span) = declaration.default.as_ref()?;
             Some((Raw::Value(value.clone()), Origin::Default(span.clone())))
         });
+        if declaration.sensitive {
+            evaluator.mark_sensitive("var", name);
+        }
         let Some((raw, origin)) = found else {
             let detail = format!(
                 "The variable \"{name}\" has no default; set it with --var {name}=…, a variable file or the environment variable {ENV_PREFIX}{name}."
@@ -293,8 +325,9 @@ pub(super) fn resolve(
         match value {
             Ok(value) => evaluator.set_variable(name, Some(value)),
             Err(problem) => {
+                let reason = reason(&problem, declaration.sensitive);
                 let detail = format!(
-                    "The value of \"{name}\" from {} is not a valid {}: {problem}.",
+                    "The value of \"{name}\" from {} is not a valid {}{reason}.",
                     origin.describe(name),
                     declaration.constraint
                 );
@@ -338,10 +371,16 @@ pub(super) fn validate(
             match evaluator.evaluate_attribute(*file, condition, Scope::Module, diagnostics) {
                 Some(Value::Bool(true)) | None => {}
                 Some(Value::Bool(false)) => {
-                    let message = evaluator
-                        .evaluate_attribute(*file, message, Scope::Module, diagnostics)
-                        .and_then(|m| m.as_str().map(str::to_owned))
-                        .unwrap_or_default();
+                    // Terraform's wording: the message is withheld, not cut.
+                    let message = if evaluator.reads_sensitive(&message.value) {
+                        "The error message included a sensitive value, so it will not be displayed."
+                            .to_owned()
+                    } else {
+                        evaluator
+                            .evaluate_attribute(*file, message, Scope::Module, diagnostics)
+                            .and_then(|m| m.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    };
                     // Point at the value when it is in a file, else at the rule.
                     let (span, detail) = if let Some(span) = origin.span() {
                         let rule = sources.range(&condition_span);
@@ -393,12 +432,8 @@ pub(super) fn mask_sensitive(
     let mut sensitive = BTreeSet::new();
     for parsed in configuration {
         for block in parsed.body.get_blocks("variable") {
-            let flagged = block
-                .body
-                .get_attribute("sensitive")
-                .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()));
             let [label] = block.labels.as_slice() else { continue };
-            if !flagged {
+            if !flagged_sensitive(block) {
                 continue;
             }
             sensitive.insert(label.as_str().to_owned());
@@ -417,13 +452,35 @@ pub(super) fn mask_sensitive(
     }
 }
 
+/// `: problem` after a conversion failure, or a note that it is withheld:
+/// the problem names the value's keys (`at ["key"]`), which are part of it.
+fn reason(problem: &str, sensitive: bool) -> String {
+    if sensitive {
+        " (the reason is not shown: it may quote part of the sensitive value)".to_owned()
+    } else {
+        format!(": {problem}")
+    }
+}
+
+/// Whether a `variable` block says `sensitive = true`.
+fn flagged_sensitive(block: &Block) -> bool {
+    block
+        .body
+        .get_attribute("sensitive")
+        .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()))
+}
+
+/// A variable's default or a variable file's value; `sensitive`: the
+/// variable's, so an error about it shows no value.
 fn evaluate_constant(
     evaluator: &Evaluator<'_>,
     file: FileId,
     attribute: &Attribute,
+    sensitive: bool,
     diagnostics: &mut Diagnostics,
 ) -> Option<Value> {
-    let prepared = evaluator.prepare(file, attribute, Scope::Constant, diagnostics)?;
+    let mut prepared = evaluator.prepare(file, attribute, Scope::Constant, diagnostics)?;
+    prepared.sensitive |= sensitive;
     evaluator.evaluate(&prepared, &Evaluator::constant_context(), diagnostics)
 }
 

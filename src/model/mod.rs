@@ -18,4 +18,4 @@ pub use operation::{ActionVerb, batches, operation_name};
 pub use provider::{
     AlibabaProvider, DEFAULT_BATCH_SIZE, HuaweiProvider, ProviderConfig, ProviderTuning,
 };
-pub use secret::Secret;
+pub use secret::{SENSITIVE_VALUE, Secret};

@@ -1,6 +1,11 @@
-//! A credential value that never prints itself.
+//! A credential value that never prints itself, and what a diagnostic shows
+//! instead of a sensitive value.
 
 use std::fmt;
+
+/// What a diagnostic shows in place of a value that is secret or derived
+/// from a `sensitive` variable (Terraform's wording).
+pub const SENSITIVE_VALUE: &str = "(sensitive value)";
 
 /// A secret string (access key secret, token). `Debug` and `Display` print
 /// `(sensitive)`, so a secret cannot leak through a log line, an error or a

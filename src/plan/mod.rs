@@ -23,7 +23,9 @@ pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, Pause
 pub use self::rules::{
     RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, human_duration, is_pausable,
 };
-pub use self::saved::{Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, StateRef};
+pub use self::saved::{
+    Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, SavedVariable, StateRef,
+};
 use crate::model::{
     Address, DesiredJob, LiveJob, LiveState, PauseMode, ProviderConfig, ProviderRef,
 };

@@ -47,10 +47,54 @@ pub struct SavedPlan {
     pub digest: String,
     /// The state planned against; `None` when there was no state file yet.
     pub state: Option<StateRef>,
+    /// The variable values the plan was made with, so that `apply FILE`
+    /// elsewhere (another CI job) needs none of them again but the sensitive ones.
+    pub variables: BTreeMap<String, SavedVariable>,
     /// What the clouds said about each planned job.
     pub live: BTreeMap<Address, LiveLookup>,
     /// The plan, with the live status it assumed for every job.
     pub plan: Plan,
+}
+
+/// A variable value as a plan file records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SavedVariable {
+    /// The value.
+    Value(Value),
+    /// A sensitive value is never written: it must be given again, and is
+    /// checked against this digest.
+    Sensitive {
+        /// SHA-256 of the variable's name and value.
+        sha256: String,
+    },
+}
+
+impl SavedVariable {
+    /// How a plan file records `value`.
+    pub fn new(name: &str, value: &Value, sensitive: bool) -> Self {
+        if !sensitive {
+            return SavedVariable::Value(value.clone());
+        }
+        let mut hasher = Sha256::new();
+        for field in [
+            b"jobform-sensitive-variable-v1".as_slice(),
+            name.as_bytes(),
+            value.to_string().as_bytes(),
+        ] {
+            hasher.update((field.len() as u64).to_le_bytes());
+            hasher.update(field);
+        }
+        SavedVariable::Sensitive { sha256: format!("{:x}", hasher.finalize()) }
+    }
+
+    /// For messages: the value, or that it is not shown.
+    fn describe(&self) -> String {
+        match self {
+            SavedVariable::Value(value) => value.to_string(),
+            SavedVariable::Sensitive { .. } => "(sensitive value)".to_owned(),
+        }
+    }
 }
 
 /// Why a saved plan cannot be used.
@@ -96,6 +140,18 @@ pub enum SavedPlanError {
         "the plan file does not match the plan the configuration makes from the same inputs, so it was edited or damaged; nothing was sent. First difference: {0}. Run `jobform plan --out` again"
     )]
     Mismatch(String),
+    /// A variable has another value than the plan was made with.
+    #[error(
+        "variable \"{name}\" is {now} here, but the plan was made with {planned}: apply the plan file without setting it (it carries its values; sensitive ones must be given again, the same), or plan again"
+    )]
+    VariableChanged {
+        /// The variable.
+        name: String,
+        /// Its value in the plan file.
+        planned: String,
+        /// Its value now.
+        now: String,
+    },
     /// The configuration cannot be planned (a `depends_on` cycle).
     #[error(transparent)]
     Plan(#[from] PlanError),
@@ -129,6 +185,8 @@ pub struct Current<'a> {
     pub providers: &'a [ProviderConfig],
     /// The configuration's digest.
     pub config_digest: &'a str,
+    /// The variable values now, recorded as a plan file would.
+    pub variables: &'a BTreeMap<String, SavedVariable>,
     /// The state.
     pub state: &'a State,
     /// Its lineage and serial, when a state file exists.
@@ -136,10 +194,12 @@ pub struct Current<'a> {
 }
 
 impl SavedPlan {
-    /// Wraps a plan made from `live` against `config_digest` and `state`.
+    /// Wraps a plan made from `live` with `variables` against
+    /// `config_digest` and `state`.
     pub fn new(
         plan: Plan,
         live: BTreeMap<Address, LiveLookup>,
+        variables: BTreeMap<String, SavedVariable>,
         config_digest: &str,
         state: Option<StateRef>,
     ) -> Self {
@@ -148,9 +208,19 @@ impl SavedPlan {
             jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
             digest: bind(config_digest, &plan.options),
             state,
+            variables,
             live,
             plan,
         }
+    }
+
+    /// The recorded values to load the configuration with, before any
+    /// given on the command line (which then must agree with them).
+    pub fn planned_values(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.variables.iter().filter_map(|(name, saved)| match saved {
+            SavedVariable::Value(value) => Some((name.as_str(), value)),
+            SavedVariable::Sensitive { .. } => None,
+        })
     }
 
     /// The file's bytes.
@@ -188,6 +258,20 @@ impl SavedPlan {
     /// [`SavedPlanError::Mismatch`] naming the first difference, or a
     /// planning error.
     pub fn verify(&self, current: Current<'_>) -> Result<&Plan, SavedPlanError> {
+        // Named first: a differing variable is the likeliest cause of a
+        // digest mismatch, and the only one a user can fix from the message.
+        for (name, planned) in &self.variables {
+            match current.variables.get(name) {
+                Some(now) if now == planned => {}
+                now => {
+                    return Err(SavedPlanError::VariableChanged {
+                        name: name.clone(),
+                        planned: planned.describe(),
+                        now: now.map_or_else(|| "undeclared".to_owned(), SavedVariable::describe),
+                    });
+                }
+            }
+        }
         if self.digest != bind(current.config_digest, &self.plan.options) {
             return Err(SavedPlanError::ConfigChanged);
         }
@@ -284,6 +368,7 @@ mod tests {
     struct Fixture {
         jobs: Vec<DesiredJob>,
         state: State,
+        variables: BTreeMap<String, SavedVariable>,
         saved: SavedPlan,
     }
 
@@ -307,13 +392,21 @@ mod tests {
             options: &options,
         })
         .unwrap();
+        let variables = BTreeMap::from([
+            (
+                "maintenance".to_owned(),
+                SavedVariable::new("maintenance", &Value::Bool(true), false),
+            ),
+            ("token".to_owned(), SavedVariable::new("token", &Value::from("s3cret"), true)),
+        ]);
         let saved = SavedPlan::new(
             made,
             lives,
+            variables.clone(),
             "digest-a",
             Some(StateRef { lineage: "l".to_owned(), serial: 3 }),
         );
-        Fixture { jobs: vec![job], state, saved }
+        Fixture { jobs: vec![job], state, variables, saved }
     }
 
     fn current<'a>(f: &'a Fixture, digest: &'a str, state: Option<&'a StateRef>) -> Current<'a> {
@@ -321,6 +414,7 @@ mod tests {
             jobs: &f.jobs,
             providers: &[],
             config_digest: digest,
+            variables: &f.variables,
             state: &f.state,
             state_ref: state,
         }
@@ -369,6 +463,33 @@ mod tests {
             difference,
             "plan.changes.huawei_drs.eu.id is \"00000000-0000-4000-8000-000000000000\" in the plan file, but the configuration plans \"8d0e8e36-a618-490d-8a46-8c61ac9bb502\""
         );
+    }
+
+    #[test]
+    fn variables_travel_with_the_plan_but_sensitive_ones_only_as_a_digest() {
+        let mut f = fixture();
+        let text = String::from_utf8(f.saved.to_json()).unwrap();
+        assert!(!text.contains("s3cret"), "{text}");
+        let planned: Vec<_> = f.saved.planned_values().map(|(name, _)| name.to_owned()).collect();
+        assert_eq!(planned, ["maintenance"]);
+        let state = StateRef { lineage: "l".to_owned(), serial: 3 };
+        let off = SavedVariable::new("maintenance", &Value::Bool(false), false);
+        f.variables.insert("maintenance".to_owned(), off);
+        assert_eq!(
+            f.saved.verify(current(&f, "digest-a", Some(&state))).unwrap_err().to_string(),
+            "variable \"maintenance\" is false here, but the plan was made with true: apply the plan file without setting it (it carries its values; sensitive ones must be given again, the same), or plan again"
+        );
+        let mut f = fixture();
+        let other = SavedVariable::new("token", &Value::from("other"), true);
+        f.variables.insert("token".to_owned(), other);
+        let error = f.saved.verify(current(&f, "digest-a", Some(&state))).unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "variable \"token\" is (sensitive value) here, but the plan was made with (sensitive value)"
+            ),
+            "{error}"
+        );
+        assert!(!error.contains("other") && !error.contains("s3cret"));
     }
 
     #[test]

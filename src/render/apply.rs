@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::apply::{ApplyEvent, ApplyHooks, ApplyStatus, ApplySummary, short_duration};
 use crate::model::{ActionVerb, Address};
-use crate::render::Palette;
+use crate::render::{Palette, Terminal};
 use crate::state::ActionOutcome;
 
 /// The version of the JSON lines' schema.
@@ -105,14 +105,17 @@ impl<'w> HumanProgress<'w> {
                 )
             }
             ApplyEvent::ActionSent { address, verb, operation, request_id } => {
-                let request =
-                    request_id.as_deref().map(|id| format!(", request {id}")).unwrap_or_default();
+                let request = request_id
+                    .as_deref()
+                    .map(|id| format!(", request {}", Terminal(id)))
+                    .unwrap_or_default();
                 format!("{}: {} ({operation}{request})", palette.strong(address), doing(*verb))
             }
             ApplyEvent::ActionProgress { address, verb, raw_status, elapsed } => format!(
-                "{}: still {} ({raw_status}) [{} elapsed]",
+                "{}: still {} ({}) [{} elapsed]",
                 palette.strong(address),
                 doing(*verb),
+                Terminal(raw_status),
                 short_duration(*elapsed)
             ),
             ApplyEvent::ActionComplete {
@@ -125,30 +128,36 @@ impl<'w> HumanProgress<'w> {
                 palette.strong(address),
                 palette.added(done(*verb)),
                 short_duration(*elapsed),
-                raw_status.as_deref().map(|raw| format!(" ({raw})")).unwrap_or_default()
+                raw_status
+                    .as_deref()
+                    .map(|raw| format!(" ({})", Terminal(raw)))
+                    .unwrap_or_default()
             ),
             ApplyEvent::ActionErrored { address, verb, outcome, detail, .. } => format!(
-                "{}: {} {}: {detail}",
+                "{}: {} {}: {}",
                 palette.strong(address),
                 verb,
-                palette.error(outcome.label())
+                palette.error(outcome.label()),
+                Terminal(detail)
             ),
             ApplyEvent::ReadTrouble { jobs, error, retry_for } => {
                 let cause = error.as_deref().map_or_else(
                     || "the cloud is not answering".to_owned(),
-                    |error| format!("the status read failed: {error}"),
+                    |error| format!("the status read failed: {}", Terminal(error)),
                 );
                 format!(
-                    "{} {jobs} job(s) being watched: {cause}; retrying for {}.",
+                    "{} {} being watched: {cause}; retrying for {}.",
                     palette.warning("Cannot read"),
+                    crate::render::plural(*jobs, "job"),
                     short_duration(*retry_for)
                 )
             }
             ApplyEvent::JobSkipped { address, reason, detail } => {
                 format!(
-                    "{}: {} ({reason}): {detail}",
+                    "{}: {} ({reason}): {}",
                     palette.strong(address),
-                    palette.warning("skipped")
+                    palette.warning("skipped"),
+                    Terminal(detail)
                 )
             }
             ApplyEvent::JobForgotten { address } => format!(
@@ -275,8 +284,8 @@ impl<'w> JsonProgress<'w> {
 
 impl ApplyHooks for JsonProgress<'_> {
     fn event(&mut self, event: &ApplyEvent) {
-        let _ =
-            writeln!(self.out, "{}", JsonProgress::message(event)).and_then(|()| self.out.flush());
+        let line = super::json::line(&JsonProgress::message(event));
+        let _ = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
     }
 }
 

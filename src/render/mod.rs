@@ -1,13 +1,20 @@
 //! Turning results into text. Rendering never decides anything: it gets
-//! finished data and a [`Palette`], and writes to a writer.
+//! finished data and a [`Palette`], and writes to a writer. Untrusted text
+//! is escaped here, at the edge, once per output kind: [`terminal`] for
+//! people, [`markdown`] for pull-request comments, [`json`] exact (serde)
+//! and inert.
 
 pub mod apply;
+pub mod json;
+pub mod markdown;
 mod palette;
 pub mod plan;
 pub mod plan_view;
 pub mod state;
+pub mod terminal;
 
 pub use palette::Palette;
+pub use terminal::{Terminal, TerminalText};
 
 /// `1 job`, `3 jobs`: counts as a person writes them, never `job(s)`.
 pub fn plural(count: usize, noun: &str) -> String {

@@ -1,10 +1,13 @@
 //! Colour as a value: decided once (TTY, `--no-color`, `NO_COLOR`) and passed
 //! down, so every renderer can be tested with [`Palette::never`]. owo-colors is
-//! only called here.
+//! only called here. What is painted is escaped first ([`Terminal`]): the
+//! colour codes added here are the only escape sequences in jobform's output.
 
 use std::fmt::Display;
 
 use owo_colors::{OwoColorize, Style};
+
+use super::terminal::Terminal;
 
 /// Which colours output uses, by role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +34,7 @@ impl Palette {
     }
 
     fn paint(self, text: impl Display, style: Style) -> String {
+        let text = Terminal(text);
         if self.enabled { text.style(style).to_string() } else { text.to_string() }
     }
 
@@ -82,5 +86,9 @@ mod tests {
         assert!(!Palette::detect(false, true, Some("1")).enabled());
         assert!(Palette::detect(false, true, Some("")).enabled());
         assert_eq!(Palette::never().error("x"), "x");
+        assert_eq!(
+            Palette::detect(false, true, None).strong("\x1b[2Jx"),
+            "\x1b[1m\\x1b[2Jx\x1b[0m"
+        );
     }
 }

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::Palette;
 use super::plan_view::{ChangeView, NoticeView, PlanView};
+use super::{Palette, Terminal, markdown as md, terminal};
 use crate::plan::Action;
 
 /// GitHub refuses comments over 65,536 characters; leave room for a wrapper.
@@ -58,11 +58,13 @@ fn transition(change: &ChangeView) -> String {
     format!("\"{from}\" -> \"{to}\"  ({live})")
 }
 
-fn notice_line(notice: &NoticeView) -> String {
-    let subject = notice.address.as_deref().map(|a| format!("{a} ")).unwrap_or_default();
+/// `ADDRESS [code]: message (deadline …)`, the address and message (from
+/// outside) passed through `escape` for the output at hand.
+fn notice_line(notice: &NoticeView, escape: fn(&str) -> String) -> String {
+    let subject = notice.address.as_deref().map(|a| format!("{} ", escape(a))).unwrap_or_default();
     let deadline =
         notice.deadline.as_deref().map(|d| format!(" (deadline {d})")).unwrap_or_default();
-    format!("{subject}[{}]: {}{deadline}", notice.code, notice.message)
+    format!("{subject}[{}]: {}{deadline}", notice.code, escape(&notice.message))
 }
 
 /// The human rendering.
@@ -77,12 +79,12 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             writeln!(
                 out,
                 "  {}: recorded \"{}\" ({}) at {}, now \"{}\" ({})",
-                drift.address,
+                Terminal(&drift.address),
                 drift.recorded.state,
-                drift.recorded.raw_status,
+                Terminal(&drift.recorded.raw_status),
                 drift.recorded_at,
                 drift.live.state,
-                drift.live.raw_status
+                Terminal(&drift.live.raw_status)
             )?;
         }
         writeln!(out)?;
@@ -114,8 +116,8 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             let head =
                 if change.action == "resume" { palette.added(head) } else { palette.paused(head) };
             writeln!(out, "  {head}")?;
-            writeln!(out, "      {}", transition(change))?;
-            writeln!(out, "      id {} via {}\n", change.id, change.provider)?;
+            writeln!(out, "      {}", Terminal(transition(change)))?;
+            writeln!(out, "      id {} via {}\n", Terminal(&change.id), change.provider)?;
         }
     }
     section(out, view, Action::Stop, "Stops: these end the jobs for good", palette, |c| {
@@ -140,7 +142,7 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
     if !view.warnings.is_empty() {
         writeln!(out, "{}\n", palette.warning("Warnings:"))?;
         for warning in &view.warnings {
-            writeln!(out, "  ! {}", notice_line(warning))?;
+            writeln!(out, "  ! {}", notice_line(warning, terminal::line))?;
         }
         writeln!(out)?;
     }
@@ -154,7 +156,7 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
                     "    {} via {}: {}",
                     request.operation,
                     request.provider,
-                    request.jobs.join(", ")
+                    Terminal(request.jobs.join(", "))
                 )?;
             }
         }
@@ -188,10 +190,11 @@ fn section(
     writeln!(out, "{title}\n")?;
     for change in changes {
         let head = format!("{} {}", glyph(&change.action), change.address);
-        let head = if action == Action::Forget { head } else { palette.error(head) };
+        let head =
+            if action == Action::Forget { Terminal(head).to_string() } else { palette.error(head) };
         writeln!(out, "  {head}")?;
         for line in details(change) {
-            writeln!(out, "      {line}")?;
+            writeln!(out, "      {}", Terminal(line))?;
         }
         writeln!(out)?;
     }
@@ -209,14 +212,14 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     }
     let mut flags: Vec<String> = view
         .with_action(Action::Stop)
-        .map(|c| format!("> - **stop** `{}`: ends the job for good", c.address))
+        .map(|c| format!("> - **stop** {}: ends the job for good", md::code(&c.address)))
         .collect();
     flags.extend(view.errors.iter().map(|e| {
         format!(
-            "> - **blocked** `{}`: {}: {}",
-            e.address.as_deref().unwrap_or("-"),
+            "> - **blocked** {}: {}: {}",
+            md::code(e.address.as_deref().unwrap_or("-")),
             e.code,
-            e.message
+            md::text(&e.message)
         )
     }));
 
@@ -227,15 +230,17 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
             "forget" => "dropped from the state, not touched".to_owned(),
             _ => transition(change),
         };
+        // Fenced, so shown literally; one line each, so no line is forged.
         diff.push(format!(
-            "{} {} {}: {detail}",
+            "{} {} {}: {}",
             glyph(&change.action),
-            change.address,
-            verb_phrase(&change.action)
+            Terminal(&change.address),
+            verb_phrase(&change.action),
+            Terminal(detail)
         ));
     }
     let warnings: Vec<String> =
-        view.warnings.iter().map(|w| format!("- {}", notice_line(w))).collect();
+        view.warnings.iter().map(|w| format!("- {}", notice_line(w, md::text))).collect();
     let requests: Vec<String> = view
         .waves
         .iter()
@@ -246,17 +251,26 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
                     wave.number,
                     r.operation,
                     r.provider,
-                    r.jobs.join(", ")
+                    md::text(&r.jobs.join(", "))
                 )
             })
         })
         .collect();
 
-    let mut budget = Budget { used: chars(&head), text: head, limit, omitted: 0 };
-    budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> ", "\n");
-    budget.folded(&format!("Changes ({})", diff.len()), "```diff\n", &diff, "```\n");
-    budget.folded(&format!("Warnings ({})", warnings.len()), "", &warnings, "");
-    budget.folded(&format!("Requests ({})", requests.len()), "", &requests, "");
+    let mut budget = Budget { used: chars(&head), text: head, limit, omitted: 0, closing: 0 };
+    // The "more not shown" note is an item of the list it cuts short (a line
+    // after a list item would continue that item's text).
+    budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> - ", "\n");
+    let fence = md::fence(&diff);
+    budget.folded(
+        &format!("Changes ({})", diff.len()),
+        &format!("{fence}diff\n"),
+        &diff,
+        "",
+        &format!("{fence}\n"),
+    );
+    budget.folded(&format!("Warnings ({})", warnings.len()), "", &warnings, "- ", "");
+    budget.folded(&format!("Requests ({})", requests.len()), "", &requests, "- ", "");
     budget.finish()
 }
 
@@ -268,6 +282,9 @@ struct Budget {
     used: usize,
     limit: usize,
     omitted: usize,
+    /// Room kept for the close of the block being written: a fence grows
+    /// with the backtick runs it encloses, so it may not fit in [`RESERVE`].
+    closing: usize,
 }
 
 /// Characters, as GitHub counts a comment's length.
@@ -280,7 +297,7 @@ const RESERVE: usize = 300;
 
 impl Budget {
     fn fits(&self, extra: &str) -> bool {
-        self.used + chars(extra) + RESERVE <= self.limit
+        self.used + chars(extra) + self.closing + RESERVE <= self.limit
     }
 
     fn append(&mut self, text: &str) {
@@ -307,18 +324,20 @@ impl Budget {
         if lines.is_empty() {
             return;
         }
-        if !self.fits(open) {
+        if !self.fits(&format!("{open}{close}")) {
             self.omitted += lines.len();
             return;
         }
         self.append(open);
+        self.closing = chars(close);
         self.lines(lines, prefix);
+        self.closing = 0;
         self.append(close);
     }
 
-    fn folded(&mut self, title: &str, open: &str, lines: &[String], close: &str) {
+    fn folded(&mut self, title: &str, open: &str, lines: &[String], prefix: &str, close: &str) {
         let open = format!("<details><summary>{title}</summary>\n\n{open}");
-        self.block(&open, lines, "", &format!("{close}\n</details>\n\n"));
+        self.block(&open, lines, prefix, &format!("{close}\n</details>\n\n"));
     }
 
     fn finish(mut self) -> String {

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::model::Address;
-use crate::render::Palette;
+use crate::render::{Palette, Terminal};
 use crate::state::{AuditEntry, JobRecord, PauseSource, State};
 
 /// The whole state: a header, every job, the size of the audit log.
@@ -19,8 +19,9 @@ pub fn state(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{} {path} (serial {}, lineage {}, written by jobform {})",
+        "{} {} (serial {}, lineage {}, written by jobform {})",
         palette.strong("State:"),
+        Terminal(path),
         state.serial,
         state.lineage,
         state.jobform_version
@@ -39,8 +40,8 @@ pub fn state(
             "\nAudit log: {} action(s), the last {} of {} by {} at {}.",
             audit.len(),
             last.verb.label(),
-            last.address,
-            last.who,
+            Terminal(&last.address),
+            Terminal(&last.who),
             timestamp(last.at)
         ),
     }
@@ -54,7 +55,7 @@ pub fn job(
     palette: Palette,
 ) -> io::Result<()> {
     writeln!(out, "{}", palette.strong(address))?;
-    writeln!(out, "  id:          {}", record.id)?;
+    writeln!(out, "  id:          {}", Terminal(&record.id))?;
     writeln!(out, "  provider:    {}", record.provider)?;
     if record.kind.has_direction() {
         writeln!(out, "  direction:   {}", record.direction)?;
@@ -63,7 +64,7 @@ pub fn job(
         out,
         "  observed:    {} ({}) at {}",
         record.observed.state,
-        record.observed.raw_status,
+        Terminal(&record.observed.raw_status),
         timestamp(record.observed.at)
     )?;
     if let Some(paused) = &record.paused {
@@ -75,8 +76,11 @@ pub fn job(
         writeln!(out, "  paused:      since {} ({how}{mode})", timestamp(paused.since))?;
     }
     if let Some(action) = &record.last_action {
-        let request =
-            action.request_id.as_deref().map(|id| format!(", request {id}")).unwrap_or_default();
+        let request = action
+            .request_id
+            .as_deref()
+            .map(|id| format!(", request {}", Terminal(id)))
+            .unwrap_or_default();
         writeln!(
             out,
             "  last action: {} at {}: {}{request}",

@@ -298,3 +298,67 @@ fn an_unreadable_answer_of_any_status_is_an_unknown_outcome_never_a_refusal() {
     let pauses = actions(&emulator).iter().filter(|a| *a == "batch-pause-task").count();
     assert_eq!(pauses, 1, "never sent twice");
 }
+
+/// A second fresh checkout, as the apply job of a CI pipeline has, holding
+/// the plan file the plan job made in another.
+fn other_checkout(planned: &Outcome, emulator: &Emulator) -> Test {
+    let checkout = Test::new()
+        .examples()
+        .file("ticket.hcl", "variable \"ticket\" {\n  type      = string\n  sensitive = true\n}\n")
+        .emulated(emulator);
+    let plan = std::fs::read(planned.path().join("m.plan")).unwrap();
+    let probe = checkout.args(["validate", "--var", "ticket=x"]).run();
+    std::fs::write(probe.path().join("m.plan"), plan).unwrap();
+    Test::in_dir(&probe).emulated(emulator)
+}
+
+#[test]
+fn a_plan_made_in_one_checkout_is_applied_in_another_with_its_variables() {
+    let emulator = instant_emulator();
+    let planned = Test::new()
+        .examples()
+        .file("ticket.hcl", "variable \"ticket\" {\n  type      = string\n  sensitive = true\n}\n")
+        .emulated(&emulator)
+        .args(["plan", "--var", "maintenance=true", "--var", "ticket=CHG-42", "--out", "m.plan"])
+        .run();
+    assert_eq!(planned.code, Some(0), "{}", planned.stderr);
+    let file = planned.read("m.plan");
+    assert!(file.contains("\"maintenance\": {\n      \"value\": true"), "{file}");
+    assert!(!file.contains("CHG-42"), "a sensitive value is never written");
+
+    // A differing value is refused, naming the variable; a sensitive one
+    // without showing it.
+    let differing = other_checkout(&planned, &emulator).args([
+        "apply",
+        "m.plan",
+        "--var",
+        "maintenance=false",
+        "--var",
+        "ticket=CHG-42",
+    ]);
+    jobform_snapshot!(differing, @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: m.plan: variable "maintenance" is false here, but the plan was made with true: apply the plan file without setting it (it carries its values; sensitive ones must be given again, the same), or plan again
+    "#);
+    let wrong_secret = other_checkout(&planned, &emulator)
+        .args(["apply", "m.plan", "--var", "ticket=CHG-43"])
+        .run();
+    assert_eq!(wrong_secret.code, Some(1));
+    assert!(
+        wrong_secret.stderr.contains("variable \"ticket\" is (sensitive value) here"),
+        "{}",
+        wrong_secret.stderr
+    );
+    assert!(!wrong_secret.stderr.contains("CHG-4"), "{}", wrong_secret.stderr);
+    assert!(actions(&emulator).is_empty());
+
+    // Only the sensitive value is given again.
+    let applied = other_checkout(&planned, &emulator)
+        .args(["apply", "m.plan", "--var", "ticket=CHG-42"])
+        .run();
+    assert_eq!(applied.code, Some(0), "{}\n{}", applied.stdout, applied.stderr);
+    assert!(applied.stdout.contains("Apply complete: 8 suspended"), "{}", applied.stdout);
+}

@@ -962,7 +962,7 @@ fn sensitive_variables_are_masked_in_variable_files() {
      4 |   default   = (sensitive)
        |               ^^^^^^^^^^^
        |
-    This default value is not compatible with the variable's type constraint: a number required, got a string that is not one.
+    This default value is not compatible with the variable's type constraint (the reason is not shown: it may quote part of the sensitive value).
 
     Error: Invalid sensitive flag
       --> main.hcl:8:15
@@ -978,7 +978,7 @@ fn sensitive_variables_are_masked_in_variable_files() {
      1 | db_token = (sensitive)
        |            ^^^^^^^^^^^
        |
-    The value of "db_token" from a variable file is not a valid number: a number required, got a string that is not one.
+    The value of "db_token" from a variable file is not a valid number (the reason is not shown: it may quote part of the sensitive value).
     "#);
     assert!(!outcome.stderr.contains("s3cr3t-value") && !outcome.stderr.contains("also-secret"));
 }

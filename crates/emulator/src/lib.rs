@@ -193,6 +193,28 @@ impl Emulator {
         lock(&self.shared).jobs()
     }
 
+    /// Makes job `id` (its forward task) report `status` from now on,
+    /// whatever the word: unknown to the state machines, or hostile (control
+    /// characters, Markdown). The world file refuses such words; tests use
+    /// this to check what jobform does with them. False when there is no
+    /// such job.
+    pub fn set_status(&self, id: &str, status: &str) -> bool {
+        lock(&self.shared).force_status(id, status)
+    }
+
+    /// The message every injected server error carries (both clouds), in
+    /// place of the cloud's own; `None` restores it.
+    pub fn set_error_message(&self, message: Option<&str>) {
+        lock(&self.shared).settings.error_message = message.map(str::to_owned);
+    }
+
+    /// The `RequestId` of every Alibaba answer, in place of a fresh one;
+    /// `None` restores fresh ids. (Huawei sends its id in a header too,
+    /// where control characters cannot go.)
+    pub fn set_alibaba_request_id(&self, request_id: Option<&str>) {
+        lock(&self.shared).settings.alibaba_request_id = request_id.map(str::to_owned);
+    }
+
     /// The current status of job `id` (the forward task for two-way jobs).
     pub fn job_status(&self, id: &str) -> Option<String> {
         self.jobs().into_iter().find(|job| job.id == id).map(|job| job.status)

@@ -35,6 +35,10 @@ pub(crate) struct Settings {
     pub(crate) max_clock_skew: Duration,
     /// Most ids in one batch request.
     pub(crate) max_batch_ids: usize,
+    /// The message of every injected server error, in place of the cloud's.
+    pub(crate) error_message: Option<String>,
+    /// The `RequestId` of every Alibaba answer, in place of a fresh one.
+    pub(crate) alibaba_request_id: Option<String>,
 }
 
 /// The Alibaba side.
@@ -116,6 +120,8 @@ impl State {
                 transition_delay: Duration::from_secs(world.transition_delay_seconds),
                 max_clock_skew: Duration::from_secs(world.max_clock_skew_seconds),
                 max_batch_ids: world.max_batch_ids,
+                error_message: None,
+                alibaba_request_id: None,
             },
             alibaba: AlibabaSide {
                 accounts: world.alibaba.accounts,
@@ -158,6 +164,21 @@ impl State {
     /// A fresh request id from the seeded generator (UUID shaped).
     pub(crate) fn request_id(&mut self) -> String {
         uuid::Builder::from_random_bytes(self.rng.random()).into_uuid().to_string()
+    }
+
+    /// Puts the (forward) task of job `id` in `status`, unchecked; false
+    /// when there is no such job.
+    pub(crate) fn force_status(&mut self, id: &str, status: &str) -> bool {
+        let alibaba = self.alibaba.jobs.iter_mut().find(|job| job.spec.id == id);
+        let task = match alibaba {
+            Some(job) => &mut job.forward,
+            None => match self.huawei.jobs.iter_mut().find(|job| job.spec.id == id) {
+                Some(job) => &mut job.task,
+                None => return false,
+            },
+        };
+        task.force(status);
+        true
     }
 
     /// Every job's current state.

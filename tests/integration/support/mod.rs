@@ -74,6 +74,16 @@ impl Test {
         Test { dir: Rc::clone(&previous.dir), args: Vec::new(), env: BTreeMap::new() }
     }
 
+    /// Another run of `jobform args` in the same directory with the same
+    /// environment (the files and state earlier runs left).
+    pub(crate) fn again(&self, args: &[&str]) -> Self {
+        Test {
+            dir: Rc::clone(&self.dir),
+            args: args.iter().map(|&a| a.to_owned()).collect(),
+            env: self.env.clone(),
+        }
+    }
+
     /// Copies every file of the repository's `examples/` directory into the working directory.
     pub(crate) fn examples(self) -> Self {
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");

@@ -110,9 +110,12 @@ impl ApiError {
         self.0.retry_after
     }
 
-    /// An injected server error.
-    pub(crate) fn server(status: u16) -> ApiError {
-        if status == 500 {
+    /// An injected server error, with `message` in place of the cloud's.
+    pub(crate) fn server(status: u16, message: Option<&str>) -> ApiError {
+        if let Some(message) = message {
+            let code = if status == 500 { "InternalError" } else { "ServiceUnavailable" };
+            ApiError::gateway(status, code, message)
+        } else if status == 500 {
             ApiError::gateway(
                 500,
                 "InternalError",

@@ -49,7 +49,10 @@ pub(crate) async fn handle(shared: Shared, request: Incoming) -> Reply {
 }
 
 fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
-    let request_id = state.request_id().to_ascii_uppercase();
+    let request_id = match state.settings.alibaba_request_id.clone() {
+        Some(fixed) => fixed,
+        None => state.request_id().to_ascii_uppercase(),
+    };
     let host = request.header("host").unwrap_or("dts.aliyuncs.com").to_owned();
     let jobs = actions::named_jobs(&auth::params_of(request));
     let authenticated =
@@ -95,7 +98,7 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
             &ApiError::throttled(Duration::from_millis(THROTTLED_RETRY_AFTER_MS)),
         )),
         Some(kind @ FaultKind::ServerError { status }) => {
-            let error = ApiError::server(status);
+            let error = ApiError::server(status, state.settings.error_message.as_deref());
             let body = error.body(Family::Gateway, &call.request_id, &call.host);
             Err(reply(
                 state,

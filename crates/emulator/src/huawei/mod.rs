@@ -90,7 +90,8 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
     }
     match call.fault {
         Some(kind @ FaultKind::ServerError { status }) => {
-            let error = HwError::service(status, "DRS.M00004", "Service abnormal.");
+            let message = state.settings.error_message.as_deref().unwrap_or("Service abnormal.");
+            let error = HwError::service(status, "DRS.M00004", message);
             let body = error.body(&call.request_id);
             Err(reply(
                 state,

@@ -3,6 +3,7 @@
 mod admin;
 mod alibaba;
 mod faults;
+mod hostile;
 mod huawei;
 mod state_machine;
 mod support;
