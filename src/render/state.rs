@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::model::Address;
-use crate::render::{Palette, Terminal};
+use crate::render::{Palette, Terminal, plural};
 use crate::state::{AuditEntry, JobRecord, PauseSource, State};
 
 /// The whole state: a header, every job, the size of the audit log.
@@ -33,18 +33,53 @@ pub fn state(
         writeln!(out)?;
         job(out, address, record, palette)?;
     }
-    match audit.last() {
-        None => writeln!(out, "\nAudit log: empty."),
-        Some(last) => writeln!(
-            out,
-            "\nAudit log: {} action(s), the last {} of {} by {} at {}.",
-            audit.len(),
-            last.verb.label(),
-            Terminal(&last.address),
-            Terminal(&last.who),
-            timestamp(last.at)
-        ),
+    audit_log(out, audit, palette)
+}
+
+/// How many audit entries `show` prints; `show --json` has them all.
+const AUDIT_SHOWN: usize = 50;
+
+/// The audit log, newest last: when, what, the outcome, who and why.
+fn audit_log(out: &mut dyn Write, audit: &[AuditEntry], palette: Palette) -> io::Result<()> {
+    if audit.is_empty() {
+        return writeln!(out, "\n{} empty.", palette.strong("Audit log:"));
     }
+    writeln!(
+        out,
+        "\n{} {}, oldest first:",
+        palette.strong("Audit log:"),
+        plural(audit.len(), "record")
+    )?;
+    let shown = audit.len().min(AUDIT_SHOWN);
+    if shown < audit.len() {
+        writeln!(
+            out,
+            "  … {} not shown (`jobform show --json` lists them all)",
+            plural(audit.len() - shown, "earlier record")
+        )?;
+    }
+    for entry in &audit[audit.len() - shown..] {
+        let request = entry
+            .request_id
+            .as_deref()
+            .map(|id| format!(", request {}", Terminal(id)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {}  {} {}: {}{request}",
+            timestamp(entry.at),
+            entry.verb.label(),
+            palette.strong(Terminal(&entry.address)),
+            entry.outcome.label()
+        )?;
+        let why =
+            entry.message.as_deref().map(|m| format!(": \"{}\"", Terminal(m))).unwrap_or_default();
+        writeln!(out, "      by {}{why}", Terminal(&entry.who))?;
+        if let Some(detail) = &entry.detail {
+            writeln!(out, "      {}", Terminal(detail))?;
+        }
+    }
+    Ok(())
 }
 
 /// One job's record.

@@ -96,7 +96,9 @@ fn show_renders_every_job_and_the_audit_log() {
       observed:    suspended (PAUSING) at [TIME]
       paused:      since [TIME] (first seen paused)
 
-    Audit log: 1 action(s), the last suspend of alibaba_dts.orders_sync by dba@db-admin-1 at [TIME].
+    Audit log: 1 record, oldest first:
+      [TIME]  suspend alibaba_dts.orders_sync: succeeded, request 01B6F25-21E7
+          by dba@db-admin-1: "maintenance window"
 
     ----- stderr -----
     "#);
@@ -436,17 +438,19 @@ fn a_torn_last_journal_record_is_dropped_and_a_damaged_one_refused_with_its_line
     let record = r#"{"lineage":"5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f","serial":6,"changes":{}}"#;
     let line = format!("{:08x} {record}\n", crc32fast::hash(record.as_bytes()));
     std::fs::write(&journal, format!("{line}0123abcd {{\"lineage\":\"5f0c")).unwrap();
-    jobform_snapshot!(Test::in_dir(&rm).args(["show"]), @"
+    jobform_snapshot!(Test::in_dir(&rm).args(["show"]), @r#"
     exit_code: 0
     ----- stdout -----
     State: state/jobform.state.json (serial 6, lineage [UUID], written by jobform [VERSION])
 
     No jobs are recorded.
 
-    Audit log: 1 action(s), the last suspend of alibaba_dts.orders_sync by dba@db-admin-1 at [TIME].
+    Audit log: 1 record, oldest first:
+      [TIME]  suspend alibaba_dts.orders_sync: succeeded, request 01B6F25-21E7
+          by dba@db-admin-1: "maintenance window"
 
     ----- stderr -----
-    ");
+    "#);
 
     std::fs::write(&journal, format!("{}\n{line}", &line[..line.len() - 10])).unwrap();
     let outcome = jobform_snapshot!(Test::in_dir(&rm).args(["state", "rm", "alibaba_dts.x"]), @"
