@@ -72,6 +72,7 @@ pub(crate) fn prepare(
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, selected.iter().map(|item| &item.provider), &env)
         .map_err(|error| Error::Provider(Box::new(error)))?;
+    fleet.hint_job_types(prior.jobs.values());
     let live = runtime.block_on(fleet.read(&selected));
     let plan = plan::plan(PlanInput {
         jobs: &config.jobs,

@@ -74,6 +74,7 @@ pub mod fuzzing;
 mod http;
 mod huawei;
 mod lenient;
+mod pace;
 mod retry;
 mod settings;
 #[cfg(test)]
@@ -86,7 +87,7 @@ use crate::model::{
     ActionVerb, Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig,
 };
 
-pub use alibaba::AlibabaClient;
+pub use alibaba::{AlibabaClient, DtsJobType};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credentials::{AlibabaCredentials, EnvLookup, HuaweiCredentials};
 pub use error::{ProviderError, ProviderErrorKind};

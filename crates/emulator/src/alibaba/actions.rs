@@ -250,7 +250,9 @@ fn describe_dts_jobs(
         .collect();
     // Only a status filter needs every candidate's current status.
     if let Some(status) = status {
-        matching.iter().for_each(|&position| state.alibaba.settle(position, now));
+        for &position in &matching {
+            state.alibaba.settle(position, now);
+        }
         matching.retain(|&position| state.alibaba.jobs[position].forward.status == status);
     }
     let total = matching.len();
