@@ -203,13 +203,12 @@ fn baseline(fleet: &Fleet) -> Duration {
         Action, AlibabaClient, AlibabaCredentials, DtsJobType, HuaweiClient, HuaweiCredentials,
         JobRef, RequestOutcome, Settings, SystemClock,
     };
-    let emulator =
-        Emulator::start(World::from_json(&fleet.world().to_string(), "bench world").expect("world"))
-            .expect("start the emulator");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let emulator = Emulator::start(
+        World::from_json(&fleet.world().to_string(), "bench world").expect("world"),
+    )
+    .expect("start the emulator");
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let settings = Settings { max_requests_per_second: Some(UNPACED), ..Settings::default() };
     let credentials = AlibabaCredentials {
         access_key_id: "LTAIbench".to_owned(),
@@ -244,8 +243,12 @@ fn baseline(fleet: &Fleet) -> Duration {
     runtime.block_on(async {
         for (kind, block) in [(JobKind::AlibabaDts, "dts_sync"), (JobKind::HuaweiDrs, "drs")] {
             for id in fleet.of(block) {
-                let job =
-                    JobRef { kind, id: id.clone(), instance_id: None, direction: Direction::Forward };
+                let job = JobRef {
+                    kind,
+                    id: id.clone(),
+                    instance_id: None,
+                    direction: Direction::Forward,
+                };
                 let action = Action {
                     address: Address::new(kind, "job"),
                     id: id.clone(),
@@ -281,14 +284,14 @@ const DESCRIBE_QPS: u32 = 20;
 /// `DescribeDtsJobs` to 20 calls a second and jobform pacing at its default
 /// (the documented limit): wall time against the floor of pages ÷ 20 s.
 fn rate_limited_plan(binary: &str) {
-    let fleet = Fleet {
-        ids: vec![("dts_migration", Fleet::ids("dts_migration", 0, LIMITED_PLAN_JOBS))],
-    };
+    let fleet =
+        Fleet { ids: vec![("dts_migration", Fleet::ids("dts_migration", 0, LIMITED_PLAN_JOBS))] };
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("main.hcl"), fleet.hcl(None)).expect("write main.hcl");
-    let emulator =
-        Emulator::start(World::from_json(&fleet.world().to_string(), "bench world").expect("world"))
-            .expect("start the emulator");
+    let emulator = Emulator::start(
+        World::from_json(&fleet.world().to_string(), "bench world").expect("world"),
+    )
+    .expect("start the emulator");
     emulator.set_rate_limit(&RateLimit {
         cloud: Cloud::Alibaba,
         action: "DescribeDtsJobs".to_owned(),
