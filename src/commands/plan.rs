@@ -74,6 +74,9 @@ pub(crate) fn prepare(
         .map_err(|error| Error::Provider(Box::new(error)))?;
     fleet.hint_job_types(prior.jobs.values());
     let live = runtime.block_on(fleet.read(&selected));
+    // Freed before planning: at 100,000 jobs the read items are some 30 MB
+    // of the plan's peak.
+    drop(selected);
     let plan = plan::plan(PlanInput {
         jobs: &config.jobs,
         providers: &config.providers,
