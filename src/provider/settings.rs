@@ -11,9 +11,11 @@ pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default whole-request timeout (the SDKs read for 10 s; a listing page of
 /// 100 DRS jobs can take longer).
 pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default requests in flight per provider: well under the DTS read limit of
-/// 20 calls/s per account and region.
-pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 4;
+/// Default requests in flight per provider. The pacer, not this cap, keeps
+/// each action under its rate limit; eight in flight let a listing reach the
+/// DTS read limit of 20 calls/s even at 400 ms a request (four capped it at
+/// 10/s there).
+pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 8;
 
 /// How one provider talks to its cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
