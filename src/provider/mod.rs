@@ -57,7 +57,7 @@
 //! (seconds), and stop after `max_attempts` (5) or `max_retry_seconds` (60).
 //! A throttled refusal does not count as an attempt (nothing was done; the
 //! wait stays short): only `max_retry_seconds` bounds a throttled request.
-//! Requests in flight are capped per provider (`max_in_flight`, 8), and
+//! Requests in flight are capped per provider (`max_in_flight`, 4), and
 //! each action is paced at its documented rate limit (`max_requests_per_second`
 //! overrides it; see `pace`); timeouts
 //! are `connect_timeout` (5 s) and `request_timeout` (30 s).
