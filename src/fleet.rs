@@ -10,9 +10,10 @@ use futures_util::future::join_all;
 use crate::model::{Address, Cloud, DesiredJob, JobKind, LiveJob, ProviderConfig, ProviderRef};
 use crate::plan::LiveLookup;
 use crate::provider::{
-    Action, ActionResult, CloudProvider, EnvLookup, JobRef, Provider, ProviderError,
+    Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, Provider, ProviderError,
     ProviderErrorKind, RequestOutcome,
 };
+use crate::state::JobRecord;
 
 /// One job to read: its address, the provider serving it, and how to find it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +91,25 @@ impl Fleet {
             }
         }
         Ok(Fleet { clients })
+    }
+
+    /// Seeds each Alibaba client with the DTS `JobType` of ids whose
+    /// recorded status names it (see [`DtsJobType::of_status`]), so the next
+    /// read asks each id under its own type and sends no probe of another.
+    /// A hint only orders the probes: an id not found under it is asked under
+    /// the other types.
+    pub fn hint_job_types<'a>(&self, recorded: impl IntoIterator<Item = &'a JobRecord>) {
+        let mut by_provider: BTreeMap<&ProviderRef, Vec<(&str, DtsJobType)>> = BTreeMap::new();
+        for record in recorded.into_iter().filter(|record| record.kind == JobKind::AlibabaDts) {
+            if let Some(job_type) = DtsJobType::of_status(&record.observed.raw_status) {
+                by_provider.entry(&record.provider).or_default().push((&record.id, job_type));
+            }
+        }
+        for (provider, hints) in by_provider {
+            if let Some(CloudProvider::Alibaba(client)) = self.clients.get(provider) {
+                client.hint_job_types(hints);
+            }
+        }
     }
 
     /// Reads every item in bulk: one read per provider, the providers

@@ -16,16 +16,17 @@ use super::fields::{Field, Fields};
 use super::schema::{Schema, check_body, did_you_mean, header_span};
 use super::source::{FileId, Span};
 
-const TUNING: [&str; 6] = [
+const TUNING: [&str; 7] = [
     "batch_size",
     "connect_timeout",
     "max_attempts",
     "max_in_flight",
+    "max_requests_per_second",
     "max_retry_seconds",
     "request_timeout",
 ];
 
-const ALIBABA_ATTRIBUTES: [&str; 12] = [
+const ALIBABA_ATTRIBUTES: [&str; 13] = [
     "access_key_id",
     "access_key_secret",
     "alias",
@@ -34,13 +35,14 @@ const ALIBABA_ATTRIBUTES: [&str; 12] = [
     "endpoint",
     "max_attempts",
     "max_in_flight",
+    "max_requests_per_second",
     "max_retry_seconds",
     "region",
     "request_timeout",
     "security_token",
 ];
 
-const HUAWEI_ATTRIBUTES: [&str; 14] = [
+const HUAWEI_ATTRIBUTES: [&str; 15] = [
     "access_key",
     "alias",
     "auth_token",
@@ -49,6 +51,7 @@ const HUAWEI_ATTRIBUTES: [&str; 14] = [
     "endpoint",
     "max_attempts",
     "max_in_flight",
+    "max_requests_per_second",
     "max_retry_seconds",
     "project_id",
     "region",
@@ -144,6 +147,7 @@ pub(super) fn decode(
         connect_timeout,
         max_attempts,
         max_in_flight,
+        max_requests_per_second,
         max_retry_seconds,
         request_timeout,
     ] = TUNING.map(|name| fields.positive(name, diagnostics));
@@ -154,6 +158,7 @@ pub(super) fn decode(
         connect_timeout_seconds: connect_timeout,
         request_timeout_seconds: request_timeout,
         max_in_flight,
+        max_requests_per_second,
     };
     let declared_at = sources.location(&header);
     let config = match cloud {

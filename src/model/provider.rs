@@ -23,6 +23,9 @@ pub struct ProviderTuning {
     pub request_timeout_seconds: Option<u32>,
     /// Most requests in flight at once for this provider (`max_in_flight`).
     pub max_in_flight: Option<u32>,
+    /// Most requests a second of any one API action (`max_requests_per_second`);
+    /// by default each action is paced at its documented limit.
+    pub max_requests_per_second: Option<u32>,
 }
 
 impl ProviderTuning {

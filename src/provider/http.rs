@@ -3,7 +3,8 @@
 //! rebuilds (and so re-signs, with a fresh nonce and timestamp) its request;
 //! each cloud decodes its own answers.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -15,6 +16,7 @@ use tokio::sync::Semaphore;
 use crate::model::Cloud;
 
 use super::error::{ProviderError, ProviderErrorKind, transport_error};
+use super::pace::{Pacer, documented_limit};
 use super::retry::{Intent, RetryPolicy};
 use super::settings::Settings;
 
@@ -51,6 +53,11 @@ pub(crate) struct Transport {
     cloud: Cloud,
     client: reqwest::Client,
     in_flight: Semaphore,
+    max_in_flight: usize,
+    /// The override of every action's rate (`max_requests_per_second`).
+    max_requests_per_second: Option<u32>,
+    /// One pacer per paced action, made on its first request.
+    pacers: Mutex<HashMap<&'static str, Option<Arc<Pacer>>>>,
     retry: RetryPolicy,
     jitter: Mutex<StdRng>,
 }
@@ -75,9 +82,17 @@ impl Transport {
             cloud,
             client,
             in_flight: Semaphore::new(settings.max_in_flight.max(1)),
+            max_in_flight: settings.max_in_flight.max(1),
+            max_requests_per_second: settings.max_requests_per_second,
+            pacers: Mutex::new(HashMap::new()),
             retry: settings.retry,
             jitter: Mutex::new(jitter),
         })
+    }
+
+    /// Most requests in flight at once.
+    pub(crate) fn max_in_flight(&self) -> usize {
+        self.max_in_flight
     }
 
     /// Sends a request until it succeeds or the retry policy gives up.
@@ -148,7 +163,21 @@ impl Transport {
         }
     }
 
-    /// One attempt: waits for a free slot, sends, reads the whole body.
+    /// The pacer of `operation`, when its rate is limited.
+    fn pacer(&self, operation: &'static str) -> Option<Arc<Pacer>> {
+        let mut pacers = self.pacers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pacers
+            .entry(operation)
+            .or_insert_with(|| {
+                self.max_requests_per_second
+                    .or_else(|| documented_limit(self.cloud, operation))
+                    .map(|per_second| Arc::new(Pacer::new(per_second)))
+            })
+            .clone()
+    }
+
+    /// One attempt: waits for a free slot in flight, then for the action's
+    /// pace, sends, reads the whole body.
     async fn send(
         &self,
         operation: &'static str,
@@ -156,6 +185,11 @@ impl Transport {
     ) -> Result<RawResponse, ProviderError> {
         // The semaphore is never closed, so acquiring cannot fail.
         let _permit = self.in_flight.acquire().await.ok();
+        // Paced after the slot in flight is ours: a request reserving its
+        // time and then queueing for a slot would go out bunched with others.
+        if let Some(pacer) = self.pacer(operation) {
+            pacer.wait().await;
+        }
         let response = self
             .client
             .execute(request)

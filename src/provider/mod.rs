@@ -18,10 +18,14 @@
 //!
 //! | kind | requests |
 //! |---|---|
-//! | `alibaba_dts` | `DescribeDtsJobs` per `JobType` (`MIGRATION`, then `SYNC`, then `SUBSCRIBE` for the ids not found yet), ids comma-joined (≤ 300 per filter), `PageSize=30` |
+//! | `alibaba_dts` | `DescribeDtsJobs` per `JobType`: each id under its known type (hinted from the state, or found by an earlier read), else `MIGRATION`, then `SYNC`, then `SUBSCRIBE` for the ids not found yet; ids comma-joined (≤ 300 per filter), `PageSize=30` |
 //! | `alibaba_migration` | `DescribeMigrationJobs`, `PageSize=30`, until every declared id was seen |
 //! | `alibaba_synchronization` | `DescribeSynchronizationJobs`, `PageSize=30`, until every declared id was seen; `DescribeSynchronizationJobStatus` (`Reverse`) only for a declared reverse task the listing does not show |
 //! | `huawei_drs` | `batch-status` with ≤ 100 ids, next page while `count` says more remain |
+//!
+//! Every filter of a read, and every page after a listing's first (which
+//! announces the total), is in flight together, within `max_in_flight` and
+//! each action's pace.
 //!
 //! `batch-detail` is not called: the status word already says what the
 //! planner needs (DRS has no two-way topology; the phase is in the word).
@@ -53,7 +57,9 @@
 //! (seconds), and stop after `max_attempts` (5) or `max_retry_seconds` (60).
 //! A throttled refusal does not count as an attempt (nothing was done; the
 //! wait stays short): only `max_retry_seconds` bounds a throttled request.
-//! Requests in flight are capped per provider (`max_in_flight`, 4); timeouts
+//! Requests in flight are capped per provider (`max_in_flight`, 4), and
+//! each action is paced at its documented rate limit (`max_requests_per_second`
+//! overrides it; see `pace`); timeouts
 //! are `connect_timeout` (5 s) and `request_timeout` (30 s).
 //!
 //! # Credentials
@@ -74,6 +80,7 @@ pub mod fuzzing;
 mod http;
 mod huawei;
 mod lenient;
+mod pace;
 mod retry;
 mod settings;
 #[cfg(test)]
@@ -86,7 +93,7 @@ use crate::model::{
     ActionVerb, Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig,
 };
 
-pub use alibaba::AlibabaClient;
+pub use alibaba::{AlibabaClient, DtsJobType};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credentials::{AlibabaCredentials, EnvLookup, HuaweiCredentials};
 pub use error::{ProviderError, ProviderErrorKind};

@@ -199,6 +199,7 @@ pub(crate) fn quick_settings() -> super::Settings {
         connect_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_millis(500),
         max_in_flight: 4,
+        max_requests_per_second: None,
         jitter_seed: Some(42),
     }
 }

@@ -413,3 +413,28 @@ fn stops_and_deadlines_are_called_out() {
     ----- stderr -----
     "#);
 }
+
+#[test]
+fn dts_ids_are_asked_under_the_job_type_the_state_recorded() {
+    let emulator = emulator();
+    let refresh = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .args(["apply", "--refresh-only", "--auto-approve"])
+        .run();
+    assert_eq!(refresh.code, Some(0), "{}", refresh.stderr);
+    emulator.clear_journal();
+
+    let plan = Test::in_dir(&refresh).emulated(&emulator).args(["plan"]).run();
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    // The state recorded `Migrating`, `Synchronizing` and `Normal`: each id
+    // is asked under its own JobType only, so no filter names an id of
+    // another type (without the state, MIGRATION is asked for all three).
+    let filters: Vec<usize> = emulator
+        .journal()
+        .into_iter()
+        .filter(|entry| entry.action == "DescribeDtsJobs")
+        .map(|entry| entry.jobs.len())
+        .collect();
+    assert_eq!(filters, [1, 1, 1]);
+}

@@ -16,7 +16,7 @@ use crate::faults::Faults;
 use crate::huawei::jobs::HuaweiJobState;
 use crate::journal::Journal;
 use crate::ratelimit::RateLimits;
-use crate::world::{AlibabaAccount, Cloud, HuaweiAccount, HuaweiProject, World};
+use crate::world::{AlibabaAccount, AlibabaKind, Cloud, HuaweiAccount, HuaweiProject, World};
 
 /// The state shared by the server tasks and the library handle.
 pub(crate) type Shared = Arc<Mutex<State>>;
@@ -48,8 +48,13 @@ pub(crate) struct AlibabaSide {
     pub(crate) accounts: Vec<AlibabaAccount>,
     /// Known regions.
     pub(crate) regions: Vec<String>,
-    /// Jobs in world order.
+    /// Jobs in world order. Only [`State::new`] adds jobs, so the indexes
+    /// below never go stale.
     pub(crate) jobs: Vec<AlibabaJobState>,
+    /// Job id → position in `jobs`: a request finds its jobs without a scan.
+    index: HashMap<String, usize>,
+    /// Positions in `jobs` of each kind, in world order (what a listing pages through).
+    by_kind: HashMap<AlibabaKind, Vec<usize>>,
     /// `(Action, ClientToken)` → the job id the token was first used with.
     pub(crate) client_tokens: HashMap<(String, String), String>,
 }
@@ -61,8 +66,54 @@ pub(crate) struct HuaweiSide {
     pub(crate) accounts: Vec<HuaweiAccount>,
     /// Known projects.
     pub(crate) projects: Vec<HuaweiProject>,
-    /// Jobs in world order.
+    /// Jobs in world order (only [`State::new`] adds jobs).
     pub(crate) jobs: Vec<HuaweiJobState>,
+    /// Job id → position in `jobs`.
+    index: HashMap<String, usize>,
+}
+
+// Each request settles only the jobs it touches, never the whole world, so
+// its cost follows the request. Settling is a function of the emulated time
+// alone (a due transition completes at its own deadline; a pause expires at
+// a fixed age), so settling a job late gives the status settling it on every
+// request would have.
+impl AlibabaSide {
+    /// The position of job `id` in `jobs`.
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The positions of the jobs of `kind`, in world order.
+    pub(crate) fn of_kind(&self, kind: AlibabaKind) -> &[usize] {
+        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// Brings the job at `position` up to emulated time `now`.
+    pub(crate) fn settle(&mut self, position: usize, now: OffsetDateTime) {
+        self.jobs[position].settle(now);
+    }
+}
+
+impl HuaweiSide {
+    /// The job `id` of project `project_id`, brought up to emulated time `now`.
+    pub(crate) fn find(
+        &mut self,
+        project_id: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Option<&mut HuaweiJobState> {
+        let job = &mut self.jobs[*self.index.get(id)?];
+        if job.spec.project_id != project_id {
+            return None;
+        }
+        job.task.settle(now);
+        Some(job)
+    }
+}
+
+/// Job id → position, for a list of jobs.
+fn index_by_id<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<String, usize> {
+    ids.enumerate().map(|(position, id)| (id.clone(), position)).collect()
 }
 
 /// The whole emulator state.
@@ -115,6 +166,14 @@ impl State {
         let start = clock.now();
         let mut limits = RateLimits::default();
         world.rate_limits.iter().for_each(|limit| limits.set(limit));
+        let alibaba_jobs: Vec<AlibabaJobState> =
+            world.alibaba.jobs.into_iter().map(|job| AlibabaJobState::new(job, start)).collect();
+        let mut by_kind: HashMap<AlibabaKind, Vec<usize>> = HashMap::new();
+        for (position, job) in alibaba_jobs.iter().enumerate() {
+            by_kind.entry(job.spec.kind).or_default().push(position);
+        }
+        let huawei_jobs: Vec<HuaweiJobState> =
+            world.huawei.jobs.into_iter().map(|job| HuaweiJobState::new(job, start)).collect();
         State {
             settings: Settings {
                 transition_delay: Duration::from_secs(world.transition_delay_seconds),
@@ -126,23 +185,16 @@ impl State {
             alibaba: AlibabaSide {
                 accounts: world.alibaba.accounts,
                 regions: world.alibaba.regions,
-                jobs: world
-                    .alibaba
-                    .jobs
-                    .into_iter()
-                    .map(|job| AlibabaJobState::new(job, start))
-                    .collect(),
+                index: index_by_id(alibaba_jobs.iter().map(|job| &job.spec.id)),
+                by_kind,
+                jobs: alibaba_jobs,
                 client_tokens: HashMap::new(),
             },
             huawei: HuaweiSide {
                 accounts: world.huawei.accounts,
                 projects: world.huawei.projects,
-                jobs: world
-                    .huawei
-                    .jobs
-                    .into_iter()
-                    .map(|job| HuaweiJobState::new(job, start))
-                    .collect(),
+                index: index_by_id(huawei_jobs.iter().map(|job| &job.spec.id)),
+                jobs: huawei_jobs,
             },
             nonces: HashSet::new(),
             journal: Journal::default(),
@@ -153,8 +205,9 @@ impl State {
         }
     }
 
-    /// Brings every job up to the current emulated time and returns that time.
-    pub(crate) fn settle(&mut self) -> OffsetDateTime {
+    /// Brings every job up to the current emulated time and returns that
+    /// time (for the admin views; a request settles only its own jobs).
+    fn settle_all(&mut self) -> OffsetDateTime {
         let now = self.clock.now();
         self.alibaba.jobs.iter_mut().for_each(|job| job.settle(now));
         self.huawei.jobs.iter_mut().for_each(|job| job.task.settle(now));
@@ -183,7 +236,7 @@ impl State {
 
     /// Every job's current state.
     pub(crate) fn jobs(&mut self) -> Vec<JobView> {
-        self.settle();
+        self.settle_all();
         let alibaba = self.alibaba.jobs.iter().map(|job| JobView {
             cloud: Cloud::Alibaba,
             id: job.spec.id.clone(),

@@ -100,7 +100,7 @@ pub struct AlibabaAccount {
 }
 
 /// The kind of an Alibaba job: the DTS `JobType`, or one of the legacy families.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AlibabaKind {
     /// DTS data migration (`JobType=MIGRATION`).

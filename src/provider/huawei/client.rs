@@ -1,7 +1,7 @@
 //! The Huawei DRS client: signed (or token) v3 calls, chunked batch reads,
 //! batched actions checked item by item.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use futures_util::future::{join_all, try_join_all};
@@ -89,11 +89,14 @@ impl HuaweiClient {
     /// the answer's `count` says more remain.
     pub async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
         let mut ids: Vec<&str> = Vec::new();
+        // A set beside the list: a scan of the list per id made every read
+        // (plan, re-read, settle poll) quadratic in the fleet.
+        let mut seen: HashSet<&str> = HashSet::new();
         for job in jobs {
             if job.kind != JobKind::HuaweiDrs {
                 return Err(foreign_kind("batch-status", job.kind));
             }
-            if !ids.contains(&job.id.as_str()) {
+            if seen.insert(&job.id) {
                 ids.push(&job.id);
             }
         }
@@ -251,46 +254,55 @@ impl HuaweiClient {
         };
         match answer {
             Err(error) => vec![RequestOutcome::from_error(error); members.len()],
-            Ok((results, request_id)) => ids
-                .iter()
-                .map(|id| match results.results.iter().find(|item| item.id == *id) {
-                    Some(item)
-                        if item
-                            .status
-                            .as_deref()
-                            .is_some_and(|s| s.eq_ignore_ascii_case("success")) =>
-                    {
-                        RequestOutcome::Accepted { request_id: request_id.clone() }
-                    }
-                    Some(item) => RequestOutcome::Rejected {
-                        error: item_error(
-                            operation,
-                            item.error_code
+            Ok((results, request_id)) => {
+                // The first result per id, as a scan would find it.
+                let mut by_id = HashMap::new();
+                for item in &results.results {
+                    by_id.entry(item.id.as_str()).or_insert(item);
+                }
+                ids.iter()
+                    .map(|id| match by_id.get(id).copied() {
+                        Some(item)
+                            if item
+                                .status
                                 .as_deref()
-                                .filter(|c| !c.is_empty())
-                                .unwrap_or("jobform.ItemFailed"),
-                            item.error_msg.clone().unwrap_or_else(|| {
-                                format!("status {:?}", item.status.as_deref().unwrap_or_default())
-                            }),
-                            request_id.clone(),
-                        ),
-                    },
-                    None => RequestOutcome::Unknown {
-                        error: ProviderError {
-                            request_id: request_id.clone(),
-                            http_status: Some(200),
-                            ..ProviderError::local(
-                                Cloud::Huawei,
+                                .is_some_and(|s| s.eq_ignore_ascii_case("success")) =>
+                        {
+                            RequestOutcome::Accepted { request_id: request_id.clone() }
+                        }
+                        Some(item) => RequestOutcome::Rejected {
+                            error: item_error(
                                 operation,
-                                ProviderErrorKind::Malformed {
-                                    reason: format!("the answer has no result for job {id}"),
-                                    excerpt: String::new(),
-                                },
-                            )
+                                item.error_code
+                                    .as_deref()
+                                    .filter(|c| !c.is_empty())
+                                    .unwrap_or("jobform.ItemFailed"),
+                                item.error_msg.clone().unwrap_or_else(|| {
+                                    format!(
+                                        "status {:?}",
+                                        item.status.as_deref().unwrap_or_default()
+                                    )
+                                }),
+                                request_id.clone(),
+                            ),
                         },
-                    },
-                })
-                .collect(),
+                        None => RequestOutcome::Unknown {
+                            error: ProviderError {
+                                request_id: request_id.clone(),
+                                http_status: Some(200),
+                                ..ProviderError::local(
+                                    Cloud::Huawei,
+                                    operation,
+                                    ProviderErrorKind::Malformed {
+                                        reason: format!("the answer has no result for job {id}"),
+                                        excerpt: String::new(),
+                                    },
+                                )
+                            },
+                        },
+                    })
+                    .collect()
+            }
         }
     }
 

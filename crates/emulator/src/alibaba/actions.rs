@@ -57,24 +57,28 @@ pub(crate) fn named_jobs(params: &Params) -> Vec<String> {
 
 /// Runs an authenticated action.
 pub(crate) fn run(state: &mut State, action: &str, params: &Params) -> Result<Done, ApiError> {
-    let now = state.settle();
+    let now = state.clock.now();
     check_region(state, params)?;
     match action {
-        "DescribeDtsJobs" => describe_dts_jobs(state, params),
-        "DescribeDtsJobDetail" => describe_dts_job_detail(state, params),
+        "DescribeDtsJobs" => describe_dts_jobs(state, params, now),
+        "DescribeDtsJobDetail" => describe_dts_job_detail(state, params, now),
         "SuspendDtsJob" => control_dts(state, params, Verb::Suspend, now),
         "StartDtsJob" => control_dts(state, params, Verb::Start, now),
         "StopDtsJob" => control_dts(state, params, Verb::Stop, now),
         "SuspendDtsJobs" => control_dts_batch(state, params, Verb::Suspend, now),
         "StartDtsJobs" => control_dts_batch(state, params, Verb::Start, now),
         "StopDtsJobs" => control_dts_batch(state, params, Verb::Stop, now),
-        "DescribeMigrationJobs" => describe_legacy(state, params, AlibabaKind::LegacyMigration),
-        "DescribeSynchronizationJobs" => {
-            describe_legacy(state, params, AlibabaKind::LegacySynchronization)
+        "DescribeMigrationJobs" => {
+            describe_legacy(state, params, AlibabaKind::LegacyMigration, now)
         }
-        "DescribeMigrationJobStatus" => legacy_status(state, params, AlibabaKind::LegacyMigration),
+        "DescribeSynchronizationJobs" => {
+            describe_legacy(state, params, AlibabaKind::LegacySynchronization, now)
+        }
+        "DescribeMigrationJobStatus" => {
+            legacy_status(state, params, AlibabaKind::LegacyMigration, now)
+        }
         "DescribeSynchronizationJobStatus" => {
-            legacy_status(state, params, AlibabaKind::LegacySynchronization)
+            legacy_status(state, params, AlibabaKind::LegacySynchronization, now)
         }
         "SuspendMigrationJob" | "SuspendSynchronizationJob" => {
             control_legacy(state, action, params, Verb::Suspend, now)
@@ -107,19 +111,22 @@ fn is_dts(kind: AlibabaKind) -> bool {
     matches!(kind, AlibabaKind::Migration | AlibabaKind::Sync | AlibabaKind::Subscribe)
 }
 
-/// Index of the job `id` of one of `kinds`; `InvalidParameter` naming `param` otherwise.
+/// Position of the job `id` of one of `kinds`, settled at `now`;
+/// `InvalidParameter` naming `param` otherwise.
 fn find(
-    state: &State,
+    state: &mut State,
     id: &str,
     kinds: impl Fn(AlibabaKind) -> bool,
     param: &str,
+    now: OffsetDateTime,
 ) -> Result<usize, ApiError> {
-    state
+    let position = state
         .alibaba
-        .jobs
-        .iter()
-        .position(|job| job.spec.id == id && kinds(job.spec.kind))
-        .ok_or_else(|| ApiError::invalid(param))
+        .position(id)
+        .filter(|&position| kinds(state.alibaba.jobs[position].spec.kind))
+        .ok_or_else(|| ApiError::invalid(param))?;
+    state.alibaba.settle(position, now);
+    Ok(position)
 }
 
 fn success_dts() -> Map<String, Value> {
@@ -201,7 +208,11 @@ fn dts_item(job: &AlibabaJobState, direction: Direction) -> Value {
     item
 }
 
-fn describe_dts_jobs(state: &State, params: &Params) -> Result<Done, ApiError> {
+fn describe_dts_jobs(
+    state: &mut State,
+    params: &Params,
+    now: OffsetDateTime,
+) -> Result<Done, ApiError> {
     let kind = match params.get("JobType").unwrap_or("MIGRATION") {
         "" | "MIGRATION" => AlibabaKind::Migration,
         "SYNC" => AlibabaKind::Sync,
@@ -210,43 +221,67 @@ fn describe_dts_jobs(state: &State, params: &Params) -> Result<Done, ApiError> {
     };
     let page_size = params.page_size("PageSize", 20)?;
     let page_number = params.number("PageNumber", 1)?;
-    // Sets: every request of a paged listing filters the whole world by them.
-    let ids: HashSet<String> = params.ids("DtsJobId").into_iter().collect();
+    let ids = params.ids("DtsJobId");
     let instances: HashSet<String> = params.ids("DtsInstanceId").into_iter().collect();
     let region =
         params.get("Region").or(params.get("RegionId")).filter(|region| !region.is_empty());
     let status = params.get("Status").filter(|status| !status.is_empty());
-    let matching: Vec<&AlibabaJobState> = state
-        .alibaba
-        .jobs
-        .iter()
-        .filter(|job| job.spec.kind == kind)
-        .filter(|job| ids.is_empty() || ids.contains(&job.spec.id))
-        .filter(|job| {
-            instances.is_empty()
-                || job.spec.instance_id.as_ref().is_some_and(|id| instances.contains(id))
+    // The candidates come from the id index when ids are given (a page then
+    // costs what its filter names, not the world), in world order.
+    let candidates: Vec<usize> = if ids.is_empty() {
+        state.alibaba.of_kind(kind).to_vec()
+    } else {
+        let mut positions: Vec<usize> =
+            ids.iter().filter_map(|id| state.alibaba.position(id)).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+    };
+    let jobs = &state.alibaba.jobs;
+    let mut matching: Vec<usize> = candidates
+        .into_iter()
+        .filter(|&position| {
+            let spec = &jobs[position].spec;
+            spec.kind == kind
+                && (instances.is_empty()
+                    || spec.instance_id.as_ref().is_some_and(|id| instances.contains(id)))
+                && region.is_none_or(|region| spec.region == region)
         })
-        .filter(|job| region.is_none_or(|region| job.spec.region == region))
-        .filter(|job| status.is_none_or(|status| job.forward.status == status))
         .collect();
+    // Only a status filter needs every candidate's current status.
+    if let Some(status) = status {
+        for &position in &matching {
+            state.alibaba.settle(position, now);
+        }
+        matching.retain(|&position| state.alibaba.jobs[position].forward.status == status);
+    }
+    let total = matching.len();
     let page: Vec<Value> = matching
-        .iter()
+        .into_iter()
         .skip((page_number - 1).saturating_mul(page_size))
         .take(page_size)
-        .map(|job| dts_item(job, Direction::Forward))
+        .map(|position| {
+            state.alibaba.settle(position, now);
+            dts_item(&state.alibaba.jobs[position], Direction::Forward)
+        })
         .collect();
     let mut body = success_dts();
     body.insert("PageNumber".to_owned(), json!(page_number));
     body.insert("PageRecordCount".to_owned(), json!(page.len()));
-    body.insert("TotalRecordCount".to_owned(), json!(matching.len()));
+    body.insert("TotalRecordCount".to_owned(), json!(total));
     body.insert("DtsJobList".to_owned(), Value::Array(page));
     body.insert("EtlDemoList".to_owned(), json!([]));
     Ok(Done { body, took_effect: false })
 }
 
-fn describe_dts_job_detail(state: &State, params: &Params) -> Result<Done, ApiError> {
+fn describe_dts_job_detail(
+    state: &mut State,
+    params: &Params,
+    now: OffsetDateTime,
+) -> Result<Done, ApiError> {
     let id = params.require("DtsJobId")?;
-    let job = &state.alibaba.jobs[find(state, id, is_dts, "DtsJobId")?];
+    let position = find(state, id, is_dts, "DtsJobId", now)?;
+    let job = &state.alibaba.jobs[position];
     check_instance(job, params.get("DtsInstanceID"), "DtsInstanceID")?;
     let direction = Direction::parse(params.get("SynchronizationDirection"))?;
     let mut body = object(dts_item(job, direction));
@@ -276,7 +311,7 @@ fn control_dts(
     now: OffsetDateTime,
 ) -> Result<Done, ApiError> {
     let id = params.require("DtsJobId")?;
-    let index = find(state, id, is_dts, "DtsJobId")?;
+    let index = find(state, id, is_dts, "DtsJobId", now)?;
     check_instance(&state.alibaba.jobs[index], params.get("DtsInstanceId"), "DtsInstanceId")?;
     let direction = Direction::parse(params.get("SynchronizationDirection"))?;
     let took_effect = act(state, &[index], verb, direction, now)?;
@@ -294,8 +329,10 @@ fn control_dts_batch(
     if ids.is_empty() || ids.len() > state.settings.max_batch_ids {
         return Err(ApiError::invalid("DtsJobIds"));
     }
-    let indexes =
-        ids.iter().map(|id| find(state, id, is_dts, "DtsJobIds")).collect::<Result<Vec<_>, _>>()?;
+    let indexes = ids
+        .iter()
+        .map(|id| find(state, id, is_dts, "DtsJobIds", now))
+        .collect::<Result<Vec<_>, _>>()?;
     let took_effect = act(state, &indexes, verb, Direction::Forward, now)?;
     Ok(Done { body: success_dts(), took_effect })
 }
@@ -340,7 +377,7 @@ fn control_legacy(
     };
     let param = legacy_id_param(kind);
     let id = params.require(param)?;
-    let index = find(state, id, |candidate| candidate == kind, param)?;
+    let index = find(state, id, |candidate| candidate == kind, param, now)?;
     let direction = Direction::parse(params.get("SynchronizationDirection"))?;
     let token = params.get("ClientToken").filter(|token| !token.is_empty());
     if let Some(token) = token {
@@ -368,7 +405,12 @@ fn control_legacy(
     Ok(Done { body: success_legacy(), took_effect })
 }
 
-fn describe_legacy(state: &State, params: &Params, kind: AlibabaKind) -> Result<Done, ApiError> {
+fn describe_legacy(
+    state: &mut State,
+    params: &Params,
+    kind: AlibabaKind,
+    now: OffsetDateTime,
+) -> Result<Done, ApiError> {
     let page_size = params.page_size("PageSize", 30)?;
     let page_number = params.number("PageNum", 1)?;
     let name_param = if kind == AlibabaKind::LegacyMigration {
@@ -377,21 +419,23 @@ fn describe_legacy(state: &State, params: &Params, kind: AlibabaKind) -> Result<
         "SynchronizationJobName"
     };
     let name = params.get(name_param).unwrap_or_default();
-    // (job, direction) pairs first, JSON only for the page: building every
-    // item on every page made a long listing quadratic.
-    let matching: Vec<(&AlibabaJobState, Direction)> = state
+    // (position, direction) pairs of the kind's own jobs, JSON only for the
+    // page: the listing has no id filter, so counting its total is the least
+    // a page costs, but no item outside the page is built or settled.
+    let jobs = &state.alibaba.jobs;
+    let matching: Vec<(usize, Direction)> = state
         .alibaba
-        .jobs
+        .of_kind(kind)
         .iter()
-        .filter(|job| job.spec.kind == kind)
-        .filter(|job| job.spec.name.as_deref().unwrap_or(&job.spec.id).contains(name))
-        .flat_map(|job| {
-            let directions = if job.spec.topology == Topology::TwoWay {
-                vec![Direction::Forward, Direction::Reverse]
-            } else {
-                vec![Direction::Forward]
-            };
-            directions.into_iter().map(move |direction| (job, direction))
+        .copied()
+        .filter(|&position| {
+            let spec = &jobs[position].spec;
+            spec.name.as_deref().unwrap_or(&spec.id).contains(name)
+        })
+        .flat_map(|position| {
+            let two_way = jobs[position].spec.topology == Topology::TwoWay;
+            std::iter::once((position, Direction::Forward))
+                .chain(two_way.then_some((position, Direction::Reverse)))
         })
         .collect();
     let total = matching.len();
@@ -399,7 +443,10 @@ fn describe_legacy(state: &State, params: &Params, kind: AlibabaKind) -> Result<
         .into_iter()
         .skip((page_number - 1).saturating_mul(page_size))
         .take(page_size)
-        .map(|(job, direction)| legacy_item(job, direction))
+        .map(|(position, direction)| {
+            state.alibaba.settle(position, now);
+            legacy_item(&state.alibaba.jobs[position], direction)
+        })
         .collect();
     let mut body = if kind == AlibabaKind::LegacyMigration {
         let mut body = success_legacy();
@@ -461,10 +508,16 @@ fn legacy_item(job: &AlibabaJobState, direction: Direction) -> Value {
     }
 }
 
-fn legacy_status(state: &State, params: &Params, kind: AlibabaKind) -> Result<Done, ApiError> {
+fn legacy_status(
+    state: &mut State,
+    params: &Params,
+    kind: AlibabaKind,
+    now: OffsetDateTime,
+) -> Result<Done, ApiError> {
     let param = legacy_id_param(kind);
     let id = params.require(param)?;
-    let job = &state.alibaba.jobs[find(state, id, |candidate| candidate == kind, param)?];
+    let position = find(state, id, |candidate| candidate == kind, param, now)?;
+    let job = &state.alibaba.jobs[position];
     let direction = Direction::parse(params.get("SynchronizationDirection"))?;
     let task = job.task(direction)?;
     let spec = &job.spec;

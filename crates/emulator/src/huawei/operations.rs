@@ -103,12 +103,12 @@ pub(crate) fn run(
     project_id: &str,
     body: &[u8],
 ) -> Result<Done, HwError> {
-    let now = state.settle();
+    let now = state.clock.now();
     match operation {
         Operation::Pause | Operation::Retry | Operation::Delete => {
             act(state, operation, project_id, body, now)
         }
-        Operation::Status | Operation::Detail => query(state, operation, project_id, body),
+        Operation::Status | Operation::Detail => query(state, operation, project_id, body, now),
     }
 }
 
@@ -135,10 +135,6 @@ fn check_ids<'a>(limit: usize, ids: impl ExactSizeIterator<Item = &'a str>) -> R
         }
     }
     Ok(())
-}
-
-fn find<'s>(state: &'s mut State, project_id: &str, id: &str) -> Option<&'s mut HuaweiJobState> {
-    state.huawei.jobs.iter_mut().find(|job| job.spec.id == id && job.spec.project_id == project_id)
 }
 
 fn act(
@@ -182,7 +178,7 @@ fn act(
     let mut item_errors = Vec::new();
     let mut took_effect = false;
     for (item, id) in items.iter().zip(ids) {
-        let outcome = match find(state, project_id, id) {
+        let outcome = match state.huawei.find(project_id, id, now) {
             None => Err(ItemFailure::not_found()),
             Some(job) => match operation {
                 Operation::Pause => job.pause(now, delay),
@@ -211,6 +207,7 @@ fn query(
     operation: Operation,
     project_id: &str,
     body: &[u8],
+    now: OffsetDateTime,
 ) -> Result<Done, HwError> {
     let request = parse::<QueryBody>(body)?;
     let ids = request.jobs.filter(|jobs| !jobs.is_empty()).ok_or_else(|| HwError::empty("jobs"))?;
@@ -234,7 +231,7 @@ fn query(
     let mut item_errors = Vec::new();
     let results: Vec<Value> = page
         .into_iter()
-        .map(|id| match find(state, project_id, id) {
+        .map(|id| match state.huawei.find(project_id, id, now) {
             None => {
                 let failure = ItemFailure::not_found();
                 item_errors.push(ItemError { job: id.clone(), code: failure.code.to_owned() });

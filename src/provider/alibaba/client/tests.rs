@@ -614,3 +614,69 @@ async fn a_client_from_a_provider_block_chunks_at_its_batch_size() {
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(sizes, [7, 7, 1]);
 }
+
+/// The `JobType`s of the `DescribeDtsJobs` requests a responder received.
+fn job_types_asked(responder: &Responder) -> Vec<String> {
+    responder.requests().iter().map(|r| r.param("JobType").unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn hinted_and_learned_job_types_send_no_probe_of_another_type() {
+    let mut world = Vec::new();
+    for n in 0..40 {
+        world.push(("SYNC", format!("s{n:04}"), "Synchronizing", None));
+    }
+    for n in 0..5 {
+        world.push(("SUBSCRIBE", format!("c{n:04}"), "Normal", None));
+    }
+    let declared: Vec<JobRef> =
+        world.iter().map(|(_, id, _, _)| job_ref(JobKind::AlibabaDts, id)).collect();
+    let responder = Responder::start(dts_world(world)).await;
+    let client = client(&responder);
+    // Hints for the sync jobs only; the change-tracking ones are probed.
+    let sync_ids: Vec<String> = (0..40).map(|n| format!("s{n:04}")).collect();
+    client.hint_job_types(sync_ids.iter().map(|id| (id.as_str(), DtsJobType::Sync)));
+
+    let read = client.read(&declared).await.unwrap();
+    assert_eq!(read.found.len(), 45);
+    // Sync ids asked as SYNC only (2 pages); the 5 unhinted ids probed
+    // MIGRATION (empty), SYNC (empty), then SUBSCRIBE.
+    let mut asked = job_types_asked(&responder);
+    asked.sort();
+    assert_eq!(asked, ["MIGRATION", "SUBSCRIBE", "SYNC", "SYNC", "SYNC"]);
+    let sync_ids: usize = responder
+        .requests()
+        .iter()
+        .filter(|r| r.param("JobType") == Some("SYNC") && r.param("PageNumber") == Some("1"))
+        .map(|r| r.param("DtsJobId").unwrap().split(',').count())
+        .sum();
+    assert_eq!(sync_ids, 40 + 5);
+
+    // A second read (apply's re-read) asks each id under the type found.
+    let before = responder.requests().len();
+    let again = client.read(&declared).await.unwrap();
+    assert_eq!(again, read);
+    let mut asked = job_types_asked(&responder)[before..].to_vec();
+    asked.sort();
+    assert_eq!(asked, ["SUBSCRIBE", "SYNC", "SYNC"]);
+}
+
+#[tokio::test]
+async fn a_wrong_hint_costs_a_probe_not_a_result() {
+    let world = vec![("MIGRATION", "m1".to_owned(), "Migrating", None)];
+    let responder = Responder::start(dts_world(world)).await;
+    let client = client(&responder);
+    client.hint_job_types([("m1", DtsJobType::Subscribe)]);
+    let read = client.read(&[job_ref(JobKind::AlibabaDts, "m1")]).await.unwrap();
+    assert_eq!(read.found[0].raw_status, "Migrating");
+    assert_eq!(job_types_asked(&responder), ["SUBSCRIBE", "MIGRATION"]);
+}
+
+#[test]
+fn only_status_words_of_one_job_type_hint_it() {
+    assert_eq!(DtsJobType::of_status("Migrating"), Some(DtsJobType::Migration));
+    assert_eq!(DtsJobType::of_status("Synchronizing"), Some(DtsJobType::Sync));
+    assert_eq!(DtsJobType::of_status("Normal"), Some(DtsJobType::Subscribe));
+    assert_eq!(DtsJobType::of_status("Suspending"), None);
+    assert_eq!(DtsJobType::of_status("Finished"), None);
+}
