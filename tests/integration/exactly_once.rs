@@ -362,3 +362,93 @@ fn a_plan_made_in_one_checkout_is_applied_in_another_with_its_variables() {
     assert_eq!(applied.code, Some(0), "{}\n{}", applied.stdout, applied.stderr);
     assert!(applied.stdout.contains("Apply complete: 8 suspended"), "{}", applied.stdout);
 }
+
+#[test]
+fn a_pause_confirmed_by_a_later_run_keeps_the_send_time_and_the_mode_sent() {
+    // Pauses take 2 s of emulated time to settle; --no-wait leaves them pending.
+    let emulator = Emulator::start(jobform_emulator::World::example()).unwrap();
+    let first = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .args(["apply", "--var", "maintenance=true", "--auto-approve", "--no-wait"])
+        .args(["--target", "huawei_drs.eu_replica"])
+        .run();
+    assert_eq!(first.code, Some(0), "{}\n{}", first.stdout, first.stderr);
+    let record = |outcome: &Outcome| {
+        let show = Test::in_dir(outcome).args(["show", "--json"]).run();
+        let state: Value = serde_json::from_str(&show.stdout).unwrap();
+        state["jobs"]["huawei_drs.eu_replica[\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"]"].clone()
+    };
+    let pending = record(&first);
+    assert_eq!(pending["last_action"]["outcome"], "pending");
+    assert_eq!(pending["last_action"]["pause_mode"], "target");
+    // The configuration now says pause_mode = "all"; the pause it confirms was sent with "target".
+    std::fs::write(
+        first.path().join("huawei.hcl"),
+        first.read("huawei.hcl").replace("pause_mode  = \"target\"", "pause_mode  = \"all\""),
+    )
+    .unwrap();
+    emulator.advance(std::time::Duration::from_secs(60));
+    let later = Test::in_dir(&first)
+        .emulated(&emulator)
+        .args(["apply", "--var", "maintenance=true", "--auto-approve"])
+        .args(["--target", "huawei_drs.eu_replica"])
+        .run();
+    assert_eq!(later.code, Some(0), "{}\n{}", later.stdout, later.stderr);
+    let confirmed = record(&later);
+    assert_eq!(confirmed["last_action"]["outcome"], "succeeded");
+    assert_eq!(
+        confirmed["paused"]["since"], pending["last_action"]["at"],
+        "the clock starts at the send"
+    );
+    assert_eq!(confirmed["paused"]["source"], "jobform");
+    assert_eq!(
+        confirmed["paused"]["pause_mode"], "target",
+        "what was sent, not what is declared now"
+    );
+    let pauses = actions(&emulator).iter().filter(|a| *a == "batch-pause-task").count();
+    assert_eq!(pauses, 1, "never sent twice");
+}
+
+#[test]
+fn a_cloud_that_stops_answering_mid_apply_is_reported_within_seconds() {
+    use std::io::BufRead;
+    let emulator = instant_emulator();
+    // The pause is answered after 2 s; meanwhile the status reads start failing.
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 2000 }).on_action("batch-pause-task"));
+    let test = Test::new().examples().emulated(&emulator).args([
+        "apply",
+        "--var",
+        "maintenance=true",
+        "--auto-approve",
+        "--target",
+        "huawei_drs.eu_replica",
+    ]);
+    let mut child = test.spawn_piped();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Wave 1:") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the apply ended before its first wave");
+    }
+    // The wave's re-read is done in milliseconds; the pause is still in flight.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    emulator.inject(Fault::new(FaultKind::ServerError { status: 503 }).on_action("batch-status"));
+    while !line.starts_with("Cannot read") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no notice before the apply ended");
+    }
+    assert!(
+        line.contains(
+            "Cannot read 3 jobs being watched: the status read failed: huawei batch-status"
+        ),
+        "{line}"
+    );
+    assert!(line.contains("; retrying for 9m"), "{line}");
+    // The cloud is back: the watch goes on and the pauses are confirmed.
+    emulator.clear_faults();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    assert!(rest.contains("Apply complete: 3 suspended"), "{rest}");
+}
