@@ -129,46 +129,40 @@ fn unclosed_brace(text: &str) -> Option<usize> {
         Brace(usize),
         Interpolation,
     }
-    let bytes = text.as_bytes();
     let mut open: Vec<Open> = Vec::new();
     let mut in_string = false;
     let mut i = 0;
-    while i < bytes.len() {
+    while let Some(c) = text[i..].chars().next() {
         let rest = &text[i..];
+        // Every step moves past whole characters, so `i` stays on a boundary.
+        let mut step = c.len_utf8();
         if in_string {
-            match bytes[i] {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_string = false,
-                b'$' if rest.starts_with("$${") => i += 2,
-                b'$' if rest.starts_with("${") => {
+            match c {
+                '\\' => step += rest[1..].chars().next().map_or(0, char::len_utf8),
+                '"' | '\n' => in_string = false,
+                '$' if rest.starts_with("$${") => step = 3,
+                '$' if rest.starts_with("${") => {
                     open.push(Open::Interpolation);
                     in_string = false;
-                    i += 1;
+                    step = 2;
                 }
                 _ => {}
             }
-            i += 1;
-            continue;
+        } else if rest.starts_with('#') || rest.starts_with("//") {
+            step = rest.find('\n').unwrap_or(rest.len()).max(1);
+        } else if rest.starts_with("/*") {
+            step = rest.find("*/").map_or(rest.len(), |end| end + 2);
+        } else if let Some(end) = heredoc_end(rest) {
+            step = end;
+        } else {
+            match c {
+                '"' => in_string = true,
+                '{' => open.push(Open::Brace(i)),
+                '}' => in_string = matches!(open.pop(), Some(Open::Interpolation)),
+                _ => {}
+            }
         }
-        if rest.starts_with('#') || rest.starts_with("//") {
-            i += rest.find('\n').unwrap_or(rest.len());
-            continue;
-        }
-        if rest.starts_with("/*") {
-            i += rest.find("*/").map_or(rest.len(), |end| end + 2);
-            continue;
-        }
-        if let Some(end) = heredoc_end(rest) {
-            i += end;
-            continue;
-        }
-        match bytes[i] {
-            b'"' => in_string = true,
-            b'{' => open.push(Open::Brace(i)),
-            b'}' => in_string = matches!(open.pop(), Some(Open::Interpolation)),
-            _ => {}
-        }
-        i += 1;
+        i += step;
     }
     open.into_iter().find_map(|o| match o {
         Open::Brace(at) => Some(at),

@@ -107,13 +107,14 @@ fn confirmation_is_refused_without_a_terminal() {
     let emulator = instant_emulator();
     let test =
         Test::new().examples().emulated(&emulator).args(["apply", "--var", "maintenance=true"]);
-    let outcome = jobform_snapshot!(test, @"
+    let outcome = jobform_snapshot!(test, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: apply asks for confirmation, but standard input is not a terminal. Pass --auto-approve, or save a plan with `jobform plan --out FILE` and run `jobform apply FILE`
-    ");
+    Error: Invalid command line
+    Apply asks for confirmation, but standard input is not a terminal. Pass --auto-approve, or save a plan with `jobform plan --out FILE` and run `jobform apply FILE`.
+    "#);
     assert!(!outcome.path().join(STATE_PATH).exists());
     assert!(emulator.journal().is_empty(), "not even a read");
 }
@@ -154,13 +155,14 @@ fn a_saved_plan_is_applied_without_prompting_and_only_once() {
         "--var",
         "maintenance=true",
     ]);
-    jobform_snapshot!(again, @"
+    jobform_snapshot!(again, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 13); run `jobform plan` again
-    ");
+    Error: State changed since the plan
+    maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 13); run `jobform plan` again.
+    "#);
 }
 
 /// A new run in the working directory of `previous`.
@@ -179,13 +181,14 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
         .emulated(&emulator)
         .file("state/jobform.state.json.lock", lock)
         .args(["apply", "--var", "maintenance=true", "--auto-approve"]);
-    jobform_snapshot!(test, @"
+    jobform_snapshot!(test, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state is locked by ops@other-host (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
-    ");
+    Error: State locked
+    The state is locked by ops@other-host (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
+    "#);
     assert!(emulator.journal().is_empty());
 }
 

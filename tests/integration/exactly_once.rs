@@ -169,7 +169,8 @@ fn the_refusal_names_the_file_and_the_first_difference() {
     ----- stdout -----
 
     ----- stderr -----
-    error: m.plan: the plan file does not match the plan the configuration makes from the same inputs, so it was edited or damaged; nothing was sent. First difference: plan.changes.alibaba_dts.billing_migration.action is "stop" in the plan file, but the configuration plans "suspend". Run `jobform plan --out` again
+    Error: Plan file does not match
+    m.plan: the plan file does not match the plan the configuration makes from the same inputs, so it was edited or damaged; nothing was sent. First difference: plan.changes.alibaba_dts.billing_migration.action is "stop" in the plan file, but the configuration plans "suspend". Run `jobform plan --out` again.
     "#);
     // `show` derives what it prints from the changes: the edit is visible.
     let show = Test::in_dir(&planned).args(["show", "m.plan"]).run();
@@ -191,13 +192,14 @@ fn options_that_shape_a_plan_are_refused_with_a_saved_plan() {
         "maintenance=true",
         "--skip-blocked",
     ]);
-    jobform_snapshot!(apply, @"
+    jobform_snapshot!(apply, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: --target, --exclude, --skip-blocked, --refresh-only and --resend-unknown shape a new plan; a saved plan carries the options it was made with
-    ");
+    Error: Invalid command line
+    --target, --exclude, --skip-blocked, --refresh-only and --resend-unknown shape a new plan; a saved plan carries the options it was made with.
+    "#);
 }
 
 const INVENTORY: &str = "alibaba_migration.legacy_inventory";
@@ -268,13 +270,14 @@ fn an_action_of_unknown_outcome_is_blocked_on_every_later_run_until_resent() {
         "--resend-unknown",
         INVENTORY,
     ]);
-    jobform_snapshot!(needless, @"
+    jobform_snapshot!(needless, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: --resend-unknown alibaba_migration.legacy_inventory: no job it selects has an action of unknown outcome to send again (see the plan's outcome_unknown entries)
-    ");
+    Error: Invalid command line
+    --resend-unknown alibaba_migration.legacy_inventory: no job it selects has an action of unknown outcome to send again (see the plan's outcome_unknown entries).
+    "#);
 }
 
 #[test]

@@ -216,13 +216,14 @@ fn target_narrows_the_plan_and_says_so() {
     ----- stderr -----
     "#);
     let bad = Test::new().examples().emulated(&emulator).args(["plan", "--target", "aws.x"]);
-    jobform_snapshot!(bad, @"
+    jobform_snapshot!(bad, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: invalid address in --target: `aws` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs)
-    ");
+    Error: Invalid command line
+    Invalid address in --target: `aws` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs).
+    "#);
 }
 
 #[test]
@@ -301,13 +302,14 @@ fn missing_credentials_are_named() {
         .env("JOBFORM_VAR_alibaba_endpoint", emulator.url())
         .env("JOBFORM_VAR_huawei_endpoint", emulator.url())
         .args(["plan"]);
-    jobform_snapshot!(test, @"
+    jobform_snapshot!(test, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: alibaba credentials: no credentials for provider alibaba (providers.hcl:6:1): set access_key_id and access_key_secret in the block, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set)
-    ");
+    Error: Missing credentials
+    Alibaba credentials: no credentials for provider alibaba (providers.hcl:6:1): set access_key_id and access_key_secret in the block, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set).
+    "#);
 }
 
 #[test]

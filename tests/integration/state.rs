@@ -138,20 +138,22 @@ fn list_and_show_by_block_or_instance_address() {
 
     ----- stderr -----
     "#);
-    jobform_snapshot!(with_state().args(["state", "show", "alibaba_dts.nope"]), @"
+    jobform_snapshot!(with_state().args(["state", "show", "alibaba_dts.nope"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state has no job at alibaba_dts.nope
-    ");
-    jobform_snapshot!(with_state().args(["state", "show", "alibaba_ecs.x"]), @"
+    Error: No such job in the state
+    The state has no job at alibaba_dts.nope.
+    "#);
+    jobform_snapshot!(with_state().args(["state", "show", "alibaba_ecs.x"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: `alibaba_ecs` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs)
-    ");
+    Error: Invalid command line
+    `alibaba_ecs` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs).
+    "#);
 }
 
 #[test]
@@ -181,13 +183,14 @@ fn rm_refuses_while_another_command_holds_the_lock() {
         "who": "ops@other-host (github-actions acme/jobs run 7 by octocat)", "pid": 4242,
         "host": "other-host", "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
     let test = with_state().file("state/jobform.state.json.lock", lock);
-    let outcome = jobform_snapshot!(test.args(["state", "rm", "alibaba_dts.orders_sync"]), @"
+    let outcome = jobform_snapshot!(test.args(["state", "rm", "alibaba_dts.orders_sync"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state is locked by ops@other-host (github-actions acme/jobs run 7 by octocat) (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
-    ");
+    Error: State locked
+    The state is locked by ops@other-host (github-actions acme/jobs run 7 by octocat) (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
+    "#);
     assert_eq!(outcome.read(STATE_PATH), STATE, "nothing was written");
 }
 
@@ -205,13 +208,14 @@ fn a_lock_left_by_a_dead_process_is_reported_stale_and_can_be_forced() {
     assert!(outcome.stderr.contains("that process is no longer running"), "{}", outcome.stderr);
 
     let test = with_state().file("state/jobform.state.json.lock", &lock);
-    jobform_snapshot!(test.args(["force-unlock", "9b1c5a7e-0000-4000-8000-00000000dead"]), @"
+    jobform_snapshot!(test.args(["force-unlock", "9b1c5a7e-0000-4000-8000-00000000dead"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the lock id [UUID] does not match the current lock [UUID], held by dba@this-host since [TIME]; nothing was unlocked
-    ");
+    Error: Lock id does not match
+    The lock id [UUID] does not match the current lock [UUID], held by dba@this-host since [TIME]; nothing was unlocked.
+    "#);
     let test = with_state().file("state/jobform.state.json.lock", &lock);
     let outcome = test.args(["force-unlock", "9b1c5a7e-0000-4000-8000-000000000002"]).run();
     assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
@@ -221,29 +225,32 @@ fn a_lock_left_by_a_dead_process_is_reported_stale_and_can_be_forced() {
 #[test]
 fn corrupt_truncated_and_newer_states_are_refused_and_left_alone() {
     let truncated = &STATE[..STATE.len() / 2];
-    let outcome = jobform_snapshot!(Test::new().file(STATE_PATH, truncated).args(["state", "list"]), @r"
+    let outcome = jobform_snapshot!(Test::new().file(STATE_PATH, truncated).args(["state", "list"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json is corrupt: not valid JSON (control character (\u0000-\u001F) found while parsing a string at line 22 column 0)
+    Error: Corrupt state file
+    The state file state/jobform.state.json is corrupt: not valid JSON (control character (\u0000-\u001F) found while parsing a string at line 22 column 0)
     It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
-    ");
+    "#);
     assert_eq!(outcome.read(STATE_PATH).trim_end(), truncated.trim_end());
-    jobform_snapshot!(Test::new().file(STATE_PATH, "[1, 2]").args(["show"]), @"
+    jobform_snapshot!(Test::new().file(STATE_PATH, "[1, 2]").args(["show"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json is corrupt: no `format_version` field
+    Error: Corrupt state file
+    The state file state/jobform.state.json is corrupt: no `format_version` field
     It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
-    ");
+    "#);
     let newer = STATE.replace("\"format_version\": 1", "\"format_version\": 2");
-    jobform_snapshot!(Test::new().file(STATE_PATH, &newer).args(["show"]), @"
+    jobform_snapshot!(Test::new().file(STATE_PATH, &newer).args(["show"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json has format version 2, but this jobform (0.1.0) reads up to version 1. Upgrade jobform to use it.
-    ");
+    Error: State from a newer jobform
+    The state file state/jobform.state.json has format version 2, but this jobform (0.1.0) reads up to version 1. Upgrade jobform to use it.
+    "#);
 }
