@@ -2,11 +2,8 @@
 
 use std::io::{self, Write};
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-use crate::model::Address;
-use crate::render::{Palette, Terminal};
+use crate::model::{Address, timestamp};
+use crate::render::{Palette, Terminal, plural};
 use crate::state::{JobRecord, PauseSource, State};
 
 /// The whole state: a header, every job, the size of the audit log.
@@ -31,8 +28,8 @@ pub fn state(out: &mut dyn Write, path: &str, state: &State, palette: Palette) -
         None => writeln!(out, "\nAudit log: empty."),
         Some(last) => writeln!(
             out,
-            "\nAudit log: {} action(s), the last {} of {} by {} at {}.",
-            state.audit.len(),
+            "\nAudit log: {}, the last {} of {} by {} at {}.",
+            plural(state.audit.len(), "action"),
             last.verb.label(),
             Terminal(&last.address),
             Terminal(&last.who),
@@ -84,8 +81,4 @@ pub fn job(
         )?;
     }
     Ok(())
-}
-
-fn timestamp(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }

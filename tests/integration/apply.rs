@@ -30,9 +30,9 @@ fn auto_approve_applies_the_maintenance_plan_and_records_it() {
         insta::assert_snapshot!(sorted(progress), @r#"
 
         Apply complete: 8 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
-        Applying 8 action(s) in 2 wave(s).
-        Wave 1: re-read 3 job(s), acting on the unchanged ones.
-        Wave 2: re-read 5 job(s), acting on the unchanged ones.
+        Applying 8 actions in 2 waves.
+        Wave 1: re-read 3 jobs, acting on the unchanged ones.
+        Wave 2: re-read 5 jobs, acting on the unchanged ones.
         alibaba_dts.billing_migration: suspended after [DURATION] (Suspending)
         alibaba_dts.billing_migration: suspending (SuspendDtsJobs, request [REQUEST_ID])
         alibaba_dts.orders_sync: suspended after [DURATION] (Suspending)
@@ -75,18 +75,18 @@ fn auto_approve_applies_the_maintenance_plan_and_records_it() {
         "maintenance=true",
         "--auto-approve",
     ]);
-    jobform_snapshot!(again, @"
+    jobform_snapshot!(again, @r#"
     exit_code: 0
     ----- stdout -----
-    No changes. All 9 job(s) are in their declared state.
+    No changes. Every job is in its declared state (9 jobs).
     Plan: 0 to suspend, 0 to resume, 0 to stop, 0 blocked (0 requests).
 
-    Applying 0 action(s) in 0 wave(s).
+    Applying 0 actions in 0 waves.
 
     Apply complete: 0 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
 
     ----- stderr -----
-    ");
+    "#);
     assert!(
         emulator
             .journal()

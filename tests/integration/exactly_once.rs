@@ -239,7 +239,7 @@ fn an_action_of_unknown_outcome_is_blocked_on_every_later_run_until_resent() {
 
     Plan: 0 to suspend, 0 to resume, 0 to stop, 1 blocked (0 requests).
 
-    Error: 1 job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+    Error: 1 job blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
 
     ----- stderr -----
     "#);

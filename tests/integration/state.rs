@@ -96,7 +96,7 @@ fn show_renders_every_job_and_the_audit_log() {
       observed:    suspended (PAUSING) at [TIME]
       paused:      since [TIME] (first seen paused)
 
-    Audit log: 1 action(s), the last suspend of alibaba_dts.orders_sync by dba@db-admin-1 at [TIME].
+    Audit log: 1 action, the last suspend of alibaba_dts.orders_sync by dba@db-admin-1 at [TIME].
 
     ----- stderr -----
     "#);
