@@ -148,14 +148,14 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             let head =
                 if change.action == "resume" { palette.added(head) } else { palette.paused(head) };
             writeln!(out, "  {head}")?;
-            for line in details(change, vec![id_line(change)]) {
+            for line in action_lines(change) {
                 writeln!(out, "      {}", Terminal(line))?;
             }
             writeln!(out)?;
         }
     }
     section(out, view, Action::Stop, "Stops: these end the jobs for good", palette, |c| {
-        details(c, vec![id_line(c)])
+        action_lines(c)
     })?;
     section(out, view, Action::Blocked, "Blocked: nothing will be sent for these", palette, |c| {
         let code = view
@@ -220,12 +220,12 @@ fn id_line(change: &ChangeView) -> String {
     format!("id {} via {}", change.id, change.provider)
 }
 
-/// The lines under an action's head: its description, the transition with
-/// the live status, then `more`.
-fn details(change: &ChangeView, more: Vec<String>) -> Vec<String> {
+/// The lines under the head of a job that will be acted on: its
+/// description, the transition with the live status, its id and provider.
+fn action_lines(change: &ChangeView) -> Vec<String> {
     let mut lines = description(change);
     lines.push(format!("{}  ({})", transition(change), live_status(change)));
-    lines.extend(more);
+    lines.push(id_line(change));
     lines
 }
 
