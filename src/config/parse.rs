@@ -264,6 +264,9 @@ mod tests {
         let quiet = "a {\n  x = \"{${ {b = 1}.b }\"\n  # {\n  // {\n  /* { */\n  h = <<-EOT\n  {\n  EOT\n}\n";
         assert_eq!(unclosed_brace(quiet), None);
         assert_eq!(unclosed_brace(&format!("{quiet}z {{\n")), Some(quiet.len() + 2));
+        // Multi-byte characters, escaped or not, are stepped over whole.
+        assert_eq!(unclosed_brace("\"\\¡\" ¡ {"), Some(9));
+        assert_eq!(unclosed_brace("¡"), None);
     }
 
     #[test]
