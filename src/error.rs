@@ -8,7 +8,7 @@ use crate::apply::ApplyError;
 use crate::config::Diagnostics;
 use crate::hclfmt::FormatError;
 use crate::plan::{PlanError, SavedPlanError};
-use crate::provider::ProviderError;
+use crate::provider::{ProviderError, ProviderErrorKind};
 use crate::state::StateError;
 
 /// Exit status for success and "no changes".
@@ -27,7 +27,7 @@ pub const EXIT_PARTIAL: u8 = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The configuration has errors; each diagnostic says what and where.
-    #[error("the configuration has {} error(s)", .0.error_count())]
+    #[error("the configuration has {}", crate::render::plural(.0.error_count(), "error"))]
     Config(Diagnostics),
     /// Reading or writing a file failed.
     #[error("{action} {}: {source}", path.display())]
@@ -66,7 +66,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// `fmt` met files it cannot format (each reported with its location).
-    #[error("{} file(s) could not be formatted", .0.len())]
+    #[error("{} could not be formatted", crate::render::plural(.0.len(), "file"))]
     Unformattable(Vec<FileFormatError>),
     /// Writing to standard output failed (other than a closed pipe).
     #[error("cannot write to standard output: {0}")]
@@ -93,5 +93,55 @@ impl Error {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
         EXIT_FAILURE
+    }
+
+    /// A few words saying what went wrong, the `Error:` line above the
+    /// message, as a configuration diagnostic's summary is: a reader scanning
+    /// a CI log finds the kind of failure without reading the detail.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Error::Config(_) => "Invalid configuration",
+            Error::Io { .. } => "Input/output error",
+            Error::State(error) | Error::Apply(ApplyError::State(error)) => state_title(error),
+            Error::SavedPlan { source, .. } => match source {
+                SavedPlanError::Corrupt(_) => "Not a plan file",
+                SavedPlanError::OtherFormat { .. } => "Plan file of another format",
+                SavedPlanError::ConfigChanged => "Configuration changed since the plan",
+                SavedPlanError::StateChanged { .. } => "State changed since the plan",
+                SavedPlanError::VariableChanged { .. } => "Variable differs from the plan",
+                SavedPlanError::Mismatch(_) => "Plan file does not match",
+                SavedPlanError::Plan(_) => "Cannot plan",
+            },
+            Error::Provider(error) => match error.kind {
+                ProviderErrorKind::MissingCredentials { .. } => "Missing credentials",
+                ProviderErrorKind::InvalidConfig { .. } => "Invalid provider configuration",
+                _ => "Provider not usable",
+            },
+            Error::Plan(PlanError::Cycle(_)) => "Dependency cycle",
+            Error::Emulator(_) => "Emulator not started",
+            Error::Apply(ApplyError::Blocked(_)) => "Plan has blocked jobs",
+            Error::Usage(_) => "Invalid command line",
+            Error::Unformattable(_) => "Cannot format",
+            Error::Stdout(_) => "Cannot write output",
+        }
+    }
+}
+
+fn state_title(error: &StateError) -> &'static str {
+    match error {
+        StateError::Io { .. } => "Cannot access the state",
+        StateError::Corrupt { .. } => "Corrupt state file",
+        StateError::CorruptLog { .. } => "Corrupt state journal or audit log",
+        StateError::NewerFormat { .. } => "State from a newer jobform",
+        StateError::ForeignLineage { .. } => "State file replaced",
+        StateError::Conflict { .. } => "State changed on disk",
+        StateError::SerialExhausted { .. } => "State serial exhausted",
+        StateError::Locked { stale: false, .. } => "State locked",
+        StateError::Locked { stale: true, .. } => "Stale state lock",
+        StateError::BrokenLock { .. } => "Broken state lock",
+        StateError::HolderAlive { .. } => "Lock holder still running",
+        StateError::LockMismatch { .. } => "Lock id does not match",
+        StateError::NotLocked { .. } => "State not locked",
+        StateError::NoSuchJob { .. } => "No such job in the state",
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::Address;
+use crate::model::{Address, human_duration};
 use crate::plan::Action;
 
 /// Why a job was not acted on.
@@ -181,16 +181,10 @@ fn status(results: &[JobResult], interrupted: bool) -> ApplyStatus {
     }
 }
 
-/// A duration as people read it in progress lines: `4s`, `2m 5s`, `1h 3m`.
+/// A duration as people read it in progress lines: `4s`, `2m 5s`, `1h 3m 5s`
+/// (see [`human_duration`]).
 pub fn short_duration(duration: std::time::Duration) -> String {
-    let seconds = duration.as_secs();
-    match (seconds / 3600, seconds / 60 % 60, seconds % 60) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, s) => format!("{m}m {s}s"),
-        (h, 0, _) => format!("{h}h"),
-        (h, m, _) => format!("{h}h {m}m"),
-    }
+    human_duration(time::Duration::try_from(duration).unwrap_or(time::Duration::MAX))
 }
 
 #[cfg(test)]
@@ -203,7 +197,7 @@ mod tests {
     #[test]
     fn durations_read_well() {
         for (seconds, text) in
-            [(0, "0s"), (4, "4s"), (60, "1m"), (125, "2m 5s"), (3600, "1h"), (3725, "1h 2m")]
+            [(0, "0s"), (4, "4s"), (60, "1m"), (125, "2m 5s"), (3600, "1h"), (3725, "1h 2m 5s")]
         {
             assert_eq!(short_duration(Duration::from_secs(seconds)), text);
         }

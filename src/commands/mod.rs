@@ -12,8 +12,9 @@ mod validate;
 use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
+use crate::config::{Diagnostic, Diagnostics, SourcePos, SourceRange, sentence};
 use crate::error::{EXIT_SUCCESS, Error};
-use crate::render::{Palette, Terminal, TerminalText};
+use crate::render::Palette;
 
 /// Runs the subcommand and returns its exit status.
 pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, Error> {
@@ -66,30 +67,36 @@ fn buffered_stdout(command: impl FnOnce(&mut dyn Write) -> Result<u8, Error>) ->
     Ok(code)
 }
 
-/// Prints an error the way every command does: `error: …` on stderr,
-/// configuration diagnostics in full.
+/// Prints an error the way every command does, in the layout of a
+/// configuration diagnostic: `Error: Title`, the location when there is one,
+/// then the detail as sentences.
 pub(crate) fn print_error(out: &mut dyn Write, error: &Error, palette: Palette) -> io::Result<()> {
     match error {
         Error::Config(diagnostics) => diagnostics.render(out, palette),
-        Error::Unformattable(failures) => {
-            for failure in failures {
-                let location = failure
-                    .error
-                    .location()
-                    .map(|(line, column)| format!(":{line}:{column}"))
-                    .unwrap_or_default();
-                let path = failure.path.display();
-                writeln!(
-                    out,
-                    "{} {}{location}: {}",
-                    palette.error("error:"),
-                    Terminal(path),
-                    TerminalText(&failure.error)
-                )?;
-            }
-            Ok(())
+        Error::Unformattable(failures) => Diagnostics(
+            failures
+                .iter()
+                .map(|failure| Diagnostic {
+                    range: failure.error.location().map(|(line, column)| {
+                        let at = SourcePos { line, column, byte: 0 };
+                        SourceRange {
+                            filename: failure.path.display().to_string(),
+                            start: at,
+                            end: at,
+                        }
+                    }),
+                    ..Diagnostic::error(
+                        format!("Cannot format {}", failure.path.display()),
+                        sentence(&failure.error.to_string()),
+                    )
+                })
+                .collect(),
+        )
+        .render(out, palette),
+        // The detail may quote the cloud (its message, request id) or a
+        // path: the diagnostic escapes both.
+        other => {
+            Diagnostic::error(other.title(), sentence(&other.to_string())).render(out, palette)
         }
-        // An error may quote the cloud (its message, request id) or a path.
-        other => writeln!(out, "{} {}", palette.error("error:"), TerminalText(other)),
     }
 }

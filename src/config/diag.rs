@@ -143,12 +143,19 @@ impl Diagnostic {
 }
 
 /// A library message (`expected newline or eof`) as a detail sentence:
-/// capitalised, with a full stop.
+/// capitalised, with a full stop. A message that starts with a name (a file
+/// `m.plan:`, an option `--target`) keeps it as written.
 pub(crate) fn sentence(message: &str) -> String {
     let mut chars = message.chars();
     let Some(first) = chars.next() else { return String::new() };
     let stop = if message.ends_with(['.', '?', '!']) { "" } else { "." };
-    format!("{}{}{stop}", first.to_uppercase(), chars.as_str())
+    let word = message.split_whitespace().next().unwrap_or_default();
+    let word = word.trim_end_matches(['.', ',', ':', ';', '!', '?']);
+    if word.chars().all(char::is_lowercase) {
+        format!("{}{}{stop}", first.to_uppercase(), chars.as_str())
+    } else {
+        format!("{message}{stop}")
+    }
 }
 
 /// Every diagnostic of one run.
@@ -279,6 +286,8 @@ mod tests {
             "No such type. Did you mean \"x\"?"
         );
         assert_eq!(sentence(""), "");
+        assert_eq!(sentence("m.plan: the state changed"), "m.plan: the state changed.");
+        assert_eq!(sentence("--target x is invalid"), "--target x is invalid.");
     }
 
     #[test]

@@ -118,6 +118,12 @@ pub fn load_dir(
         }
     }
 
+    // A file that does not parse is missing from what follows: its blocks
+    // would be reported as undeclared elsewhere, errors that are not there.
+    if diagnostics.has_errors() {
+        return Err(in_reading_order(diagnostics, &sources));
+    }
+
     let variable_files: Vec<&ParsedFile> = value_sources
         .iter()
         .filter_map(|source| match source {
@@ -162,13 +168,20 @@ pub fn load_dir(
             (name.clone(), VariableValue { value, sensitive })
         })
         .collect();
-    let file_order: Vec<String> = sources.files().map(|f| f.name().to_owned()).collect();
-    diagnostics.normalize(&file_order);
+    let diagnostics = in_reading_order(diagnostics, &sources);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
     let config = Config { providers, jobs, digest, variables, sources };
     Ok(Loaded { config, warnings: diagnostics })
+}
+
+/// `diagnostics` sorted by the order the files were read in (see
+/// [`Diagnostics::normalize`]).
+fn in_reading_order(mut diagnostics: Diagnostics, sources: &SourceMap) -> Diagnostics {
+    let file_order: Vec<String> = sources.files().map(|f| f.name().to_owned()).collect();
+    diagnostics.normalize(&file_order);
+    diagnostics
 }
 
 /// The top-level blocks of every file, by type.

@@ -52,6 +52,7 @@ mod source;
 mod types;
 mod variables;
 
+pub(crate) use diag::sentence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Snippet, SourcePos, SourceRange};
 pub use environment::Environment;
 pub use load::{Config, Loaded, VariableValue, load_dir};

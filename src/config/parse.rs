@@ -94,13 +94,102 @@ pub(super) fn read(
             Some(ParsedFile { file, body })
         }
         Err(error) => {
+            let text = sources.file(file).text();
             let offset = error.location().offset();
-            let span = Span::new(file, offset..offset + 1);
-            let detail = sentence(error.message());
-            diagnostics.push(sources.error(&span, "Invalid HCL syntax", detail));
+            // A parser that runs out of file reports where it gave up: the
+            // end, or a `}` that closed some later block. The place to fix is
+            // the block left open, so that is the one named.
+            let at_end = text.get(offset..).is_none_or(|rest| rest.trim().is_empty());
+            let diagnostic = match unclosed_brace(text).filter(|_| at_end) {
+                Some(brace) => sources.error(
+                    &Span::new(file, brace..brace + 1),
+                    "Unclosed configuration block",
+                    "There is no closing brace for this block before the end of the file. \
+                     This may be caused by incorrect brace nesting elsewhere in this file.",
+                ),
+                None => sources.error(
+                    &Span::new(file, offset..offset + 1),
+                    "Invalid HCL syntax",
+                    sentence(error.message()),
+                ),
+            };
+            diagnostics.push(diagnostic);
             None
         }
     }
+}
+
+/// The byte offset of the outermost `{` that no `}` closes before the end of
+/// `text`, if any. Braces inside comments, quoted strings (except their
+/// `${ }` interpolations) and heredocs do not count.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    /// What an open brace began: a block or object, or an interpolation
+    /// inside a quoted string (closing it returns into the string).
+    enum Open {
+        Brace(usize),
+        Interpolation,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut in_string = false;
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let rest = &text[i..];
+        // Every step moves past whole characters, so `i` stays on a boundary.
+        let mut step = c.len_utf8();
+        if in_string {
+            match c {
+                '\\' => step += rest[1..].chars().next().map_or(0, char::len_utf8),
+                '"' | '\n' => in_string = false,
+                '$' if rest.starts_with("$${") => step = 3,
+                '$' if rest.starts_with("${") => {
+                    open.push(Open::Interpolation);
+                    in_string = false;
+                    step = 2;
+                }
+                _ => {}
+            }
+        } else if rest.starts_with('#') || rest.starts_with("//") {
+            step = rest.find('\n').unwrap_or(rest.len()).max(1);
+        } else if rest.starts_with("/*") {
+            step = rest.find("*/").map_or(rest.len(), |end| end + 2);
+        } else if let Some(end) = heredoc_end(rest) {
+            step = end;
+        } else {
+            match c {
+                '"' => in_string = true,
+                '{' => open.push(Open::Brace(i)),
+                '}' => in_string = matches!(open.pop(), Some(Open::Interpolation)),
+                _ => {}
+            }
+        }
+        i += step;
+    }
+    open.into_iter().find_map(|o| match o {
+        Open::Brace(at) => Some(at),
+        Open::Interpolation => None,
+    })
+}
+
+/// When `rest` starts a heredoc (`<<EOT` or `<<-EOT` and a line break), the
+/// length of the heredoc up to its closing marker (or the rest of the text).
+fn heredoc_end(rest: &str) -> Option<usize> {
+    let marker = rest.strip_prefix("<<")?;
+    let marker = marker.strip_prefix('-').unwrap_or(marker);
+    let name_len = marker.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+    let (name, after) = marker.split_at(name_len);
+    let body = after.strip_prefix("\r\n").or_else(|| after.strip_prefix('\n'))?;
+    if name.is_empty() {
+        return None;
+    }
+    let body_start = rest.len() - body.len();
+    let mut line_start = body_start;
+    for line in body.split_inclusive('\n') {
+        line_start += line.len();
+        if line.trim() == name {
+            return Some(line_start);
+        }
+    }
+    Some(rest.len())
 }
 
 /// The spans of every value assigned to a secret name, as an argument or as
@@ -165,6 +254,19 @@ mod tests {
         let diagnostic = &diagnostics.0[0];
         assert_eq!(diagnostic.summary, "Invalid HCL syntax");
         assert!(!diagnostic.snippet.as_ref().unwrap().code.contains("abc"));
+    }
+
+    #[test]
+    fn the_unclosed_brace_is_the_outermost_open_one() {
+        assert_eq!(unclosed_brace("a {\n  b = 1\n\nc {\n}\n"), Some(2));
+        assert_eq!(unclosed_brace("a {\n}\n"), None);
+        // Braces in strings, interpolations, comments and heredocs do not count.
+        let quiet = "a {\n  x = \"{${ {b = 1}.b }\"\n  # {\n  // {\n  /* { */\n  h = <<-EOT\n  {\n  EOT\n}\n";
+        assert_eq!(unclosed_brace(quiet), None);
+        assert_eq!(unclosed_brace(&format!("{quiet}z {{\n")), Some(quiet.len() + 2));
+        // Multi-byte characters, escaped or not, are stepped over whole.
+        assert_eq!(unclosed_brace("\"\\¡\" ¡ {"), Some(9));
+        assert_eq!(unclosed_brace("¡"), None);
     }
 
     #[test]

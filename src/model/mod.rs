@@ -2,6 +2,7 @@
 //! desired and live jobs. Plain data only: no I/O, no clock.
 
 mod address;
+mod clock;
 mod job;
 mod kind;
 mod operation;
@@ -9,6 +10,7 @@ mod provider;
 mod secret;
 
 pub use address::{Address, AddressParseError, InstanceKey, is_identifier};
+pub use clock::{human_duration, timestamp};
 pub use job::{
     DesiredJob, DesiredState, Direction, LiveJob, LiveReverse, LiveState, PauseMode, ProviderRef,
     SourceLocation,

@@ -272,6 +272,9 @@ pub struct JobChange {
     pub warnings: Vec<Notice>,
     /// The jobs whose actions this one waits for.
     pub depends_on: Vec<Address>,
+    /// The job block's `description`, for people (UI only, like `reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Whether the action is sent again on the user's word
     /// (`--resend-unknown`) although an earlier request for it has an
     /// unknown outcome; the audit log says so.

@@ -20,9 +20,7 @@ use time::OffsetDateTime;
 
 pub use self::batch::Request;
 pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, PauseClock};
-pub use self::rules::{
-    RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, human_duration, is_pausable,
-};
+pub use self::rules::{RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, is_pausable};
 pub use self::saved::{
     Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, SavedVariable, StateRef,
 };
@@ -246,6 +244,7 @@ fn plan_job(
         pause: None,
         warnings: Vec::new(),
         depends_on: job.depends_on.clone(),
+        description: job.description.clone(),
         resend: false,
     };
     let live = match lookup {
@@ -374,6 +373,7 @@ fn forget(address: &Address, record: &JobRecord) -> JobChange {
         pause: None,
         warnings: Vec::new(),
         depends_on: Vec::new(),
+        description: None,
         resend: false,
     }
 }

@@ -5,7 +5,9 @@
 use time::{Duration, OffsetDateTime};
 
 use super::change::{Action, Code, Notice, PauseClock};
-use crate::model::{DesiredJob, DesiredState, JobKind, LiveJob, LiveState, PauseMode};
+use crate::model::{
+    DesiredJob, DesiredState, JobKind, LiveJob, LiveState, PauseMode, human_duration, timestamp,
+};
 use crate::state::{ActionOutcome, ActionRecord, PauseSource};
 
 /// A paused incremental DTS task cannot be restarted after this long (DTS docs).
@@ -243,10 +245,7 @@ pub(super) fn deadline_warnings(
 /// Names an earlier action whose outcome is not known, for the
 /// `outcome_unknown` blocker: what, when, the request id, what is known.
 pub(super) fn unsettled_description(earlier: &ActionRecord) -> String {
-    let at = earlier
-        .at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| earlier.at.to_string());
+    let at = timestamp(earlier.at);
     let request = earlier
         .request_id
         .as_deref()
@@ -261,22 +260,9 @@ pub(super) fn unsettled_description(earlier: &ActionRecord) -> String {
     }
 }
 
-/// `2d 3h`, `5h 12m`, `42m`, `0m`: the precision a person wants for a pause clock.
-pub fn human_duration(duration: Duration) -> String {
-    let minutes = duration.whole_minutes().max(0);
-    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    match (days, hours) {
-        (0, 0) => format!("{minutes}m"),
-        (0, _) => format!("{hours}h {minutes}m"),
-        _ => format!("{days}d {hours}h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use time::Duration;
-
-    use super::{JobKind, human_duration, is_pausable};
+    use super::{JobKind, is_pausable};
 
     #[test]
     fn pausable_statuses_are_case_insensitive() {
@@ -284,13 +270,5 @@ mod tests {
         assert!(!is_pausable(JobKind::AlibabaSynchronization, "Initializing"));
         assert!(is_pausable(JobKind::HuaweiDrs, "INCRE_TRANSFER_FAILED"));
         assert!(!is_pausable(JobKind::HuaweiDrs, "PAUSING"));
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(human_duration(Duration::minutes(42)), "42m");
-        assert_eq!(human_duration(Duration::minutes(5 * 60 + 12)), "5h 12m");
-        assert_eq!(human_duration(Duration::hours(51)), "2d 3h");
-        assert_eq!(human_duration(Duration::seconds(-5)), "0m");
     }
 }

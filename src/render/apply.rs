@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::apply::{ApplyEvent, ApplyHooks, ApplyStatus, ApplySummary, short_duration};
 use crate::model::{ActionVerb, Address};
-use crate::render::{Palette, Terminal};
+use crate::render::{Palette, Terminal, plural};
 use crate::state::ActionOutcome;
 
 /// The version of the JSON lines' schema.
@@ -95,13 +95,13 @@ impl<'w> HumanProgress<'w> {
                 "Recording the observed statuses (refresh only).".to_owned()
             }
             ApplyEvent::ApplyStart { waves, actions, refresh_only: false } => {
-                format!("Applying {actions} action(s) in {waves} wave(s).")
+                format!("Applying {} in {}.", plural(*actions, "action"), plural(*waves, "wave"))
             }
             ApplyEvent::WaveStart { index, jobs } => {
                 format!(
-                    "Wave {}: re-read {} job(s), acting on the unchanged ones.",
+                    "Wave {}: re-read {}, acting on the unchanged ones.",
                     index + 1,
-                    jobs.len()
+                    plural(jobs.len(), "job")
                 )
             }
             ApplyEvent::ActionSent { address, verb, operation, request_id } => {
@@ -148,7 +148,7 @@ impl<'w> HumanProgress<'w> {
                 format!(
                     "{} {} being watched: {cause}; retrying for {}.",
                     palette.warning("Cannot read"),
-                    crate::render::plural(*jobs, "job"),
+                    plural(*jobs, "job"),
                     short_duration(*retry_for)
                 )
             }
@@ -335,14 +335,14 @@ mod tests {
         for event in events() {
             hooks.event(&event);
         }
-        insta::assert_snapshot!(String::from_utf8(out).unwrap(), @"
-        Applying 3 action(s) in 2 wave(s).
+        insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"
+        Applying 3 actions in 2 waves.
         alibaba_dts.orders_sync: suspending (SuspendDtsJob, request 01B6)
         alibaba_dts.orders_sync: suspended after 4s (Suspending)
         alibaba_dts.billing: skipped (stale): the job is now suspended (Suspending)
 
         Apply finished with errors: 1 suspended, 0 resumed, 0 stopped, 0 failed, 1 skipped.
-        ");
+        "#);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::plan_view::{ChangeView, NoticeView, PlanView};
-use super::{Palette, Terminal, markdown as md, terminal};
+use super::plan_view::{ChangeView, DriftView, NoticeView, PlanView};
+use super::{Palette, Terminal, markdown as md, plural, terminal};
 use crate::plan::Action;
 
 /// GitHub refuses comments over 65,536 characters; leave room for a wrapper.
@@ -24,7 +24,8 @@ pub fn summary_line(view: &PlanView) -> String {
     )
 }
 
-/// The glyph of an action (Terraform's idea: the glyph is the action).
+/// The glyph of an action in the human plan (Terraform's idea: the glyph is
+/// the action).
 fn glyph(action: &str) -> &'static str {
     match action {
         "suspend" => "~",
@@ -33,6 +34,19 @@ fn glyph(action: &str) -> &'static str {
         "blocked" => "!",
         "forget" => ".",
         _ => " ",
+    }
+}
+
+/// The first character of an action's lines in the Markdown `diff` block,
+/// which picks GitHub's colour: resume `+` green, stop `-` red, suspend `!`
+/// (a "changed" line, neither), blocked or forgotten `#` (a comment line),
+/// so a reviewer tells them apart at a glance without reading the glyphs.
+fn diff_marker(action: &str) -> &'static str {
+    match action {
+        "resume" => "+",
+        "stop" => "-",
+        "suspend" => "!",
+        _ => "#",
     }
 }
 
@@ -46,16 +60,21 @@ fn verb_phrase(action: &str) -> &'static str {
     }
 }
 
-/// `"running" -> "suspended"  (live: Synchronizing, paused 2h 0m (since …))`
+/// `"running" -> "suspended"`
 fn transition(change: &ChangeView) -> String {
     let from = change.live.as_ref().map_or("unknown", |l| l.state.as_str());
     let to = change.desired.as_deref().unwrap_or("-");
+    format!("\"{from}\" -> \"{to}\"")
+}
+
+/// `live: Synchronizing, paused 2h 0m 5s (since …)`: what the cloud says.
+fn live_status(change: &ChangeView) -> String {
     let mut live =
         change.live.as_ref().map(|l| format!("live: {}", l.raw_status)).unwrap_or_default();
     if let Some(pause) = &change.pause {
         let _ = write!(live, ", {}", pause.describe());
     }
-    format!("\"{from}\" -> \"{to}\"  ({live})")
+    live
 }
 
 /// `ADDRESS [code]: message (deadline …)`, the address and message (from
@@ -67,6 +86,38 @@ fn notice_line(notice: &NoticeView, escape: fn(&str) -> String) -> String {
     format!("{subject}[{}]: {}{deadline}", notice.code, escape(&notice.message))
 }
 
+/// `ADDRESS: recorded "suspended" (Suspending) at …, now "running" (Synchronizing)`,
+/// the address and status words passed through `escape`.
+fn drift_line(drift: &DriftView, escape: fn(&str) -> String) -> String {
+    format!(
+        "{}: recorded \"{}\" ({}) at {}, now \"{}\" ({})",
+        escape(&drift.address),
+        drift.recorded.state,
+        escape(&drift.recorded.raw_status),
+        drift.recorded_at,
+        drift.live.state,
+        escape(&drift.live.raw_status)
+    )
+}
+
+/// The sentence a plan without actions opens with, if it is one.
+fn status_sentence(view: &PlanView) -> Option<String> {
+    if view.refresh_only {
+        let observed = view.changes.iter().filter(|c| c.live.is_some()).count();
+        Some(format!(
+            "Refresh only: no action is planned; apply --refresh-only records the observed status of {}.",
+            plural(observed, "job")
+        ))
+    } else if !view.has_changes && view.summary.blocked == 0 {
+        Some(format!(
+            "No changes. Every job is in its declared state ({}).",
+            plural(view.summary.no_op, "job")
+        ))
+    } else {
+        None
+    }
+}
+
 /// The human rendering.
 pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Result<()> {
     if !view.drift.is_empty() {
@@ -76,31 +127,12 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             palette.strong("Note: jobs changed outside jobform since the last apply")
         )?;
         for drift in &view.drift {
-            writeln!(
-                out,
-                "  {}: recorded \"{}\" ({}) at {}, now \"{}\" ({})",
-                Terminal(&drift.address),
-                drift.recorded.state,
-                Terminal(&drift.recorded.raw_status),
-                drift.recorded_at,
-                drift.live.state,
-                Terminal(&drift.live.raw_status)
-            )?;
+            writeln!(out, "  {}", drift_line(drift, terminal::line))?;
         }
         writeln!(out)?;
     }
-    if view.refresh_only {
-        let observed = view.changes.iter().filter(|c| c.live.is_some()).count();
-        writeln!(
-            out,
-            "Refresh only: no action is planned; apply --refresh-only records the observed status of {observed} job(s)."
-        )?;
-    } else if !view.has_changes && view.summary.blocked == 0 {
-        writeln!(
-            out,
-            "No changes. All {} job(s) are in their declared state.",
-            view.summary.no_op
-        )?;
+    if let Some(sentence) = status_sentence(view) {
+        writeln!(out, "{sentence}")?;
     }
     let moving: Vec<&ChangeView> =
         view.changes.iter().filter(|c| matches!(c.action.as_str(), "suspend" | "resume")).collect();
@@ -116,12 +148,14 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             let head =
                 if change.action == "resume" { palette.added(head) } else { palette.paused(head) };
             writeln!(out, "  {head}")?;
-            writeln!(out, "      {}", Terminal(transition(change)))?;
-            writeln!(out, "      id {} via {}\n", Terminal(&change.id), change.provider)?;
+            for line in action_lines(change) {
+                writeln!(out, "      {}", Terminal(line))?;
+            }
+            writeln!(out)?;
         }
     }
     section(out, view, Action::Stop, "Stops: these end the jobs for good", palette, |c| {
-        vec![transition(c), format!("id {} via {}", c.id, c.provider)]
+        action_lines(c)
     })?;
     section(out, view, Action::Blocked, "Blocked: nothing will be sent for these", palette, |c| {
         let code = view
@@ -129,7 +163,9 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
             .iter()
             .find(|e| e.address.as_deref() == Some(c.address.as_str()))
             .map_or(String::new(), |e| format!("[{}] ", e.code));
-        vec![format!("{code}{}", c.reason)]
+        let mut lines = description(c);
+        lines.push(format!("{code}{}", c.reason));
+        lines
     })?;
     section(
         out,
@@ -137,7 +173,7 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
         Action::Forget,
         "Forgotten: dropped from the state, the jobs themselves are not touched",
         palette,
-        |c| vec![format!("id {} via {}", c.id, c.provider)],
+        |c| vec![id_line(c)],
     )?;
     if !view.warnings.is_empty() {
         writeln!(out, "{}\n", palette.warning("Warnings:"))?;
@@ -166,12 +202,31 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
     if !view.applyable {
         writeln!(
             out,
-            "\n{} {} job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.",
+            "\n{} {} blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.",
             palette.error("Error:"),
-            view.summary.blocked
+            plural(view.summary.blocked, "job")
         )?;
     }
     Ok(())
+}
+
+/// The job block's description, as a line of its own when there is one.
+fn description(change: &ChangeView) -> Vec<String> {
+    change.description.iter().map(|d| format!("description: {d}")).collect()
+}
+
+/// `id … via …`
+fn id_line(change: &ChangeView) -> String {
+    format!("id {} via {}", change.id, change.provider)
+}
+
+/// The lines under the head of a job that will be acted on: its
+/// description, the transition with the live status, its id and provider.
+fn action_lines(change: &ChangeView) -> Vec<String> {
+    let mut lines = description(change);
+    lines.push(format!("{}  ({})", transition(change), live_status(change)));
+    lines.push(id_line(change));
+    lines
 }
 
 fn section(
@@ -201,15 +256,45 @@ fn section(
     Ok(())
 }
 
+/// The lines of one change in the Markdown `diff` block, each starting with
+/// the action's [`diff_marker`] so GitHub colours all of them. The address
+/// and the verb, then the rest indented on lines of their own, so that no
+/// line is much wider than the address: a comment shows about 100
+/// characters of a code block before it scrolls.
+fn diff_lines(change: &ChangeView) -> Vec<String> {
+    let mut rest = description(change);
+    match change.action.as_str() {
+        // The reason is in the caution alert above, as prose that wraps.
+        "blocked" => rest.push("nothing will be sent (see \"Stops and blocked jobs\")".to_owned()),
+        "forget" => rest.push("dropped from the state, not touched".to_owned()),
+        _ => rest.extend([transition(change), live_status(change)]),
+    }
+    let marker = diff_marker(&change.action);
+    // Fenced, so shown literally; one line each, so no line is forged.
+    let mut lines =
+        vec![format!("{marker} {} {}", Terminal(&change.address), verb_phrase(&change.action))];
+    lines.extend(
+        rest.iter().filter(|l| !l.is_empty()).map(|l| format!("{marker}     {}", Terminal(l))),
+    );
+    lines
+}
+
 /// The Markdown rendering for a pull-request comment, at most `limit`
-/// characters: the summary first, then a red-flag section for stops and
-/// blocked jobs, then the details folded in `<details>` blocks. What does not
-/// fit is cut at a line, with a note of how much was left out.
+/// characters: the summary first, then what a reviewer must read unfolded
+/// (drift, stops and blocked jobs, deadlines) as GitHub alerts, then the
+/// details folded in `<details>` blocks. What does not fit is cut at a line,
+/// with a note of how much was left out.
 pub fn markdown(view: &PlanView, limit: usize) -> String {
     let mut head = format!("### jobform: {}\n\n", summary_line(view).trim_start_matches("Plan: "));
     if !view.applyable {
         head.push_str("**This plan cannot be applied: some jobs are blocked.**\n\n");
     }
+    if let Some(sentence) = status_sentence(view) {
+        head.push_str(&md::text(&sentence));
+        head.push_str("\n\n");
+    }
+    let drift: Vec<String> =
+        view.drift.iter().map(|d| format!("> - {}", drift_line(d, md::text))).collect();
     let mut flags: Vec<String> = view
         .with_action(Action::Stop)
         .map(|c| format!("> - **stop** {}: ends the job for good", md::code(&c.address)))
@@ -222,55 +307,48 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
             md::text(&e.message)
         )
     }));
-
-    let mut diff: Vec<String> = Vec::new();
-    for change in view.changes.iter().filter(|c| c.action != "no-op") {
-        let detail = match change.action.as_str() {
-            "blocked" => change.reason.clone(),
-            "forget" => "dropped from the state, not touched".to_owned(),
-            _ => transition(change),
-        };
-        // Fenced, so shown literally; one line each, so no line is forged.
-        diff.push(format!(
-            "{} {} {}: {}",
-            glyph(&change.action),
-            Terminal(&change.address),
-            verb_phrase(&change.action),
-            Terminal(detail)
-        ));
-    }
     let warnings: Vec<String> =
-        view.warnings.iter().map(|w| format!("- {}", notice_line(w, md::text))).collect();
-    let requests: Vec<String> = view
-        .waves
-        .iter()
-        .flat_map(|wave| {
-            wave.requests.iter().map(move |r| {
-                format!(
-                    "- wave {}: `{}` via {}: {}",
-                    wave.number,
-                    r.operation,
-                    r.provider,
-                    md::text(&r.jobs.join(", "))
-                )
-            })
-        })
-        .collect();
+        view.warnings.iter().map(|w| format!("> - {}", notice_line(w, md::text))).collect();
+
+    let shown: Vec<&ChangeView> = view.changes.iter().filter(|c| c.action != "no-op").collect();
+    let diff: Vec<String> = shown.iter().flat_map(|c| diff_lines(c)).collect();
+    // A request for one job is one line; a batch lists its jobs one per
+    // line, as a batch of twenty would not fit on one.
+    let mut requests: Vec<String> = Vec::new();
+    for wave in &view.waves {
+        for r in &wave.requests {
+            let head = format!("- wave {}: `{}` via {}", wave.number, r.operation, r.provider);
+            match r.jobs.as_slice() {
+                [job] => requests.push(format!("{head}: {}", md::text(job))),
+                jobs => {
+                    requests.push(format!("{head}, {}:", plural(jobs.len(), "job")));
+                    requests.extend(jobs.iter().map(|job| format!("  - {}", md::text(job))));
+                }
+            }
+        }
+    }
+    let request_count: usize = view.waves.iter().map(|w| w.requests.len()).sum();
 
     let mut budget = Budget { used: chars(&head), text: head, limit, omitted: 0, closing: 0 };
     // The "more not shown" note is an item of the list it cuts short (a line
     // after a list item would continue that item's text).
+    budget.block(
+        "> [!IMPORTANT]\n> Changed outside jobform since the last apply (this plan puts them back):\n",
+        &drift,
+        "> - ",
+        "\n",
+    );
     budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> - ", "\n");
+    budget.block("> [!WARNING]\n> Warnings and deadlines:\n", &warnings, "> - ", "\n");
     let fence = md::fence(&diff);
     budget.folded(
-        &format!("Changes ({})", diff.len()),
+        &format!("Changes ({})", shown.len()),
         &format!("{fence}diff\n"),
         &diff,
         "",
         &format!("{fence}\n"),
     );
-    budget.folded(&format!("Warnings ({})", warnings.len()), "", &warnings, "- ", "");
-    budget.folded(&format!("Requests ({})", requests.len()), "", &requests, "- ", "");
+    budget.folded(&format!("Requests ({request_count})"), "", &requests, "- ", "");
     budget.finish()
 }
 
@@ -344,8 +422,9 @@ impl Budget {
         if self.omitted > 0 {
             let _ = writeln!(
                 self.text,
-                "_Truncated: {} line(s) left out to stay under {} characters. Run `jobform plan` for the full plan._",
-                self.omitted, self.limit
+                "_Truncated: {} left out to stay under {} characters. Run `jobform plan` for the full plan._",
+                plural(self.omitted, "line"),
+                self.limit
             );
         }
         self.text
@@ -565,7 +644,7 @@ mod tests {
 
         Plan: 4 to suspend, 1 to resume, 1 to stop, 1 to forget, 2 blocked (5 requests).
 
-        Error: 2 job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+        Error: 2 jobs blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
         "#);
     }
 
@@ -576,31 +655,48 @@ mod tests {
 
         **This plan cannot be applied: some jobs are blocked.**
 
+        > [!IMPORTANT]
+        > Changed outside jobform since the last apply (this plan puts them back):
+        > - alibaba_dts.orders_sync: recorded "suspended" (Suspending) at 2026-11-21T07:00:00Z, now "running" (Synchronizing)
+
         > [!CAUTION]
         > Stops and blocked jobs:
         > - **stop** `alibaba_migration.legacy_inventory`: ends the job for good
         > - **blocked** `alibaba_dts.audit_trail`: subscribe_suspend_is_noop: SuspendDtsJob on a change-tracking task succeeds without pausing anything
         > - **blocked** `huawei_drs.gone`: job_not_found: the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)
 
+        > [!WARNING]
+        > Warnings and deadlines:
+        > - alibaba_dts.billing [restart_window_closing]: paused for 5h 20m: resume within 40m or the task cannot be restarted (deadline 2026-11-21T12:40:00Z)
+
         <details><summary>Changes (9)</summary>
 
         ```diff
-        ! alibaba_dts.audit_trail is blocked: SuspendDtsJob on a change-tracking task succeeds without pausing anything
-        + alibaba_dts.billing will be resumed: "suspended" -> "running"  (live: Suspending, paused 5h 20m (since 2026-11-21T06:40:00Z))
-        ~ alibaba_dts.orders_sync will be suspended: "running" -> "suspended"  (live: Synchronizing)
-        ~ alibaba_dts.orders_sync_reverse will be suspended: "running" -> "suspended"  (live: Synchronizing)
-        - alibaba_migration.legacy_inventory will be stopped: "running" -> "stopped"  (live: Migrating)
-        . huawei_drs.decommissioned will be forgotten: dropped from the state, not touched
-        ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
-        ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
-        ! huawei_drs.gone is blocked: the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)
+        # alibaba_dts.audit_trail is blocked
+        #     nothing will be sent (see "Stops and blocked jobs")
+        + alibaba_dts.billing will be resumed
+        +     "suspended" -> "running"
+        +     live: Suspending, paused 5h 20m (since 2026-11-21T06:40:00Z)
+        ! alibaba_dts.orders_sync will be suspended
+        !     "running" -> "suspended"
+        !     live: Synchronizing
+        ! alibaba_dts.orders_sync_reverse will be suspended
+        !     "running" -> "suspended"
+        !     live: Synchronizing
+        - alibaba_migration.legacy_inventory will be stopped
+        -     "running" -> "stopped"
+        -     live: Migrating
+        # huawei_drs.decommissioned will be forgotten
+        #     dropped from the state, not touched
+        ! huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+        !     "running" -> "suspended"
+        !     live: INCRE_TRANSFER_STARTED
+        ! huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+        !     "running" -> "suspended"
+        !     live: INCRE_TRANSFER_STARTED
+        # huawei_drs.gone is blocked
+        #     nothing will be sent (see "Stops and blocked jobs")
         ```
-
-        </details>
-
-        <details><summary>Warnings (1)</summary>
-
-        - alibaba_dts.billing [restart_window_closing]: paused for 5h 20m: resume within 40m or the task cannot be restarted (deadline 2026-11-21T12:40:00Z)
 
         </details>
 
@@ -610,7 +706,9 @@ mod tests {
         - wave 1: `SuspendDtsJob` via alibaba: alibaba_dts.orders_sync_reverse
         - wave 1: `StartDtsJob` via alibaba: alibaba_dts.billing
         - wave 1: `StopMigrationJob` via alibaba: alibaba_migration.legacy_inventory
-        - wave 2: `batch-pause-task` via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]
+        - wave 2: `batch-pause-task` via huawei, 2 jobs:
+          - huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"]
+          - huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]
 
         </details>
         "#);
@@ -653,7 +751,8 @@ mod tests {
                 "state": "running"
               },
               "pause": null,
-              "depends_on": []
+              "depends_on": [],
+              "description": null
             },
             {
               "address": "alibaba_dts.billing",
@@ -673,7 +772,8 @@ mod tests {
                 "source": "jobform",
                 "age_seconds": 19200
               },
-              "depends_on": []
+              "depends_on": [],
+              "description": null
             },
             {
               "address": "alibaba_dts.orders_sync",
@@ -689,7 +789,8 @@ mod tests {
                 "state": "running"
               },
               "pause": null,
-              "depends_on": []
+              "depends_on": [],
+              "description": null
             },
             {
               "address": "alibaba_dts.orders_sync_reverse",
@@ -705,7 +806,8 @@ mod tests {
                 "state": "running"
               },
               "pause": null,
-              "depends_on": []
+              "depends_on": [],
+              "description": null
             },
             {
               "address": "alibaba_migration.legacy_inventory",
@@ -721,7 +823,8 @@ mod tests {
                 "state": "running"
               },
               "pause": null,
-              "depends_on": []
+              "depends_on": [],
+              "description": null
             },
             {
               "address": "huawei_drs.decommissioned",
@@ -734,7 +837,8 @@ mod tests {
               "desired": null,
               "live": null,
               "pause": null,
-              "depends_on": []
+              "depends_on": [],
+              "description": null
             },
             {
               "address": "huawei_drs.eu_replica[\"5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60\"]",
@@ -752,7 +856,8 @@ mod tests {
               "pause": null,
               "depends_on": [
                 "alibaba_dts.orders_sync"
-              ]
+              ],
+              "description": null
             },
             {
               "address": "huawei_drs.eu_replica[\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"]",
@@ -770,7 +875,8 @@ mod tests {
               "pause": null,
               "depends_on": [
                 "alibaba_dts.orders_sync"
-              ]
+              ],
+              "description": null
             },
             {
               "address": "huawei_drs.gone",
@@ -783,7 +889,8 @@ mod tests {
               "desired": "running",
               "live": null,
               "pause": null,
-              "depends_on": []
+              "depends_on": [],
+              "description": null
             }
           ],
           "waves": [

@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Address;
-use crate::plan::{Action, JobChange, Notice, Plan, human_duration};
+use crate::model::{Address, human_duration, timestamp};
+use crate::plan::{Action, JobChange, Notice, Plan};
 
 /// The version of the JSON plan document.
 pub const PLAN_FORMAT_VERSION: &str = "1.0";
@@ -85,6 +85,10 @@ pub struct ChangeView {
     pub pause: Option<PauseView>,
     /// The jobs this one waits for.
     pub depends_on: Vec<String>,
+    /// The job block's `description` (null when it has none; absent in
+    /// documents of jobform before it was added).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// A live status.
@@ -165,16 +169,12 @@ pub struct RequestView {
     pub jobs: Vec<String>,
 }
 
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| at.to_string())
-}
-
 fn notice(address: Option<&Address>, notice: &Notice, now: time::OffsetDateTime) -> NoticeView {
     NoticeView {
         address: address.map(ToString::to_string),
         code: notice.code.to_string(),
         message: notice.message.clone(),
-        deadline: notice.deadline.map(rfc3339),
+        deadline: notice.deadline.map(timestamp),
         seconds_left: notice.deadline.map(|d| (d - now).whole_seconds()),
     }
 }
@@ -199,7 +199,7 @@ impl PlanView {
                         raw_status: recorded.recorded_raw_status.clone(),
                         state: recorded.recorded_state.to_string(),
                     },
-                    recorded_at: rfc3339(recorded.recorded_at),
+                    recorded_at: timestamp(recorded.recorded_at),
                     live: LiveView {
                         raw_status: live.raw_status.clone(),
                         state: live.state.to_string(),
@@ -210,7 +210,7 @@ impl PlanView {
         let summary = plan.summary();
         PlanView {
             format_version: PLAN_FORMAT_VERSION.to_owned(),
-            planned_at: rfc3339(now),
+            planned_at: timestamp(now),
             applyable: plan.applyable(),
             has_changes: plan.has_changes(),
             refresh_only: plan.options.refresh_only,
@@ -269,7 +269,7 @@ fn change(change: &JobChange) -> ChangeView {
             .as_ref()
             .map(|l| LiveView { raw_status: l.raw_status.clone(), state: l.state.to_string() }),
         pause: change.pause.as_ref().map(|p| PauseView {
-            since: rfc3339(p.since),
+            since: timestamp(p.since),
             source: match p.source {
                 crate::state::PauseSource::Jobform => "jobform".to_owned(),
                 crate::state::PauseSource::FirstSeen => "first_seen".to_owned(),
@@ -277,14 +277,22 @@ fn change(change: &JobChange) -> ChangeView {
             age_seconds: p.age.whole_seconds(),
         }),
         depends_on: change.depends_on.iter().map(ToString::to_string).collect(),
+        description: change.description.clone(),
     }
 }
 
 impl PauseView {
-    /// `paused 5h 30m (since …)`, or `at least` when first seen paused.
+    /// `paused 5h 30m 0s (since …)`, `at least` when first seen paused
+    /// (the age is then a lower bound); `paused just now` (`first seen
+    /// paused just now`) at age zero, where a bound of `0s` says nothing.
     pub fn describe(&self) -> String {
+        let first_seen = self.source == "first_seen";
+        if self.age_seconds <= 0 {
+            let how = if first_seen { "first seen paused" } else { "paused" };
+            return format!("{how} just now (since {})", self.since);
+        }
         let age = human_duration(time::Duration::seconds(self.age_seconds));
-        let bound = if self.source == "first_seen" { "at least " } else { "" };
+        let bound = if first_seen { "at least " } else { "" };
         format!("paused {bound}{age} (since {})", self.since)
     }
 }

@@ -2,10 +2,7 @@
 
 use std::io::{self, Write};
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-use crate::model::Address;
+use crate::model::{Address, timestamp};
 use crate::render::{Palette, Terminal, plural};
 use crate::state::{AuditEntry, JobRecord, PauseSource, State};
 
@@ -125,8 +122,4 @@ pub fn job(
         )?;
     }
     Ok(())
-}
-
-fn timestamp(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }

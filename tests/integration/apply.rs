@@ -33,9 +33,9 @@ fn auto_approve_applies_the_maintenance_plan_and_records_it() {
         insta::assert_snapshot!(sorted(progress), @r#"
 
         Apply complete: 8 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
-        Applying 8 action(s) in 2 wave(s).
-        Wave 1: re-read 3 job(s), acting on the unchanged ones.
-        Wave 2: re-read 5 job(s), acting on the unchanged ones.
+        Applying 8 actions in 2 waves.
+        Wave 1: re-read 3 jobs, acting on the unchanged ones.
+        Wave 2: re-read 5 jobs, acting on the unchanged ones.
         alibaba_dts.billing_migration: suspended after [DURATION] (Suspending)
         alibaba_dts.billing_migration: suspending (SuspendDtsJobs, request [REQUEST_ID])
         alibaba_dts.orders_sync: suspended after [DURATION] (Suspending)
@@ -78,18 +78,18 @@ fn auto_approve_applies_the_maintenance_plan_and_records_it() {
         "maintenance=true",
         "--auto-approve",
     ]);
-    jobform_snapshot!(again, @"
+    jobform_snapshot!(again, @r#"
     exit_code: 0
     ----- stdout -----
-    No changes. All 9 job(s) are in their declared state.
+    No changes. Every job is in its declared state (9 jobs).
     Plan: 0 to suspend, 0 to resume, 0 to stop, 0 blocked (0 requests).
 
-    Applying 0 action(s) in 0 wave(s).
+    Applying 0 actions in 0 waves.
 
     Apply complete: 0 suspended, 0 resumed, 0 stopped, 0 failed, 0 skipped.
 
     ----- stderr -----
-    ");
+    "#);
     assert!(
         emulator
             .journal()
@@ -110,13 +110,14 @@ fn confirmation_is_refused_without_a_terminal() {
     let emulator = instant_emulator();
     let test =
         Test::new().examples().emulated(&emulator).args(["apply", "--var", "maintenance=true"]);
-    let outcome = jobform_snapshot!(test, @"
+    let outcome = jobform_snapshot!(test, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: apply asks for confirmation, but standard input is not a terminal. Pass --auto-approve, or save a plan with `jobform plan --out FILE` and run `jobform apply FILE`
-    ");
+    Error: Invalid command line
+    Apply asks for confirmation, but standard input is not a terminal. Pass --auto-approve, or save a plan with `jobform plan --out FILE` and run `jobform apply FILE`.
+    "#);
     assert!(!outcome.path().join(STATE_PATH).exists());
     assert!(emulator.journal().is_empty(), "not even a read");
 }
@@ -157,13 +158,14 @@ fn a_saved_plan_is_applied_without_prompting_and_only_once() {
         "--var",
         "maintenance=true",
     ]);
-    jobform_snapshot!(again, @"
+    jobform_snapshot!(again, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 10); run `jobform plan` again
-    ");
+    Error: State changed since the plan
+    maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 10); run `jobform plan` again.
+    "#);
 }
 
 /// A new run in the working directory of `previous`.
@@ -182,13 +184,14 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
         .emulated(&emulator)
         .file("state/jobform.state.json.lock", lock)
         .args(["apply", "--var", "maintenance=true", "--auto-approve"]);
-    jobform_snapshot!(test, @"
+    jobform_snapshot!(test, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state is locked by ops@other-host (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
-    ");
+    Error: State locked
+    The state is locked by ops@other-host (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
+    "#);
     assert!(emulator.journal().is_empty());
 }
 

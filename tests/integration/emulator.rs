@@ -71,13 +71,14 @@ fn run_reports_a_bad_world_file() {
         "--",
         "plan",
     ]);
-    jobform_snapshot!(test, @"
+    jobform_snapshot!(test, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: world.json: unknown field `acounts`, expected one of `accounts`, `regions`, `jobs` at line 1 column 22
-    ");
+    Error: Emulator not started
+    world.json: unknown field `acounts`, expected one of `accounts`, `regions`, `jobs` at line 1 column 22.
+    "#);
 }
 
 #[test]

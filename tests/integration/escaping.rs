@@ -67,6 +67,7 @@ fn plan(s: &[String; 6]) -> PlanView {
         live: live((i + 3) % 6),
         pause: None,
         depends_on: vec![address((i + 4) % 6)],
+        description: Some(s[(i + 5) % 6].clone()),
     };
     let notice = |i: usize, code: &str| NoticeView {
         address: Some(address(i)),
@@ -322,10 +323,34 @@ fn the_issue_example_renders_literally() {
             .join("\n")
             .replace('\u{2060}', "{WJ}"),
         @r#"
+    > - huawei_drs.fleet["f"]: recorded "running" (e) at 2026-11-21T07:00:00Z, now "running" (k\`\`\`\\n\</details\>\\n\\n\# Owned\\n@{WJ}everyone [x\](https\://e.vil) \<img src=x onerror=alert(1)\>\\x1b]0;t\\x07)
     > - **stop** ````huawei_drs.fleet["k```\n</details>\n\n# Owned\n@everyone [x](https://e.vil) <img src=x onerror=alert(1)>\x1b]0;t\x07"]````: ends the job for good
     > - **blocked** `huawei_drs.fleet["d"]`: unknown_status: k\`\`\`\\n\</details\>\\n\\n\# Owned\\n@{WJ}everyone [x\](https\://e.vil) \<img src=x onerror=alert(1)\>\\x1b]0;t\\x07
-    - huawei_drs.fleet["k```\n</details>\n\n# Owned\n@everyone [x](https://e.vil) <img src=x onerror=alert(1)>\x1b]0;t\x07"] will be stopped: "running" -> "stopped"  (live: f)
+    - huawei_drs.fleet["k```\n</details>\n\n# Owned\n@everyone [x](https://e.vil) <img src=x onerror=alert(1)>\x1b]0;t\x07"] will be stopped
+    #     description: k```\n</details>\n\n# Owned\n@everyone [x](https://e.vil) <img src=x onerror=alert(1)>\x1b]0;t\x07
     "#
+    );
+}
+
+/// What a reviewer must read is not folded: drift, stops and blocked jobs,
+/// and deadlines are GitHub alerts above the first `<details>`, and stay
+/// so whatever strings the plan holds (the property tests above compare
+/// every hostile plan's structure with this one).
+#[test]
+fn drift_stops_and_deadlines_are_alerts_above_the_folds() {
+    let shape = structure(&markdown(&plan(&benign()), usize::MAX / 2));
+    let position = |item: &str| shape.iter().position(|s| s.starts_with(item));
+    let fold = position("Html(").expect("a fold");
+    let alerts: Vec<&String> =
+        shape[..fold].iter().filter(|s| s.starts_with("Start(BlockQuote(Some")).collect();
+    assert_eq!(
+        alerts,
+        [
+            "Start(BlockQuote(Some(Important)))",
+            "Start(BlockQuote(Some(Caution)))",
+            "Start(BlockQuote(Some(Warning)))"
+        ],
+        "{shape:?}"
     );
 }
 

@@ -229,7 +229,7 @@ fn a_hostile_status_word_is_shown_not_interpreted() {
 
     Plan: 0 to suspend, 0 to resume, 0 to stop, 1 blocked (0 requests).
 
-    Error: 1 job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+    Error: 1 job blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
 
     ----- stderr -----
     "#);
@@ -247,7 +247,8 @@ fn a_hostile_status_word_is_shown_not_interpreted() {
     <details><summary>Changes (1)</summary>
 
     ```diff
-    ! alibaba_dts.orders["k"] is blocked: the cloud reports a status jobform does not know (\x1b]0;owned\x07Synchronizing\r\x1b[2K</details>\n# @everyone); nothing is assumed
+    # alibaba_dts.orders["k"] is blocked
+    #     nothing will be sent (see "Stops and blocked jobs")
     ```
 
     </details>

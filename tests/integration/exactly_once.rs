@@ -172,7 +172,8 @@ fn the_refusal_names_the_file_and_the_first_difference() {
     ----- stdout -----
 
     ----- stderr -----
-    error: m.plan: the plan file does not match the plan the configuration makes from the same inputs, so it was edited or damaged; nothing was sent. First difference: plan.changes.alibaba_dts.billing_migration.action is "stop" in the plan file, but the configuration plans "suspend". Run `jobform plan --out` again
+    Error: Plan file does not match
+    m.plan: the plan file does not match the plan the configuration makes from the same inputs, so it was edited or damaged; nothing was sent. First difference: plan.changes.alibaba_dts.billing_migration.action is "stop" in the plan file, but the configuration plans "suspend". Run `jobform plan --out` again.
     "#);
     // `show` derives what it prints from the changes: the edit is visible.
     let show = Test::in_dir(&planned).args(["show", "m.plan"]).run();
@@ -194,13 +195,14 @@ fn options_that_shape_a_plan_are_refused_with_a_saved_plan() {
         "maintenance=true",
         "--skip-blocked",
     ]);
-    jobform_snapshot!(apply, @"
+    jobform_snapshot!(apply, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: --target, --exclude, --skip-blocked, --refresh-only and --resend-unknown shape a new plan; a saved plan carries the options it was made with
-    ");
+    Error: Invalid command line
+    --target, --exclude, --skip-blocked, --refresh-only and --resend-unknown shape a new plan; a saved plan carries the options it was made with.
+    "#);
 }
 
 const INVENTORY: &str = "alibaba_migration.legacy_inventory";
@@ -240,7 +242,7 @@ fn an_action_of_unknown_outcome_is_blocked_on_every_later_run_until_resent() {
 
     Plan: 0 to suspend, 0 to resume, 0 to stop, 1 blocked (0 requests).
 
-    Error: 1 job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+    Error: 1 job blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
 
     ----- stderr -----
     "#);
@@ -271,13 +273,14 @@ fn an_action_of_unknown_outcome_is_blocked_on_every_later_run_until_resent() {
         "--resend-unknown",
         INVENTORY,
     ]);
-    jobform_snapshot!(needless, @"
+    jobform_snapshot!(needless, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: --resend-unknown alibaba_migration.legacy_inventory: no job it selects has an action of unknown outcome to send again (see the plan's outcome_unknown entries)
-    ");
+    Error: Invalid command line
+    --resend-unknown alibaba_migration.legacy_inventory: no job it selects has an action of unknown outcome to send again (see the plan's outcome_unknown entries).
+    "#);
 }
 
 #[test]
@@ -341,7 +344,8 @@ fn a_plan_made_in_one_checkout_is_applied_in_another_with_its_variables() {
     ----- stdout -----
 
     ----- stderr -----
-    error: m.plan: variable "maintenance" is false here, but the plan was made with true: apply the plan file without setting it (it carries its values; sensitive ones must be given again, the same), or plan again
+    Error: Variable differs from the plan
+    m.plan: variable "maintenance" is false here, but the plan was made with true: apply the plan file without setting it (it carries its values; sensitive ones must be given again, the same), or plan again.
     "#);
     let wrong_secret = other_checkout(&planned, &emulator)
         .args(["apply", "m.plan", "--var", "ticket=CHG-43"])

@@ -87,20 +87,23 @@ fn invalid_files_are_reported_with_their_location_and_others_still_formatted() {
     good.hcl
 
     ----- stderr -----
-    error: bad.hcl:2:8: invalid HCL: invalid expression; expected `"`, `[`, `{`, `-`, `!`, `(`, `_`, `<`, letter or digit
+    Error: Cannot format bad.hcl
+      --> bad.hcl:2:8
+    Invalid HCL: invalid expression; expected `"`, `[`, `{`, `-`, `!`, `(`, `_`, `<`, letter or digit.
     "#);
     assert_eq!(outcome.read("good.hcl"), "x = 1\n");
 }
 
 #[test]
 fn named_paths_that_do_not_exist_are_an_error() {
-    jobform_snapshot!(Test::new().args(["fmt", "missing.hcl"]), @"
+    jobform_snapshot!(Test::new().args(["fmt", "missing.hcl"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: no such file or directory: missing.hcl
-    ");
+    Error: Invalid command line
+    No such file or directory: missing.hcl.
+    "#);
 }
 
 #[test]

@@ -13,14 +13,31 @@ fn emulator() -> Emulator {
 #[test]
 fn nothing_to_do_when_every_job_is_as_declared() {
     let emulator = emulator();
-    jobform_snapshot!(Test::new().examples().emulated(&emulator).args(["plan", "--detailed-exitcode"]), @"
+    jobform_snapshot!(Test::new().examples().emulated(&emulator).args(["plan", "--detailed-exitcode"]), @r#"
     exit_code: 0
     ----- stdout -----
-    No changes. All 9 job(s) are in their declared state.
+    No changes. Every job is in its declared state (9 jobs).
     Plan: 0 to suspend, 0 to resume, 0 to stop, 0 blocked (0 requests).
 
     ----- stderr -----
-    ");
+    "#);
+}
+
+/// The comment of a pull request that changes nothing says so in words.
+#[test]
+fn markdown_without_changes_says_no_changes() {
+    let emulator = emulator();
+    let test = Test::new().examples().emulated(&emulator).args(["plan", "--format", "markdown"]);
+    jobform_snapshot!(test, @r#"
+    exit_code: 0
+    ----- stdout -----
+    ### jobform: 0 to suspend, 0 to resume, 0 to stop, 0 blocked (0 requests).
+
+    No changes. Every job is in its declared state (9 jobs).
+
+
+    ----- stderr -----
+    "#);
 }
 
 #[test]
@@ -38,10 +55,12 @@ fn maintenance_plan_suspends_in_dependency_waves() {
     jobform will perform the following actions:
 
       ~ alibaba_dts.billing_migration will be suspended
+          description: Billing: incremental migration to the new cluster
           "running" -> "suspended"  (live: Migrating)
           id k2n8x7c1vq90002 via alibaba
 
       ~ alibaba_dts.orders_sync will be suspended
+          description: Orders: Hangzhou primary to the reporting replica
           "running" -> "suspended"  (live: Synchronizing)
           id l3m1213ye7l0001 via alibaba
 
@@ -58,14 +77,17 @@ fn maintenance_plan_suspends_in_dependency_waves() {
           id dtsmr1q4mc21520005 via alibaba
 
       ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+          description: EU replica 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60 via huawei
 
       ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+          description: EU replica 8d0e8e36-a618-490d-8a46-8c61ac9bb502
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
 
       ~ huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended
+          description: EU replica c0ffee00-1234-4abc-8def-0123456789ab
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id c0ffee00-1234-4abc-8def-0123456789ab via huawei
 
@@ -103,25 +125,51 @@ fn markdown_for_a_pull_request() {
     <details><summary>Changes (8)</summary>
 
     ```diff
-    ~ alibaba_dts.billing_migration will be suspended: "running" -> "suspended"  (live: Migrating)
-    ~ alibaba_dts.orders_sync will be suspended: "running" -> "suspended"  (live: Synchronizing)
-    ~ alibaba_dts.orders_sync_reverse will be suspended: "running" -> "suspended"  (live: Synchronizing)
-    ~ alibaba_migration.legacy_inventory will be suspended: "running" -> "suspended"  (live: Migrating)
-    ~ alibaba_synchronization.legacy_reports will be suspended: "running" -> "suspended"  (live: Synchronizing)
-    ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
-    ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
-    ~ huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended: "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+    ! alibaba_dts.billing_migration will be suspended
+    !     description: Billing: incremental migration to the new cluster
+    !     "running" -> "suspended"
+    !     live: Migrating
+    ! alibaba_dts.orders_sync will be suspended
+    !     description: Orders: Hangzhou primary to the reporting replica
+    !     "running" -> "suspended"
+    !     live: Synchronizing
+    ! alibaba_dts.orders_sync_reverse will be suspended
+    !     "running" -> "suspended"
+    !     live: Synchronizing
+    ! alibaba_migration.legacy_inventory will be suspended
+    !     "running" -> "suspended"
+    !     live: Migrating
+    ! alibaba_synchronization.legacy_reports will be suspended
+    !     "running" -> "suspended"
+    !     live: Synchronizing
+    ! huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+    !     description: EU replica 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60
+    !     "running" -> "suspended"
+    !     live: INCRE_TRANSFER_STARTED
+    ! huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+    !     description: EU replica 8d0e8e36-a618-490d-8a46-8c61ac9bb502
+    !     "running" -> "suspended"
+    !     live: INCRE_TRANSFER_STARTED
+    ! huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended
+    !     description: EU replica c0ffee00-1234-4abc-8def-0123456789ab
+    !     "running" -> "suspended"
+    !     live: INCRE_TRANSFER_STARTED
     ```
 
     </details>
 
     <details><summary>Requests (5)</summary>
 
-    - wave 1: `SuspendDtsJobs` via alibaba: alibaba_dts.billing_migration, alibaba_dts.orders_sync
+    - wave 1: `SuspendDtsJobs` via alibaba, 2 jobs:
+      - alibaba_dts.billing_migration
+      - alibaba_dts.orders_sync
     - wave 1: `SuspendMigrationJob` via alibaba: alibaba_migration.legacy_inventory
     - wave 2: `SuspendDtsJob` via alibaba: alibaba_dts.orders_sync_reverse
     - wave 2: `SuspendSynchronizationJob` via alibaba: alibaba_synchronization.legacy_reports
-    - wave 2: `batch-pause-task` via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"], huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]
+    - wave 2: `batch-pause-task` via huawei, 3 jobs:
+      - huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"]
+      - huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]
+      - huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]
 
     </details>
 
@@ -185,18 +233,22 @@ fn target_narrows_the_plan_and_says_so() {
     jobform will perform the following actions:
 
       ~ alibaba_dts.orders_sync will be suspended
+          description: Orders: Hangzhou primary to the reporting replica
           "running" -> "suspended"  (live: Synchronizing)
           id l3m1213ye7l0001 via alibaba
 
       ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+          description: EU replica 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60 via huawei
 
       ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+          description: EU replica 8d0e8e36-a618-490d-8a46-8c61ac9bb502
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
 
       ~ huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended
+          description: EU replica c0ffee00-1234-4abc-8def-0123456789ab
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id c0ffee00-1234-4abc-8def-0123456789ab via huawei
 
@@ -216,13 +268,14 @@ fn target_narrows_the_plan_and_says_so() {
     ----- stderr -----
     "#);
     let bad = Test::new().examples().emulated(&emulator).args(["plan", "--target", "aws.x"]);
-    jobform_snapshot!(bad, @"
+    jobform_snapshot!(bad, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: invalid address in --target: `aws` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs)
-    ");
+    Error: Invalid command line
+    Invalid address in --target: `aws` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs).
+    "#);
 }
 
 #[test]
@@ -253,7 +306,7 @@ fn blocked_jobs_fail_the_plan_unless_skipped() {
 
     Plan: 0 to suspend, 0 to resume, 0 to stop, 2 blocked (0 requests).
 
-    Error: 2 job(s) blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+    Error: 2 jobs blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
 
     ----- stderr -----
     "#);
@@ -301,13 +354,14 @@ fn missing_credentials_are_named() {
         .env("JOBFORM_VAR_alibaba_endpoint", emulator.url())
         .env("JOBFORM_VAR_huawei_endpoint", emulator.url())
         .args(["plan"]);
-    jobform_snapshot!(test, @"
+    jobform_snapshot!(test, @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: alibaba credentials: no credentials for provider alibaba (providers.hcl:6:1): set access_key_id and access_key_secret in the block, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set)
-    ");
+    Error: Missing credentials
+    Alibaba credentials: no credentials for provider alibaba (providers.hcl:6:1): set access_key_id and access_key_secret in the block, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set).
+    "#);
 }
 
 #[test]
@@ -331,14 +385,17 @@ fn an_unreachable_api_blocks_its_jobs_with_the_error() {
 
 /// A stop, a resume inside a closing restart window, and a DRS pause with
 /// `pause_mode = "all"`: the sections of a plan that ask for a second look.
-#[test]
-fn stops_and_deadlines_are_called_out() {
+/// A world for the review flow: a job paused 5h 19m 30s ago by jobform (its
+/// restart window closes within the hour), a stop, a job that drifted (the
+/// last apply paused it, it runs again), and a job with a 60-character
+/// address. Returns the emulator too, which must outlive the runs.
+fn review_world() -> (Test, Emulator) {
     let paused_since =
         time::OffsetDateTime::now_utc() - time::Duration::seconds(5 * 3600 + 19 * 60 + 30);
     let since = paused_since.format(&time::format_description::well_known::Rfc3339).unwrap();
     let mut world = World::example();
     let billing = world.alibaba.jobs.iter_mut().find(|job| job.id == "k2n8x7c1vq90002").unwrap();
-    billing.status = "Suspending".to_owned();
+    "Suspending".clone_into(&mut billing.status);
     let emulator = Emulator::start(world).unwrap();
     let config = r#"
         provider "alibaba" {
@@ -349,8 +406,9 @@ fn stops_and_deadlines_are_called_out() {
           project_id = "054ba152d480d55b2f5dc0069e7ddef0"
         }
         job "alibaba_dts" "billing_migration" {
-          id    = "k2n8x7c1vq90002"
-          state = "running"
+          id          = "k2n8x7c1vq90002"
+          state       = "running"
+          description = "Billing: incremental migration to the new cluster"
         }
         job "alibaba_migration" "legacy_inventory" {
           id         = "dtsj1x11y51g3b0004"
@@ -362,6 +420,10 @@ fn stops_and_deadlines_are_called_out() {
           state      = "suspended"
           pause_mode = "all"
         }
+        job "huawei_drs" "eu_replica_of_the_orders_database_in_frankfurt_a" {
+          id    = "5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"
+          state = "suspended"
+        }
     "#;
     let state = format!(
         r#"{{"format_version": 1, "jobform_version": "0.1.0", "serial": 1,
@@ -370,7 +432,12 @@ fn stops_and_deadlines_are_called_out() {
               "kind": "alibaba_dts", "id": "k2n8x7c1vq90002", "provider": "alibaba", "direction": "forward",
               "observed": {{"raw_status": "Suspending", "state": "suspended", "at": "{since}"}},
               "paused": {{"since": "{since}", "source": "jobform", "pause_mode": null}},
-              "last_action": {{"verb": "suspend", "at": "{since}", "request_id": "r-1", "outcome": "succeeded"}}}}}}}}"#
+              "last_action": {{"verb": "suspend", "at": "{since}", "request_id": "r-1", "outcome": "succeeded"}}}},
+            "huawei_drs.eu": {{
+              "kind": "huawei_drs", "id": "8d0e8e36-a618-490d-8a46-8c61ac9bb502", "provider": "huawei", "direction": "forward",
+              "observed": {{"raw_status": "PAUSED", "state": "suspended", "at": "{since}"}},
+              "paused": {{"since": "{since}", "source": "jobform", "pause_mode": "all"}},
+              "last_action": {{"verb": "suspend", "at": "{since}", "request_id": "r-2", "outcome": "succeeded"}}}}}}}}"#
     );
     let test = Test::new()
         .file("main.hcl", config)
@@ -378,18 +445,48 @@ fn stops_and_deadlines_are_called_out() {
         .emulated(&emulator)
         .env("JOBFORM_ALIBABA_ENDPOINT", emulator.url())
         .env("JOBFORM_HUAWEI_ENDPOINT", emulator.url());
-    jobform_snapshot!(test.args(["plan"]), @r#"
+    (test, emulator)
+}
+
+/// The seconds of the pause clock tick while a test runs: the snapshot keeps
+/// the tens (5h 19m 3_s), so a slow machine does not fail it.
+macro_rules! ticking_snapshot {
+    ($test:expr, @$snapshot:literal) => {{
+        let mut filters = crate::support::FILTERS.to_vec();
+        filters.push((r"\b19m 3\ds", "19m 3_s"));
+        filters.push((r"\b40m 2\ds", "40m 2_s"));
+        let outcome = $test.run();
+        insta::with_settings!({ filters => filters }, {
+            insta::assert_snapshot!(outcome.snapshot(), @$snapshot);
+        });
+        outcome
+    }};
+}
+
+#[test]
+fn stops_and_deadlines_are_called_out() {
+    let (test, _emulator) = review_world();
+    ticking_snapshot!(test.args(["plan"]), @r#"
     exit_code: 0
     ----- stdout -----
+    Note: jobs changed outside jobform since the last apply
+
+      huawei_drs.eu: recorded "suspended" (PAUSED) at [TIME], now "running" (INCRE_TRANSFER_STARTED)
+
     jobform will perform the following actions:
 
       + alibaba_dts.billing_migration will be resumed
-          "suspended" -> "running"  (live: Suspending, paused 5h 19m (since [TIME]))
+          description: Billing: incremental migration to the new cluster
+          "suspended" -> "running"  (live: Suspending, paused 5h 19m 3_s (since [TIME]))
           id k2n8x7c1vq90002 via alibaba
 
       ~ huawei_drs.eu will be suspended
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+
+      ~ huawei_drs.eu_replica_of_the_orders_database_in_frankfurt_a will be suspended
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60 via huawei
 
     Stops: these end the jobs for good
 
@@ -399,16 +496,125 @@ fn stops_and_deadlines_are_called_out() {
 
     Warnings:
 
-      ! alibaba_dts.billing_migration [restart_window_closing]: paused for 5h 19m: resume within 40m or the task cannot be restarted (deadline [TIME])
+      ! alibaba_dts.billing_migration [restart_window_closing]: paused for 5h 19m 3_s: resume within 40m 2_s or the task cannot be restarted (deadline [TIME])
 
     Requests, in order:
 
       Wave 1
         StartDtsJob via alibaba: alibaba_dts.billing_migration
         StopMigrationJob via alibaba: alibaba_migration.legacy_inventory
-        batch-pause-task via huawei: huawei_drs.eu
+        batch-pause-task via huawei: huawei_drs.eu, huawei_drs.eu_replica_of_the_orders_database_in_frankfurt_a
 
-    Plan: 1 to suspend, 1 to resume, 1 to stop, 0 blocked (3 requests).
+    Plan: 2 to suspend, 1 to resume, 1 to stop, 0 blocked (3 requests).
+
+    ----- stderr -----
+    "#);
+}
+
+/// The pull-request comment: drift and deadlines unfolded as GitHub alerts,
+/// each action in its diff colour, no line of the diff block wider than a
+/// comment for a 60-character address; read back with a CommonMark parser.
+#[test]
+fn the_markdown_plan_is_the_review() {
+    let (test, _emulator) = review_world();
+    let outcome = ticking_snapshot!(test.args(["plan", "--format", "markdown"]), @r#"
+    exit_code: 0
+    ----- stdout -----
+    ### jobform: 2 to suspend, 1 to resume, 1 to stop, 0 blocked (3 requests).
+
+    > [!IMPORTANT]
+    > Changed outside jobform since the last apply (this plan puts them back):
+    > - huawei_drs.eu: recorded "suspended" (PAUSED) at [TIME], now "running" (INCRE_TRANSFER_STARTED)
+
+    > [!CAUTION]
+    > Stops and blocked jobs:
+    > - **stop** `alibaba_migration.legacy_inventory`: ends the job for good
+
+    > [!WARNING]
+    > Warnings and deadlines:
+    > - alibaba_dts.billing_migration [restart_window_closing]: paused for 5h 19m 3_s: resume within 40m 2_s or the task cannot be restarted (deadline [TIME])
+
+    <details><summary>Changes (4)</summary>
+
+    ```diff
+    + alibaba_dts.billing_migration will be resumed
+    +     description: Billing: incremental migration to the new cluster
+    +     "suspended" -> "running"
+    +     live: Suspending, paused 5h 19m 3_s (since [TIME])
+    - alibaba_migration.legacy_inventory will be stopped
+    -     "running" -> "stopped"
+    -     live: Migrating
+    ! huawei_drs.eu will be suspended
+    !     "running" -> "suspended"
+    !     live: INCRE_TRANSFER_STARTED
+    ! huawei_drs.eu_replica_of_the_orders_database_in_frankfurt_a will be suspended
+    !     "running" -> "suspended"
+    !     live: INCRE_TRANSFER_STARTED
+    ```
+
+    </details>
+
+    <details><summary>Requests (3)</summary>
+
+    - wave 1: `StartDtsJob` via alibaba: alibaba_dts.billing_migration
+    - wave 1: `StopMigrationJob` via alibaba: alibaba_migration.legacy_inventory
+    - wave 1: `batch-pause-task` via huawei, 2 jobs:
+      - huawei_drs.eu
+      - huawei_drs.eu_replica_of_the_orders_database_in_frankfurt_a
+
+    </details>
+
+
+    ----- stderr -----
+    "#);
+    let markdown = &outcome.stdout;
+    let events = crate::escaping::parse(markdown);
+    let alerts: Vec<String> = events
+        .iter()
+        .filter_map(|event| match event {
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::BlockQuote(Some(kind))) => {
+                Some(format!("{kind:?}"))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alerts, ["Important", "Caution", "Warning"], "{markdown}");
+    let folded = markdown.find("<details>").unwrap();
+    for unfolded in ["> [!IMPORTANT]", "> [!WARNING]", "(deadline "] {
+        assert!(markdown.find(unfolded).unwrap() < folded, "{unfolded} folded in {markdown}");
+    }
+    let diff = markdown.split("```diff\n").nth(1).unwrap().split("```").next().unwrap();
+    let widest = diff.lines().map(|line| line.chars().count()).max().unwrap();
+    assert!(widest <= 100, "{widest} characters wide:\n{diff}");
+}
+
+/// A job found paused with nothing recorded: its pause clock starts now,
+/// which reads "just now", not "at least 0s".
+#[test]
+fn a_job_first_seen_paused_reads_just_now() {
+    let (test, _emulator) = review_world();
+    let test =
+        test.args(["plan", "--state", "fresh.json", "--target", "alibaba_dts.billing_migration"]);
+    jobform_snapshot!(test, @r#"
+    exit_code: 0
+    ----- stdout -----
+    jobform will perform the following actions:
+
+      + alibaba_dts.billing_migration will be resumed
+          description: Billing: incremental migration to the new cluster
+          "suspended" -> "running"  (live: Suspending, first seen paused just now (since [TIME]))
+          id k2n8x7c1vq90002 via alibaba
+
+    Warnings:
+
+      ! [partial_plan]: --target/--exclude narrowed this plan: jobs left out were neither read nor planned
+
+    Requests, in order:
+
+      Wave 1
+        StartDtsJob via alibaba: alibaba_dts.billing_migration
+
+    Plan: 0 to suspend, 1 to resume, 0 to stop, 0 blocked (1 request).
 
     ----- stderr -----
     "#);

@@ -171,7 +171,7 @@ fn concurrent_applies_on_one_state_take_turns_and_lose_no_record() {
         let loser = apply(id, "0s").run();
         assert_eq!(loser.code, Some(1), "{}", loser.stderr);
         assert!(
-            loser.stderr.contains("the state is locked by holder@")
+            loser.stderr.contains("Error: State locked\nThe state is locked by holder@")
                 && loser.stderr.contains(&format!("pid {}", holder.id())),
             "{}",
             loser.stderr

@@ -140,20 +140,22 @@ fn list_and_show_by_block_or_instance_address() {
 
     ----- stderr -----
     "#);
-    jobform_snapshot!(with_state().args(["state", "show", "alibaba_dts.nope"]), @"
+    jobform_snapshot!(with_state().args(["state", "show", "alibaba_dts.nope"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state has no job at alibaba_dts.nope
-    ");
-    jobform_snapshot!(with_state().args(["state", "show", "alibaba_ecs.x"]), @"
+    Error: No such job in the state
+    The state has no job at alibaba_dts.nope.
+    "#);
+    jobform_snapshot!(with_state().args(["state", "show", "alibaba_ecs.x"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: `alibaba_ecs` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs)
-    ");
+    Error: Invalid command line
+    `alibaba_ecs` is not a job kind (expected one of alibaba_dts, alibaba_migration, alibaba_synchronization, huawei_drs).
+    "#);
 }
 
 #[test]
@@ -189,13 +191,14 @@ fn rm_refuses_while_another_command_holds_the_lock() {
         "who": "ops@other-host (github-actions acme/jobs run 7 by octocat)", "pid": 4242,
         "host": "other-host", "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
     let test = with_state().file("state/jobform.state.json.lock", lock);
-    let outcome = jobform_snapshot!(test.args(["state", "rm", "alibaba_dts.orders_sync"]), @"
+    let outcome = jobform_snapshot!(test.args(["state", "rm", "alibaba_dts.orders_sync"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state is locked by ops@other-host (github-actions acme/jobs run 7 by octocat) (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
-    ");
+    Error: State locked
+    The state is locked by ops@other-host (github-actions acme/jobs run 7 by octocat) (pid 4242, `jobform apply`, since [TIME], lock id [UUID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [UUID]`.
+    "#);
     assert_eq!(outcome.read(STATE_PATH), STATE, "nothing was written");
 }
 
@@ -213,13 +216,14 @@ fn a_lock_left_by_a_dead_process_is_reported_stale_and_can_be_forced() {
     assert!(outcome.stderr.contains("that process is no longer running"), "{}", outcome.stderr);
 
     let test = with_state().file("state/jobform.state.json.lock", &lock);
-    jobform_snapshot!(test.args(["force-unlock", "9b1c5a7e-0000-4000-8000-00000000dead"]), @"
+    jobform_snapshot!(test.args(["force-unlock", "9b1c5a7e-0000-4000-8000-00000000dead"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the lock id [UUID] does not match the current lock [UUID], held by dba@this-host since [TIME]; nothing was unlocked
-    ");
+    Error: Lock id does not match
+    The lock id [UUID] does not match the current lock [UUID], held by dba@this-host since [TIME]; nothing was unlocked.
+    "#);
     let test = with_state().file("state/jobform.state.json.lock", &lock);
     let outcome = test.args(["force-unlock", "9b1c5a7e-0000-4000-8000-000000000002"]).run();
     assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
@@ -229,31 +233,34 @@ fn a_lock_left_by_a_dead_process_is_reported_stale_and_can_be_forced() {
 #[test]
 fn corrupt_truncated_and_newer_states_are_refused_and_left_alone() {
     let truncated = &STATE[..STATE.len() / 2];
-    let outcome = jobform_snapshot!(Test::new().file(STATE_PATH, truncated).args(["state", "list"]), @r"
+    let outcome = jobform_snapshot!(Test::new().file(STATE_PATH, truncated).args(["state", "list"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json is corrupt: not valid JSON (control character (\u0000-\u001F) found while parsing a string at line 22 column 0)
+    Error: Corrupt state file
+    The state file state/jobform.state.json is corrupt: not valid JSON (control character (\u0000-\u001F) found while parsing a string at line 22 column 0)
     It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
-    ");
+    "#);
     assert_eq!(outcome.read(STATE_PATH).trim_end(), truncated.trim_end());
-    jobform_snapshot!(Test::new().file(STATE_PATH, "[1, 2]").args(["show"]), @"
+    jobform_snapshot!(Test::new().file(STATE_PATH, "[1, 2]").args(["show"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json is corrupt: no `format_version` field
+    Error: Corrupt state file
+    The state file state/jobform.state.json is corrupt: no `format_version` field
     It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
-    ");
+    "#);
     let newer = STATE.replace("\"format_version\": 1", "\"format_version\": 3");
-    jobform_snapshot!(Test::new().file(STATE_PATH, &newer).args(["show"]), @"
+    jobform_snapshot!(Test::new().file(STATE_PATH, &newer).args(["show"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json has format version 3, but this jobform (0.1.0) reads up to version 2. Upgrade jobform to use it.
-    ");
+    Error: State from a newer jobform
+    The state file state/jobform.state.json has format version 3, but this jobform (0.1.0) reads up to version 2. Upgrade jobform to use it.
+    "#);
 }
 
 /// The state files a run left, by name, under `dir` (recursively).
@@ -279,7 +286,8 @@ fn an_empty_or_garbled_lock_is_reported_broken_and_force_unlock_removes_it() {
     ----- stdout -----
 
     ----- stderr -----
-    error: the state lock state/jobform.state.json.lock is broken (the file is empty): a command that crashed, or ran out of disk space, left it behind. If no jobform command is using this state, remove it with `jobform force-unlock broken`.
+    Error: Broken state lock
+    The state lock state/jobform.state.json.lock is broken (the file is empty): a command that crashed, or ran out of disk space, left it behind. If no jobform command is using this state, remove it with `jobform force-unlock broken`.
     ");
     assert_eq!(outcome.read(STATE_PATH), STATE, "nothing was written");
     let wrong =
@@ -289,7 +297,8 @@ fn an_empty_or_garbled_lock_is_reported_broken_and_force_unlock_removes_it() {
     ----- stdout -----
 
     ----- stderr -----
-    error: the state lock state/jobform.state.json.lock is broken (the file is empty): a command that crashed, or ran out of disk space, left it behind. If no jobform command is using this state, remove it with `jobform force-unlock broken`.
+    Error: Broken state lock
+    The state lock state/jobform.state.json.lock is broken (the file is empty): a command that crashed, or ran out of disk space, left it behind. If no jobform command is using this state, remove it with `jobform force-unlock broken`.
     ");
     jobform_snapshot!(Test::in_dir(&outcome).args(["force-unlock", "broken"]), @"
     exit_code: 0
@@ -368,7 +377,7 @@ fn a_symlinked_state_is_followed_and_its_files_sit_beside_the_target() {
         "created": "2026-11-21T08:30:00Z", "version": "0.1.0"}"#;
     let test = test.file("vault/current.json.lock", lock);
     let locked = test.args(["state", "rm", "alibaba_dts.orders_sync"]).run();
-    assert!(locked.stderr.contains("the state is locked by ops@other-host"), "{}", locked.stderr);
+    assert!(locked.stderr.contains("The state is locked by ops@other-host"), "{}", locked.stderr);
     std::fs::remove_file(locked.path().join("vault/current.json.lock")).unwrap();
 
     let outcome = Test::in_dir(&locked).args(["state", "rm", "alibaba_dts.orders_sync"]).run();
@@ -408,7 +417,8 @@ fn format_version_0_and_an_exhausted_serial_are_refused() {
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json is corrupt: `format_version` 0 is not a version jobform ever wrote
+    Error: Corrupt state file
+    The state file state/jobform.state.json is corrupt: `format_version` 0 is not a version jobform ever wrote
     It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
     ");
     let last = STATE.replace("\"serial\": 3", "\"serial\": 18446744073709551615");
@@ -419,7 +429,8 @@ fn format_version_0_and_an_exhausted_serial_are_refused() {
     ----- stdout -----
 
     ----- stderr -----
-    error: the state file state/jobform.state.json has reached the largest serial (18446744073709551615); nothing was written. Move it aside and run `jobform apply --refresh-only` to start a new lineage.
+    Error: State serial exhausted
+    The state file state/jobform.state.json has reached the largest serial (18446744073709551615); nothing was written. Move it aside and run `jobform apply --refresh-only` to start a new lineage.
     "
     );
     assert_eq!(outcome.read(STATE_PATH), last, "nothing was written");
@@ -458,7 +469,8 @@ fn a_torn_last_journal_record_is_dropped_and_a_damaged_one_refused_with_its_line
     ----- stdout -----
 
     ----- stderr -----
-    error: the state journal state/jobform.state.json.journal is corrupt at line 1: its checksum does not match its content
+    Error: Corrupt state journal or audit log
+    The state journal state/jobform.state.json.journal is corrupt at line 1: its checksum does not match its content
     It was left untouched. The records after a damaged one cannot be trusted: move the journal aside to fall back to the last snapshot (what was recorded since is lost), or repair the line.
     ");
     assert_eq!(outcome.read(STATE_PATH), snapshot, "never overwritten");

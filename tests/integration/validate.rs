@@ -426,6 +426,40 @@ fn syntax_error_is_located() {
     "#);
 }
 
+/// One unclosed `{` among several files: one error, at the block left open,
+/// and none for the other file's reference to a job the broken file declares.
+#[test]
+fn an_unclosed_block_is_one_error_at_its_opening_line() {
+    jobform_snapshot!(validate(r#"
+        job "huawei_drs" "a" {
+          id    = "8d0e8e36-a618-490d-8a46-8c61ac9bb502"
+          state = "running"
+
+        job "huawei_drs" "b" {
+          id    = "8d0e8e36-a618-490d-8a46-8c61ac9bb503"
+          state = "running"
+        }
+    "#).file("later.hcl", r#"
+        job "huawei_drs" "c" {
+          id         = "8d0e8e36-a618-490d-8a46-8c61ac9bb504"
+          state      = "running"
+          depends_on = [huawei_drs.a]
+        }
+    "#), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Unclosed configuration block
+      --> main.hcl:1:22
+       |
+     1 | job "huawei_drs" "a" {
+       |                      ^
+       |
+    There is no closing brace for this block before the end of the file. This may be caused by incorrect brace nesting elsewhere in this file.
+    "#);
+}
+
 #[test]
 fn secrets_are_masked_and_never_echoed() {
     let outcome = jobform_snapshot!(Test::new().file("main.hcl", r#"

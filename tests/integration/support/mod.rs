@@ -33,8 +33,9 @@ pub(crate) static FILTERS: &[(&str, &str)] = &[
     (r"request id [0-9A-Fa-f-]{16,}", "request id [REQUEST_ID]"),
     (r"request [0-9A-Fa-f-]{16,}", "request [REQUEST_ID]"),
     // How long an apply waited depends on the machine.
-    (r"\b\d+(h|m|s)( \d+(m|s))? elapsed\]", "[DURATION] elapsed]"),
-    (r"after \d+(h|m|s)( \d+(m|s))?", "after [DURATION]"),
+    // Durations are shown to the second, in up to four units (`1d 2h 0m 5s`).
+    (r"\b\d+[dhms]( \d+[dhms])* elapsed\]", "[DURATION] elapsed]"),
+    (r"after \d+[dhms]( \d+[dhms])*", "after [DURATION]"),
 ];
 
 /// One command-line invocation being set up.
