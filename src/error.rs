@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use crate::apply::ApplyError;
 use crate::config::Diagnostics;
+use crate::fleet::ProviderFailures;
 use crate::hclfmt::FormatError;
 use crate::plan::{PlanError, SavedPlanError};
-use crate::provider::ProviderError;
 use crate::state::StateError;
 
 /// Exit status for success and "no changes".
@@ -50,9 +50,12 @@ pub enum Error {
         /// Why.
         source: SavedPlanError,
     },
-    /// A provider could not be built (credentials, endpoint).
-    #[error("{0}")]
-    Provider(Box<ProviderError>),
+    /// Provider blocks that cannot be used: a client could not be built
+    /// (credentials, endpoint), or the cloud refused the block itself
+    /// (credentials, signature, region, endpoint, network, throttling past
+    /// the retries). Each is named with its file:line, the cause and the fix.
+    #[error(transparent)]
+    Providers(#[from] ProviderFailures),
     /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
