@@ -471,6 +471,46 @@ mod tests {
     }
 
     #[test]
+    fn failures_of_the_caller_are_the_providers_and_others_one_listings() {
+        let of = |code: &str| api(code).affects_provider();
+        for code in [
+            "InvalidAccessKeyId.NotFound",
+            "SignatureDoesNotMatch",
+            "IncompleteSignature",
+            "InvalidSecurityToken.Expired",
+            "InvalidRegionId",
+            "Throttling.User",
+            "APIGW.0301",
+            "APIGW.0101",
+            "APIGW.0308",
+            "IAM.0001",
+        ] {
+            assert!(of(code), "{code}");
+        }
+        for code in ["InvalidParameter", "InternalError", "DRS.10000010", "Forbidden.RAM"] {
+            assert!(!of(code), "{code}");
+        }
+        let page = |status| ProviderError::malformed(Cloud::Huawei, "X", status, None, "", b"<p>");
+        assert!(page(404).affects_provider() && !page(404).retryable);
+        assert!(!page(200).affects_provider() && page(200).retryable);
+    }
+
+    #[test]
+    fn the_cause_leaves_out_the_echoed_string_to_sign() {
+        let mut error = api("SignatureDoesNotMatch");
+        error.kind = ProviderErrorKind::Api {
+            code: "SignatureDoesNotMatch".into(),
+            message: "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3DLTAI".into(),
+            outcome_unknown: false,
+        };
+        assert_eq!(
+            error.cause(),
+            "SignatureDoesNotMatch: Specified signature is not matched with our calculation. (SuspendDtsJob, HTTP 400, request id 01B6F25)"
+        );
+        assert!(error.remedy().contains("access_key_secret"), "{}", error.remedy());
+    }
+
+    #[test]
     fn excerpt_is_short_and_folded() {
         let body = format!("<html>\n  <body>{}</body></html>", "x".repeat(500));
         let e = ProviderError::malformed(

@@ -49,8 +49,17 @@
 //! | connection refused / connect timeout | retried | retried, then `Rejected` (never sent) |
 //! | timeout after sending, reset, body cut off | retried | `Unknown`, never re-sent |
 //! | HTTP 5xx, `InternalError`, `ServiceUnavailable` | retried | `Unknown`, never re-sent |
-//! | an unreadable body (HTML, truncated JSON), whatever its HTTP status | error quoting an excerpt | `Unknown` |
+//! | an unreadable body (HTML, truncated JSON) | retried, then error quoting an excerpt | `Unknown` |
+//! | an unreadable body with HTTP 401 or 404 (not the API, or not for this caller) | error | `Unknown` |
 //! | any other error code | error | `Rejected` with the cloud's code and message |
+//!
+//! A read error past its retries is one of two things
+//! ([`ProviderError::affects_provider`]):
+//!
+//! | failure | scope | what `plan` and `apply` do |
+//! |---|---|---|
+//! | credentials or signature refused (`InvalidAccessKeyId.*`, `SignatureDoesNotMatch`, `IncompleteSignature`, `InvalidSecurityToken.*`, `APIGW.0301`–`0307`, `IAM.*`), region or API unknown (`InvalidRegionId`, `APIGW.0101`), no connection or no answer (DNS, TLS, refused, reset, timeout), throttled past `max_retry_seconds`, a 401/404 page, missing credentials | the provider block | fail the run before planning (exit 1, whatever `--skip-blocked`): one error per failing block, with its file:line, the cause and the fix |
+//! | anything else (a malformed page, a server error, an item error) | the listing that failed | that listing's jobs are `read_failed`, naming the operation; the other listings' jobs are planned |
 //!
 //! Retries back off exponentially with full jitter (200 ms doubling to
 //! 20 s), wait at least `x-acs-retry-after` (milliseconds) or `Retry-After`

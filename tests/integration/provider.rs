@@ -527,7 +527,7 @@ fn wrong_credentials_fail_each_provider_block_whatever_the_flags() {
     let test = Test::new()
         .examples()
         .emulated(&emulator)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIwrongkey")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret")
         .env("HUAWEICLOUD_SDK_SK", "wrong-sk");
     let [plan, apply] = ci_runs(&test);
     jobform_snapshot!(plan, @r#"
@@ -536,7 +536,7 @@ fn wrong_credentials_fail_each_provider_block_whatever_the_flags() {
 
     ----- stderr -----
     error: 2 provider blocks cannot be used:
-      providers.hcl:6:1: provider alibaba cannot be used: InvalidAccessKeyId.NotFound: Specified access key is not found. (DescribeDtsJobs, HTTP 404, request id [REQUEST_ID]); fix: check the block's access_key_id, access_key_secret and security_token (or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN): the key must exist, be enabled and match its secret; a temporary token must not have expired
+      providers.hcl:6:1: provider alibaba cannot be used: SignatureDoesNotMatch: Specified signature is not matched with our calculation. (DescribeDtsJobs, HTTP 400, request id [REQUEST_ID]); fix: check the block's access_key_id, access_key_secret and security_token (or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN): the key must exist, be enabled and match its secret; a temporary token must not have expired
       providers.hcl:13:1: provider huawei cannot be used: APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail (batch-status, HTTP 401, request id [REQUEST_ID]); fix: check the block's access_key and secret_key or auth_token (or HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_AUTH_TOKEN): the key must exist and match its secret; a token must not have expired
     "#);
     jobform_snapshot!(apply, @r#"
@@ -545,7 +545,7 @@ fn wrong_credentials_fail_each_provider_block_whatever_the_flags() {
 
     ----- stderr -----
     error: 2 provider blocks cannot be used:
-      providers.hcl:6:1: provider alibaba cannot be used: InvalidAccessKeyId.NotFound: Specified access key is not found. (DescribeDtsJobs, HTTP 404, request id [REQUEST_ID]); fix: check the block's access_key_id, access_key_secret and security_token (or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN): the key must exist, be enabled and match its secret; a temporary token must not have expired
+      providers.hcl:6:1: provider alibaba cannot be used: SignatureDoesNotMatch: Specified signature is not matched with our calculation. (DescribeDtsJobs, HTTP 400, request id [REQUEST_ID]); fix: check the block's access_key_id, access_key_secret and security_token (or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN): the key must exist, be enabled and match its secret; a temporary token must not have expired
       providers.hcl:13:1: provider huawei cannot be used: APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail (batch-status, HTTP 401, request id [REQUEST_ID]); fix: check the block's access_key and secret_key or auth_token (or HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_AUTH_TOKEN): the key must exist and match its secret; a token must not have expired
     "#);
     assert_eq!(actions_sent(&emulator), Vec::<String>::new());
