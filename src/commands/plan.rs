@@ -54,8 +54,8 @@ pub(crate) struct Prepared {
 ///
 /// # Errors
 ///
-/// Configuration diagnostics, state errors, providers that cannot be built
-/// (missing credentials).
+/// Configuration diagnostics, state errors, every provider block that cannot
+/// be built (missing credentials).
 pub(crate) fn load(
     vars: &VarInputs,
     state_path: &Path,
@@ -109,7 +109,8 @@ pub(crate) fn load(
 ///
 /// # Errors
 ///
-/// As [`load`]; a dependency cycle; a `--resend-unknown` that selects no
+/// As [`load`]; every provider block that cannot be read; a dependency
+/// cycle; a `--resend-unknown` that selects no
 /// job with an action of unknown outcome.
 pub(crate) fn prepare(
     runtime: &tokio::runtime::Runtime,

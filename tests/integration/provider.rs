@@ -513,7 +513,7 @@ fn actions_sent(emulator: &Emulator) -> Vec<String> {
 
 /// `plan --skip-blocked --detailed-exitcode` and `apply --auto-approve
 /// --skip-blocked` of the example maintenance window (which has changes to
-/// make) in `test`'s directory, with their outcomes.
+/// make) in `test`'s directory.
 fn ci_runs(test: &Test) -> [Test; 2] {
     [
         test.again(&["plan", "--skip-blocked", "--detailed-exitcode", "--var", "maintenance=true"]),
@@ -654,4 +654,30 @@ fn a_malformed_listing_once_is_read_again() {
     assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
     assert!(outcome.stdout.contains("No changes."), "{}", outcome.stdout);
     assert_eq!(requests(&emulator, "DescribeMigrationJobs").len(), 2);
+}
+
+#[test]
+fn throttling_past_the_retry_budget_fails_the_provider_block() {
+    let emulator = Emulator::start(World::example()).unwrap();
+    emulator.inject(Fault::new(FaultKind::Throttled).on_action("DescribeDtsJobs"));
+    let providers = include_str!("../../examples/providers.hcl").replace(
+        "  endpoint          = var.alibaba_endpoint\n",
+        "  endpoint          = var.alibaba_endpoint\n  max_retry_seconds = 1\n",
+    );
+    let test = Test::new().examples().file("providers.hcl", &providers).emulated(&emulator);
+    assert!(providers.contains("max_retry_seconds"), "the example's alibaba block moved");
+    let outcome = test.again(&["plan", "--skip-blocked", "--detailed-exitcode"]).run();
+    assert_eq!(outcome.code, Some(1), "{}", outcome.stdout);
+    assert!(outcome.stdout.is_empty(), "nothing is planned: {}", outcome.stdout);
+    let errors: Vec<&str> = outcome.stderr.lines().collect();
+    assert_eq!(errors.len(), 1, "{}", outcome.stderr);
+    assert!(
+        errors[0].starts_with(
+            "error: providers.hcl:6:1: provider alibaba cannot be used: Throttling.User"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(errors[0].contains("max_requests_per_second"), "{}", outcome.stderr);
+    assert!(requests(&emulator, "DescribeDtsJobs").len() > 1, "throttled reads are retried");
 }
