@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use crate::apply::ApplyError;
 use crate::config::Diagnostics;
+use crate::fleet::ProviderFailures;
 use crate::hclfmt::FormatError;
 use crate::plan::{PlanError, SavedPlanError};
-use crate::provider::{ProviderError, ProviderErrorKind};
+use crate::provider::ProviderErrorKind;
 use crate::state::StateError;
 
 /// Exit status for success and "no changes".
@@ -50,9 +51,12 @@ pub enum Error {
         /// Why.
         source: SavedPlanError,
     },
-    /// A provider could not be built (credentials, endpoint).
-    #[error("{0}")]
-    Provider(Box<ProviderError>),
+    /// Provider blocks that cannot be used: a client could not be built
+    /// (credentials, endpoint), or the cloud refused the block itself
+    /// (credentials, signature, region, endpoint, network, throttling past
+    /// the retries). Each is named with its file:line, the cause and the fix.
+    #[error(transparent)]
+    Providers(#[from] ProviderFailures),
     /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
@@ -112,11 +116,16 @@ impl Error {
                 SavedPlanError::Mismatch(_) => "Plan file does not match",
                 SavedPlanError::Plan(_) => "Cannot plan",
             },
-            Error::Provider(error) => match error.kind {
-                ProviderErrorKind::MissingCredentials { .. } => "Missing credentials",
-                ProviderErrorKind::InvalidConfig { .. } => "Invalid provider configuration",
-                _ => "Provider not usable",
-            },
+            Error::Providers(failures) => {
+                let missing = |f: &crate::fleet::ProviderFailure| {
+                    matches!(f.error.kind, ProviderErrorKind::MissingCredentials { .. })
+                };
+                match failures.0.as_slice() {
+                    all if all.iter().all(missing) => "Missing credentials",
+                    [_] => "Provider not usable",
+                    _ => "Providers not usable",
+                }
+            }
             Error::Plan(PlanError::Cycle(_)) => "Dependency cycle",
             Error::Emulator(_) => "Emulator not started",
             Error::Apply(ApplyError::Blocked(_)) => "Plan has blocked jobs",

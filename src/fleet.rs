@@ -3,15 +3,18 @@
 //! to the client that serves them, for both `plan` (bulk reads) and `apply`
 //! (re-reads, actions, polling).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 
 use futures_util::future::join_all;
 
-use crate::model::{Address, Cloud, DesiredJob, JobKind, LiveJob, ProviderConfig, ProviderRef};
+use crate::model::{
+    Address, Cloud, DesiredJob, JobKind, LiveJob, ProviderConfig, ProviderRef, SourceLocation,
+};
 use crate::plan::LiveLookup;
 use crate::provider::{
-    Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, Provider, ProviderError,
-    ProviderErrorKind, RequestOutcome,
+    Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
+    ProviderError, ProviderErrorKind, RequestOutcome,
 };
 use crate::state::JobRecord;
 
@@ -60,10 +63,62 @@ fn with_endpoint_override(config: &ProviderConfig, env: EnvLookup<'_>) -> Provid
     config
 }
 
+/// A provider block none of whose jobs can be read: no client could be
+/// built (missing credentials, a bad endpoint), or the cloud refused the
+/// block itself ([`ProviderError::affects_provider`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderFailure {
+    /// The block (`alibaba`, `huawei.eu`).
+    pub provider: ProviderRef,
+    /// Where the block is declared.
+    pub declared_at: SourceLocation,
+    /// Why it failed.
+    pub error: ProviderError,
+}
+
+impl fmt::Display for ProviderFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: provider {} cannot be used: {}; fix: {}",
+            self.declared_at,
+            self.provider,
+            self.error.cause(),
+            self.error.remedy()
+        )
+    }
+}
+
+/// Every provider block of a run that cannot be used, in declaration order
+/// (never empty): all are reported at once, so one run names every fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderFailures(pub Vec<ProviderFailure>);
+
+impl fmt::Display for ProviderFailures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [only] => write!(f, "{only}"),
+            all => {
+                write!(f, "{} provider blocks cannot be used:", all.len())?;
+                all.iter().try_for_each(|failure| write!(f, "\n  {failure}"))
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProviderFailures {}
+
+/// The client of one provider block, and where the block is declared.
+#[derive(Debug)]
+struct Client {
+    provider: CloudProvider,
+    declared_at: SourceLocation,
+}
+
 /// The clients of the provider blocks the jobs use.
 #[derive(Debug)]
 pub struct Fleet {
-    clients: BTreeMap<ProviderRef, CloudProvider>,
+    clients: BTreeMap<ProviderRef, Client>,
 }
 
 impl Fleet {
@@ -73,24 +128,34 @@ impl Fleet {
     ///
     /// # Errors
     ///
-    /// The first provider that cannot be built (missing credentials, bad endpoint).
+    /// Every provider block that cannot be built (missing credentials, bad endpoint).
     pub fn build<'a>(
         providers: &[ProviderConfig],
         used: impl IntoIterator<Item = &'a ProviderRef>,
         env: EnvLookup<'_>,
-    ) -> Result<Self, ProviderError> {
+    ) -> Result<Self, ProviderFailures> {
+        let used: BTreeSet<&ProviderRef> = used.into_iter().collect();
         let mut clients = BTreeMap::new();
-        for reference in used {
-            if clients.contains_key(reference) {
-                continue;
-            }
-            // Configuration validation guarantees every used reference is declared.
-            if let Some(config) = providers.iter().find(|p| &p.reference() == reference) {
-                let config = with_endpoint_override(config, env);
-                clients.insert(reference.clone(), CloudProvider::from_config(&config, env)?);
+        let mut failures = Vec::new();
+        // In declaration order, so failures read in the order of the files.
+        // Configuration validation guarantees every used reference is declared.
+        for config in providers.iter().filter(|config| used.contains(&config.reference())) {
+            let declared_at = match config {
+                ProviderConfig::Alibaba(block) => block.declared_at.clone(),
+                ProviderConfig::Huawei(block) => block.declared_at.clone(),
+            };
+            match CloudProvider::from_config(&with_endpoint_override(config, env), env) {
+                Ok(provider) => {
+                    clients.insert(config.reference(), Client { provider, declared_at });
+                }
+                Err(error) => failures.push(ProviderFailure {
+                    provider: config.reference(),
+                    declared_at,
+                    error,
+                }),
             }
         }
-        Ok(Fleet { clients })
+        if failures.is_empty() { Ok(Fleet { clients }) } else { Err(ProviderFailures(failures)) }
     }
 
     /// Seeds each Alibaba client with the DTS `JobType` of ids whose
@@ -106,47 +171,85 @@ impl Fleet {
             }
         }
         for (provider, hints) in by_provider {
-            if let Some(CloudProvider::Alibaba(client)) = self.clients.get(provider) {
+            if let Some(Client { provider: CloudProvider::Alibaba(client), .. }) =
+                self.clients.get(provider)
+            {
                 client.hint_job_types(hints);
             }
         }
     }
 
-    /// Reads every item in bulk: one read per provider, the providers
-    /// concurrently. A failed read marks that provider's jobs `ReadFailed`.
+    /// Reads every item in bulk, as a plan needs it: a job the cloud did not
+    /// report, or whose listing failed, is `NotFound` or `ReadFailed`.
+    ///
+    /// # Errors
+    ///
+    /// Every provider block whose read failed as a whole (credentials,
+    /// signature, endpoint, network, region, throttled past the retries):
+    /// none of its jobs can be planned, and a plan without them must not
+    /// pass for a plan of the configuration.
+    pub async fn read_checked(
+        &self,
+        items: &[ReadItem],
+    ) -> Result<BTreeMap<Address, LiveLookup>, ProviderFailures> {
+        let mut lookups = BTreeMap::new();
+        let mut failures = Vec::new();
+        for (items, read) in self.read_each(items).await {
+            match read {
+                Ok(read) => lookups.extend(lookups_of(&items, &read)),
+                Err(failure) => failures.push(failure),
+            }
+        }
+        failures.sort_by(|a, b| a.declared_at.cmp(&b.declared_at));
+        if failures.is_empty() { Ok(lookups) } else { Err(ProviderFailures(failures)) }
+    }
+
+    /// Reads every item in bulk, as an apply re-reads: a provider block whose
+    /// read failed as a whole marks each of its jobs `ReadFailed`, which the
+    /// apply engine reports job by job.
     pub async fn read(&self, items: &[ReadItem]) -> BTreeMap<Address, LiveLookup> {
+        let mut lookups = BTreeMap::new();
+        for (items, read) in self.read_each(items).await {
+            match read {
+                Ok(read) => lookups.extend(lookups_of(&items, &read)),
+                Err(failure) => {
+                    let error = LiveLookup::ReadFailed(failure.error.to_string());
+                    lookups.extend(items.iter().map(|item| (item.address.clone(), error.clone())));
+                }
+            }
+        }
+        lookups
+    }
+
+    /// One bulk read per provider, the providers concurrently.
+    async fn read_each<'i>(
+        &self,
+        items: &'i [ReadItem],
+    ) -> Vec<(Vec<&'i ReadItem>, Result<LiveRead, ProviderFailure>)> {
         let mut by_provider: BTreeMap<&ProviderRef, Vec<&ReadItem>> = BTreeMap::new();
         for item in items {
             by_provider.entry(&item.provider).or_default().push(item);
         }
-        let reads = by_provider.into_iter().map(|(provider, items)| async move {
+        join_all(by_provider.into_iter().map(|(provider, items)| async move {
             let refs: Vec<JobRef> = items.iter().map(|item| item.job.clone()).collect();
-            let result = match self.clients.get(provider) {
-                Some(client) => client.read(&refs).await.map_err(|error| error.to_string()),
-                None => Err(format!("no provider block `{provider}` is configured")),
+            let read = if let Some(client) = self.clients.get(provider) {
+                client.provider.read(&refs).await.map_err(|error| ProviderFailure {
+                    provider: provider.clone(),
+                    declared_at: client.declared_at.clone(),
+                    error,
+                })
+            } else {
+                // Configuration validation rules this out; its jobs are
+                // reported unreadable rather than dropped.
+                let error = unconfigured(provider, "read");
+                Ok(LiveRead {
+                    failed: refs.into_iter().map(|job| (job, error.clone())).collect(),
+                    ..LiveRead::default()
+                })
             };
-            (items, result)
-        });
-        let mut lookups = BTreeMap::new();
-        for (items, result) in join_all(reads).await {
-            // Indexed once per provider: a lookup per job must not scan the read.
-            let index: HashMap<(JobKind, &str), &LiveJob> = match &result {
-                Ok(read) => {
-                    read.found.iter().map(|live| ((live.kind, live.id.as_str()), live)).collect()
-                }
-                Err(_) => HashMap::new(),
-            };
-            for item in items {
-                let lookup = match &result {
-                    Ok(_) => index
-                        .get(&(item.job.kind, item.job.id.as_str()))
-                        .map_or(LiveLookup::NotFound, |live| LiveLookup::Found((*live).clone())),
-                    Err(error) => LiveLookup::ReadFailed(error.clone()),
-                };
-                lookups.insert(item.address.clone(), lookup);
-            }
-        }
-        lookups
+            (items, read)
+        }))
+        .await
     }
 
     /// Sends `actions` through the provider `provider` (batched as the API
@@ -154,13 +257,7 @@ impl Fleet {
     pub async fn execute(&self, provider: &ProviderRef, actions: &[Action]) -> Vec<ActionResult> {
         let Some(client) = self.clients.get(provider) else {
             // Never drop an action silently: each one is reported refused.
-            let error = ProviderError::local(
-                provider.cloud,
-                "execute",
-                ProviderErrorKind::InvalidConfig {
-                    detail: format!("no provider block `{provider}` is configured"),
-                },
-            );
+            let error = unconfigured(provider, "execute");
             return actions
                 .iter()
                 .map(|action| ActionResult {
@@ -169,6 +266,38 @@ impl Fleet {
                 })
                 .collect();
         };
-        client.execute(actions).await
+        client.provider.execute(actions).await
     }
+}
+
+/// The lookups of one provider's items in its read (indexed once: a lookup
+/// per job must not scan the read).
+fn lookups_of(items: &[&ReadItem], read: &LiveRead) -> Vec<(Address, LiveLookup)> {
+    let found: HashMap<(JobKind, &str), &LiveJob> =
+        read.found.iter().map(|live| ((live.kind, live.id.as_str()), live)).collect();
+    let failed: HashMap<(JobKind, &str), &ProviderError> =
+        read.failed.iter().map(|(job, error)| ((job.kind, job.id.as_str()), error)).collect();
+    items
+        .iter()
+        .map(|item| {
+            let key = (item.job.kind, item.job.id.as_str());
+            let lookup = match (found.get(&key), failed.get(&key)) {
+                (Some(live), _) => LiveLookup::Found((*live).clone()),
+                (None, Some(error)) => LiveLookup::ReadFailed(error.to_string()),
+                (None, None) => LiveLookup::NotFound,
+            };
+            (item.address.clone(), lookup)
+        })
+        .collect()
+}
+
+/// A provider reference no block declares (configuration validation rules it out).
+fn unconfigured(provider: &ProviderRef, operation: &'static str) -> ProviderError {
+    ProviderError::local(
+        provider.cloud,
+        operation,
+        ProviderErrorKind::InvalidConfig {
+            detail: format!("no provider block `{provider}` is configured"),
+        },
+    )
 }

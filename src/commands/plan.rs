@@ -54,8 +54,8 @@ pub(crate) struct Prepared {
 ///
 /// # Errors
 ///
-/// Configuration diagnostics, state errors, providers that cannot be built
-/// (missing credentials).
+/// Configuration diagnostics, state errors, every provider block that cannot
+/// be built (missing credentials).
 pub(crate) fn load(
     vars: &VarInputs,
     state_path: &Path,
@@ -80,8 +80,7 @@ pub(crate) fn load(
         .map(ReadItem::from)
         .collect();
     let env = |name: &str| std::env::var(name).ok();
-    let fleet = Fleet::build(&config.providers, selected.iter().map(|item| &item.provider), &env)
-        .map_err(|error| Error::Provider(Box::new(error)))?;
+    let fleet = Fleet::build(&config.providers, selected.iter().map(|item| &item.provider), &env)?;
     tracing::info!(
         "configuration: {}, {} ({} selected), {}",
         plural(config.sources.files().count(), "file"),
@@ -110,7 +109,8 @@ pub(crate) fn load(
 ///
 /// # Errors
 ///
-/// As [`load`]; a dependency cycle; a `--resend-unknown` that selects no
+/// As [`load`]; every provider block that cannot be read; a dependency
+/// cycle; a `--resend-unknown` that selects no
 /// job with an action of unknown outcome.
 pub(crate) fn prepare(
     runtime: &tokio::runtime::Runtime,
@@ -120,7 +120,10 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, Error> {
     let mut loaded = load(vars, state_path, options)?;
     let started = std::time::Instant::now();
-    let live = runtime.block_on(loaded.fleet.read(&loaded.selected));
+    // A provider block that cannot be read fails the run before anything is
+    // planned, whatever the flags: `--skip-blocked` passes over jobs, never
+    // over a whole provider nobody could read.
+    let live = runtime.block_on(loaded.fleet.read_checked(&loaded.selected))?;
     // Freed before planning: at 100,000 jobs the read items are some 30 MB
     // of the plan's peak.
     loaded.selected = Vec::new();

@@ -3,7 +3,7 @@
 //! plus the two facts the retry loop and the applier act on: may the request
 //! be sent again, and may it already have taken effect.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 use crate::model::Cloud;
@@ -117,8 +117,11 @@ impl ProviderError {
             },
             http_status: Some(http_status),
             request_id,
-            // A proxy's HTML page or a body cut short is usually transient.
-            retryable: http_status >= 500,
+            // A proxy's HTML page or a body cut short is usually transient: a
+            // read is worth sending again (an action is not: its outcome is
+            // unknown, see `outcome_unknown`). An endpoint refusing the
+            // caller (401) or without the API (404) answers the same again.
+            retryable: !refuses_caller(http_status),
             retry_after: None,
         }
     }
@@ -179,6 +182,91 @@ impl ProviderError {
         }
     }
 
+    /// Whether the failure is the provider block's, not one listing's: the
+    /// cloud refused the credentials, the signature or the region, nothing
+    /// answered at the endpoint, or the rate limit outlasted the retries.
+    /// Every other request of the block would fail the same way, so no job
+    /// of it can be planned and the run must fail, whatever the flags.
+    pub fn affects_provider(&self) -> bool {
+        match &self.kind {
+            ProviderErrorKind::Api { code, .. } => {
+                self.throttled() || auth_code(code) || region_code(code)
+            }
+            // Past the retry budget: the endpoint, DNS, TLS or the network.
+            ProviderErrorKind::Connect { .. }
+            | ProviderErrorKind::NoAnswer { .. }
+            | ProviderErrorKind::MissingCredentials { .. }
+            | ProviderErrorKind::InvalidConfig { .. } => true,
+            ProviderErrorKind::Malformed { .. } => self.http_status.is_some_and(refuses_caller),
+            ProviderErrorKind::Unsupported { .. } => false,
+        }
+    }
+
+    /// What went wrong, in one short line: the code and the cloud's message
+    /// up to any echoed string to sign (long, and of no use to the reader),
+    /// then the operation, HTTP status and request id.
+    pub fn cause(&self) -> String {
+        let mut text = match &self.kind {
+            ProviderErrorKind::Api { code, message, .. } => {
+                format!("{code}: {}", shortened(message))
+            }
+            ProviderErrorKind::MissingCredentials { missing, .. } => {
+                format!("no credentials: {missing}")
+            }
+            ProviderErrorKind::Malformed { reason, .. } => {
+                format!("unexpected response: {}", shortened(reason))
+            }
+            ProviderErrorKind::Connect { detail } => format!("cannot connect: {detail}"),
+            ProviderErrorKind::NoAnswer { detail } => format!("no complete answer: {detail}"),
+            ProviderErrorKind::InvalidConfig { detail }
+            | ProviderErrorKind::Unsupported { detail } => detail.clone(),
+        };
+        if matches!(
+            self.kind,
+            ProviderErrorKind::MissingCredentials { .. }
+                | ProviderErrorKind::InvalidConfig { .. }
+                | ProviderErrorKind::Unsupported { .. }
+        ) {
+            // Found before any request: there is no operation to name.
+            return text;
+        }
+        let _ = write!(text, " ({}", self.operation);
+        if let Some(status) = self.http_status {
+            let _ = write!(text, ", HTTP {status}");
+        }
+        if let Some(request_id) = &self.request_id {
+            let _ = write!(text, ", request id {request_id}");
+        }
+        text.push(')');
+        text
+    }
+
+    /// What the user can do about a failure that [`affects_provider`](Self::affects_provider).
+    pub fn remedy(&self) -> &'static str {
+        let (keys, endpoint) = match self.cloud {
+            Cloud::Alibaba => (
+                "check the block's access_key_id, access_key_secret and security_token (or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN): the key must exist, be enabled and match its secret; a temporary token must not have expired",
+                "check the block's region and endpoint (and JOBFORM_ALIBABA_ENDPOINT), DNS, and the network or proxy between jobform and the cloud",
+            ),
+            Cloud::Huawei => (
+                "check the block's access_key and secret_key or auth_token (or HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_AUTH_TOKEN): the key must exist and match its secret; a token must not have expired",
+                "check the block's region, project_id and endpoint (and JOBFORM_HUAWEI_ENDPOINT), DNS, and the network or proxy between jobform and the cloud",
+            ),
+        };
+        match &self.kind {
+            ProviderErrorKind::Api { code, .. } if auth_code(code) => keys,
+            ProviderErrorKind::Malformed { .. } if self.http_status == Some(401) => keys,
+            ProviderErrorKind::Api { .. } if self.throttled() => {
+                "the cloud kept refusing for its rate limit past max_retry_seconds: plan again later, or lower max_requests_per_second or max_in_flight in the block"
+            }
+            ProviderErrorKind::MissingCredentials { .. } => {
+                "give the block credentials, or set the environment variables named above"
+            }
+            ProviderErrorKind::InvalidConfig { .. } => "correct the provider block",
+            _ => endpoint,
+        }
+    }
+
     /// Whether the request may have taken effect although no success was
     /// seen: an action failing this way must be re-read, never re-sent.
     pub fn outcome_unknown(&self) -> bool {
@@ -230,6 +318,68 @@ impl fmt::Display for ProviderError {
 }
 
 impl std::error::Error for ProviderError {}
+
+/// Codes that refuse the caller rather than the request: a wrong, disabled or
+/// expired key, token or signature (Alibaba's gateway, Huawei's APIG and IAM).
+fn auth_code(code: &str) -> bool {
+    const ALIBABA: &[&str] = &[
+        "InvalidAccessKeyId",
+        "InvalidAccessKeySecret",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "InvalidSecurityToken",
+        "MissingSecurityToken",
+        "InvalidTimeStamp",
+        "Forbidden.AccessKey",
+    ];
+    // APIGW.0301 to APIGW.0307: IAM authentication, signature, expired or
+    // missing token (APIGW.0308 is throttling, handled apart).
+    const HUAWEI: &[&str] = &[
+        "APIGW.0301",
+        "APIGW.0302",
+        "APIGW.0303",
+        "APIGW.0304",
+        "APIGW.0305",
+        "APIGW.0306",
+        "APIGW.0307",
+        "APIG.0301",
+        "APIG.0303",
+        "IAM.",
+    ];
+    ALIBABA.iter().chain(HUAWEI).any(|prefix| code.starts_with(prefix))
+}
+
+/// HTTP statuses of a body without the API's error code that no retry
+/// changes: 401, the endpoint refused the caller; 404, it has no such API
+/// (not a DTS or DRS endpoint).
+fn refuses_caller(http_status: u16) -> bool {
+    matches!(http_status, 401 | 404)
+}
+
+/// Codes that say the region, project or endpoint does not serve the API.
+fn region_code(code: &str) -> bool {
+    matches!(code, "InvalidRegionId" | "InvalidApi.NotFound" | "APIGW.0101" | "APIG.0101")
+        || code.starts_with("InvalidRegionId.")
+}
+
+/// The first line of `text`, cut before an echoed string to sign (Alibaba's
+/// `SignatureDoesNotMatch` repeats the whole signed request) and capped.
+fn shortened(text: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    let mut end = text.find('\n').unwrap_or(text.len());
+    let lower = text.to_ascii_lowercase();
+    for marker in ["server string to sign", "string to sign", "stringtosign", "canonical request"] {
+        if let Some(at) = lower.find(marker) {
+            end = end.min(at);
+        }
+    }
+    let kept = text[..end].trim_end_matches(|c: char| c.is_whitespace() || c == ':' || c == ',');
+    let mut out: String = kept.chars().take(MAX_CHARS).collect();
+    if kept.chars().count() > MAX_CHARS {
+        out.push('…');
+    }
+    out
+}
 
 /// The first characters of a body, lossily decoded, whitespace runs folded.
 fn excerpt(body: &[u8]) -> String {
@@ -318,6 +468,46 @@ mod tests {
         let text = error.redact("STS.a/b").to_string();
         assert!(!text.contains("STS.a"), "{text}");
         assert_eq!(text.matches("(sensitive)").count(), 3, "{text}");
+    }
+
+    #[test]
+    fn failures_of_the_caller_are_the_providers_and_others_one_listings() {
+        let of = |code: &str| api(code).affects_provider();
+        for code in [
+            "InvalidAccessKeyId.NotFound",
+            "SignatureDoesNotMatch",
+            "IncompleteSignature",
+            "InvalidSecurityToken.Expired",
+            "InvalidRegionId",
+            "Throttling.User",
+            "APIGW.0301",
+            "APIGW.0101",
+            "APIGW.0308",
+            "IAM.0001",
+        ] {
+            assert!(of(code), "{code}");
+        }
+        for code in ["InvalidParameter", "InternalError", "DRS.10000010", "Forbidden.RAM"] {
+            assert!(!of(code), "{code}");
+        }
+        let page = |status| ProviderError::malformed(Cloud::Huawei, "X", status, None, "", b"<p>");
+        assert!(page(404).affects_provider() && !page(404).retryable);
+        assert!(!page(200).affects_provider() && page(200).retryable);
+    }
+
+    #[test]
+    fn the_cause_leaves_out_the_echoed_string_to_sign() {
+        let mut error = api("SignatureDoesNotMatch");
+        error.kind = ProviderErrorKind::Api {
+            code: "SignatureDoesNotMatch".into(),
+            message: "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3DLTAI".into(),
+            outcome_unknown: false,
+        };
+        assert_eq!(
+            error.cause(),
+            "SignatureDoesNotMatch: Specified signature is not matched with our calculation. (SuspendDtsJob, HTTP 400, request id 01B6F25)"
+        );
+        assert!(error.remedy().contains("access_key_secret"), "{}", error.remedy());
     }
 
     #[test]

@@ -49,8 +49,17 @@
 //! | connection refused / connect timeout | retried | retried, then `Rejected` (never sent) |
 //! | timeout after sending, reset, body cut off | retried | `Unknown`, never re-sent |
 //! | HTTP 5xx, `InternalError`, `ServiceUnavailable` | retried | `Unknown`, never re-sent |
-//! | an unreadable body (HTML, truncated JSON), whatever its HTTP status | error quoting an excerpt | `Unknown` |
+//! | an unreadable body (HTML, truncated JSON) | retried, then error quoting an excerpt | `Unknown` |
+//! | an unreadable body with HTTP 401 or 404 (not the API, or not for this caller) | error | `Unknown` |
 //! | any other error code | error | `Rejected` with the cloud's code and message |
+//!
+//! A read error past its retries is one of two things
+//! ([`ProviderError::affects_provider`]):
+//!
+//! | failure | scope | what `plan` and `apply` do |
+//! |---|---|---|
+//! | credentials or signature refused (`InvalidAccessKeyId.*`, `SignatureDoesNotMatch`, `IncompleteSignature`, `InvalidSecurityToken.*`, `APIGW.0301`–`0307`, `IAM.*`), region or API unknown (`InvalidRegionId`, `APIGW.0101`), no connection or no answer (DNS, TLS, refused, reset, timeout), throttled past `max_retry_seconds`, a 401/404 page, missing credentials | the provider block | fail the run before planning (exit 1, whatever `--skip-blocked`): one error per failing block, with its file:line, the cause and the fix |
+//! | anything else (a malformed page, a server error, an item error) | the listing that failed | that listing's jobs are `read_failed`, naming the operation; the other listings' jobs are planned |
 //!
 //! Retries back off exponentially with full jitter (200 ms doubling to
 //! 20 s), wait at least `x-acs-retry-after` (milliseconds) or `Retry-After`
@@ -135,6 +144,9 @@ pub struct LiveRead {
     /// The declared jobs the cloud does not know (absent from the listing, or
     /// reported as nonexistent), so the planner can name their blocks.
     pub not_found: Vec<JobRef>,
+    /// The declared jobs whose listing failed (past its retries) for a
+    /// reason of that listing alone, with the error naming its operation.
+    pub failed: Vec<(JobRef, ProviderError)>,
 }
 
 impl LiveRead {
@@ -143,9 +155,36 @@ impl LiveRead {
         self.found.iter().find(|job| job.kind == kind && job.id == id)
     }
 
-    /// Sorts `found` and `not_found` into the order of `requested` and drops
-    /// duplicates, so a result never depends on the order of pages.
-    fn ordered(requested: &[JobRef], found: Vec<LiveJob>) -> LiveRead {
+    /// Joins the listings of one read, each serving the jobs of one kind.
+    /// A failure that [`affects_provider`](ProviderError::affects_provider)
+    /// fails the whole read (the first, in listing order); any other failure
+    /// marks only the jobs of its listing's kind failed, so one broken
+    /// listing never hides what the others read.
+    fn assemble(
+        requested: &[JobRef],
+        listings: impl IntoIterator<Item = (JobKind, Result<Vec<LiveJob>, ProviderError>)>,
+    ) -> Result<LiveRead, ProviderError> {
+        let mut found = Vec::new();
+        let mut failed = HashMap::new();
+        for (kind, listing) in listings {
+            match listing {
+                Ok(jobs) => found.extend(jobs),
+                Err(error) if error.affects_provider() => return Err(error),
+                Err(error) => {
+                    failed.insert(kind, error);
+                }
+            }
+        }
+        Ok(LiveRead::ordered(requested, found, &failed))
+    }
+
+    /// Sorts `found`, `not_found` and `failed` into the order of `requested`
+    /// and drops duplicates, so a result never depends on the order of pages.
+    fn ordered(
+        requested: &[JobRef],
+        found: Vec<LiveJob>,
+        failed: &HashMap<JobKind, ProviderError>,
+    ) -> LiveRead {
         // Indexed by (kind, id): a fleet of thousands must not cost a scan per job.
         let mut by_key: HashMap<(JobKind, String), LiveJob> =
             found.into_iter().map(|live| ((live.kind, live.id.clone()), live)).collect();
@@ -155,9 +194,10 @@ impl LiveRead {
             if !seen.insert((job.kind, job.id.as_str())) {
                 continue;
             }
-            match by_key.remove(&(job.kind, job.id.clone())) {
-                Some(live) => read.found.push(live),
-                None => read.not_found.push(job.clone()),
+            match (by_key.remove(&(job.kind, job.id.clone())), failed.get(&job.kind)) {
+                (Some(live), _) => read.found.push(live),
+                (None, Some(error)) => read.failed.push((job.clone(), error.clone())),
+                (None, None) => read.not_found.push(job.clone()),
             }
         }
         read
@@ -237,8 +277,10 @@ pub struct ActionResult {
 
 /// A cloud client.
 pub trait Provider: Send + Sync {
-    /// Reads the live status of `jobs` in bulk. Every job is either in
-    /// `found` or in `not_found`; a failed request fails the whole read.
+    /// Reads the live status of `jobs` in bulk. Every job is in `found`,
+    /// `not_found` or `failed` (its listing failed, past its retries);
+    /// a failure of the provider block itself
+    /// ([`ProviderError::affects_provider`]) fails the whole read.
     fn read(&self, jobs: &[JobRef])
     -> impl Future<Output = Result<LiveRead, ProviderError>> + Send;
 

@@ -185,6 +185,17 @@ async fn respond(request: Request, journal: &Mutex<Vec<Recorded>>, handler: &Han
     builder.body(body).unwrap()
 }
 
+/// The error of a read's one failed listing, when the read did not fail as
+/// a whole: every requested job of that listing is marked with it.
+pub(crate) fn listing_error(
+    read: Result<super::LiveRead, super::ProviderError>,
+) -> super::ProviderError {
+    let read = read.expect("a listing failure, not the provider's");
+    let (_, error) = read.failed.first().expect("a failed listing").clone();
+    assert!(read.failed.iter().all(|(_, e)| *e == error), "{read:?}");
+    error
+}
+
 /// Settings for tests: quick retries (waits of a few milliseconds), a short
 /// request timeout, a pinned jitter seed.
 pub(crate) fn quick_settings() -> super::Settings {

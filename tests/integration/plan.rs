@@ -360,12 +360,14 @@ fn missing_credentials_are_named() {
 
     ----- stderr -----
     Error: Missing credentials
-    Alibaba credentials: no credentials for provider alibaba (providers.hcl:6:1): set access_key_id and access_key_secret in the block, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set).
+    2 provider blocks cannot be used:
+      providers.hcl:6:1: provider alibaba cannot be used: no credentials: set access_key_id and access_key_secret in the block, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set); fix: give the block credentials, or set the environment variables named above
+      providers.hcl:13:1: provider huawei cannot be used: no credentials: set auth_token, or access_key and secret_key, in the block, or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_AUTH_TOKEN (none is set); fix: give the block credentials, or set the environment variables named above.
     "#);
 }
 
 #[test]
-fn an_unreachable_api_blocks_its_jobs_with_the_error() {
+fn an_unreachable_api_fails_the_run_with_the_error() {
     let test = Test::new()
         .examples()
         .env("JOBFORM_VAR_alibaba_endpoint", "http://127.0.0.1:9")
@@ -377,7 +379,7 @@ fn an_unreachable_api_blocks_its_jobs_with_the_error() {
         .args(["plan", "--var", "maintenance=true"]);
     let outcome = test.run();
     assert_eq!(outcome.code, Some(1));
-    assert!(outcome.stdout.contains("[read_failed]"), "{}", outcome.stdout);
+    assert!(outcome.stderr.contains("cannot connect"), "{}", outcome.stderr);
     for secret in ["jobform-example-secret", "jobform-example-sk"] {
         assert!(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret));
     }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::support::Test;
 use jobform::model::{
     ActionVerb, Address, AlibabaProvider, Direction, HuaweiProvider, JobKind, LiveState, PauseMode,
     ProviderConfig, ProviderTuning, Secret, SourceLocation,
@@ -496,4 +497,196 @@ async fn secrets_appear_in_no_log_error_or_result() {
     for secret in SECRETS {
         assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
     }
+}
+
+/// The actions (anything but a read) the emulator received.
+fn actions_sent(emulator: &Emulator) -> Vec<String> {
+    let reads =
+        ["DescribeDtsJobs", "DescribeMigrationJobs", "DescribeSynchronizationJobs", "batch-status"];
+    emulator
+        .journal()
+        .into_iter()
+        .map(|entry| entry.action)
+        .filter(|action| !reads.contains(&action.as_str()))
+        .collect()
+}
+
+/// `plan --skip-blocked --detailed-exitcode` and `apply --auto-approve
+/// --skip-blocked` of the example maintenance window (which has changes to
+/// make) in `test`'s directory.
+fn ci_runs(test: &Test) -> [Test; 2] {
+    [
+        test.again(&["plan", "--skip-blocked", "--detailed-exitcode", "--var", "maintenance=true"]),
+        test.again(&["apply", "--auto-approve", "--skip-blocked", "--var", "maintenance=true"]),
+    ]
+}
+
+#[test]
+fn wrong_credentials_fail_each_provider_block_whatever_the_flags() {
+    let emulator = Emulator::start(World::example()).unwrap();
+    let test = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret")
+        .env("HUAWEICLOUD_SDK_SK", "wrong-sk");
+    let [plan, apply] = ci_runs(&test);
+    jobform_snapshot!(plan, @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Providers not usable
+    2 provider blocks cannot be used:
+      providers.hcl:6:1: provider alibaba cannot be used: SignatureDoesNotMatch: Specified signature is not matched with our calculation. (DescribeDtsJobs, HTTP 400, request id [REQUEST_ID]); fix: check the block's access_key_id, access_key_secret and security_token (or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN): the key must exist, be enabled and match its secret; a temporary token must not have expired
+      providers.hcl:13:1: provider huawei cannot be used: APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail (batch-status, HTTP 401, request id [REQUEST_ID]); fix: check the block's access_key and secret_key or auth_token (or HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_AUTH_TOKEN): the key must exist and match its secret; a token must not have expired.
+    "#);
+    jobform_snapshot!(apply, @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Providers not usable
+    2 provider blocks cannot be used:
+      providers.hcl:6:1: provider alibaba cannot be used: SignatureDoesNotMatch: Specified signature is not matched with our calculation. (DescribeDtsJobs, HTTP 400, request id [REQUEST_ID]); fix: check the block's access_key_id, access_key_secret and security_token (or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN): the key must exist, be enabled and match its secret; a temporary token must not have expired
+      providers.hcl:13:1: provider huawei cannot be used: APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail (batch-status, HTTP 401, request id [REQUEST_ID]); fix: check the block's access_key and secret_key or auth_token (or HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_AUTH_TOKEN): the key must exist and match its secret; a token must not have expired.
+    "#);
+    assert_eq!(actions_sent(&emulator), Vec::<String>::new());
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_each_provider_block_whatever_the_flags() {
+    // A port just closed: nothing listens on it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let url = format!("http://{closed}");
+    // The emulator lends its credentials only; every request goes to `url`.
+    let emulator = Emulator::start(World::example()).unwrap();
+    let test = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .env("JOBFORM_VAR_alibaba_endpoint", &url)
+        .env("JOBFORM_VAR_huawei_endpoint", &url);
+    let [plan, apply] = ci_runs(&test);
+    jobform_snapshot!(plan, @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Providers not usable
+    2 provider blocks cannot be used:
+      providers.hcl:6:1: provider alibaba cannot be used: cannot connect: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111) (DescribeDtsJobs); fix: check the block's region and endpoint (and JOBFORM_ALIBABA_ENDPOINT), DNS, and the network or proxy between jobform and the cloud
+      providers.hcl:13:1: provider huawei cannot be used: cannot connect: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111) (batch-status); fix: check the block's region, project_id and endpoint (and JOBFORM_HUAWEI_ENDPOINT), DNS, and the network or proxy between jobform and the cloud.
+    "#);
+    jobform_snapshot!(apply, @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Providers not usable
+    2 provider blocks cannot be used:
+      providers.hcl:6:1: provider alibaba cannot be used: cannot connect: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111) (DescribeDtsJobs); fix: check the block's region and endpoint (and JOBFORM_ALIBABA_ENDPOINT), DNS, and the network or proxy between jobform and the cloud
+      providers.hcl:13:1: provider huawei cannot be used: cannot connect: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111) (batch-status); fix: check the block's region, project_id and endpoint (and JOBFORM_HUAWEI_ENDPOINT), DNS, and the network or proxy between jobform and the cloud.
+    "#);
+}
+
+#[test]
+fn a_malformed_listing_blocks_only_the_jobs_it_serves() {
+    let emulator = Emulator::start(World::example()).unwrap();
+    emulator.inject(Fault::new(FaultKind::MalformedBody).on_action("DescribeMigrationJobs"));
+    let test =
+        Test::new().examples().emulated(&emulator).args(["plan", "--var", "maintenance=true"]);
+    jobform_snapshot!(test, @r#"
+    exit_code: 1
+    ----- stdout -----
+    jobform will perform the following actions:
+
+      ~ alibaba_dts.billing_migration will be suspended
+          description: Billing: incremental migration to the new cluster
+          "running" -> "suspended"  (live: Migrating)
+          id k2n8x7c1vq90002 via alibaba
+
+      ~ alibaba_dts.orders_sync will be suspended
+          description: Orders: Hangzhou primary to the reporting replica
+          "running" -> "suspended"  (live: Synchronizing)
+          id l3m1213ye7l0001 via alibaba
+
+      ~ alibaba_dts.orders_sync_reverse will be suspended
+          "running" -> "suspended"  (live: Synchronizing)
+          id l3m1213ye7l0001 via alibaba
+
+      ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
+          description: EU replica 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60 via huawei
+
+      ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
+          description: EU replica 8d0e8e36-a618-490d-8a46-8c61ac9bb502
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+
+      ~ huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"] will be suspended
+          description: EU replica c0ffee00-1234-4abc-8def-0123456789ab
+          "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
+          id c0ffee00-1234-4abc-8def-0123456789ab via huawei
+
+    Blocked: nothing will be sent for these
+
+      ! alibaba_migration.legacy_inventory
+          [read_failed] the job could not be read: alibaba DescribeMigrationJobs: unexpected response (not JSON: EOF while parsing a string at line 1 column 439): "{\"ErrCode\":\"\",\"ErrMessage\":\"\",\"MigrationJobs\":{\"MigrationJob\":[{\"DataInitialization\":{\"ErrorMessage\":\"\",\"Percent\":\"100\",…" (HTTP 200)
+
+      ! alibaba_synchronization.legacy_reports
+          [dependency_blocked] it depends on alibaba_migration.legacy_inventory, which is blocked
+
+    Requests, in order:
+
+      Wave 1
+        SuspendDtsJobs via alibaba: alibaba_dts.billing_migration, alibaba_dts.orders_sync
+      Wave 2
+        SuspendDtsJob via alibaba: alibaba_dts.orders_sync_reverse
+        batch-pause-task via huawei: huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"], huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"], huawei_drs.eu_replica["c0ffee00-1234-4abc-8def-0123456789ab"]
+
+    Plan: 6 to suspend, 0 to resume, 0 to stop, 2 blocked (3 requests).
+
+    Error: 2 jobs blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+
+    ----- stderr -----
+    "#);
+    // Retried like any read, every attempt failing.
+    assert_eq!(requests(&emulator, "DescribeMigrationJobs").len(), 5);
+}
+
+#[test]
+fn a_malformed_listing_once_is_read_again() {
+    let emulator = Emulator::start(World::example()).unwrap();
+    emulator
+        .inject(Fault::new(FaultKind::MalformedBody).on_action("DescribeMigrationJobs").times(1));
+    let outcome = Test::new().examples().emulated(&emulator).args(["plan"]).run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    assert!(outcome.stdout.contains("No changes."), "{}", outcome.stdout);
+    assert_eq!(requests(&emulator, "DescribeMigrationJobs").len(), 2);
+}
+
+#[test]
+fn throttling_past_the_retry_budget_fails_the_provider_block() {
+    let emulator = Emulator::start(World::example()).unwrap();
+    emulator.inject(Fault::new(FaultKind::Throttled).on_action("DescribeDtsJobs"));
+    let providers = include_str!("../../examples/providers.hcl").replace(
+        "  endpoint          = var.alibaba_endpoint\n",
+        "  endpoint          = var.alibaba_endpoint\n  max_retry_seconds = 1\n",
+    );
+    let test = Test::new().examples().file("providers.hcl", &providers).emulated(&emulator);
+    assert!(providers.contains("max_retry_seconds"), "the example's alibaba block moved");
+    let outcome = test.again(&["plan", "--skip-blocked", "--detailed-exitcode"]).run();
+    assert_eq!(outcome.code, Some(1), "{}", outcome.stdout);
+    assert!(outcome.stdout.is_empty(), "nothing is planned: {}", outcome.stdout);
+    let errors: Vec<&str> = outcome.stderr.lines().collect();
+    assert_eq!(errors.len(), 2, "one error, title and detail: {}", outcome.stderr);
+    assert_eq!(errors[0], "Error: Provider not usable");
+    assert!(
+        errors[1]
+            .starts_with("providers.hcl:6:1: provider alibaba cannot be used: Throttling.User"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(errors[1].contains("max_requests_per_second"), "{}", outcome.stderr);
+    assert!(requests(&emulator, "DescribeDtsJobs").len() > 1, "throttled reads are retried");
 }

@@ -177,13 +177,20 @@ impl AlibabaClient {
                 JobKind::HuaweiDrs => return Err(foreign_kind("read", job.kind)),
             }
         }
-        let (dts, migrations, synchronizations) = tokio::try_join!(
+        // Each listing runs to its end: one failing must not cut the others short.
+        let (dts, migrations, synchronizations) = tokio::join!(
             self.read_dts(&dts),
             self.read_migrations(&migrations),
             self.read_synchronizations(&synchronizations),
-        )?;
-        let found = dts.into_iter().chain(migrations).chain(synchronizations).collect();
-        Ok(LiveRead::ordered(jobs, found))
+        );
+        LiveRead::assemble(
+            jobs,
+            [
+                (JobKind::AlibabaDts, dts),
+                (JobKind::AlibabaMigration, migrations),
+                (JobKind::AlibabaSynchronization, synchronizations),
+            ],
+        )
     }
 
     /// Executes `actions` (see [`crate::provider::Provider::execute`]).

@@ -101,8 +101,11 @@ impl HuaweiClient {
             }
         }
         let pages =
-            try_join_all(ids.chunks(STATUS_PAGE_SIZE).map(|chunk| self.read_chunk(chunk))).await?;
-        Ok(LiveRead::ordered(jobs, pages.into_iter().flatten().collect()))
+            try_join_all(ids.chunks(STATUS_PAGE_SIZE).map(|chunk| self.read_chunk(chunk))).await;
+        LiveRead::assemble(
+            jobs,
+            [(JobKind::HuaweiDrs, pages.map(|pages| pages.into_iter().flatten().collect()))],
+        )
     }
 
     async fn read_chunk(&self, ids: &[&str]) -> Result<Vec<LiveJob>, ProviderError> {

@@ -9,7 +9,7 @@ use super::*;
 use crate::model::{Address, LiveState, PauseMode, Secret};
 use crate::provider::alibaba::sign::signature;
 use crate::provider::testing::{
-    LogCapture, Recorded, Reply, Responder, fixed_clock, quick_settings,
+    LogCapture, Recorded, Reply, Responder, fixed_clock, listing_error, quick_settings,
 };
 
 const KEY_ID: &str = "LTAIjobformexample";
@@ -481,17 +481,31 @@ async fn bodies_that_are_not_dts_answers_are_errors_quoting_an_excerpt() {
             "missing field `DtsJobId`",
         ),
         (
-            Reply::json(404, &json!({"RequestId": "r"})),
-            "a failure (HTTP 404) without an error code",
+            Reply::json(400, &json!({"RequestId": "r"})),
+            "a failure (HTTP 400) without an error code",
         ),
     ] {
         let responder = Responder::start(move |_, _| reply.clone()).await;
-        let error =
-            client(&responder).read(&[job_ref(JobKind::AlibabaDts, "j")]).await.unwrap_err();
+        let read = client(&responder).read(&[job_ref(JobKind::AlibabaDts, "j")]).await;
+        let error = listing_error(read);
         let text = error.to_string();
         assert!(text.contains(expected), "{text}");
         assert_eq!(error.code(), "jobform.MalformedResponse");
+        // A body jobform cannot read may be a proxy's passing page: reads try again.
+        assert_eq!(
+            responder.requests().len(),
+            4,
+            "{text}: as many as quick_settings' max_attempts"
+        );
     }
+}
+
+#[tokio::test]
+async fn a_page_that_is_not_the_api_fails_the_provider() {
+    let responder = Responder::start(|_, _| Reply::json(404, &json!({"RequestId": "r"}))).await;
+    let error = client(&responder).read(&[job_ref(JobKind::AlibabaDts, "j")]).await.unwrap_err();
+    assert!(error.to_string().contains("a failure (HTTP 404) without an error code"), "{error}");
+    assert!(error.affects_provider());
 }
 
 #[tokio::test]
