@@ -116,7 +116,7 @@ impl Error {
                 SavedPlanError::Mismatch(_) => "Plan file does not match",
                 SavedPlanError::Plan(_) => "Cannot plan",
             },
-            Error::Providers(failures) => {
+            Error::Providers(failures) | Error::Apply(ApplyError::Providers(failures)) => {
                 let missing = |f: &crate::fleet::ProviderFailure| {
                     matches!(f.error.kind, ProviderErrorKind::MissingCredentials { .. })
                 };

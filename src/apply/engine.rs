@@ -204,7 +204,10 @@ impl<'a, T: Timer> Engine<'a, T> {
             jobs: ready.iter().map(|c| c.address.clone()).collect(),
         });
         let items: Vec<ReadItem> = ready.iter().map(|change| read_item(change)).collect();
-        let lookups = self.fleet.read(&items).await;
+        // A provider block that cannot be read at all (credentials, endpoint,
+        // network) stops the apply here, before this wave sends anything,
+        // rather than skipping its jobs one by one as stale.
+        let lookups = self.fleet.read_checked(&items).await?;
         let now = self.timer.now();
         // An action an earlier run left unsettled was blocked by the planner
         // (`outcome_unknown`) unless the user asked for it again: whatever

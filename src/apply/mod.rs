@@ -32,7 +32,7 @@ pub use self::report::{
     ApplyReport, ApplyStatus, ApplySummary, JobOutcome, JobResult, SkipReason, short_duration,
 };
 pub use self::timer::{SystemTimer, Timer};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, ProviderFailures};
 use crate::model::Address;
 use crate::plan::Plan;
 use crate::state::{Actor, State, StateError, StateStore};
@@ -93,6 +93,10 @@ pub enum ApplyError {
     /// already recorded stays recorded; the events name what was done).
     #[error("the apply stopped because the state could not be written: {0}")]
     State(#[from] StateError),
+    /// A provider block could not be read before a wave: nothing of that
+    /// wave was sent (what earlier waves did is recorded).
+    #[error("the apply stopped before a wave, sending none of it: {0}")]
+    Providers(#[from] ProviderFailures),
 }
 
 fn join(addresses: &[Address]) -> String {

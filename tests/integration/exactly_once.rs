@@ -456,3 +456,29 @@ fn a_cloud_that_stops_answering_mid_apply_is_reported_within_seconds() {
     assert!(child.wait().unwrap().success(), "{rest}");
     assert!(rest.contains("Apply complete: 3 suspended"), "{rest}");
 }
+
+#[test]
+fn a_saved_plan_against_a_cloud_that_cannot_be_read_fails_before_sending_anything() {
+    let emulator = instant_emulator();
+    let planned = saved_plan(&emulator);
+    let url = emulator.url().to_owned();
+    drop(emulator); // the endpoint no longer answers
+    let apply = Test::in_dir(&planned)
+        .env("JOBFORM_VAR_alibaba_endpoint", &url)
+        .env("JOBFORM_VAR_huawei_endpoint", &url)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIjobformexample")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "jobform-example-secret")
+        .env("HUAWEICLOUD_SDK_AK", "HWJOBFORMEXAMPLEAK01")
+        .env("HUAWEICLOUD_SDK_SK", "jobform-example-sk")
+        .args(["apply", "m.plan"])
+        .run();
+    assert_eq!(apply.code, Some(1), "{}\n{}", apply.stdout, apply.stderr);
+    // The first wave's read fails: nothing of it is sent, no later wave starts.
+    assert!(apply.stderr.starts_with("Error: Provider not usable\n"), "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains("providers.hcl:6:1: provider alibaba cannot be used: cannot connect"),
+        "{}",
+        apply.stderr
+    );
+    assert!(!apply.stdout.contains("Apply complete"), "{}", apply.stdout);
+}
