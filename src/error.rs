@@ -62,6 +62,20 @@ pub enum Error {
     /// An apply stopped short (blocked plan, state not writable).
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    /// An apply lost its state backend; what it knew was saved to a local file.
+    #[error(
+        "the apply stopped because the state could not be written: {error}\n\
+         No further request was sent. What this apply knows (the job records and the audit \
+         entries not written) was saved to {}; once the backend is back, restore it with \
+         `jobform state push {}`.",
+        saved.display(), saved.display()
+    )]
+    Salvaged {
+        /// Why the write failed.
+        error: StateError,
+        /// The errored state file.
+        saved: PathBuf,
+    },
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),
