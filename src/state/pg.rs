@@ -731,16 +731,24 @@ struct SessionLock {
 impl Release for SessionLock {
     fn release(&self) {
         let session = &*self.session;
-        let client = session.client();
         let schema = &session.schema;
-        let _ = session.runtime.block_on(async {
-            client
-                .execute(
-                    &format!("DELETE FROM \"{schema}\".locks WHERE workspace = $1 AND id = $2"),
-                    &[&session.workspace, &self.id],
-                )
-                .await?;
-            client.execute("SELECT pg_advisory_unlock($1)", &[&session.key]).await
+        // On a thread of its own: a second Ctrl-C releases from inside the
+        // apply's runtime, where this session's runtime cannot be blocked on.
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let client = session.client();
+                let _ = session.runtime.block_on(async {
+                    client
+                        .execute(
+                            &format!(
+                                "DELETE FROM \"{schema}\".locks WHERE workspace = $1 AND id = $2"
+                            ),
+                            &[&session.workspace, &self.id],
+                        )
+                        .await?;
+                    client.execute("SELECT pg_advisory_unlock($1)", &[&session.key]).await
+                });
+            });
         });
     }
 }

@@ -101,7 +101,8 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
     }
 
     emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("batch-pause-task"));
-    let mut holder = apply(&last[0], "0s").env("USER", "holder").spawn();
+    // Waits for the lock itself: the probe below may hold it for an instant.
+    let mut holder = apply(&last[0], "60s").env("USER", "holder").spawn();
     wait_for("the holder's lock", || {
         matches!(
             store.lock("probe", &actor(), Duration::ZERO),
@@ -117,7 +118,49 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
         "{}",
         loser.stderr
     );
-    assert!(holder.wait().unwrap().success());
+    // force-unlock cannot take a live session's lock, and says why.
+    let id = loser.stderr.split("lock id ").nth(1).unwrap().split(')').next().unwrap();
+    let refused = run_in(&probe, &emulator, &cluster).args(["force-unlock", id]).run();
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("whose database session is still connected")
+            && refused.stderr.contains("only ends with it"),
+        "{}",
+        refused.stderr
+    );
+    assert!(holder.wait().unwrap().success(), "the holder kept its lock");
+}
+
+/// `--workspace` (or `JOBFORM_WORKSPACE`) picks one of several states in the
+/// schema; without a backend block it is refused rather than ignored.
+#[test]
+fn workspaces_are_separate_states_in_one_schema() {
+    let Some(cluster) = Cluster::start() else { return };
+    let ids = drs_fleet_ids(1);
+    let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
+    let probe = fleet(&ids, &emulator);
+    let staging =
+        run_in(&probe, &emulator, &cluster).args(APPLY).args(["--workspace", "staging"]).run();
+    assert_eq!(staging.code, Some(0), "{}", staging.stderr);
+    let list = |workspace: &str| {
+        let listed = run_in(&probe, &emulator, &cluster)
+            .env("JOBFORM_WORKSPACE", workspace)
+            .args(["state", "list"])
+            .run();
+        assert_eq!(listed.code, Some(0), "{}", listed.stderr);
+        listed.stdout
+    };
+    assert_eq!(list("staging"), format!("huawei_drs.fleet[\"{}\"]\n", ids[0]));
+    assert_eq!(list("default"), "");
+    assert!(cluster.store("default").read().unwrap().is_none());
+
+    let local = Test::new().args(["--workspace", "staging", "state", "list"]).run();
+    assert_eq!(local.code, Some(1));
+    assert!(
+        local.stderr.contains("--workspace staging needs a backend \"pg\" block"),
+        "{}",
+        local.stderr
+    );
 }
 
 /// `kill -9` of the lock holder while its pause request is on the wire:
