@@ -112,16 +112,16 @@ impl PgStore {
             move |error: tokio_postgres::Error| database(action, &location, &error)
         };
         let (config, tls) = parse_conn_str(conn_str)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("jobform-pg")
-            .enable_all()
-            .build()
-            .map_err(|error| StateError::Database {
+        // Driven by the thread that waits for an answer: the connection is
+        // only read while a statement runs (PostgreSQL sends nothing
+        // unasked that cannot wait), and no answer crosses threads.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(
+            |error| StateError::Database {
                 action: "connect to",
                 location: location.clone(),
-                detail: format!("cannot start the connection's thread: {error}"),
-            })?;
+                detail: format!("cannot start the connection's runtime: {error}"),
+            },
+        )?;
         let client = runtime.block_on(async {
             let client = match tls {
                 None => {
