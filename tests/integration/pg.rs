@@ -163,25 +163,27 @@ fn workspaces_are_separate_states_in_one_schema() {
     );
 }
 
-/// `kill -9` of the lock holder while its pause request is on the wire:
-/// its connection closes with it, so the next command takes the lock at
-/// once; the state agrees with what the emulator saw; a re-run converges
+/// `kill -9` of the lock holder while it waits for its pauses to settle
+/// (transitions take ten minutes of emulated time): its connection closes
+/// with it, so the next command takes the lock at once; the state agrees with what the emulator saw; a re-run converges
 /// without any job sent its pause twice.
 #[test]
 fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() {
     let Some(cluster) = Cluster::start() else { return };
     let ids = drs_fleet_ids(4);
-    let emulator = Emulator::start(drs_fleet_world(&ids, 1)).unwrap();
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 20_000 }).on_action("batch-pause-task"));
+    let emulator = Emulator::start(drs_fleet_world(&ids, 600)).unwrap();
     let probe = fleet(&ids, &emulator);
     let store = cluster.store("default");
-    let mut holder = run_in(&probe, &emulator, &cluster).args(APPLY).spawn();
-    // The write-ahead mark is committed before the request goes out.
-    wait_for("the write-ahead mark", || store.read().unwrap().is_some_and(|s| s.serial > 0));
-    wait_for("the pause request", || action_requests(&emulator) > 0);
+    let mut holder = run_in(&probe, &emulator, &cluster)
+        .args(["apply", "--auto-approve", "--wait-timeout", "1h"])
+        .spawn();
+    wait_for("the pause request", || acted_on(&emulator).len() == ids.len());
+    let contender = run_in(&probe, &emulator, &cluster).args(["state", "rm", "huawei_drs.x"]).run();
+    assert_eq!(contender.code, Some(1));
+    assert!(contender.stderr.contains("lock id "), "{}", contender.stderr);
+    let id = contender.stderr.split("lock id ").nth(1).unwrap().split(')').next().unwrap();
     holder.kill().unwrap();
     holder.wait().unwrap();
-    emulator.clear_faults();
 
     let state = store.load().unwrap();
     let acted = acted_on(&emulator);
@@ -194,7 +196,11 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
     // At once, without force-unlock: the killed process's connection took
     // its lock with it (the wait only covers the server noticing the close).
     drop(store.lock("probe", &actor(), Duration::from_secs(1)).expect("the lock is free"));
-    std::thread::sleep(Duration::from_millis(1500)); // the transitions settle
+    // The dead holder's row was overwritten by that lock: nothing to unlock.
+    let unlocked = run_in(&probe, &emulator, &cluster).args(["force-unlock", id]).run();
+    assert_eq!(unlocked.code, Some(1), "{}", unlocked.stdout);
+    assert!(unlocked.stderr.contains("is not locked"), "{}", unlocked.stderr);
+    emulator.advance(Duration::from_secs(601)); // the transitions settle
     let planned = run_in(&probe, &emulator, &cluster).args(["plan", "--json"]).run();
     let view: Value = serde_json::from_str(&planned.stdout).unwrap();
     let mut resend = Vec::new();
