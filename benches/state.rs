@@ -2,8 +2,14 @@
 //! of 1,000, 5,000 and 10,000 Huawei DRS pauses on the emulator with instant
 //! transitions (each ×5 step should cost at most ×6), then a 300-job apply
 //! on a fresh state against the same apply on a state with a 100,000-entry
-//! audit history (within 1.2×). Prints wall time, peak RSS and the state's
-//! files after each apply; run with `cargo bench --bench state`.
+//! audit history (within 1.2×), then the 1,000-job apply with the state on
+//! PostgreSQL against the local file (within 1.5×; a throwaway cluster, as
+//! the tests start, skipped without server binaries). Prints wall time, peak
+//! RSS and the state's files after each apply; run with `cargo bench --bench state`.
+
+#[path = "../tests/integration/support/pg.rs"]
+#[allow(unreachable_pub, dead_code)]
+mod cluster;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -33,7 +39,7 @@ fn main() {
     println!("{}", "-".repeat(90));
     let mut previous: Option<Measured> = None;
     for jobs in [1_000, 5_000, 10_000] {
-        let measured = median_apply(binary, jobs, |_| {});
+        let measured = median_apply(binary, jobs, |_| {}, None);
         let ratio = |of: fn(&Measured) -> Duration| {
             previous
                 .as_ref()
@@ -53,8 +59,8 @@ fn main() {
     }
 
     println!("\napply of 300 DRS pauses, fresh state against a {HISTORY}-entry audit history\n");
-    let fresh = median_apply(binary, 300, |_| {});
-    let loaded = median_apply(binary, 300, write_history);
+    let fresh = median_apply(binary, 300, |_| {}, None);
+    let loaded = median_apply(binary, 300, write_history, None);
     for (label, measured) in [("fresh state", &fresh), ("100,000 audit entries", &loaded)] {
         println!(
             "{label:<22} {:>8.1} ms wall, {:>6.1} ms CPU, peak RSS {:>5.1} MiB, audit log {:>6.1} KiB",
@@ -68,6 +74,24 @@ fn main() {
     println!(
         "ratio x{ratio:.3}: {}",
         if ratio <= 1.2 { "within 1.2x: met" } else { "over 1.2x: MISSED" }
+    );
+
+    println!("\napply of 1,000 DRS pauses, the local state file against the pg backend\n");
+    let Some(cluster) = cluster::Cluster::start() else { return };
+    let local = median_apply(binary, 1_000, |_| {}, None);
+    let pg = median_apply(binary, 1_000, |_| {}, Some(&cluster.conn_str()));
+    for (label, measured) in [("local file", &local), ("pg backend", &pg)] {
+        println!(
+            "{label:<11} {:>8.1} ms wall, {:>6.1} ms CPU, peak RSS {:>5.1} MiB",
+            ms(measured.wall),
+            ms(measured.cpu),
+            mib(measured.rss)
+        );
+    }
+    let ratio = secs(pg.wall) / secs(local.wall);
+    println!(
+        "ratio x{ratio:.3}: {}",
+        if ratio <= 1.5 { "within 1.5x: met" } else { "over 1.5x: MISSED" }
     );
 }
 
@@ -84,16 +108,25 @@ struct Measured {
 }
 
 /// Applies N DRS pauses in a fresh directory `RUNS` times (`prepare` sets up
-/// its state first); returns the run of median wall time.
-fn median_apply(binary: &str, jobs: usize, prepare: impl Fn(&Path)) -> Measured {
+/// its state first), with the state in the local file or, given a
+/// connection string, in a fresh workspace on PostgreSQL; returns the run of
+/// median wall time.
+fn median_apply(binary: &str, jobs: usize, prepare: impl Fn(&Path), pg: Option<&str>) -> Measured {
     let ids: Vec<String> = (0..jobs).map(|i| format!("00000000-0000-4000-8000-{i:012}")).collect();
     let mut runs: Vec<Measured> = (0..RUNS)
         .map(|_| {
             let dir = tempfile::tempdir().expect("temp dir");
             std::fs::write(dir.path().join("main.hcl"), hcl(&ids)).expect("write main.hcl");
             prepare(dir.path());
+            let mut env = Vec::new();
+            if let Some(conn_str) = pg {
+                std::fs::write(dir.path().join("backend.hcl"), "backend \"pg\" {}\n")
+                    .expect("write backend.hcl");
+                env.push(("PG_CONN_STR", conn_str.to_owned()));
+                env.push(("JOBFORM_WORKSPACE", uuid::Uuid::new_v4().to_string()));
+            }
             let emulator = Emulator::start(world(&ids)).expect("start the emulator");
-            let (wall, cpu, rss) = run(binary, dir.path(), &emulator);
+            let (wall, cpu, rss) = run(binary, dir.path(), &emulator, &env);
             let size = |suffix: &str| {
                 std::fs::metadata(dir.path().join(format!("{STATE_PATH}{suffix}")))
                     .map_or(0, |m| m.len())
@@ -165,7 +198,12 @@ fn world(ids: &[String]) -> World {
 /// Runs `jobform apply --auto-approve` in `dir`; returns the wall time, its
 /// CPU time and peak RSS in KiB (`utime + stime` and `VmHWM` from `/proc`,
 /// both only growing, sampled every 2 ms until it exits).
-fn run(binary: &str, dir: &Path, emulator: &Emulator) -> (Duration, Duration, u64) {
+fn run(
+    binary: &str,
+    dir: &Path,
+    emulator: &Emulator,
+    env: &[(&str, String)],
+) -> (Duration, Duration, u64) {
     let start = Instant::now();
     let mut child = Command::new(binary)
         .args(["apply", "--auto-approve"])
@@ -173,6 +211,7 @@ fn run(binary: &str, dir: &Path, emulator: &Emulator) -> (Duration, Duration, u6
         .env("JOBFORM_HUAWEI_ENDPOINT", emulator.url())
         .env("HUAWEICLOUD_SDK_AK", "HWBENCHAK")
         .env("HUAWEICLOUD_SDK_SK", "bench-sk")
+        .envs(env.iter().map(|(key, value)| (key, value)))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

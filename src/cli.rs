@@ -25,6 +25,16 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// The state to use among the several a backend "pg" block's schema holds.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "JOBFORM_WORKSPACE",
+        default_value = "default"
+    )]
+    pub workspace: String,
+
     /// More log output on stderr: -v info, -vv debug, -vvv trace (JOBFORM_LOG overrides).
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
@@ -69,7 +79,7 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Show the state, or a saved plan file.
     Show(ShowArgs),
-    /// Inspect or edit the state file.
+    /// Inspect or edit the state, move it between backends.
     #[command(subcommand)]
     State(StateCommand),
     /// Remove a stale lock from the state (after checking nobody holds it).
@@ -147,9 +157,36 @@ impl Args for VarArgs {
 /// Where the state lives, shared by every command that reads or writes it.
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
-    /// The state file.
+    /// The state file (without a backend "pg" block).
     #[arg(long = "state", value_name = "FILE", default_value = "state/jobform.state.json")]
     pub path: PathBuf,
+
+    /// The workspace (the global `--workspace`, filled in after parsing).
+    #[arg(skip)]
+    pub workspace: String,
+}
+
+impl Command {
+    /// The state options of a command that uses the state.
+    pub fn state_args_mut(&mut self) -> Option<&mut StateArgs> {
+        match self {
+            Command::Plan(args) => Some(&mut args.state),
+            Command::Apply(args) => Some(&mut args.state),
+            Command::Show(args) => Some(&mut args.state),
+            Command::ForceUnlock(args) => Some(&mut args.state),
+            Command::State(
+                StateCommand::List { state }
+                | StateCommand::Show { state, .. }
+                | StateCommand::Rm { state, .. }
+                | StateCommand::Pull { state }
+                | StateCommand::Push { state, .. },
+            ) => Some(state),
+            Command::Validate(_)
+            | Command::Fmt(_)
+            | Command::Emulator(_)
+            | Command::Completions(_) => None,
+        }
+    }
 }
 
 /// How long to wait for the state lock.
@@ -368,6 +405,25 @@ pub enum StateCommand {
     Rm {
         /// KIND.NAME or KIND.NAME["key"].
         address: String,
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Print the state with its audit log as one JSON document (from any backend).
+    Pull {
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Write a state document (from `state pull`, or an errored state file)
+    /// to the configured backend, adding the audit entries it does not hold.
+    /// Another lineage or an older serial is refused unless --force.
+    Push {
+        /// The document.
+        file: PathBuf,
+        /// Overwrite a state of another lineage or a newer serial.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         state: StateArgs,
         #[command(flatten)]

@@ -66,6 +66,20 @@ pub enum Error {
     /// An apply stopped short (blocked plan, state not writable).
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    /// An apply lost its state backend; what it knew was saved to a local file.
+    #[error(
+        "the apply stopped because the state could not be written: {error}\n\
+         No further request was sent. What this apply knows (the job records and the audit \
+         entries not written) was saved to {}; once the backend is back, restore it with \
+         `jobform state push {}`.",
+        saved.display(), saved.display()
+    )]
+    Salvaged {
+        /// Why the write failed.
+        error: StateError,
+        /// The errored state file.
+        saved: PathBuf,
+    },
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),
@@ -129,6 +143,7 @@ impl Error {
             Error::Plan(PlanError::Cycle(_)) => "Dependency cycle",
             Error::Emulator(_) => "Emulator not started",
             Error::Apply(ApplyError::Blocked(_)) => "Plan has blocked jobs",
+            Error::Salvaged { .. } => "State write failed, state saved locally",
             Error::Usage(_) => "Invalid command line",
             Error::Unformattable(_) => "Cannot format",
             Error::Stdout(_) => "Cannot write output",
@@ -145,12 +160,19 @@ fn state_title(error: &StateError) -> &'static str {
         StateError::ForeignLineage { .. } => "State file replaced",
         StateError::Conflict { .. } => "State changed on disk",
         StateError::SerialExhausted { .. } => "State serial exhausted",
-        StateError::Locked { stale: false, .. } => "State locked",
+        StateError::Locked { stale: false, .. } | StateError::SessionLocked { .. } => {
+            "State locked"
+        }
         StateError::Locked { stale: true, .. } => "Stale state lock",
         StateError::BrokenLock { .. } => "Broken state lock",
         StateError::HolderAlive { .. } => "Lock holder still running",
         StateError::LockMismatch { .. } => "Lock id does not match",
         StateError::NotLocked { .. } => "State not locked",
         StateError::NoSuchJob { .. } => "No such job in the state",
+        StateError::Database { .. } => "State database error",
+        StateError::Backend(_) => "Invalid state backend",
+        StateError::Moved { .. } => "State changed in the database",
+        StateError::SessionAlive { .. } => "Lock holder still connected",
+        StateError::PushRefused { .. } => "State push refused",
     }
 }

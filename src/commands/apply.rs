@@ -12,7 +12,7 @@ use crate::plan::Current;
 use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
-use crate::state::{Actor, StateFile, StateLock, StateStore};
+use crate::state::{Actor, StateLock};
 
 use super::plan::{Loaded, load, plan_options, prepare, runtime, saved_variables};
 use super::state::read_saved_plan;
@@ -60,7 +60,7 @@ pub(crate) fn run(
         ));
     }
     let actor = Actor::current(|key| std::env::var(key).ok());
-    let store: std::sync::Arc<dyn StateStore> = std::sync::Arc::new(StateFile::new(&state.path));
+    let store = super::state::open_store(state)?;
     // Held from before planning until the last result is recorded.
     let held = store.lock("apply", &actor, lock.lock_timeout)?;
     let runtime = runtime()?;
@@ -81,7 +81,7 @@ pub(crate) fn run(
                 .collect(),
         };
         inputs.options.extend(vars.inputs.options.iter().cloned());
-        let loaded = load(&inputs, &state.path, &saved.plan.options)?;
+        let loaded = load(&inputs, &*store, &saved.plan.options)?;
         let variables = saved_variables(&loaded.config);
         let current = Current {
             jobs: &loaded.config.jobs,
@@ -98,7 +98,7 @@ pub(crate) fn run(
         print_warnings(&loaded, err, stderr);
         (loaded, plan)
     } else {
-        let prepared = prepare(&runtime, &vars.inputs, &state.path, &plan_options(shape)?)?;
+        let prepared = prepare(&runtime, &vars.inputs, &*store, &plan_options(shape)?)?;
         let plan = prepared.plan;
         print_warnings(&prepared.loaded, err, stderr);
         if !*json {
@@ -145,7 +145,18 @@ pub(crate) fn run(
             report = apply::apply(input, &mut recorded, &SystemTimer, &interrupt, hooks) => report,
             () = interrupted(&interrupt, &held, err) => unreachable!("a second Ctrl-C exits the process"),
         }
-    })?;
+    });
+    let report = match report {
+        Ok(report) => report,
+        Err(apply::ApplyError::State(error)) => {
+            // A backend out of reach: what this apply knows is kept locally.
+            return Err(match store.salvage(&recorded)? {
+                Some(saved) => Error::Salvaged { error, saved },
+                None => apply::ApplyError::State(error).into(),
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
     Ok(match report.status() {
         ApplyStatus::Success => EXIT_SUCCESS,
         ApplyStatus::Partial => EXIT_PARTIAL,

@@ -18,7 +18,10 @@ use crate::render::Palette;
 
 /// Runs the subcommand and returns its exit status.
 pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, Error> {
-    let Cli { chdir, no_color, verbose, command } = cli;
+    let Cli { chdir, no_color, workspace, verbose, mut command } = cli;
+    if let Some(state) = command.state_args_mut() {
+        state.workspace = workspace;
+    }
     if let Some(dir) = &chdir {
         std::env::set_current_dir(dir).map_err(|source| Error::Io {
             action: "cannot change to directory",

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
 
 use time::OffsetDateTime;
 
@@ -19,7 +18,7 @@ use crate::plan::{
 };
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette, Terminal, plural};
-use crate::state::{State, StateFile, StateStore};
+use crate::state::{State, StateStore};
 
 /// The configuration and the state, loaded, with the clients of the
 /// providers the selected jobs use: everything a plan needs but the reads.
@@ -49,7 +48,7 @@ pub(crate) struct Prepared {
 }
 
 /// Loads the configuration in the working directory and the state at
-/// `state_path`, and builds the clients of the providers the jobs
+/// `store`, and builds the clients of the providers the jobs
 /// `options` selects use.
 ///
 /// # Errors
@@ -58,7 +57,7 @@ pub(crate) struct Prepared {
 /// be built (missing credentials).
 pub(crate) fn load(
     vars: &VarInputs,
-    state_path: &Path,
+    store: &dyn StateStore,
     options: &PlanOptions,
 ) -> Result<Loaded, Error> {
     let dir = std::env::current_dir().map_err(|source| Error::Io {
@@ -69,7 +68,7 @@ pub(crate) fn load(
     let loaded =
         config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
     let config = loaded.config;
-    let prior_file = StateFile::new(state_path).read()?;
+    let prior_file = store.read()?;
     let state_ref =
         prior_file.as_ref().map(|s| StateRef { lineage: s.lineage.clone(), serial: s.serial });
     let prior = prior_file.unwrap_or_default();
@@ -91,13 +90,13 @@ pub(crate) fn load(
     if let Some(s) = &state_ref {
         tracing::info!(
             "state: {} (serial {}, lineage {}, {})",
-            state_path.display(),
+            store.location(),
             s.serial,
             s.lineage,
             plural(prior.jobs.len(), "job record")
         );
     } else {
-        tracing::info!("state: none yet at {}", state_path.display());
+        tracing::info!("state: none yet at {}", store.location());
     }
     // The state knows which API family each recorded id belongs to: no
     // probe of the wrong `JobType` is sent for it.
@@ -115,10 +114,10 @@ pub(crate) fn load(
 pub(crate) fn prepare(
     runtime: &tokio::runtime::Runtime,
     vars: &VarInputs,
-    state_path: &Path,
+    store: &dyn StateStore,
     options: &PlanOptions,
 ) -> Result<Prepared, Error> {
-    let mut loaded = load(vars, state_path, options)?;
+    let mut loaded = load(vars, store, options)?;
     let started = std::time::Instant::now();
     // A provider block that cannot be read fails the run before anything is
     // planned, whatever the flags: `--skip-blocked` passes over jobs, never
@@ -217,7 +216,8 @@ pub(crate) fn run(
     } = args;
     let (stdout, stderr) = palettes;
     let options = plan_options(shape)?;
-    let prepared = prepare(&runtime()?, &vars.inputs, &state.path, &options)?;
+    let store = super::state::open_store(state)?;
+    let prepared = prepare(&runtime()?, &vars.inputs, &*store, &options)?;
     let loaded = &prepared.loaded;
     if !loaded.warnings.is_empty() {
         // stderr is best effort, as for every message printed there.

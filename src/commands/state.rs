@@ -1,15 +1,49 @@
-//! `jobform state list|show|rm`, `jobform show` (of the state) and
-//! `jobform force-unlock`.
+//! `jobform state list|show|rm|pull|push`, `jobform show` (of the state) and
+//! `jobform force-unlock`, and [`open_store`], which finds the state.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use crate::cli::{LockArgs, ShowArgs, StateArgs, StateCommand};
+use crate::config;
 use crate::error::{EXIT_SUCCESS, Error};
 use crate::model::Address;
 use crate::plan::SavedPlan;
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette, Terminal};
-use crate::state::{Actor, ChangeSet, StateDocument, StateError, StateFile, StateStore};
+use crate::state::{
+    Actor, AuditEntry, ChangeSet, JobRecord, PgSettings, PgStore, State, StateDocument, StateError,
+    StateFile, StateStore,
+};
+
+/// The state the configuration's `backend` block names (the workspace of
+/// `state`), else the local file at `state.path`.
+///
+/// # Errors
+///
+/// An invalid backend block, a database out of reach, a workspace without a backend.
+pub(crate) fn open_store(state: &StateArgs) -> Result<Arc<dyn StateStore>, Error> {
+    let dir = std::env::current_dir().map_err(|source| Error::Io {
+        action: "cannot read the working directory",
+        path: ".".into(),
+        source,
+    })?;
+    let env = |name: &str| std::env::var(name).ok();
+    match config::find_backend(&dir, &env).map_err(Error::Config)? {
+        Some(pg) => Ok(Arc::new(PgStore::connect(&PgSettings {
+            conn_str: pg.conn_str,
+            schema: pg.schema_name,
+            workspace: state.workspace.clone(),
+        })?)),
+        None if state.workspace != "default" => Err(Error::Usage(format!(
+            "--workspace {} needs a backend \"pg\" block: the local state file holds one \
+             state (choose another file with --state)",
+            state.workspace
+        ))),
+        None => Ok(Arc::new(StateFile::new(&state.path))),
+    }
+}
 
 pub(crate) fn run(
     command: &StateCommand,
@@ -18,14 +52,14 @@ pub(crate) fn run(
 ) -> Result<u8, Error> {
     match command {
         StateCommand::List { state } => {
-            let loaded = StateFile::new(&state.path).load()?;
+            let loaded = open_store(state)?.load()?;
             for address in loaded.jobs.keys() {
                 writeln!(out, "{}", Terminal(address)).map_err(Error::stdout)?;
             }
         }
         StateCommand::Show { address, state } => {
             let pattern = parse_address(address)?;
-            let loaded = StateFile::new(&state.path).load()?;
+            let loaded = open_store(state)?.load()?;
             let mut matched = loaded.jobs.iter().filter(|(a, _)| pattern.selects(a)).peekable();
             if matched.peek().is_none() {
                 return Err(StateError::NoSuchJob { address: address.clone() }.into());
@@ -38,6 +72,19 @@ pub(crate) fn run(
             }
         }
         StateCommand::Rm { address, state, lock } => remove(address, state, lock, out)?,
+        StateCommand::Pull { state } => {
+            let store = open_store(state)?;
+            let Some(loaded) = store.read()? else {
+                return Err(Error::Usage(format!(
+                    "there is no state in {} to pull",
+                    store.location()
+                )));
+            };
+            let audit = store.audit()?;
+            let text = render::json::pretty(&StateDocument::new(&loaded, &audit));
+            writeln!(out, "{text}").map_err(Error::stdout)?;
+        }
+        StateCommand::Push { file, force, state, lock } => push(file, *force, state, lock, out)?,
     }
     Ok(EXIT_SUCCESS)
 }
@@ -50,7 +97,7 @@ fn remove(
 ) -> Result<(), Error> {
     let pattern = parse_address(address)?;
     let actor = Actor::current(|key| std::env::var(key).ok());
-    let store = StateFile::new(&state.path);
+    let store = open_store(state)?;
     let _lock = store.lock("state rm", &actor, lock.lock_timeout)?;
     let loaded = store.load()?;
     let changes = ChangeSet {
@@ -83,8 +130,8 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         }
         return Ok(EXIT_SUCCESS);
     }
-    let store = StateFile::new(&state.path);
-    let path = state.path.display().to_string();
+    let store = open_store(state)?;
+    let path = store.location();
     let Some(loaded) = store.read()? else {
         if *json {
             writeln!(out, "null")
@@ -116,8 +163,9 @@ pub(crate) fn force_unlock(
     state: &StateArgs,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let path = Terminal(state.path.display());
-    match StateFile::new(&state.path).force_unlock(id, force)? {
+    let store = open_store(state)?;
+    let path = Terminal(store.location());
+    match store.force_unlock(id, force)? {
         Some(released) => writeln!(
             out,
             "Unlocked {path}: removed the lock {} held by {} (pid {}, `jobform {}`).",
@@ -130,6 +178,67 @@ pub(crate) fn force_unlock(
     }
     .map_err(Error::stdout)?;
     Ok(EXIT_SUCCESS)
+}
+
+/// A state document as `state pull` prints it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushedDocument {
+    format_version: u32,
+    jobform_version: String,
+    serial: u64,
+    lineage: String,
+    jobs: BTreeMap<Address, JobRecord>,
+    #[serde(default)]
+    audit: Vec<AuditEntry>,
+}
+
+/// `jobform state push FILE`.
+fn push(
+    file: &std::path::Path,
+    force: bool,
+    state: &StateArgs,
+    lock: &LockArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let bytes = std::fs::read(file).map_err(|source| Error::Io {
+        action: "cannot read state document",
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let document: PushedDocument = serde_json::from_slice(&bytes).map_err(|error| {
+        StateError::Corrupt { path: file.to_path_buf(), detail: error.to_string() }
+    })?;
+    if document.format_version > crate::state::FORMAT_VERSION {
+        return Err(StateError::NewerFormat {
+            path: file.to_path_buf(),
+            found: document.format_version.into(),
+            supported: crate::state::FORMAT_VERSION,
+        }
+        .into());
+    }
+    let pushed = State {
+        format_version: crate::state::FORMAT_VERSION,
+        jobform_version: document.jobform_version,
+        serial: document.serial,
+        lineage: document.lineage,
+        jobs: document.jobs,
+    };
+    let actor = Actor::current(|key| std::env::var(key).ok());
+    let store = open_store(state)?;
+    let _lock = store.lock("state push", &actor, lock.lock_timeout)?;
+    store.push(&pushed, &document.audit, force)?;
+    writeln!(
+        out,
+        "Pushed {} to {}: lineage {}, serial {}, {}.",
+        Terminal(file.display()),
+        Terminal(store.location()),
+        pushed.lineage,
+        pushed.serial,
+        render::plural(pushed.jobs.len(), "job record")
+    )
+    .map_err(Error::stdout)?;
+    Ok(())
 }
 
 /// Reads and decodes a plan file saved with `plan --out`.

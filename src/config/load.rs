@@ -215,6 +215,8 @@ fn top_level_blocks<'a>(
                 "locals" => top.locals.push(entry),
                 "provider" => top.providers.push(entry),
                 "job" => top.jobs.push(entry),
+                // Read on its own, before the rest (see `super::backend`).
+                "backend" => {}
                 other => {
                     let span = Span::new(parsed.file, block.ident.span().unwrap_or_default());
                     let hint = did_you_mean(other, TOP_LEVEL_BLOCKS);

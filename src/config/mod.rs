@@ -34,6 +34,7 @@
 //! `jobs` (each attribute evaluated on its own by `eval`, `for_each`
 //! expanded) → `link` (cross-block checks) → [`Config`].
 
+mod backend;
 mod diag;
 mod environment;
 mod eval;
@@ -52,6 +53,7 @@ mod source;
 mod types;
 mod variables;
 
+pub use backend::{PgBackend, find as find_backend};
 pub(crate) use diag::sentence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Snippet, SourcePos, SourceRange};
 pub use environment::Environment;

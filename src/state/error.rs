@@ -153,6 +153,66 @@ pub enum StateError {
         /// The state file.
         path: PathBuf,
     },
+    /// The PostgreSQL backend cannot be reached, or refused a statement.
+    #[error("cannot {action} the state {location}: {detail}")]
+    Database {
+        /// What was being done ("connect to", "read", "write", "lock").
+        action: &'static str,
+        /// The workspace and schema (never the connection string: it holds a password).
+        location: String,
+        /// The database's or the network's error.
+        detail: String,
+    },
+    /// The `backend` configuration cannot be used.
+    #[error("the backend \"pg\" cannot be used: {0}")]
+    Backend(String),
+    /// A backend's state was written by another command since this one read it.
+    #[error(
+        "the state {location} was written by another command since this one read it \
+         ({detail}). Nothing was written; run the command again."
+    )]
+    Moved {
+        /// The workspace and schema.
+        location: String,
+        /// The lineage and serial expected and found.
+        detail: String,
+    },
+    /// Another session holds a backend's lock.
+    #[error(
+        "the state {location} is locked by {} (pid {}, `jobform {}`, since {}, lock id {}). \
+         Wait for it to finish (or pass --lock-timeout). The lock belongs to that command's \
+         database session: if the command dies, the lock is released with its connection, \
+         and no force-unlock is needed.",
+        info.who, info.pid, info.operation, info.created_display(), info.id
+    )]
+    SessionLocked {
+        /// The workspace and schema.
+        location: String,
+        /// Who holds it.
+        info: Box<LockInfo>,
+    },
+    /// `force-unlock` of a backend lock whose session is still connected.
+    #[error(
+        "the lock {} on the state {location} is held by {} (pid {}, `jobform {}`), whose \
+         database session is still connected: the lock is that session's, and only ends with \
+         it. Wait for the command to finish or stop it; pass --force to end its session \
+         (pg_terminate_backend, which needs the privilege to signal it).",
+        info.id, info.who, info.pid, info.operation
+    )]
+    SessionAlive {
+        /// The workspace and schema.
+        location: String,
+        /// The lock in place.
+        info: Box<LockInfo>,
+    },
+    /// `state push` of a document that would overwrite newer or other content.
+    #[error("nothing was pushed to the state {location}: {detail}. Pass --force to overwrite it.")]
+    PushRefused {
+        /// The state written to.
+        location: String,
+        /// Why.
+        detail: String,
+    },
     /// A state address that the state does not hold.
     #[error("the state has no job at {address}")]
     NoSuchJob {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::error::StateError;
 use super::lock::{self, LockInfo, StateLock};
 use super::record::{Actor, AuditEntry, ChangeSet, FORMAT_VERSION, JobRecord, State};
-use super::store::StateStore;
+use super::store::{StateStore, check_push};
 use crate::model::Address;
 
 /// The journal size past which a commit compacts it into the snapshot, so a
@@ -438,6 +438,10 @@ impl StateFile {
 }
 
 impl StateStore for StateFile {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
     fn read(&self) -> Result<Option<State>, StateError> {
         Ok(self.read_disk()?.map(|disk| disk.state))
     }
@@ -499,6 +503,42 @@ impl StateStore for StateFile {
     fn force_unlock(&self, id: &str, force: bool) -> Result<Option<LockInfo>, StateError> {
         let host = gethostname::gethostname().to_string_lossy().into_owned();
         lock::force_unlock(&self.path, self.lock_path(), id, force, &host)
+    }
+
+    fn push(&self, state: &State, audit: &[AuditEntry], force: bool) -> Result<(), StateError> {
+        let mut writer = self.writer();
+        // An empty journal first: what follows replaces the snapshot and the
+        // audit log, which no journal record may then be replayed over.
+        self.compact_locked(&mut writer)?;
+        let stored = self.read()?;
+        let stored_audit = if stored.is_some() { self.audit()? } else { Vec::new() };
+        let location = self.location();
+        let (replace, new) =
+            check_push(&location, stored.as_ref(), state, &stored_audit, audit, force)?;
+        let mut entries = if replace { Vec::new() } else { stored_audit };
+        entries.extend(new.into_iter().cloned());
+        let mut lines = Vec::new();
+        for entry in &entries {
+            serde_json::to_writer(&mut lines, entry).expect("audit entries serialize");
+            lines.push(b'\n');
+        }
+        // The log before the snapshot that covers it: a crash in between
+        // leaves the old snapshot, covering a prefix of the log.
+        write_atomically(&self.audit_path(), &lines, None)?;
+        let previous = read_optional(&self.path)?;
+        let document = Document {
+            format_version: FORMAT_VERSION,
+            jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
+            serial: state.serial,
+            lineage: state.lineage.clone(),
+            jobs: state.jobs.clone(),
+            audit: None,
+            audit_log: Some(AuditLog { length: lines.len() as u64, entries: entries.len() as u64 }),
+        };
+        self.write_snapshot(&document, previous.as_deref())?;
+        writer.journal = None;
+        writer.known = None;
+        Ok(())
     }
 }
 

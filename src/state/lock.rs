@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::error::StateError;
 use super::record::Actor;
 
-/// Who holds a lock, written into the lock file.
+/// Who holds a lock, written into the lock file (or a backend's lock row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockInfo {
     /// A UUID; `force-unlock` takes it.
@@ -34,6 +34,19 @@ pub struct LockInfo {
 }
 
 impl LockInfo {
+    /// A new lock for `operation` by `actor`, this process.
+    pub(super) fn new(operation: &str, actor: &Actor) -> Self {
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            operation: operation.to_owned(),
+            who: actor.to_string(),
+            pid: std::process::id(),
+            host: actor.host.clone(),
+            created: OffsetDateTime::now_utc(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+
     /// `created` in RFC 3339, for messages.
     pub fn created_display(&self) -> String {
         self.created
@@ -48,11 +61,32 @@ pub const BROKEN_LOCK_ID: &str = "broken";
 /// A held lock; dropping it releases the lock.
 #[derive(Debug)]
 pub struct StateLock {
-    path: PathBuf,
+    held: Held,
     info: LockInfo,
 }
 
+/// What holds a lock.
+#[derive(Debug)]
+enum Held {
+    /// The lock file at this path.
+    File(PathBuf),
+    /// A backend's session (a database connection holding an advisory lock).
+    Session(Box<dyn Release>),
+}
+
+/// Lets go of a lock a backend's session holds.
+pub(super) trait Release: Send + Sync + std::fmt::Debug {
+    /// Releases the lock, best effort: a lock the session cannot release
+    /// goes with the session.
+    fn release(&self);
+}
+
 impl StateLock {
+    /// A lock held by a backend's session.
+    pub(super) fn session(info: LockInfo, release: Box<dyn Release>) -> Self {
+        StateLock { held: Held::Session(release), info }
+    }
+
     /// The lock's details.
     pub fn info(&self) -> &LockInfo {
         &self.info
@@ -62,8 +96,13 @@ impl StateLock {
     /// destructors (a second Ctrl-C). Only removes the file if it is still
     /// ours: a force-unlock may have handed the state to someone else meanwhile.
     pub fn release(&self) {
-        if read_lock_file(&self.path).is_ok_and(|file| file.id() == Some(&self.info.id)) {
-            let _ = fs::remove_file(&self.path);
+        match &self.held {
+            Held::File(path) => {
+                if read_lock_file(path).is_ok_and(|file| file.id() == Some(&self.info.id)) {
+                    let _ = fs::remove_file(path);
+                }
+            }
+            Held::Session(session) => session.release(),
         }
     }
 }
@@ -114,15 +153,7 @@ pub(super) fn acquire(
             source,
         })?;
     }
-    let info = LockInfo {
-        id: uuid::Uuid::new_v4().to_string(),
-        operation: operation.to_owned(),
-        who: actor.to_string(),
-        pid: std::process::id(),
-        host: actor.host.clone(),
-        created: OffsetDateTime::now_utc(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
+    let info = LockInfo::new(operation, actor);
     let deadline = Instant::now() + timeout;
     let mut pause = Duration::from_millis(50);
     loop {
@@ -135,7 +166,7 @@ pub(super) fn acquire(
                     let _ = fs::remove_file(&path);
                     return Err(StateError::Io { action: "write", path, source });
                 }
-                return Ok(StateLock { path, info });
+                return Ok(StateLock { held: Held::File(path), info });
             }
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
                 if Instant::now() >= deadline {

@@ -5,12 +5,14 @@
 mod error;
 mod file;
 mod lock;
+mod pg;
 mod record;
 mod store;
 
 pub use error::StateError;
 pub use file::StateFile;
 pub use lock::{BROKEN_LOCK_ID, LockInfo, StateLock};
+pub use pg::{PgSettings, PgStore};
 pub use record::{
     ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, FORMAT_VERSION, JobRecord,
     Observation, PauseRecord, PauseSource, State, StateDocument,

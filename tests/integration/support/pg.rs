@@ -1,0 +1,153 @@
+//! A throwaway PostgreSQL cluster for the pg backend's tests: `initdb` and
+//! the server from the binaries on the machine, in a temporary directory, on
+//! a free loopback port, with trust authentication. As root, both run as the
+//! unprivileged `nobody` (the server refuses to run as root). Stopped (an
+//! immediate shutdown) when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jobform::state::{PgSettings, PgStore};
+
+/// A running cluster.
+pub(crate) struct Cluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    server: Option<Child>,
+}
+
+impl Cluster {
+    /// Starts a cluster, or says why the test is skipped and returns `None`
+    /// when the machine has no server binaries (`.ci/run` installs them).
+    pub(crate) fn start() -> Option<Cluster> {
+        let Some(bin) = server_binaries() else {
+            eprintln!(
+                "skipped: no PostgreSQL server binaries (initdb, postgres) under \
+                 /usr/lib/postgresql/*/bin or in JOBFORM_TEST_PG_BIN; `.ci/run` installs them"
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("create the cluster's temp dir");
+        // The unprivileged server user must reach its data and socket directory.
+        make_world_writable(dir.path());
+        let initdb = as_server_user(&bin.join("initdb"))
+            .args(["-D", "data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+            .current_dir(dir.path())
+            .output()
+            .expect("run initdb");
+        assert!(initdb.status.success(), "initdb: {}", String::from_utf8_lossy(&initdb.stderr));
+        let port = free_port();
+        let mut cluster = Cluster { dir, bin, port, server: None };
+        cluster.resume();
+        Some(cluster)
+    }
+
+    /// The connection string of the `postgres` database.
+    pub(crate) fn conn_str(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable", self.port)
+    }
+
+    /// A store on `workspace` of the default schema, to check what commands wrote.
+    pub(crate) fn store(&self, workspace: &str) -> PgStore {
+        PgStore::connect(&PgSettings {
+            conn_str: self.conn_str(),
+            schema: "jobform".to_owned(),
+            workspace: workspace.to_owned(),
+        })
+        .expect("connect to the test cluster")
+    }
+
+    /// Stops the server at once (as `pg_ctl stop -m immediate`: SIGQUIT),
+    /// dropping every connection.
+    pub(crate) fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = Command::new("kill").args(["-QUIT", &server.id().to_string()]).status();
+            let _ = server.wait();
+        }
+    }
+
+    /// Starts the server (again) on the same data and port, and waits until
+    /// it accepts connections.
+    pub(crate) fn resume(&mut self) {
+        let log = std::fs::File::create(self.dir.path().join("server.log")).unwrap();
+        let socket_dir = self.dir.path().display().to_string();
+        let server = as_server_user(&self.bin.join("postgres"))
+            .args(["-D", "data", "-p", &self.port.to_string(), "-k", &socket_dir])
+            .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+            .current_dir(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start postgres");
+        self.server = Some(server);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err()
+            || PgStore::connect(&PgSettings {
+                conn_str: self.conn_str(),
+                schema: "jobform".to_owned(),
+                workspace: "default".to_owned(),
+            })
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "postgres never accepted connections: {}",
+                std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The newest `/usr/lib/postgresql/N/bin` holding `initdb` and `postgres`
+/// (Debian's layout), or `JOBFORM_TEST_PG_BIN`.
+fn server_binaries() -> Option<PathBuf> {
+    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    if let Some(dir) = std::env::var_os("JOBFORM_TEST_PG_BIN").map(PathBuf::from) {
+        return has_server(&dir).then_some(dir);
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            has_server(&bin).then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+/// `program`, run as `nobody` when this process is root.
+fn as_server_user(program: &Path) -> Command {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    if root {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn make_world_writable(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+}
+
+/// A loopback port nothing listens on (the OS picks it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
