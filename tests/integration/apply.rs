@@ -269,7 +269,7 @@ fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
 
 #[test]
 fn the_first_ctrl_c_is_acknowledged_at_once_with_what_is_in_flight() {
-    use std::io::{BufRead, Read};
+    use std::io::Read;
     let emulator = instant_emulator();
     // The first wave's Alibaba requests answer after 3 s: in flight when Ctrl-C comes.
     emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("SuspendDtsJobs"));
@@ -281,11 +281,7 @@ fn the_first_ctrl_c_is_acknowledged_at_once_with_what_is_in_flight() {
     ]);
     let mut child = test.spawn_piped();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("Wave 1:") {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the apply ended before its first wave");
-    }
+    crate::support::read_until(&mut stdout, "Wave 1:");
     std::thread::sleep(std::time::Duration::from_millis(500));
     let pid = child.id().to_string();
     let signalled = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();

@@ -416,7 +416,6 @@ fn a_pause_confirmed_by_a_later_run_keeps_the_send_time_and_the_mode_sent() {
 
 #[test]
 fn a_cloud_that_stops_answering_mid_apply_is_reported_within_seconds() {
-    use std::io::BufRead;
     let emulator = instant_emulator();
     // The pause is answered after 2 s; meanwhile the status reads start failing.
     emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 2000 }).on_action("batch-pause-task"));
@@ -430,18 +429,11 @@ fn a_cloud_that_stops_answering_mid_apply_is_reported_within_seconds() {
     ]);
     let mut child = test.spawn_piped();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("Wave 1:") {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the apply ended before its first wave");
-    }
+    crate::support::read_until(&mut stdout, "Wave 1:");
     // The wave's re-read is done in milliseconds; the pause is still in flight.
     std::thread::sleep(std::time::Duration::from_millis(500));
     emulator.inject(Fault::new(FaultKind::ServerError { status: 503 }).on_action("batch-status"));
-    while !line.starts_with("Cannot read") {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "no notice before the apply ended");
-    }
+    let line = crate::support::read_until(&mut stdout, "Cannot read");
     assert!(
         line.contains(
             "Cannot read 3 jobs being watched: the status read failed: huawei batch-status"

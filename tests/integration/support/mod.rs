@@ -208,6 +208,17 @@ pub(crate) fn unindent(text: &str) -> String {
     out
 }
 
+/// Reads `output` (a running command's) up to and including the first line
+/// starting with `prefix`, and returns that line; panics if the output ends first.
+pub(crate) fn read_until(output: &mut impl std::io::BufRead, prefix: &str) -> String {
+    let mut line = String::new();
+    while !line.starts_with(prefix) {
+        line.clear();
+        assert!(output.read_line(&mut line).unwrap() > 0, "the output ended before {prefix:?}");
+    }
+    line
+}
+
 /// An emulator of the example world whose transitions settle at once, so
 /// applies are quick.
 pub(crate) fn instant_emulator() -> jobform_emulator::Emulator {
