@@ -7,10 +7,13 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use jobform::state::{ActionOutcome, Actor, ChangeSet, State, StateError, StateFile, StateStore};
+use jobform::state::{Actor, ChangeSet, State, StateError, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
 use serde_json::Value;
 
+use crate::support::convergence::{
+    acted_on, assert_each_paused_once, assert_state_matches_journal, resend_unknown,
+};
 use crate::support::pg::Cluster;
 use crate::support::{Outcome, Test, drs_fleet_config, drs_fleet_ids, drs_fleet_world};
 
@@ -28,11 +31,6 @@ fn fleet(ids: &[String], emulator: &Emulator) -> Outcome {
 /// A run in `dir` against `emulator` and `cluster`.
 fn run_in(dir: &Outcome, emulator: &Emulator, cluster: &Cluster) -> Test {
     Test::in_dir(dir).emulated(emulator).env("PG_CONN_STR", &cluster.conn_str())
-}
-
-/// The job ids the emulator saw an action change.
-fn acted_on(emulator: &Emulator) -> Vec<String> {
-    emulator.journal().into_iter().filter(|e| e.took_effect).flat_map(|e| e.jobs).collect()
 }
 
 /// The action requests the emulator received (reads left out).
@@ -185,14 +183,7 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
     holder.kill().unwrap();
     holder.wait().unwrap();
 
-    let state = store.load().unwrap();
-    let acted = acted_on(&emulator);
-    for record in state.jobs.values() {
-        let claimed = record.last_action.as_ref().is_some_and(|a| {
-            matches!(a.outcome, ActionOutcome::Succeeded | ActionOutcome::Pending)
-        }) || record.paused.is_some();
-        assert!(!claimed || acted.contains(&record.id), "{} recorded, never sent", record.id);
-    }
+    assert_state_matches_journal(&store.load().unwrap(), &emulator, "after the kill");
     // At once, without force-unlock: the killed process's connection took
     // its lock with it (the wait only covers the server noticing the close).
     drop(store.lock("probe", &actor(), Duration::from_secs(1)).expect("the lock is free"));
@@ -202,28 +193,10 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
     assert!(unlocked.stderr.contains("is not locked"), "{}", unlocked.stderr);
     emulator.advance(Duration::from_secs(601)); // the transitions settle
     let planned = run_in(&probe, &emulator, &cluster).args(["plan", "--json"]).run();
-    let view: Value = serde_json::from_str(&planned.stdout).unwrap();
-    let mut resend = Vec::new();
-    for error in view["errors"].as_array().unwrap() {
-        // A request whose answer the killed run never saw: re-sent only on
-        // the operator's word, once the cloud shows it did not act.
-        assert_eq!(error["code"], "outcome_unknown", "{error}");
-        let address = error["address"].as_str().unwrap();
-        let id = &address[address.find('"').unwrap() + 1..address.len() - 2];
-        assert!(!acted.iter().any(|a| a == id), "{id} took effect: {error}");
-        resend.extend(["--resend-unknown".to_owned(), address.to_owned()]);
-    }
+    let resend = resend_unknown(&planned.stdout, &emulator, "after the kill");
     let rerun = run_in(&probe, &emulator, &cluster).args(APPLY).args(&resend).run();
     assert_eq!(rerun.code, Some(0), "{}\n{}", rerun.stdout, rerun.stderr);
-    let acted = acted_on(&emulator);
-    for id in &ids {
-        assert_eq!(emulator.job_status(id).as_deref(), Some("PAUSING"), "{id}");
-        let sent = acted.iter().filter(|a| *a == id).count();
-        assert_eq!(sent, 1, "{id} was sent its pause {sent} times");
-    }
-    let state = store.load().unwrap();
-    assert_eq!(state.jobs.len(), ids.len());
-    assert!(state.jobs.values().all(|r| r.observed.raw_status == "PAUSING"));
+    assert_each_paused_once(&ids, &emulator, &store.load().unwrap(), "the re-run");
 }
 
 /// A writer whose view is stale is refused and nothing is lost: a commit

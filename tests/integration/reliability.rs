@@ -4,43 +4,17 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use jobform::state::{ActionOutcome, BROKEN_LOCK_ID, State, StateFile, StateStore};
+use jobform::state::{BROKEN_LOCK_ID, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
+use crate::support::convergence::{
+    acted_on, assert_each_paused_once, assert_state_matches_journal, resend_unknown,
+};
 use crate::support::{Test, drs_fleet_config, drs_fleet_ids, drs_fleet_world};
 
 const STATE_PATH: &str = "state/jobform.state.json";
 const APPLY: [&str; 4] = ["apply", "--auto-approve", "--wait-timeout", "5s"];
-
-/// The job ids the emulator saw an action change.
-fn acted_on(emulator: &Emulator) -> Vec<String> {
-    emulator.journal().into_iter().filter(|e| e.took_effect).flat_map(|e| e.jobs).collect()
-}
-
-/// After a kill the state parses, records every job the emulator saw
-/// paused, and claims no success or pending action that did not happen.
-fn assert_state_matches_journal(file: &StateFile, emulator: &Emulator, when: &str) {
-    let state: State = file.load().unwrap_or_else(|e| panic!("{when}: the state parses: {e}"));
-    let acted = acted_on(emulator);
-    for id in &acted {
-        let record = state.jobs.values().find(|r| &r.id == id);
-        assert!(
-            record.and_then(|r| r.last_action.as_ref()).is_some(),
-            "{when}: {id} was paused but the state does not say so"
-        );
-    }
-    for record in state.jobs.values() {
-        let claimed = record.last_action.as_ref().is_some_and(|a| {
-            matches!(a.outcome, ActionOutcome::Succeeded | ActionOutcome::Pending)
-        }) || record.paused.is_some();
-        assert!(
-            !claimed || acted.contains(&record.id),
-            "{when}: {} recorded, never sent",
-            record.id
-        );
-    }
-}
 
 /// Kills `child` (SIGKILL) and reaps it.
 fn kill(mut child: Child) {
@@ -79,7 +53,9 @@ fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() 
             let child = dir().args(APPLY).spawn();
             std::thread::sleep(Duration::from_millis(rng.random_range(0..400)));
             kill(child);
-            assert_state_matches_journal(&file, &emulator, &format!("kill {round}.{kill_number}"));
+            let when = format!("kill {round}.{kill_number}");
+            let state = file.load().unwrap_or_else(|e| panic!("{when}: the state parses: {e}"));
+            assert_state_matches_journal(&state, &emulator, &when);
             unlock(&probe, &emulator);
         }
         // A kill between the write-ahead mark and the request leaves an
@@ -89,27 +65,11 @@ fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() 
         // word; actions that did take effect are confirmed, not blocked.
         std::thread::sleep(Duration::from_millis(1500)); // transitions settle
         let planned = dir().args(["plan", "--json"]).run();
-        let view: serde_json::Value = serde_json::from_str(&planned.stdout).unwrap();
-        let acted = acted_on(&emulator);
-        let mut resend = Vec::new();
-        for error in view["errors"].as_array().unwrap() {
-            assert_eq!(error["code"], "outcome_unknown", "round {round}: {error}");
-            let address = error["address"].as_str().unwrap();
-            let id = &address[address.find('"').unwrap() + 1..address.len() - 2];
-            assert!(!acted.iter().any(|a| a == id), "round {round}: {id} took effect: {error}");
-            resend.extend(["--resend-unknown".to_owned(), address.to_owned()]);
-        }
+        let when = format!("round {round}");
+        let resend = resend_unknown(&planned.stdout, &emulator, &when);
         let outcome = dir().args(APPLY).args(&resend).run();
-        assert_eq!(outcome.code, Some(0), "round {round}: {}\n{}", outcome.stdout, outcome.stderr);
-        let acted = acted_on(&emulator);
-        for id in &ids {
-            assert_eq!(emulator.job_status(id).as_deref(), Some("PAUSING"), "{id}");
-            let sent = acted.iter().filter(|a| *a == id).count();
-            assert_eq!(sent, 1, "round {round}: {id} was sent its pause {sent} times");
-        }
-        let state = file.load().unwrap();
-        assert_eq!(state.jobs.len(), ids.len());
-        assert!(state.jobs.values().all(|r| r.observed.raw_status == "PAUSING"));
+        assert_eq!(outcome.code, Some(0), "{when}: {}\n{}", outcome.stdout, outcome.stderr);
+        assert_each_paused_once(&ids, &emulator, &file.load().unwrap(), &when);
     }
 }
 

@@ -2,6 +2,7 @@
 //! directory, runs `jobform` there, and renders the outcome as one snapshot
 //! string with the unstable parts (paths, ports, times, ids) redacted.
 
+pub(crate) mod convergence;
 pub(crate) mod pg;
 
 use std::collections::BTreeMap;
