@@ -14,7 +14,8 @@ use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
 use crate::state::{Actor, StateLock};
 
-use super::plan::{Loaded, load, plan_options, prepare, runtime, saved_variables};
+use super::plan::{load, plan_options, prepare, runtime, saved_variables};
+use super::print_warnings;
 use super::state::read_saved_plan;
 
 pub(crate) fn run(
@@ -95,12 +96,12 @@ pub(crate) fn run(
             .verify(current)
             .map_err(|source| Error::SavedPlan { path: path.clone(), source })?
             .clone();
-        print_warnings(&loaded, err, stderr);
+        print_warnings(&loaded.warnings, err, stderr);
         (loaded, plan)
     } else {
         let prepared = prepare(&runtime, &vars.inputs, &*store, &plan_options(shape)?)?;
         let plan = prepared.plan;
-        print_warnings(&prepared.loaded, err, stderr);
+        print_warnings(&prepared.loaded.warnings, err, stderr);
         if !*json {
             render::plan::human(out, &PlanView::new(&plan), stdout).map_err(Error::stdout)?;
         }
@@ -162,13 +163,6 @@ pub(crate) fn run(
         ApplyStatus::Partial => EXIT_PARTIAL,
         ApplyStatus::Failed => EXIT_FAILURE,
     })
-}
-
-/// Configuration warnings, on stderr (best effort, as everything printed there).
-fn print_warnings(loaded: &Loaded, err: &mut dyn Write, palette: Palette) {
-    if !loaded.warnings.is_empty() {
-        let _ = loaded.warnings.render(err, palette).and_then(|()| writeln!(err));
-    }
 }
 
 /// Asks for `yes` on the terminal.

@@ -70,6 +70,18 @@ fn buffered_stdout(command: impl FnOnce(&mut dyn Write) -> Result<u8, Error>) ->
     Ok(code)
 }
 
+/// Configuration warnings, on stderr, followed by a blank line. Best
+/// effort, as everything printed there: a closed stderr stops no command.
+pub(crate) fn print_warnings(
+    warnings: &crate::config::Diagnostics,
+    err: &mut dyn Write,
+    palette: Palette,
+) {
+    if !warnings.is_empty() {
+        let _ = warnings.render(err, palette).and_then(|()| writeln!(err));
+    }
+}
+
 /// Prints an error the way every command does, in the layout of a
 /// configuration diagnostic: `Error: Title`, the location when there is one,
 /// then the detail as sentences.

@@ -219,10 +219,7 @@ pub(crate) fn run(
     let store = super::state::open_store(state)?;
     let prepared = prepare(&runtime()?, &vars.inputs, &*store, &options)?;
     let loaded = &prepared.loaded;
-    if !loaded.warnings.is_empty() {
-        // stderr is best effort, as for every message printed there.
-        let _ = loaded.warnings.render(err, stderr).and_then(|()| writeln!(err));
-    }
+    super::print_warnings(&loaded.warnings, err, stderr);
     let plan = &prepared.plan;
     let view = PlanView::new(plan);
     let format = if *json { Format::Json } else { *format };

@@ -57,10 +57,7 @@ pub(crate) fn run(
         return Ok(if valid { EXIT_SUCCESS } else { EXIT_FAILURE });
     }
     let loaded = loaded.map_err(Error::Config)?;
-    if !loaded.warnings.is_empty() {
-        // stderr is best effort, as for every other message printed there.
-        let _ = loaded.warnings.render(err, stderr).and_then(|()| writeln!(err));
-    }
+    super::print_warnings(&loaded.warnings, err, stderr);
     writeln!(
         out,
         "{} The configuration is valid ({}, {}).",
