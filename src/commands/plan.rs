@@ -225,7 +225,7 @@ pub(crate) fn run(
     let format = if *json { Format::Json } else { *format };
     match format {
         Format::Human => render::plan::human(out, &view, stdout),
-        Format::Json => writeln!(out, "{}", render::json::pretty(&view)),
+        Format::Json => render::json::write_pretty(out, &view),
         Format::Markdown => write!(out, "{}", render::plan::markdown(&view, *markdown_limit)),
     }
     .map_err(Error::stdout)?;

@@ -81,8 +81,8 @@ pub(crate) fn run(
                 )));
             };
             let audit = store.audit()?;
-            let text = render::json::pretty(&StateDocument::new(&loaded, &audit));
-            writeln!(out, "{text}").map_err(Error::stdout)?;
+            render::json::write_pretty(out, &StateDocument::new(&loaded, &audit))
+                .map_err(Error::stdout)?;
         }
         StateCommand::Push { file, force, state, lock } => push(file, *force, state, lock, out)?,
     }
@@ -123,8 +123,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         let saved = read_saved_plan(path)?;
         let view = PlanView::new(&saved.plan);
         if *json {
-            let text = render::json::pretty(&view);
-            writeln!(out, "{text}").map_err(Error::stdout)?;
+            render::json::write_pretty(out, &view).map_err(Error::stdout)?;
         } else {
             render::plan::human(out, &view, palette).map_err(Error::stdout)?;
         }
@@ -147,8 +146,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
     };
     let audit = store.audit()?;
     if *json {
-        let text = render::json::pretty(&StateDocument::new(&loaded, &audit));
-        writeln!(out, "{text}")
+        render::json::write_pretty(out, &StateDocument::new(&loaded, &audit))
     } else {
         render::state::state(out, &path, &loaded, &audit, palette)
     }

@@ -53,7 +53,7 @@ pub(crate) fn run(
             warning_count: diagnostics.warning_count(),
             diagnostics: &diagnostics.0,
         };
-        writeln!(out, "{}", render::json::pretty(&document)).map_err(Error::stdout)?;
+        render::json::write_pretty(out, &document).map_err(Error::stdout)?;
         return Ok(if valid { EXIT_SUCCESS } else { EXIT_FAILURE });
     }
     let loaded = loaded.map_err(Error::Config)?;
