@@ -39,8 +39,37 @@ const MIX: [(&str, usize); 5] = [
     ("drs", 3),
 ];
 
+/// The parts of the benchmark, in the order they run; `cargo bench --bench
+/// scale -- plan apply` runs only those named (all when none is).
+const SECTIONS: [&str; 4] = ["plan", "apply", "baseline", "rate"];
+
 fn main() {
     let binary = env!("CARGO_BIN_EXE_jobform");
+    // `cargo bench` passes `--bench`; every other argument names a section.
+    let asked: Vec<String> =
+        std::env::args().skip(1).filter(|arg| !arg.starts_with("--")).collect();
+    if let Some(unknown) = asked.iter().find(|arg| !SECTIONS.contains(&arg.as_str())) {
+        eprintln!("unknown section `{unknown}`: the sections are {}", SECTIONS.join(", "));
+        std::process::exit(2);
+    }
+    let runs = |section: &str| asked.is_empty() || asked.iter().any(|arg| arg == section);
+    if runs("plan") {
+        plan_benchmarks(binary);
+    }
+    if runs("apply") {
+        apply_benchmarks(binary);
+    }
+    if runs("baseline") {
+        apply_against_baseline(binary);
+    }
+    if runs("rate") {
+        rate_limited_plan(binary);
+    }
+}
+
+/// `validate` and `plan --json` of 1,000, 10,000 and 100,000 mixed jobs:
+/// wall time, requests and peak RSS, and the growth of plan time per ×10.
+fn plan_benchmarks(binary: &str) {
     println!(
         "jobform scale benchmark ({RUNS} runs each, median; emulator on loopback, rate limits off)\n"
     );
@@ -96,9 +125,6 @@ fn main() {
             if growth <= 12.0 { "met" } else { "MISSED" }
         );
     }
-    apply_benchmarks(binary);
-    apply_against_baseline(binary);
-    rate_limited_plan(binary);
 }
 
 /// Jobs acted on by each apply benchmark.
@@ -175,13 +201,7 @@ fn apply_against_baseline(binary: &str) {
         "n", "apply wall (ms)", "baseline (ms)", "ratio", "target"
     );
     println!("{}", "-".repeat(90));
-    // While every result rewrites the whole state file, an apply is
-    // quadratic in its jobs and the 5,000 + 5,000 case takes minutes a run:
-    // it runs only when asked for.
-    let large = std::env::var_os("SCALE_LARGE_APPLY").is_some();
-    let sizes: &[(usize, f64)] =
-        if large { &[(1_000, 5.0), (5_000, 10.0)] } else { &[(1_000, 5.0)] };
-    for &(n, target) in sizes {
+    for (n, target) in [(1_000, 5.0), (5_000, 10.0)] {
         let fleet = Fleet {
             ids: vec![("dts_sync", Fleet::ids("dts_sync", 0, n)), ("drs", Fleet::ids("drs", n, n))],
         };
