@@ -40,7 +40,7 @@ impl KillPoint {
 
 /// Lines in the state journal (none before the first record).
 fn journal_records(journal: &std::path::Path) -> usize {
-    std::fs::read(journal).map_or(0, |bytes| bytes.iter().filter(|b| **b == b'\n').count())
+    std::fs::read_to_string(journal).map_or(0, |text| text.lines().count())
 }
 
 /// Waits until `child` reaches `point` (counted from `requests` emulator
