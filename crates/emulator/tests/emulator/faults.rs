@@ -58,27 +58,27 @@ fn a_slow_fault_holds_only_its_own_job_until_released() {
     let url = format!("{}/?{}", emulator.url(), query.join("&"));
     // No client timeout either: the release, not a clock, ends the wait.
     let patient = reqwest::blocking::Client::builder().timeout(None).build().unwrap();
-    let slow = std::thread::scope(|scope| {
-        let slow = scope.spawn(|| patient.post(url).send().unwrap().status().as_u16());
-        while emulator.held_requests() == 0 {
-            assert!(!slow.is_finished(), "the slow request was answered without its delay");
-            std::thread::yield_now();
-        }
-        assert_eq!(emulator.job_status(MIGRATION_JOB).as_deref(), Some("Migrating"));
+    // Its own thread, not a scoped one: should an assertion below fail, the
+    // emulator is dropped, its connections closed, and this thread ends too.
+    let slow = std::thread::spawn(move || patient.post(url).send().map(|answer| answer.status()));
+    while emulator.held_requests() == 0 {
+        assert!(!slow.is_finished(), "the slow request was answered without its delay");
+        std::thread::yield_now();
+    }
+    assert_eq!(emulator.job_status(MIGRATION_JOB).as_deref(), Some("Migrating"));
 
-        let quick = ali(&emulator).call("SuspendDtsJob", &[("DtsJobId", SYNC_JOB)]);
-        assert_eq!(quick.status, 200, "other jobs are not slowed");
-        assert!(!slow.is_finished(), "answered while the slow request is still held");
-        let journal = emulator.journal();
-        assert_eq!(journal.len(), 1, "only the quick request has run: {journal:#?}");
-        assert_eq!(
-            (journal[0].jobs.as_slice(), journal[0].took_effect),
-            ([SYNC_JOB.to_owned()].as_slice(), true)
-        );
+    let quick = ali(&emulator).call("SuspendDtsJob", &[("DtsJobId", SYNC_JOB)]);
+    assert_eq!(quick.status, 200, "other jobs are not slowed");
+    assert!(!slow.is_finished(), "answered while the slow request is still held");
+    let journal = emulator.journal();
+    assert_eq!(journal.len(), 1, "only the quick request has run: {journal:#?}");
+    assert_eq!(
+        (journal[0].jobs.as_slice(), journal[0].took_effect),
+        ([SYNC_JOB.to_owned()].as_slice(), true)
+    );
 
-        emulator.release_held();
-        slow.join().unwrap()
-    });
+    emulator.release_held();
+    let slow = slow.join().unwrap().unwrap();
     assert_eq!(slow, 200);
     assert_eq!(emulator.job_status(MIGRATION_JOB).as_deref(), Some("Suspending"));
     assert_eq!(emulator.held_requests(), 0);
