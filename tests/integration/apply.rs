@@ -271,8 +271,10 @@ fn refresh_only_records_the_observed_statuses_and_sends_nothing() {
 fn the_first_ctrl_c_is_acknowledged_at_once_with_what_is_in_flight() {
     use std::io::Read;
     let emulator = instant_emulator();
-    // The first wave's Alibaba requests answer after 3 s: in flight when Ctrl-C comes.
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("SuspendDtsJobs"));
+    // The first wave's Alibaba request is held by the emulator until released:
+    // in flight when Ctrl-C comes, however slow the machine.
+    emulator
+        .inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("SuspendDtsJobs"));
     let test = Test::new().examples().emulated(&emulator).args([
         "apply",
         "--var",
@@ -281,22 +283,22 @@ fn the_first_ctrl_c_is_acknowledged_at_once_with_what_is_in_flight() {
     ]);
     let mut child = test.spawn_piped();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     crate::support::read_until(&mut stdout, "Wave 1:");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    crate::support::wait_until_held(&emulator, &mut child);
     let pid = child.id().to_string();
     let signalled = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
     assert!(signalled.success());
+    let acknowledged = crate::support::read_until(&mut stderr, "Interrupt received");
+    assert_eq!(
+        acknowledged,
+        "Interrupt received: no new requests; waiting for 1 request in flight (their answers \
+         are recorded). Press Ctrl-C again to exit at once (exit status 130).\n"
+    );
+    emulator.release_held();
     let status = child.wait().unwrap();
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
-    let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert!(
-        stderr.contains(
-            "Interrupt received: no new requests; waiting for 1 request in flight (their answers are recorded)."
-        ),
-        "{stderr}"
-    );
     // The request in flight was answered and recorded; the second wave never started.
     assert_eq!(status.code(), Some(4), "{rest}");
     assert!(rest.contains("Apply interrupted:"), "{rest}");

@@ -417,8 +417,9 @@ fn a_pause_confirmed_by_a_later_run_keeps_the_send_time_and_the_mode_sent() {
 #[test]
 fn a_cloud_that_stops_answering_mid_apply_is_reported_within_seconds() {
     let emulator = instant_emulator();
-    // The pause is answered after 2 s; meanwhile the status reads start failing.
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 2000 }).on_action("batch-pause-task"));
+    // The pause is held until released; meanwhile the status reads start failing.
+    emulator
+        .inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("batch-pause-task"));
     let test = Test::new().examples().emulated(&emulator).args([
         "apply",
         "--var",
@@ -430,9 +431,10 @@ fn a_cloud_that_stops_answering_mid_apply_is_reported_within_seconds() {
     let mut child = test.spawn_piped();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     crate::support::read_until(&mut stdout, "Wave 1:");
-    // The wave's re-read is done in milliseconds; the pause is still in flight.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The pause is in flight, so the wave's re-read is done.
+    crate::support::wait_until_held(&emulator, &mut child);
     emulator.inject(Fault::new(FaultKind::ServerError { status: 503 }).on_action("batch-status"));
+    emulator.release_held();
     let line = crate::support::read_until(&mut stdout, "Cannot read");
     assert!(
         line.contains(

@@ -2,7 +2,7 @@
 //! killed at many points, and several applies racing for one state.
 
 use std::process::Child;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jobform::state::{BROKEN_LOCK_ID, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
@@ -16,8 +16,50 @@ use crate::support::{Test, drs_fleet_config, drs_fleet_ids, drs_fleet_world};
 const STATE_PATH: &str = "state/jobform.state.json";
 const APPLY: [&str; 4] = ["apply", "--auto-approve", "--wait-timeout", "5s"];
 
-/// Kills `child` (SIGKILL) and reaps it.
-fn kill(mut child: Child) {
+/// Where in an apply a kill lands: counted in what the apply did, not in
+/// milliseconds, so a slow machine kills at the same points as a fast one.
+#[derive(Debug)]
+enum KillPoint {
+    /// Once the emulator has received this many of the apply's requests
+    /// (0: before it sent any).
+    Requests(usize),
+    /// Once the apply has appended this many records to the state journal
+    /// (a write-ahead mark is one: a kill then leaves an outcome unknown).
+    Records(usize),
+}
+
+impl KillPoint {
+    fn random(rng: &mut StdRng) -> KillPoint {
+        if rng.random_bool(0.5) {
+            KillPoint::Requests(rng.random_range(0..=4))
+        } else {
+            KillPoint::Records(rng.random_range(1..=4))
+        }
+    }
+}
+
+/// Lines in the state journal (none before the first record).
+fn journal_records(journal: &std::path::Path) -> usize {
+    std::fs::read_to_string(journal).map_or(0, |text| text.lines().count())
+}
+
+/// Waits until `child` reaches `point` (counted from `requests` emulator
+/// requests and `records` journal lines before it started), then kills it
+/// (SIGKILL) and reaps it; an apply that ends first is only reaped.
+fn kill_at(
+    mut child: Child,
+    point: &KillPoint,
+    emulator: &Emulator,
+    journal: &std::path::Path,
+    (requests, records): (usize, usize),
+) {
+    let reached = || match *point {
+        KillPoint::Requests(count) => emulator.journal().len() >= requests + count,
+        KillPoint::Records(count) => journal_records(journal) >= records + count,
+    };
+    while !reached() && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -35,8 +77,10 @@ fn unlock(dir: &crate::support::Outcome, emulator: &Emulator) {
 
 /// SIGKILL at 100 seeded random points of applies pausing 40 DRS jobs (in
 /// rounds on fresh jobs, so kills land before, during and after the
-/// batches); after each kill the state agrees with the journal, and a
-/// final re-run per round converges without any job sent its pause twice.
+/// batches), each point an event (the nth request the emulator received,
+/// the nth record in the state journal); after each kill the state agrees
+/// with the journal, and a final re-run per round converges without any
+/// job sent its pause twice.
 #[test]
 fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() {
     const ROUNDS: usize = 5;
@@ -49,11 +93,12 @@ fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() 
         assert_eq!(probe.code, Some(0), "{}", probe.stderr);
         let dir = || Test::in_dir(&probe).emulated(&emulator);
         let file = StateFile::new(probe.path().join(STATE_PATH));
+        let journal = file.journal_path();
         for kill_number in 0..KILLS_PER_ROUND {
-            let child = dir().args(APPLY).spawn();
-            std::thread::sleep(Duration::from_millis(rng.random_range(0..400)));
-            kill(child);
-            let when = format!("kill {round}.{kill_number}");
+            let point = KillPoint::random(&mut rng);
+            let before = (emulator.journal().len(), journal_records(&journal));
+            kill_at(dir().args(APPLY).spawn(), &point, &emulator, &journal, before);
+            let when = format!("kill {round}.{kill_number} at {point:?}");
             let state = file.load().unwrap_or_else(|e| panic!("{when}: the state parses: {e}"));
             assert_state_matches_journal(&state, &emulator, &when);
             unlock(&probe, &emulator);
@@ -63,7 +108,7 @@ fn an_apply_killed_at_100_random_points_loses_nothing_and_sends_nothing_twice() 
         // (`outcome_unknown`) and never send it on their own. The operator
         // checks the cloud (here, the journal) and sends it again on their
         // word; actions that did take effect are confirmed, not blocked.
-        std::thread::sleep(Duration::from_millis(1500)); // transitions settle
+        emulator.advance(Duration::from_secs(1)); // transitions settle
         let planned = dir().args(["plan", "--json"]).run();
         let when = format!("round {round}");
         let resend = resend_unknown(&planned.stdout, &emulator, &when);
@@ -118,15 +163,12 @@ fn concurrent_applies_on_one_state_take_turns_and_lose_no_record() {
         assert_eq!(pair[0], pair[1], "interleaved runs: {order:?}");
     }
 
-    // A holder slowed down by the cloud, and impatient contenders.
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("batch-pause-task"));
+    // A holder whose pause the cloud holds, and impatient contenders.
+    emulator
+        .inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("batch-pause-task"));
     let mut holder = apply(&last[0], "0s").env("USER", "holder").spawn();
-    let lock = probe.path().join(format!("{STATE_PATH}.lock"));
-    let started = Instant::now();
-    while !lock.exists() {
-        assert!(started.elapsed() < Duration::from_secs(10), "the holder never took the lock");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    // Its pause is in flight, so it holds the lock.
+    crate::support::wait_until_held(&emulator, &mut holder);
     for id in &racers[..4] {
         let loser = apply(id, "0s").run();
         assert_eq!(loser.code, Some(1), "{}", loser.stderr);
@@ -137,5 +179,6 @@ fn concurrent_applies_on_one_state_take_turns_and_lose_no_record() {
             loser.stderr
         );
     }
+    emulator.release_held();
     assert!(holder.wait().unwrap().success());
 }

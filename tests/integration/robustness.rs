@@ -8,10 +8,10 @@ use proptest::prelude::*;
 
 use jobform::config::{Environment, VarInputs, load_dir};
 use jobform::hclfmt::format_source;
-use jobform::plan::SavedPlan;
+use jobform::plan::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError};
 use jobform::provider::ProviderErrorKind;
 use jobform::provider::fuzzing::{decode_alibaba, decode_huawei};
-use jobform::state::{StateFile, StateStore};
+use jobform::state::{StateError, StateFile, StateStore};
 
 /// Fragments of jobform's HCL, so random text often parses and reaches the
 /// evaluator and validator instead of stopping at the first byte.
@@ -168,15 +168,31 @@ proptest! {
         let path = dir.path().join("state.json");
         for content in [bytes.as_slice(), json.as_bytes()] {
             std::fs::write(&path, content).unwrap();
-            let _ = StateFile::new(&path).read();
+            // No state fits in these bytes: each is refused as corrupt or
+            // newer, naming the file, and left as it was.
+            let error = StateFile::new(&path).read().expect_err("no state fits in these bytes");
+            prop_assert!(
+                matches!(&error, StateError::Corrupt { path: named, .. } | StateError::NewerFormat { path: named, .. } if *named == path),
+                "{error:?}"
+            );
             prop_assert_eq!(std::fs::read(&path).unwrap(), content, "a refused file is left as it was");
         }
     }
 
     #[test]
-    fn plan_files_are_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..400), json in "\\{\"format_version\": [0-9], .{0,80}\\}") {
-        let _ = SavedPlan::from_json(&bytes);
-        let _ = SavedPlan::from_json(json.as_bytes());
+    fn plan_files_are_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..400), version in 0..10u64, rest in ".{0,80}") {
+        // No plan fits in these bytes: they are refused as corrupt, or as
+        // another format when they are JSON naming another version.
+        let refused = SavedPlan::from_json(&bytes).expect_err("no plan fits in random bytes");
+        prop_assert!(matches!(refused, SavedPlanError::Corrupt(_) | SavedPlanError::OtherFormat { .. }), "{refused:?}");
+        let text = format!("{{\"format_version\": {version}, {rest}}}");
+        let refused = SavedPlan::from_json(text.as_bytes()).expect_err("no plan fits in this text");
+        let is_json = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+        if is_json && version != u64::from(SAVED_PLAN_FORMAT_VERSION) {
+            prop_assert!(matches!(refused, SavedPlanError::OtherFormat { found } if found == version), "{text}: {refused:?}");
+        } else {
+            prop_assert!(matches!(refused, SavedPlanError::Corrupt(_)), "{text}: {refused:?}");
+        }
     }
 
     #[test]

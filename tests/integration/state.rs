@@ -486,31 +486,27 @@ fn exiting_on_a_second_ctrl_c_releases_the_lock() {
 
     let ids = drs_fleet_ids(2);
     let emulator = Emulator::start(drs_fleet_world(&ids, 1)).unwrap();
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 20_000 }).on_action("batch-pause-task"));
+    // The pause is held for longer than any test: only the second Ctrl-C ends the apply.
+    emulator
+        .inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("batch-pause-task"));
     let probe = drs_fleet_config(&ids, &emulator).args(["validate"]).run();
     assert_eq!(probe.code, Some(0), "{}", probe.stderr);
     let mut child =
-        Test::in_dir(&probe).emulated(&emulator).args(["apply", "--auto-approve"]).spawn();
-    // The journal exists once the apply writes its first record: the Ctrl-C
-    // handler is listening by then, and the pause request is on its way.
-    let journal = probe.path().join("state/jobform.state.json.journal");
-    let started = std::time::Instant::now();
-    while !journal.exists() {
-        assert!(started.elapsed().as_secs() < 10, "the apply never started");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
+        Test::in_dir(&probe).emulated(&emulator).args(["apply", "--auto-approve"]).spawn_piped();
+    // The pause request is in flight: the Ctrl-C handler is listening by then.
+    crate::support::wait_until_held(&emulator, &mut child);
     let lock = probe.path().join("state/jobform.state.json.lock");
     assert!(lock.exists(), "the apply holds the lock");
+    let pid = child.id().to_string();
     let interrupt = || {
-        let sent = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
+        let sent = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
         assert!(sent.success());
     };
     interrupt();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The second Ctrl-C comes once the first is acknowledged (two signals
+    // at once may count as one).
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    crate::support::read_until(&mut stderr, "Interrupt received");
     interrupt();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "exited at once: {status}");

@@ -1,11 +1,13 @@
 //! The cloud-neutral shape of one HTTP exchange: the request as received and
 //! the reply to send, including how an injected fault bends its delivery.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use time::OffsetDateTime;
+use tokio::sync::Notify;
 
 use crate::faults::FaultKind;
 use crate::journal::Outcome;
@@ -60,10 +62,49 @@ pub(crate) enum Delivery {
     GatewayPage(u16),
 }
 
-/// Waits out a `slow` fault before the action runs (the state lock is not held).
-pub(crate) async fn delay_before_action(fault: Option<FaultKind>) {
+/// The requests `slow` faults are delaying right now: how many (so a test can
+/// wait until one is in flight instead of guessing a time) and a way to end
+/// every such delay early (so a test need not wait it out).
+#[derive(Debug, Default)]
+pub(crate) struct Held {
+    count: AtomicUsize,
+    release: Notify,
+}
+
+impl Held {
+    /// How many requests are being delayed.
+    pub(crate) fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Ends the delay of every request being delayed now; they go on at once.
+    pub(crate) fn release(&self) {
+        self.release.notify_waiters();
+    }
+}
+
+/// Counts a delayed request until its delay ends, however it ends (a request
+/// whose connection is dropped mid-delay is dropped with it).
+struct Holding<'a>(&'a Held);
+
+impl Drop for Holding<'_> {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits out a `slow` fault before the action runs (the state lock is not
+/// held), or until `held` is released.
+pub(crate) async fn delay_before_action(fault: Option<FaultKind>, held: &Held) {
     if let Some(FaultKind::Slow { delay_ms }) = fault {
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        // Registered before it is counted: a release seen after the count wakes it.
+        let released = held.release.notified();
+        held.count.fetch_add(1, Ordering::SeqCst);
+        let _holding = Holding(held);
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
+            () = released => {}
+        }
     }
 }
 

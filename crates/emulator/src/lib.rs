@@ -178,6 +178,18 @@ impl Emulator {
         lock(&self.shared).faults.clear();
     }
 
+    /// How many requests `slow` faults are delaying right now: a test waits
+    /// for this instead of guessing how long a request takes to arrive.
+    pub fn held_requests(&self) -> usize {
+        lock(&self.shared).held.count()
+    }
+
+    /// Ends the delay of every request a `slow` fault is delaying now: each
+    /// goes on to its action and answer at once.
+    pub fn release_held(&self) {
+        lock(&self.shared).held.release();
+    }
+
     /// Sets one action's limit (`qps == 0` removes it).
     pub fn set_rate_limit(&self, limit: &RateLimit) {
         lock(&self.shared).limits.set(limit);

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::alibaba::jobs::AlibabaJobState;
 use crate::clock::Clock;
+use crate::exchange::Held;
 use crate::faults::Faults;
 use crate::huawei::jobs::HuaweiJobState;
 use crate::journal::Journal;
@@ -137,6 +138,8 @@ pub(crate) struct State {
     pub(crate) limits: RateLimits,
     /// The seeded generator behind probabilistic faults and request ids.
     pub(crate) rng: ChaCha8Rng,
+    /// Requests `slow` faults are delaying (read and released without the state lock).
+    pub(crate) held: Arc<Held>,
 }
 
 /// A job as the admin API and the library report it.
@@ -201,6 +204,7 @@ impl State {
             faults: Faults::default(),
             limits,
             rng: ChaCha8Rng::seed_from_u64(world.seed),
+            held: Arc::default(),
             clock,
         }
     }

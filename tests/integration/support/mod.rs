@@ -220,6 +220,21 @@ pub(crate) fn read_until(output: &mut impl std::io::BufRead, prefix: &str) -> St
     line
 }
 
+/// Waits until `emulator` holds a request of `child` with a `slow` fault (the
+/// request is in flight), the event tests act on instead of a guessed time;
+/// panics if `child` exits first.
+pub(crate) fn wait_until_held(
+    emulator: &jobform_emulator::Emulator,
+    child: &mut std::process::Child,
+) {
+    while emulator.held_requests() == 0 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("jobform exited ({status}) before its request reached the emulator");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// An emulator of the example world whose transitions settle at once, so
 /// applies are quick.
 pub(crate) fn instant_emulator() -> jobform_emulator::Emulator {

@@ -11,6 +11,7 @@ pub(crate) mod jobs;
 mod params;
 pub(crate) mod signature;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -44,7 +45,8 @@ pub(crate) async fn handle(shared: Shared, request: Incoming) -> Reply {
         Ok(call) => call,
         Err(reply) => return reply,
     };
-    delay_before_action(call.fault).await;
+    let held = Arc::clone(&lock(&shared).held);
+    delay_before_action(call.fault, &held).await;
     execute(&mut lock(&shared), &call)
 }
 

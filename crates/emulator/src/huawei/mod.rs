@@ -9,6 +9,7 @@ pub(crate) mod jobs;
 mod operations;
 pub(crate) mod signature;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -43,7 +44,8 @@ pub(crate) async fn handle(shared: Shared, request: Incoming) -> Reply {
         Ok(call) => call,
         Err(reply) => return reply,
     };
-    delay_before_action(call.fault).await;
+    let held = Arc::clone(&lock(&shared).held);
+    delay_before_action(call.fault, &held).await;
     execute(&mut lock(&shared), &call, &request)
 }
 
