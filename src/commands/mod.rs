@@ -13,11 +13,11 @@ use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Diagnostic, Diagnostics, SourcePos, SourceRange, sentence};
-use crate::error::{EXIT_SUCCESS, Error};
+use crate::error::{Error, ExitStatus};
 use crate::render::Palette;
 
 /// Runs the subcommand and returns its exit status.
-pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, Error> {
+pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<ExitStatus, Error> {
     let Cli { chdir, no_color, workspace, verbose, mut command } = cli;
     if let Some(state) = command.state_args_mut() {
         state.workspace = workspace;
@@ -32,7 +32,7 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
     match command {
         Command::Completions(args) => {
             completions::run(&args);
-            Ok(EXIT_SUCCESS)
+            Ok(ExitStatus::Success)
         }
         Command::Fmt(args) => fmt::run(&args, &mut io::stdout().lock(), stdout),
         Command::Validate(args) => validate::run(
@@ -61,7 +61,9 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
 /// locked stdout is line-buffered, and a plan of 100,000 jobs made 1.9
 /// million `write` calls. What was printed is flushed even when the command
 /// fails.
-fn buffered_stdout(command: impl FnOnce(&mut dyn Write) -> Result<u8, Error>) -> Result<u8, Error> {
+fn buffered_stdout(
+    command: impl FnOnce(&mut dyn Write) -> Result<ExitStatus, Error>,
+) -> Result<ExitStatus, Error> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let code = command(&mut out);
     let flushed = out.flush().map_err(Error::stdout);

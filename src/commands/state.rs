@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::cli::{LockArgs, ShowArgs, StateArgs, StateCommand};
 use crate::config;
-use crate::error::{EXIT_SUCCESS, Error};
+use crate::error::{Error, ExitStatus};
 use crate::model::Address;
 use crate::plan::SavedPlan;
 use crate::render::plan_view::PlanView;
@@ -49,7 +49,7 @@ pub(crate) fn run(
     command: &StateCommand,
     out: &mut dyn Write,
     palette: Palette,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     match command {
         StateCommand::List { state } => {
             let loaded = open_store(state)?.load()?;
@@ -86,7 +86,7 @@ pub(crate) fn run(
         }
         StateCommand::Push { file, force, state, lock } => push(file, *force, state, lock, out)?,
     }
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 fn remove(
@@ -117,7 +117,11 @@ fn remove(
 }
 
 /// `jobform show`: the state, for a human or as JSON.
-pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Result<u8, Error> {
+pub(crate) fn show(
+    args: &ShowArgs,
+    out: &mut dyn Write,
+    palette: Palette,
+) -> Result<ExitStatus, Error> {
     let ShowArgs { file, json, state } = args;
     if let Some(path) = file {
         let saved = read_saved_plan(path)?;
@@ -128,7 +132,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         } else {
             render::plan::human(out, &view, palette).map_err(Error::stdout)?;
         }
-        return Ok(EXIT_SUCCESS);
+        return Ok(ExitStatus::Success);
     }
     let store = open_store(state)?;
     let path = store.location();
@@ -143,7 +147,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
             )
         }
         .map_err(Error::stdout)?;
-        return Ok(EXIT_SUCCESS);
+        return Ok(ExitStatus::Success);
     };
     let audit = store.audit()?;
     if *json {
@@ -153,7 +157,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         render::state::state(out, &path, &loaded, &audit, palette)
     }
     .map_err(Error::stdout)?;
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// `jobform force-unlock ID [--force]`.
@@ -162,7 +166,7 @@ pub(crate) fn force_unlock(
     force: bool,
     state: &StateArgs,
     out: &mut dyn Write,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     let store = open_store(state)?;
     let path = Terminal(store.location());
     match store.force_unlock(id, force)? {
@@ -177,7 +181,7 @@ pub(crate) fn force_unlock(
         None => writeln!(out, "Unlocked {path}: removed the broken lock file."),
     }
     .map_err(Error::stdout)?;
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// A state document as `state pull` prints it.

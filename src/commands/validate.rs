@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::cli::ValidateArgs;
 use crate::config::{self, Diagnostic, Environment};
-use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
+use crate::error::{Error, ExitStatus};
 use crate::render::{self, Palette, plural};
 
 /// The version of the `validate --json` document.
@@ -32,7 +32,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
     palettes: (Palette, Palette),
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     let ValidateArgs { vars, json } = args;
     let (stdout, stderr) = palettes;
     let dir = std::env::current_dir().map_err(|source| Error::Io {
@@ -54,7 +54,7 @@ pub(crate) fn run(
             diagnostics: &diagnostics.0,
         };
         writeln!(out, "{}", render::json::pretty(&document)).map_err(Error::stdout)?;
-        return Ok(if valid { EXIT_SUCCESS } else { EXIT_FAILURE });
+        return Ok(if valid { ExitStatus::Success } else { ExitStatus::Failure });
     }
     let loaded = loaded.map_err(Error::Config)?;
     super::print_warnings(&loaded.warnings, err, stderr);
@@ -66,5 +66,5 @@ pub(crate) fn run(
         plural(loaded.config.providers.len(), "provider"),
     )
     .map_err(Error::stdout)?;
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }
