@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use crate::cli::{Cli, Command};
 use crate::config::{Diagnostic, Diagnostics, SourcePos, SourceRange, sentence};
 use crate::error::{Error, ExitStatus};
-use crate::render::Palette;
+use crate::render::{self, Palette};
 
 /// Runs the subcommand and returns its exit status.
 pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<ExitStatus, Error> {
@@ -80,7 +80,7 @@ pub(crate) fn print_warnings(
     palette: Palette,
 ) {
     if !warnings.is_empty() {
-        let _ = warnings.render(err, palette).and_then(|()| writeln!(err));
+        let _ = render::diagnostic::human(err, warnings, palette).and_then(|()| writeln!(err));
     }
 }
 
@@ -89,31 +89,36 @@ pub(crate) fn print_warnings(
 /// then the detail as sentences.
 pub(crate) fn print_error(out: &mut dyn Write, error: &Error, palette: Palette) -> io::Result<()> {
     match error {
-        Error::Config(diagnostics) => diagnostics.render(out, palette),
-        Error::Unformattable(failures) => Diagnostics(
-            failures
-                .iter()
-                .map(|failure| Diagnostic {
-                    range: failure.error.location().map(|(line, column)| {
-                        let at = SourcePos { line, column, byte: 0 };
-                        SourceRange {
-                            filename: failure.path.display().to_string(),
-                            start: at,
-                            end: at,
-                        }
-                    }),
-                    ..Diagnostic::error(
-                        format!("Cannot format {}", failure.path.display()),
-                        sentence(&failure.error.to_string()),
-                    )
-                })
-                .collect(),
-        )
-        .render(out, palette),
+        Error::Config(diagnostics) => render::diagnostic::human(out, diagnostics, palette),
+        Error::Unformattable(failures) => render::diagnostic::human(
+            out,
+            &Diagnostics(
+                failures
+                    .iter()
+                    .map(|failure| Diagnostic {
+                        range: failure.error.location().map(|(line, column)| {
+                            let at = SourcePos { line, column, byte: 0 };
+                            SourceRange {
+                                filename: failure.path.display().to_string(),
+                                start: at,
+                                end: at,
+                            }
+                        }),
+                        ..Diagnostic::error(
+                            format!("Cannot format {}", failure.path.display()),
+                            sentence(&failure.error.to_string()),
+                        )
+                    })
+                    .collect(),
+            ),
+            palette,
+        ),
         // The detail may quote the cloud (its message, request id) or a
         // path: the diagnostic escapes both.
-        other => {
-            Diagnostic::error(other.title(), sentence(&other.to_string())).render(out, palette)
-        }
+        other => render::diagnostic::one(
+            out,
+            &Diagnostic::error(other.title(), sentence(&other.to_string())),
+            palette,
+        ),
     }
 }

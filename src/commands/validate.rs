@@ -7,25 +7,10 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use crate::cli::ValidateArgs;
-use crate::config::{self, Diagnostic, Environment};
+use crate::config::{self, Environment};
 use crate::error::{Error, ExitStatus};
 use crate::render::{self, Palette, plural};
-
-/// The version of the `validate --json` document.
-const FORMAT_VERSION: &str = "1.0";
-
-/// The `validate --json` document.
-#[derive(Serialize)]
-struct ValidateDocument<'a> {
-    format_version: &'static str,
-    valid: bool,
-    error_count: usize,
-    warning_count: usize,
-    diagnostics: &'a [Diagnostic],
-}
 
 pub(crate) fn run(
     args: &ValidateArgs,
@@ -46,14 +31,8 @@ pub(crate) fn run(
             Ok(loaded) => (&loaded.warnings, true),
             Err(diagnostics) => (diagnostics, false),
         };
-        let document = ValidateDocument {
-            format_version: FORMAT_VERSION,
-            valid,
-            error_count: diagnostics.error_count(),
-            warning_count: diagnostics.warning_count(),
-            diagnostics: &diagnostics.0,
-        };
-        writeln!(out, "{}", render::json::pretty(&document)).map_err(Error::stdout)?;
+        writeln!(out, "{}", render::diagnostic::validate_json(diagnostics, valid))
+            .map_err(Error::stdout)?;
         return Ok(if valid { ExitStatus::Success } else { ExitStatus::Failure });
     }
     let loaded = loaded.map_err(Error::Config)?;

@@ -1,10 +1,12 @@
-//! Turning results into text. Rendering never decides anything: it gets
+//! Turning results into text (plans, apply progress, the state,
+//! configuration diagnostics). Rendering never decides anything: it gets
 //! finished data and a [`Palette`], and writes to a writer. Untrusted text
 //! is escaped here, at the edge, once per output kind: [`terminal`] for
 //! people, [`markdown`] for pull-request comments, [`json`] exact (serde)
 //! and inert.
 
 pub mod apply;
+pub mod diagnostic;
 pub mod json;
 pub mod markdown;
 mod palette;

@@ -287,12 +287,12 @@ proptest! {
     fn diagnostics_are_inert_with_carets_under_the_escaped_text(s in strings()) {
         let diagnostic = diagnostic(&s);
         let mut out = Vec::new();
-        diagnostic.render(&mut out, Palette::detect(false, true, None)).unwrap();
+        jobform::render::diagnostic::one(&mut out, &diagnostic, Palette::detect(false, true, None)).unwrap();
         let text = String::from_utf8(out).unwrap();
         prop_assert!(is_inert(&text), "{text:?}");
 
         let mut out = Vec::new();
-        diagnostic.render(&mut out, Palette::never()).unwrap();
+        jobform::render::diagnostic::one(&mut out, &diagnostic, Palette::never()).unwrap();
         let text = String::from_utf8(out).unwrap();
         // Summary, location, gutter, code, carets: one line each, escaped.
         let lines: Vec<&str> = text.lines().collect();
