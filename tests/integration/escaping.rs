@@ -12,6 +12,7 @@ use std::time::Duration;
 use jobform::apply::{ApplyEvent, ApplyHooks, SkipReason};
 use jobform::config::{Diagnostic, Severity, Snippet, SourcePos, SourceRange};
 use jobform::model::{ActionVerb, Address, JobKind};
+use jobform::plan::Action;
 use jobform::render::apply::{HumanProgress, JsonProgress};
 use jobform::render::markdown::{code, fence, text};
 use jobform::render::plan::{human, markdown};
@@ -55,13 +56,13 @@ fn plan(s: &[String; 6]) -> PlanView {
     let address =
         |i: usize| Address::instance(JobKind::HuaweiDrs, "fleet", s[i].clone()).to_string();
     let live = |i: usize| Some(LiveView { raw_status: s[i].clone(), state: "running".to_owned() });
-    let change = |i: usize, action: &str, desired: Option<&str>| ChangeView {
+    let change = |i: usize, action: Action, desired: Option<&str>| ChangeView {
         address: address(i),
         kind: "huawei_drs".to_owned(),
         id: s[(i + 1) % 6].clone(),
         provider: "huawei".to_owned(),
         direction: "forward".to_owned(),
-        action: action.to_owned(),
+        action,
         reason: s[(i + 2) % 6].clone(),
         desired: desired.map(str::to_owned),
         live: live((i + 3) % 6),
@@ -92,11 +93,11 @@ fn plan(s: &[String; 6]) -> PlanView {
             requests: 2,
         },
         changes: vec![
-            change(0, "suspend", Some("suspended")),
-            change(1, "resume", Some("running")),
-            change(2, "stop", Some("stopped")),
-            change(3, "blocked", Some("suspended")),
-            change(4, "forget", None),
+            change(0, Action::Suspend, Some("suspended")),
+            change(1, Action::Resume, Some("running")),
+            change(2, Action::Stop, Some("stopped")),
+            change(3, Action::Blocked, Some("suspended")),
+            change(4, Action::Forget, None),
         ],
         waves: vec![
             WaveView {
