@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::{LockArgs, ShowArgs, StateArgs, StateCommand};
@@ -18,11 +19,13 @@ use crate::state::{
 };
 
 /// The state the configuration's `backend` block names (the workspace of
-/// `state`), else the local file at `state.path`.
+/// `state`), else the local file `--state` names, by default
+/// [`crate::state::DEFAULT_PATH`].
 ///
 /// # Errors
 ///
-/// An invalid backend block, a database out of reach, a workspace without a backend.
+/// An invalid backend block, a database out of reach, a workspace without a
+/// backend, a `--state` file with a backend block (it would be ignored).
 pub(crate) fn open_store(state: &StateArgs) -> Result<Arc<dyn StateStore>, Error> {
     let dir = std::env::current_dir().map_err(|source| Error::Io {
         action: "cannot read the working directory",
@@ -31,6 +34,12 @@ pub(crate) fn open_store(state: &StateArgs) -> Result<Arc<dyn StateStore>, Error
     })?;
     let env = |name: &str| std::env::var(name).ok();
     match config::find_backend(&dir, &env).map_err(Error::Config)? {
+        Some(pg) if state.path.is_some() => Err(Error::Usage(format!(
+            "--state names a state file, but {} declares backend \"pg\": the state is in \
+             PostgreSQL and the file would be ignored. Drop --state, or remove the backend \
+             block to use a local file",
+            pg.declared_at
+        ))),
         Some(pg) => Ok(Arc::new(PgStore::connect(&PgSettings {
             conn_str: pg.conn_str,
             schema: pg.schema_name,
@@ -41,7 +50,9 @@ pub(crate) fn open_store(state: &StateArgs) -> Result<Arc<dyn StateStore>, Error
              state (choose another file with --state)",
             state.workspace
         ))),
-        None => Ok(Arc::new(StateFile::new(&state.path))),
+        None => Ok(Arc::new(StateFile::new(
+            state.path.as_deref().unwrap_or(Path::new(crate::state::DEFAULT_PATH)),
+        ))),
     }
 }
 
@@ -199,7 +210,7 @@ struct PushedDocument {
 
 /// `jobform state push FILE`.
 fn push(
-    file: &std::path::Path,
+    file: &Path,
     force: bool,
     state: &StateArgs,
     lock: &LockArgs,
@@ -246,7 +257,7 @@ fn push(
 }
 
 /// Reads and decodes a plan file saved with `plan --out`.
-pub(crate) fn read_saved_plan(path: &std::path::Path) -> Result<SavedPlan, Error> {
+pub(crate) fn read_saved_plan(path: &Path) -> Result<SavedPlan, Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         action: "cannot read plan file",
         path: path.to_path_buf(),
