@@ -57,6 +57,15 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<Exit
     }
 }
 
+/// The working directory (the one `--chdir` chose), where the configuration is.
+fn working_dir() -> Result<std::path::PathBuf, Error> {
+    std::env::current_dir().map_err(|source| Error::Io {
+        action: "cannot read the working directory",
+        path: ".".into(),
+        source,
+    })
+}
+
 /// Runs a command that may print a line per job with stdout buffered:
 /// locked stdout is line-buffered, and a plan of 100,000 jobs made 1.9
 /// million `write` calls. What was printed is flushed even when the command

@@ -60,11 +60,7 @@ pub(crate) fn load(
     store: &dyn StateStore,
     options: &PlanOptions,
 ) -> Result<Loaded, Error> {
-    let dir = std::env::current_dir().map_err(|source| Error::Io {
-        action: "cannot read the working directory",
-        path: ".".into(),
-        source,
-    })?;
+    let dir = super::working_dir()?;
     let loaded =
         config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
     let config = loaded.config;

@@ -27,11 +27,7 @@ use crate::state::{
 /// An invalid backend block, a database out of reach, a workspace without a
 /// backend, a `--state` file with a backend block (it would be ignored).
 pub(crate) fn open_store(state: &StateArgs) -> Result<Arc<dyn StateStore>, Error> {
-    let dir = std::env::current_dir().map_err(|source| Error::Io {
-        action: "cannot read the working directory",
-        path: ".".into(),
-        source,
-    })?;
+    let dir = super::working_dir()?;
     let env = |name: &str| std::env::var(name).ok();
     match config::find_backend(&dir, &env).map_err(Error::Config)? {
         Some(pg) if state.path.is_some() => Err(Error::Usage(format!(

@@ -20,11 +20,7 @@ pub(crate) fn run(
 ) -> Result<ExitStatus, Error> {
     let ValidateArgs { vars, json } = args;
     let (stdout, stderr) = palettes;
-    let dir = std::env::current_dir().map_err(|source| Error::Io {
-        action: "cannot read the working directory",
-        path: ".".into(),
-        source,
-    })?;
+    let dir = super::working_dir()?;
     let loaded = config::load_dir(&dir, &vars.inputs, &Environment::from_process());
     if *json {
         let (diagnostics, valid) = match &loaded {

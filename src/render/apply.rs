@@ -108,10 +108,7 @@ impl<'w> HumanProgress<'w> {
                 )
             }
             ApplyEvent::ActionSent { address, verb, operation, request_id } => {
-                let request = request_id
-                    .as_deref()
-                    .map(|id| format!(", request {}", Terminal(id)))
-                    .unwrap_or_default();
+                let request = super::request_suffix(request_id.as_deref());
                 format!("{}: {} ({operation}{request})", palette.strong(address), doing(*verb))
             }
             ApplyEvent::ActionProgress { address, verb, raw_status, elapsed } => format!(

@@ -22,3 +22,8 @@ pub use terminal::{Terminal, TerminalText};
 pub fn plural(count: usize, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }
+
+/// `, request ID` after an action, escaped; nothing when the cloud gave no id.
+fn request_suffix(request_id: Option<&str>) -> String {
+    request_id.map(|id| format!(", request {}", Terminal(id))).unwrap_or_default()
+}
