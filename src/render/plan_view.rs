@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Address, human_duration, timestamp};
-use crate::plan::{Action, JobChange, Notice, Plan};
+use crate::plan::{Action, JobChange, Notice, Plan, Summary};
 use crate::state::PauseSource;
 
 /// The version of the JSON plan document.
@@ -26,8 +26,8 @@ pub struct PlanView {
     pub has_changes: bool,
     /// Made with `--refresh-only`.
     pub refresh_only: bool,
-    /// The counts.
-    pub summary: SummaryView,
+    /// The counts (the planner's own, as they are).
+    pub summary: Summary,
     /// Every job, sorted by address (no-ops included).
     pub changes: Vec<ChangeView>,
     /// The requests, wave by wave.
@@ -38,26 +38,6 @@ pub struct PlanView {
     pub warnings: Vec<NoticeView>,
     /// Every blocked job's reason (with its address).
     pub errors: Vec<NoticeView>,
-}
-
-/// The counts of the summary line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SummaryView {
-    /// Jobs to pause.
-    pub suspend: usize,
-    /// Jobs to resume.
-    pub resume: usize,
-    /// Jobs to end.
-    pub stop: usize,
-    /// Jobs blocked.
-    pub blocked: usize,
-    /// Records to drop from the state.
-    pub forget: usize,
-    /// Jobs already as declared.
-    pub no_op: usize,
-    /// Requests the plan sends.
-    pub requests: usize,
 }
 
 /// One job.
@@ -209,22 +189,13 @@ impl PlanView {
                 });
             }
         }
-        let summary = plan.summary();
         PlanView {
             format_version: PLAN_FORMAT_VERSION.to_owned(),
             planned_at: timestamp(now),
             applyable: plan.applyable(),
             has_changes: plan.has_changes(),
             refresh_only: plan.options.refresh_only,
-            summary: SummaryView {
-                suspend: summary.suspend,
-                resume: summary.resume,
-                stop: summary.stop,
-                blocked: summary.blocked,
-                forget: summary.forget,
-                no_op: summary.no_op,
-                requests: summary.requests,
-            },
+            summary: plan.summary(),
             changes: plan.changes.iter().map(change).collect(),
             waves: plan
                 .waves

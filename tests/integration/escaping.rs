@@ -12,12 +12,12 @@ use std::time::Duration;
 use jobform::apply::{ApplyEvent, ApplyHooks, SkipReason};
 use jobform::config::{Diagnostic, Severity, Snippet, SourcePos, SourceRange};
 use jobform::model::{ActionVerb, Address, JobKind};
-use jobform::plan::Action;
+use jobform::plan::{Action, Summary};
 use jobform::render::apply::{HumanProgress, JsonProgress};
 use jobform::render::markdown::{code, fence, text};
 use jobform::render::plan::{human, markdown};
 use jobform::render::plan_view::{
-    ChangeView, DriftView, LiveView, NoticeView, PlanView, RequestView, SummaryView, WaveView,
+    ChangeView, DriftView, LiveView, NoticeView, PlanView, RequestView, WaveView,
 };
 use jobform::render::terminal::{self, is_inert};
 use jobform::render::{Palette, Terminal};
@@ -83,7 +83,7 @@ fn plan(s: &[String; 6]) -> PlanView {
         applyable: false,
         has_changes: true,
         refresh_only: false,
-        summary: SummaryView {
+        summary: Summary {
             suspend: 1,
             resume: 1,
             stop: 1,
