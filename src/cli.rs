@@ -157,9 +157,18 @@ impl Args for VarArgs {
 /// Where the state lives, shared by every command that reads or writes it.
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
-    /// The state file (without a backend "pg" block).
-    #[arg(long = "state", value_name = "FILE", default_value = "state/jobform.state.json")]
-    pub path: PathBuf,
+    /// The state file, when there is no backend "pg" block (`None`: not
+    /// given, the default; not `default_value`, which would hide whether it
+    /// was given).
+    #[arg(
+        long = "state",
+        value_name = "FILE",
+        help = format!(
+            "The state file (without a backend \"pg\" block) [default: {}]",
+            crate::state::DEFAULT_PATH
+        )
+    )]
+    pub path: Option<PathBuf>,
 
     /// The workspace (the global `--workspace`, filled in after parsing).
     #[arg(skip)]

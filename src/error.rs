@@ -12,17 +12,48 @@ use crate::plan::{PlanError, SavedPlanError};
 use crate::provider::ProviderErrorKind;
 use crate::state::StateError;
 
-/// Exit status for success and "no changes".
-pub const EXIT_SUCCESS: u8 = 0;
-/// Exit status for any error.
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit status of `plan --detailed-exitcode` when the plan has changes.
-pub const EXIT_CHANGES: u8 = 2;
-/// Exit status of `fmt --check` when a file is not formatted (as `terraform fmt -check`).
-pub const EXIT_UNFORMATTED: u8 = 3;
-/// Exit status of `apply` when part of the plan was done and part failed or
-/// was skipped (the output and the state say which).
-pub const EXIT_PARTIAL: u8 = 4;
+/// How a command ended, as the process exit status says it (the README's
+/// "Commands and exit codes" table). Every command returns one; the process
+/// exit is made from it in one place, [`crate::run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: success; no changes.
+    Success,
+    /// 1: an error, a plan with blocked jobs, an apply cancelled or that did nothing.
+    Failure,
+    /// 2: `plan --detailed-exitcode` and the plan has changes.
+    Changes,
+    /// 3: `fmt --check` found a file that is not formatted (as `terraform fmt -check`).
+    Unformatted,
+    /// 4: `apply` did part of the plan, and part failed or was skipped (the
+    /// output and the state say which).
+    Partial,
+    /// 130: a second Ctrl-C stopped `apply` at once.
+    Interrupted,
+    /// `emulator run`: the status of the command it ran.
+    Child(u8),
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Changes => 2,
+            ExitStatus::Unformatted => 3,
+            ExitStatus::Partial => 4,
+            ExitStatus::Interrupted => 130,
+            ExitStatus::Child(code) => code,
+        }
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(status.code())
+    }
+}
 
 /// Everything that can make a command fail.
 #[derive(Debug, thiserror::Error)]
@@ -108,11 +139,6 @@ impl Error {
 }
 
 impl Error {
-    /// The process exit status for this error.
-    pub fn exit_code(&self) -> u8 {
-        EXIT_FAILURE
-    }
-
     /// A few words saying what went wrong, the `Error:` line above the
     /// message, as a configuration diagnostic's summary is: a reader scanning
     /// a CI log finds the kind of failure without reading the detail.

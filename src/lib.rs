@@ -21,15 +21,16 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::cli::Cli;
-use crate::error::Error;
+use crate::error::{Error, ExitStatus};
 use crate::render::Palette;
 
-/// Parses the process's command line and runs it. Usage errors exit 1 (as
+/// Parses the process's command line and runs it: the one place where an
+/// [`ExitStatus`] becomes the process's exit. Usage errors exit 1 (as
 /// Terraform's do), keeping 2 for "changes present"; `--help` and
 /// `--version` exit 0.
 pub fn main() -> ExitCode {
     use clap::Parser;
-    match Cli::try_parse() {
+    let status = match Cli::try_parse() {
         Ok(cli) => run(cli),
         Err(error) => {
             // Nothing better to do if printing the usage error itself fails.
@@ -40,18 +41,15 @@ pub fn main() -> ExitCode {
                     eprintln!("\n{hint}");
                 }
             }
-            ExitCode::from(if error.use_stderr() {
-                error::EXIT_FAILURE
-            } else {
-                error::EXIT_SUCCESS
-            })
+            if error.use_stderr() { ExitStatus::Failure } else { ExitStatus::Success }
         }
-    }
+    };
+    ExitCode::from(status)
 }
 
-/// Runs one command line to completion and returns the process exit code.
-/// This is the only place where errors are printed and mapped to exit codes.
-pub fn run(cli: Cli) -> ExitCode {
+/// Runs one command line to completion and returns how it ended. This is
+/// the only place where errors are printed and given their exit status.
+pub fn run(cli: Cli) -> ExitStatus {
     let no_color_env = std::env::var("NO_COLOR").ok();
     let stdout_palette =
         Palette::detect(cli.no_color, io::stdout().is_terminal(), no_color_env.as_deref());
@@ -59,15 +57,17 @@ pub fn run(cli: Cli) -> ExitCode {
         Palette::detect(cli.no_color, io::stderr().is_terminal(), no_color_env.as_deref());
     init_logging(cli.verbose);
     match commands::execute(cli, stdout_palette, stderr_palette) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => status,
         // Output piped into `head` and the like: the reader has all it wanted.
-        Err(Error::Stdout(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Error::Stdout(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            ExitStatus::Success
+        }
         Err(error) => {
             let mut stderr = io::stderr().lock();
             // A failure to print the error leaves nothing better to do than exit non-zero.
             let _ = commands::print_error(&mut stderr, &error, stderr_palette);
             let _ = stderr.flush();
-            ExitCode::from(error.exit_code())
+            ExitStatus::Failure
         }
     }
 }

@@ -7,12 +7,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt, SystemTimer};
 use crate::cli::ApplyArgs;
 use crate::config::{VarInputs, VarOption};
-use crate::error::{EXIT_FAILURE, EXIT_PARTIAL, EXIT_SUCCESS, Error};
+use crate::error::{Error, ExitStatus};
 use crate::plan::Current;
 use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
-use crate::state::{Actor, StateLock};
+use crate::state::Actor;
 
 use super::plan::{load, plan_options, prepare, runtime, saved_variables};
 use super::print_warnings;
@@ -23,7 +23,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
     palettes: (Palette, Palette),
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     let ApplyArgs {
         plan_file,
         vars,
@@ -63,7 +63,7 @@ pub(crate) fn run(
     let actor = Actor::current(|key| std::env::var(key).ok());
     let store = super::state::open_store(state)?;
     // Held from before planning until the last result is recorded.
-    let held = store.lock("apply", &actor, lock.lock_timeout)?;
+    let _held = store.lock("apply", &actor, lock.lock_timeout)?;
     let runtime = runtime()?;
     let (loaded, plan) = if let Some(path) = plan_file {
         // Nothing in the file is trusted: the configuration must make the
@@ -106,11 +106,11 @@ pub(crate) fn run(
             render::plan::human(out, &PlanView::new(&plan), stdout).map_err(Error::stdout)?;
         }
         if !plan.applyable() {
-            return Ok(EXIT_FAILURE);
+            return Ok(ExitStatus::Failure);
         }
         if prompt && plan.has_changes() && !confirmed(out)? {
             writeln!(out, "\nApply cancelled: nothing was done.").map_err(Error::stdout)?;
-            return Ok(EXIT_FAILURE);
+            return Ok(ExitStatus::Failure);
         }
         if !*json {
             writeln!(out).map_err(Error::stdout)?;
@@ -143,10 +143,18 @@ pub(crate) fn run(
     };
     let report = runtime.block_on(async {
         tokio::select! {
-            report = apply::apply(input, &mut recorded, &SystemTimer, &interrupt, hooks) => report,
-            () = interrupted(&interrupt, &held, err) => unreachable!("a second Ctrl-C exits the process"),
+            report = apply::apply(input, &mut recorded, &SystemTimer, &interrupt, hooks) => Some(report),
+            () = interrupted(&interrupt, err) => None,
         }
     });
+    let Some(report) = report else {
+        // Exit at once: the requests in flight are dropped unanswered (their
+        // outcome is unknown, as the state already says), and a state write
+        // under way on a blocking thread is not waited for (every write is
+        // atomic). The lock goes as `_held` is dropped on the way out.
+        runtime.shutdown_background();
+        return Ok(ExitStatus::Interrupted);
+    };
     let report = match report {
         Ok(report) => report,
         Err(apply::ApplyError::State(error)) => {
@@ -159,9 +167,9 @@ pub(crate) fn run(
         Err(error) => return Err(error.into()),
     };
     Ok(match report.status() {
-        ApplyStatus::Success => EXIT_SUCCESS,
-        ApplyStatus::Partial => EXIT_PARTIAL,
-        ApplyStatus::Failed => EXIT_FAILURE,
+        ApplyStatus::Success => ExitStatus::Success,
+        ApplyStatus::Partial => ExitStatus::Partial,
+        ApplyStatus::Failed => ExitStatus::Failure,
     })
 }
 
@@ -183,10 +191,9 @@ fn confirmed(out: &mut dyn Write) -> Result<bool, Error> {
 }
 
 /// The first Ctrl-C raises the interrupt (no new action starts; the ones in
-/// flight are answered and recorded); the second releases the lock and exits
-/// at once, which is safe because every state write is atomic (a journal
-/// record cut short is dropped when the state is next read). Never completes.
-async fn interrupted(interrupt: &Interrupt, lock: &StateLock, err: &mut dyn Write) {
+/// flight are answered and recorded); the second completes, for the apply
+/// to be abandoned at once. Never completes otherwise.
+async fn interrupted(interrupt: &Interrupt, err: &mut dyn Write) {
     if tokio::signal::ctrl_c().await.is_ok() {
         interrupt.raise();
         let _ = writeln!(
@@ -196,9 +203,7 @@ async fn interrupted(interrupt: &Interrupt, lock: &StateLock, err: &mut dyn Writ
             render::plural(interrupt.in_flight(), "request")
         );
         if tokio::signal::ctrl_c().await.is_ok() {
-            // `exit` runs no destructors: without this the lock would stay.
-            lock.release();
-            std::process::exit(130);
+            return;
         }
     }
     std::future::pending::<()>().await;

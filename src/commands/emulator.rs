@@ -11,11 +11,15 @@ use jobform_emulator::{Cloud as EmulatedCloud, Emulator, JobView, World};
 use sha2::{Digest, Sha256};
 
 use crate::cli::EmulatorCommand;
-use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
+use crate::error::{Error, ExitStatus};
 use crate::fleet::endpoint_variable;
 use crate::model::Cloud;
 
-pub(crate) fn run(command: &EmulatorCommand, no_color: bool, verbose: u8) -> Result<u8, Error> {
+pub(crate) fn run(
+    command: &EmulatorCommand,
+    no_color: bool,
+    verbose: u8,
+) -> Result<ExitStatus, Error> {
     match command {
         EmulatorCommand::Serve { listen, world } => {
             let address: SocketAddr = listen.parse().map_err(|_| {
@@ -26,7 +30,7 @@ pub(crate) fn run(command: &EmulatorCommand, no_color: bool, verbose: u8) -> Res
                 // For people and scripts waiting for the port; nothing else goes to stdout.
                 println!("jobform emulator listening on {url} (Ctrl-C to stop)");
             })?;
-            Ok(EXIT_SUCCESS)
+            Ok(ExitStatus::Success)
         }
         EmulatorCommand::Run { world, fresh, command } => {
             let (origin, source) = source_world(world.as_deref())?;
@@ -137,14 +141,14 @@ fn io_error(action: &'static str, source: std::io::Error) -> Error {
 }
 
 /// Runs `jobform COMMAND…` as a child process against an emulator serving
-/// `world` from this process, and exits with the child's status.
+/// `world` from this process, and returns the child's status.
 fn exec(
     emulator: &Emulator,
     world: &World,
     command: &[String],
     no_color: bool,
     verbose: u8,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     let alibaba = world.alibaba.accounts.first().cloned();
     let huawei = world.huawei.accounts.iter().find(|a| a.access_key.is_some()).cloned();
     let program = std::env::current_exe().map_err(|source| Error::Io {
@@ -186,5 +190,8 @@ fn exec(
         source,
     })?;
     // A child killed by a signal has no code; that is a failure all the same.
-    Ok(status.code().and_then(|code| u8::try_from(code).ok()).unwrap_or(EXIT_FAILURE))
+    Ok(status
+        .code()
+        .and_then(|code| u8::try_from(code).ok())
+        .map_or(ExitStatus::Failure, ExitStatus::Child))
 }

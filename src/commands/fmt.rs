@@ -9,11 +9,15 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use crate::cli::FmtArgs;
-use crate::error::{EXIT_SUCCESS, EXIT_UNFORMATTED, Error, FileFormatError};
+use crate::error::{Error, ExitStatus, FileFormatError};
 use crate::hclfmt::format_source;
 use crate::render::{Palette, Terminal};
 
-pub(crate) fn run(args: &FmtArgs, out: &mut dyn Write, palette: Palette) -> Result<u8, Error> {
+pub(crate) fn run(
+    args: &FmtArgs,
+    out: &mut dyn Write,
+    palette: Palette,
+) -> Result<ExitStatus, Error> {
     let FmtArgs { check, diff, paths } = args;
     let files = hcl_files(paths)?;
     let mut unformatted = false;
@@ -50,7 +54,7 @@ pub(crate) fn run(args: &FmtArgs, out: &mut dyn Write, palette: Palette) -> Resu
     if !failures.is_empty() {
         return Err(Error::Unformattable(failures));
     }
-    Ok(if *check && unformatted { EXIT_UNFORMATTED } else { EXIT_SUCCESS })
+    Ok(if *check && unformatted { ExitStatus::Unformatted } else { ExitStatus::Success })
 }
 
 /// The files to format: each named file, the `*.hcl` files of each named

@@ -13,11 +13,11 @@ use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Diagnostic, Diagnostics, SourcePos, SourceRange, sentence};
-use crate::error::{EXIT_SUCCESS, Error};
-use crate::render::Palette;
+use crate::error::{Error, ExitStatus};
+use crate::render::{self, Palette};
 
 /// Runs the subcommand and returns its exit status.
-pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, Error> {
+pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<ExitStatus, Error> {
     let Cli { chdir, no_color, workspace, verbose, mut command } = cli;
     if let Some(state) = command.state_args_mut() {
         state.workspace = workspace;
@@ -32,7 +32,7 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
     match command {
         Command::Completions(args) => {
             completions::run(&args);
-            Ok(EXIT_SUCCESS)
+            Ok(ExitStatus::Success)
         }
         Command::Fmt(args) => fmt::run(&args, &mut io::stdout().lock(), stdout),
         Command::Validate(args) => validate::run(
@@ -57,11 +57,22 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<u8, 
     }
 }
 
+/// The working directory (the one `--chdir` chose), where the configuration is.
+fn working_dir() -> Result<std::path::PathBuf, Error> {
+    std::env::current_dir().map_err(|source| Error::Io {
+        action: "cannot read the working directory",
+        path: ".".into(),
+        source,
+    })
+}
+
 /// Runs a command that may print a line per job with stdout buffered:
 /// locked stdout is line-buffered, and a plan of 100,000 jobs made 1.9
 /// million `write` calls. What was printed is flushed even when the command
 /// fails.
-fn buffered_stdout(command: impl FnOnce(&mut dyn Write) -> Result<u8, Error>) -> Result<u8, Error> {
+fn buffered_stdout(
+    command: impl FnOnce(&mut dyn Write) -> Result<ExitStatus, Error>,
+) -> Result<ExitStatus, Error> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let code = command(&mut out);
     let flushed = out.flush().map_err(Error::stdout);
@@ -78,7 +89,7 @@ pub(crate) fn print_warnings(
     palette: Palette,
 ) {
     if !warnings.is_empty() {
-        let _ = warnings.render(err, palette).and_then(|()| writeln!(err));
+        let _ = render::diagnostic::human(err, warnings, palette).and_then(|()| writeln!(err));
     }
 }
 
@@ -87,31 +98,36 @@ pub(crate) fn print_warnings(
 /// then the detail as sentences.
 pub(crate) fn print_error(out: &mut dyn Write, error: &Error, palette: Palette) -> io::Result<()> {
     match error {
-        Error::Config(diagnostics) => diagnostics.render(out, palette),
-        Error::Unformattable(failures) => Diagnostics(
-            failures
-                .iter()
-                .map(|failure| Diagnostic {
-                    range: failure.error.location().map(|(line, column)| {
-                        let at = SourcePos { line, column, byte: 0 };
-                        SourceRange {
-                            filename: failure.path.display().to_string(),
-                            start: at,
-                            end: at,
-                        }
-                    }),
-                    ..Diagnostic::error(
-                        format!("Cannot format {}", failure.path.display()),
-                        sentence(&failure.error.to_string()),
-                    )
-                })
-                .collect(),
-        )
-        .render(out, palette),
+        Error::Config(diagnostics) => render::diagnostic::human(out, diagnostics, palette),
+        Error::Unformattable(failures) => render::diagnostic::human(
+            out,
+            &Diagnostics(
+                failures
+                    .iter()
+                    .map(|failure| Diagnostic {
+                        range: failure.error.location().map(|(line, column)| {
+                            let at = SourcePos { line, column, byte: 0 };
+                            SourceRange {
+                                filename: failure.path.display().to_string(),
+                                start: at,
+                                end: at,
+                            }
+                        }),
+                        ..Diagnostic::error(
+                            format!("Cannot format {}", failure.path.display()),
+                            sentence(&failure.error.to_string()),
+                        )
+                    })
+                    .collect(),
+            ),
+            palette,
+        ),
         // The detail may quote the cloud (its message, request id) or a
         // path: the diagnostic escapes both.
-        other => {
-            Diagnostic::error(other.title(), sentence(&other.to_string())).render(out, palette)
-        }
+        other => render::diagnostic::one(
+            out,
+            &Diagnostic::error(other.title(), sentence(&other.to_string())),
+            palette,
+        ),
     }
 }

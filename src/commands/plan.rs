@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::cli::{Format, PlanArgs, PlanShapeArgs};
 use crate::config::{self, Config, Diagnostics, Environment, VarInputs};
-use crate::error::{EXIT_CHANGES, EXIT_FAILURE, EXIT_SUCCESS, Error};
+use crate::error::{Error, ExitStatus};
 use crate::fleet::{Fleet, ReadItem};
 use crate::model::Address;
 use crate::plan::{
@@ -60,11 +60,7 @@ pub(crate) fn load(
     store: &dyn StateStore,
     options: &PlanOptions,
 ) -> Result<Loaded, Error> {
-    let dir = std::env::current_dir().map_err(|source| Error::Io {
-        action: "cannot read the working directory",
-        path: ".".into(),
-        source,
-    })?;
+    let dir = super::working_dir()?;
     let loaded =
         config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
     let config = loaded.config;
@@ -203,7 +199,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
     palettes: (Palette, Palette),
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     let PlanArgs {
         vars,
         shape,
@@ -254,10 +250,10 @@ pub(crate) fn run(
         }
     }
     Ok(if !plan.applyable() {
-        EXIT_FAILURE
+        ExitStatus::Failure
     } else if *detailed_exitcode && plan.has_changes() {
-        EXIT_CHANGES
+        ExitStatus::Changes
     } else {
-        EXIT_SUCCESS
+        ExitStatus::Success
     })
 }

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::{LockArgs, ShowArgs, StateArgs, StateCommand};
 use crate::config;
-use crate::error::{EXIT_SUCCESS, Error};
+use crate::error::{Error, ExitStatus};
 use crate::model::Address;
 use crate::plan::SavedPlan;
 use crate::render::plan_view::PlanView;
@@ -18,19 +19,23 @@ use crate::state::{
 };
 
 /// The state the configuration's `backend` block names (the workspace of
-/// `state`), else the local file at `state.path`.
+/// `state`), else the local file `--state` names, by default
+/// [`crate::state::DEFAULT_PATH`].
 ///
 /// # Errors
 ///
-/// An invalid backend block, a database out of reach, a workspace without a backend.
+/// An invalid backend block, a database out of reach, a workspace without a
+/// backend, a `--state` file with a backend block (it would be ignored).
 pub(crate) fn open_store(state: &StateArgs) -> Result<Arc<dyn StateStore>, Error> {
-    let dir = std::env::current_dir().map_err(|source| Error::Io {
-        action: "cannot read the working directory",
-        path: ".".into(),
-        source,
-    })?;
+    let dir = super::working_dir()?;
     let env = |name: &str| std::env::var(name).ok();
     match config::find_backend(&dir, &env).map_err(Error::Config)? {
+        Some(pg) if state.path.is_some() => Err(Error::Usage(format!(
+            "--state names a state file, but {} declares backend \"pg\": the state is in \
+             PostgreSQL and the file would be ignored. Drop --state, or remove the backend \
+             block to use a local file",
+            pg.declared_at
+        ))),
         Some(pg) => Ok(Arc::new(PgStore::connect(&PgSettings {
             conn_str: pg.conn_str,
             schema: pg.schema_name,
@@ -41,7 +46,9 @@ pub(crate) fn open_store(state: &StateArgs) -> Result<Arc<dyn StateStore>, Error
              state (choose another file with --state)",
             state.workspace
         ))),
-        None => Ok(Arc::new(StateFile::new(&state.path))),
+        None => Ok(Arc::new(StateFile::new(
+            state.path.as_deref().unwrap_or(Path::new(crate::state::DEFAULT_PATH)),
+        ))),
     }
 }
 
@@ -49,7 +56,7 @@ pub(crate) fn run(
     command: &StateCommand,
     out: &mut dyn Write,
     palette: Palette,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     match command {
         StateCommand::List { state } => {
             let loaded = open_store(state)?.load()?;
@@ -86,7 +93,7 @@ pub(crate) fn run(
         }
         StateCommand::Push { file, force, state, lock } => push(file, *force, state, lock, out)?,
     }
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 fn remove(
@@ -117,7 +124,11 @@ fn remove(
 }
 
 /// `jobform show`: the state, for a human or as JSON.
-pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Result<u8, Error> {
+pub(crate) fn show(
+    args: &ShowArgs,
+    out: &mut dyn Write,
+    palette: Palette,
+) -> Result<ExitStatus, Error> {
     let ShowArgs { file, json, state } = args;
     if let Some(path) = file {
         let saved = read_saved_plan(path)?;
@@ -127,7 +138,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         } else {
             render::plan::human(out, &view, palette).map_err(Error::stdout)?;
         }
-        return Ok(EXIT_SUCCESS);
+        return Ok(ExitStatus::Success);
     }
     let store = open_store(state)?;
     let path = store.location();
@@ -142,7 +153,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
             )
         }
         .map_err(Error::stdout)?;
-        return Ok(EXIT_SUCCESS);
+        return Ok(ExitStatus::Success);
     };
     let audit = store.audit()?;
     if *json {
@@ -151,7 +162,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut dyn Write, palette: Palette) -> Re
         render::state::state(out, &path, &loaded, &audit, palette)
     }
     .map_err(Error::stdout)?;
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// `jobform force-unlock ID [--force]`.
@@ -160,7 +171,7 @@ pub(crate) fn force_unlock(
     force: bool,
     state: &StateArgs,
     out: &mut dyn Write,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     let store = open_store(state)?;
     let path = Terminal(store.location());
     match store.force_unlock(id, force)? {
@@ -175,7 +186,7 @@ pub(crate) fn force_unlock(
         None => writeln!(out, "Unlocked {path}: removed the broken lock file."),
     }
     .map_err(Error::stdout)?;
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// A state document as `state pull` prints it.
@@ -193,7 +204,7 @@ struct PushedDocument {
 
 /// `jobform state push FILE`.
 fn push(
-    file: &std::path::Path,
+    file: &Path,
     force: bool,
     state: &StateArgs,
     lock: &LockArgs,
@@ -240,7 +251,7 @@ fn push(
 }
 
 /// Reads and decodes a plan file saved with `plan --out`.
-pub(crate) fn read_saved_plan(path: &std::path::Path) -> Result<SavedPlan, Error> {
+pub(crate) fn read_saved_plan(path: &Path) -> Result<SavedPlan, Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         action: "cannot read plan file",
         path: path.to_path_buf(),

@@ -7,54 +7,28 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use crate::cli::ValidateArgs;
-use crate::config::{self, Diagnostic, Environment};
-use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
+use crate::config::{self, Environment};
+use crate::error::{Error, ExitStatus};
 use crate::render::{self, Palette, plural};
-
-/// The version of the `validate --json` document.
-const FORMAT_VERSION: &str = "1.0";
-
-/// The `validate --json` document.
-#[derive(Serialize)]
-struct ValidateDocument<'a> {
-    format_version: &'static str,
-    valid: bool,
-    error_count: usize,
-    warning_count: usize,
-    diagnostics: &'a [Diagnostic],
-}
 
 pub(crate) fn run(
     args: &ValidateArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
     palettes: (Palette, Palette),
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     let ValidateArgs { vars, json } = args;
     let (stdout, stderr) = palettes;
-    let dir = std::env::current_dir().map_err(|source| Error::Io {
-        action: "cannot read the working directory",
-        path: ".".into(),
-        source,
-    })?;
+    let dir = super::working_dir()?;
     let loaded = config::load_dir(&dir, &vars.inputs, &Environment::from_process());
     if *json {
         let (diagnostics, valid) = match &loaded {
             Ok(loaded) => (&loaded.warnings, true),
             Err(diagnostics) => (diagnostics, false),
         };
-        let document = ValidateDocument {
-            format_version: FORMAT_VERSION,
-            valid,
-            error_count: diagnostics.error_count(),
-            warning_count: diagnostics.warning_count(),
-            diagnostics: &diagnostics.0,
-        };
-        render::json::write_pretty(out, &document).map_err(Error::stdout)?;
-        return Ok(if valid { EXIT_SUCCESS } else { EXIT_FAILURE });
+        render::diagnostic::validate_json(out, diagnostics, valid).map_err(Error::stdout)?;
+        return Ok(if valid { ExitStatus::Success } else { ExitStatus::Failure });
     }
     let loaded = loaded.map_err(Error::Config)?;
     super::print_warnings(&loaded.warnings, err, stderr);
@@ -66,5 +40,5 @@ pub(crate) fn run(
         plural(loaded.config.providers.len(), "provider"),
     )
     .map_err(Error::stdout)?;
-    Ok(EXIT_SUCCESS)
+    Ok(ExitStatus::Success)
 }

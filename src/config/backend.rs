@@ -11,6 +11,7 @@
 
 use std::path::Path;
 
+use hcl::edit::Span;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, BlockLabel};
 
@@ -29,11 +30,16 @@ pub struct PgBackend {
     pub conn_str: String,
     /// `schema_name`.
     pub schema_name: String,
+    /// Where the block is, `file:line`, for errors about it.
+    pub declared_at: String,
 }
 
 impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgBackend").field("schema_name", &self.schema_name).finish_non_exhaustive()
+        f.debug_struct("PgBackend")
+            .field("schema_name", &self.schema_name)
+            .field("declared_at", &self.declared_at)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,9 +76,13 @@ pub fn find(
                     ),
                 ));
             }
+            let start = block.span().map_or(0, |span| span.start);
+            let line = text[..start].matches('\n').count() + 1;
+            let declared_at = format!("{name}:{line}");
             found = Some((
                 name.clone(),
-                decode(name, block, env).map_err(|d| error("Invalid backend block", d))?,
+                decode(name, block, declared_at, env)
+                    .map_err(|d| error("Invalid backend block", d))?,
             ));
         }
     }
@@ -82,6 +92,7 @@ pub fn find(
 fn decode(
     file: &str,
     block: &Block,
+    declared_at: String,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<PgBackend, String> {
     let label = match block.labels.as_slice() {
@@ -137,6 +148,7 @@ fn decode(
     Ok(PgBackend {
         conn_str,
         schema_name: schema_name.unwrap_or_else(|| DEFAULT_SCHEMA.to_owned()),
+        declared_at,
     })
 }
 
@@ -157,13 +169,15 @@ mod tests {
         let pg =
             find_in("backend \"pg\" {}\n", &[("PG_CONN_STR", "postgres://h/db")]).unwrap().unwrap();
         assert_eq!((pg.conn_str.as_str(), pg.schema_name.as_str()), ("postgres://h/db", "jobform"));
+        assert_eq!(pg.declared_at, "main.hcl:1");
         let pg = find_in(
-            "backend \"pg\" {\n  conn_str = env(\"DB\")\n  schema_name = \"ops\"\n}\n",
+            "# the state\n\nbackend \"pg\" {\n  conn_str = env(\"DB\")\n  schema_name = \"ops\"\n}\n",
             &[("DB", "postgres://x/y")],
         )
         .unwrap()
         .unwrap();
         assert_eq!((pg.conn_str.as_str(), pg.schema_name.as_str()), ("postgres://x/y", "ops"));
+        assert_eq!(pg.declared_at, "main.hcl:3");
         for (text, expected) in [
             ("backend \"s3\" {}\n", "found \"s3\""),
             ("backend \"pg\" {}\n", "no connection string"),

@@ -1,16 +1,13 @@
 //! Diagnostics in Terraform's shape (`tfdiags`): severity, summary, detail,
-//! the source range they are about and the (secret-masked) source line, and
-//! their rendering for a terminal.
+//! the source range they are about and the (secret-masked) source line. The
+//! data only: [`crate::render::diagnostic`] draws them.
 //!
 //! A diagnostic carries its own snippet, so it can be printed or serialised
 //! long after the source map is gone (for example from the top-level error).
 
 use std::fmt;
-use std::io::{self, Write};
 
 use serde::Serialize;
-
-use crate::render::{Palette, Terminal, TerminalText};
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -94,52 +91,6 @@ impl Diagnostic {
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, detail) }
     }
-
-    /// Writes the diagnostic for a human, Terraform/just style:
-    ///
-    /// ```text
-    /// Error: Unsupported argument
-    ///   --> main.hcl:7:3
-    ///    |
-    ///  7 |   sate = "running"
-    ///    |   ^^^^
-    ///    |
-    /// An argument named "sate" is not expected here. Did you mean "state"?
-    /// ```
-    pub fn render(&self, out: &mut dyn Write, palette: Palette) -> io::Result<()> {
-        let label = match self.severity {
-            Severity::Error => palette.error("Error:"),
-            Severity::Warning => palette.warning("Warning:"),
-        };
-        writeln!(out, "{label} {}", palette.strong(&self.summary))?;
-        if let Some(range) = &self.range {
-            writeln!(out, "  {} {}", palette.dim("-->"), Terminal(range))?;
-        }
-        if let Some(snippet) = &self.snippet {
-            let number = snippet.start_line.to_string();
-            let gutter = palette.dim(format!("{} |", " ".repeat(number.len() + 1)));
-            // A source line may hold control characters (a quoted key): the
-            // carets are counted on the line as shown, escapes included.
-            let code = &snippet.code;
-            let shown = |part: &str| Terminal(part).to_string().chars().count();
-            let before = shown(&code[..snippet.highlight_start_offset]);
-            let width =
-                shown(&code[snippet.highlight_start_offset..snippet.highlight_end_offset]).max(1);
-            writeln!(out, "{gutter}")?;
-            writeln!(out, "{} {}", palette.dim(format!(" {number} |")), Terminal(code))?;
-            let carets = "^".repeat(width);
-            let carets = match self.severity {
-                Severity::Error => palette.error(carets),
-                Severity::Warning => palette.warning(carets),
-            };
-            writeln!(out, "{gutter} {}{carets}", " ".repeat(before))?;
-            writeln!(out, "{gutter}")?;
-        }
-        if !self.detail.is_empty() {
-            writeln!(out, "{}", TerminalText(&self.detail))?;
-        }
-        Ok(())
-    }
 }
 
 /// A library message (`expected newline or eof`) as a detail sentence:
@@ -212,17 +163,6 @@ impl Diagnostics {
         let mut seen = std::collections::HashSet::new();
         self.0.retain(|d| seen.insert(d.clone()));
     }
-
-    /// Writes every diagnostic for a human, separated by blank lines.
-    pub fn render(&self, out: &mut dyn Write, palette: Palette) -> io::Result<()> {
-        for (index, diagnostic) in self.0.iter().enumerate() {
-            if index > 0 {
-                writeln!(out)?;
-            }
-            diagnostic.render(out, palette)?;
-        }
-        Ok(())
-    }
 }
 
 impl<'a> IntoIterator for &'a Diagnostics {
@@ -247,36 +187,6 @@ impl IntoIterator for Diagnostics {
 mod tests {
     use super::*;
 
-    fn rendered(diagnostic: &Diagnostic) -> String {
-        let mut out = Vec::new();
-        diagnostic.render(&mut out, Palette::never()).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn renders_location_gutter_and_carets() {
-        let diagnostic = Diagnostic {
-            severity: Severity::Error,
-            summary: "Unsupported argument".into(),
-            detail: "An argument named \"sate\" is not expected here.".into(),
-            range: Some(SourceRange {
-                filename: "main.hcl".into(),
-                start: SourcePos { line: 12, column: 3, byte: 40 },
-                end: SourcePos { line: 12, column: 7, byte: 44 },
-            }),
-            snippet: Some(Snippet {
-                code: "  sate = \"running\"".into(),
-                start_line: 12,
-                highlight_start_offset: 2,
-                highlight_end_offset: 6,
-            }),
-        };
-        assert_eq!(
-            rendered(&diagnostic),
-            "Error: Unsupported argument\n  --> main.hcl:12:3\n    |\n 12 |   sate = \"running\"\n    |   ^^^^\n    |\nAn argument named \"sate\" is not expected here.\n"
-        );
-    }
-
     #[test]
     fn messages_become_sentences() {
         assert_eq!(sentence("expected newline or eof"), "Expected newline or eof.");
@@ -288,11 +198,5 @@ mod tests {
         assert_eq!(sentence(""), "");
         assert_eq!(sentence("m.plan: the state changed"), "m.plan: the state changed.");
         assert_eq!(sentence("--target x is invalid"), "--target x is invalid.");
-    }
-
-    #[test]
-    fn placeless_diagnostics_have_no_snippet() {
-        let diagnostic = Diagnostic::warning("Value for undeclared variable", "");
-        assert_eq!(rendered(&diagnostic), "Warning: Value for undeclared variable\n");
     }
 }

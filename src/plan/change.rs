@@ -124,8 +124,6 @@ pub enum Code {
     StopUnsupported,
     /// A job this one depends on is blocked, so this one cannot go ahead.
     DependencyBlocked,
-    /// The live status differs from what the last apply recorded.
-    Drift,
     /// `--target` / `--exclude` narrowed the plan.
     PartialPlan,
     /// An earlier request for the job's action has an unknown outcome: it is
@@ -154,7 +152,6 @@ impl Code {
             Code::StopNotAllowed => "stop_not_allowed",
             Code::StopUnsupported => "stop_unsupported",
             Code::DependencyBlocked => "dependency_blocked",
-            Code::Drift => "drift",
             Code::PartialPlan => "partial_plan",
             Code::OutcomeUnknown => "outcome_unknown",
         }

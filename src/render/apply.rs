@@ -51,11 +51,14 @@ pub fn summary_line(summary: &ApplySummary) -> String {
     if *forgotten > 0 {
         counts.push(format!("{forgotten} forgotten"));
     }
-    let how = match status {
-        _ if *interrupted => "Apply interrupted",
-        ApplyStatus::Success if *skipped == 0 => "Apply complete",
-        ApplyStatus::Success => "Apply finished, blocked jobs skipped (--skip-blocked)",
-        ApplyStatus::Partial | ApplyStatus::Failed => "Apply finished with errors",
+    let how = if *interrupted {
+        "Apply interrupted"
+    } else {
+        match status {
+            ApplyStatus::Success if *skipped == 0 => "Apply complete",
+            ApplyStatus::Success => "Apply finished, blocked jobs skipped (--skip-blocked)",
+            ApplyStatus::Partial | ApplyStatus::Failed => "Apply finished with errors",
+        }
     };
     format!("{how}: {}.", counts.join(", "))
 }
@@ -105,10 +108,7 @@ impl<'w> HumanProgress<'w> {
                 )
             }
             ApplyEvent::ActionSent { address, verb, operation, request_id } => {
-                let request = request_id
-                    .as_deref()
-                    .map(|id| format!(", request {}", Terminal(id)))
-                    .unwrap_or_default();
+                let request = super::request_suffix(request_id.as_deref());
                 format!("{}: {} ({operation}{request})", palette.strong(address), doing(*verb))
             }
             ApplyEvent::ActionProgress { address, verb, raw_status, elapsed } => format!(
@@ -235,7 +235,12 @@ impl ApplyHooks for LiveProgress {
                 self.finish(address);
                 let _ = self.bars.println(line);
             }
-            _ => {
+            ApplyEvent::ApplyStart { .. }
+            | ApplyEvent::WaveStart { .. }
+            | ApplyEvent::ReadTrouble { .. }
+            | ApplyEvent::JobForgotten { .. }
+            | ApplyEvent::JobSkipped { .. }
+            | ApplyEvent::ChangeSummary(_) => {
                 let _ = self.bars.println(line);
             }
         }

@@ -26,14 +26,25 @@ pub fn summary_line(view: &PlanView) -> String {
 
 /// The glyph of an action in the human plan (Terraform's idea: the glyph is
 /// the action).
-fn glyph(action: &str) -> &'static str {
+fn glyph(action: Action) -> &'static str {
     match action {
-        "suspend" => "~",
-        "resume" => "+",
-        "stop" => "-",
-        "blocked" => "!",
-        "forget" => ".",
-        _ => " ",
+        Action::Suspend => "~",
+        Action::Resume => "+",
+        Action::Stop => "-",
+        Action::Blocked => "!",
+        Action::Forget => ".",
+        Action::NoOp => " ",
+    }
+}
+
+/// The head line of a job in the human plan, in its action's colour:
+/// resumes green, pauses yellow, stops and blocked jobs red.
+fn paint_head(action: Action, head: String, palette: Palette) -> String {
+    match action {
+        Action::Resume => palette.added(head),
+        Action::Suspend => palette.paused(head),
+        Action::Stop | Action::Blocked => palette.error(head),
+        Action::Forget | Action::NoOp => Terminal(head).to_string(),
     }
 }
 
@@ -41,22 +52,23 @@ fn glyph(action: &str) -> &'static str {
 /// which picks GitHub's colour: resume `+` green, stop `-` red, suspend `!`
 /// (a "changed" line, neither), blocked or forgotten `#` (a comment line),
 /// so a reviewer tells them apart at a glance without reading the glyphs.
-fn diff_marker(action: &str) -> &'static str {
+fn diff_marker(action: Action) -> &'static str {
     match action {
-        "resume" => "+",
-        "stop" => "-",
-        "suspend" => "!",
-        _ => "#",
+        Action::Resume => "+",
+        Action::Stop => "-",
+        Action::Suspend => "!",
+        Action::Blocked | Action::Forget | Action::NoOp => "#",
     }
 }
 
-fn verb_phrase(action: &str) -> &'static str {
+fn verb_phrase(action: Action) -> &'static str {
     match action {
-        "suspend" => "will be suspended",
-        "resume" => "will be resumed",
-        "stop" => "will be stopped",
-        "forget" => "will be forgotten",
-        _ => "is blocked",
+        Action::Suspend => "will be suspended",
+        Action::Resume => "will be resumed",
+        Action::Stop => "will be stopped",
+        Action::Forget => "will be forgotten",
+        Action::Blocked => "is blocked",
+        Action::NoOp => "stays as declared",
     }
 }
 
@@ -134,20 +146,21 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
     if let Some(sentence) = status_sentence(view) {
         writeln!(out, "{sentence}")?;
     }
-    let moving: Vec<&ChangeView> =
-        view.changes.iter().filter(|c| matches!(c.action.as_str(), "suspend" | "resume")).collect();
+    let moving: Vec<&ChangeView> = view
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Suspend | Action::Resume))
+        .collect();
     if !moving.is_empty() {
         writeln!(out, "jobform will perform the following actions:\n")?;
         for change in moving {
             let head = format!(
                 "{} {} {}",
-                glyph(&change.action),
+                glyph(change.action),
                 change.address,
-                verb_phrase(&change.action)
+                verb_phrase(change.action)
             );
-            let head =
-                if change.action == "resume" { palette.added(head) } else { palette.paused(head) };
-            writeln!(out, "  {head}")?;
+            writeln!(out, "  {}", paint_head(change.action, head, palette))?;
             for line in action_lines(change) {
                 writeln!(out, "      {}", Terminal(line))?;
             }
@@ -244,10 +257,8 @@ fn section(
     let title = if action == Action::Forget { palette.strong(title) } else { palette.error(title) };
     writeln!(out, "{title}\n")?;
     for change in changes {
-        let head = format!("{} {}", glyph(&change.action), change.address);
-        let head =
-            if action == Action::Forget { Terminal(head).to_string() } else { palette.error(head) };
-        writeln!(out, "  {head}")?;
+        let head = format!("{} {}", glyph(action), change.address);
+        writeln!(out, "  {}", paint_head(action, head, palette))?;
         for line in details(change) {
             writeln!(out, "      {}", Terminal(line))?;
         }
@@ -263,16 +274,20 @@ fn section(
 /// characters of a code block before it scrolls.
 fn diff_lines(change: &ChangeView) -> Vec<String> {
     let mut rest = description(change);
-    match change.action.as_str() {
+    match change.action {
         // The reason is in the caution alert above, as prose that wraps.
-        "blocked" => rest.push("nothing will be sent (see \"Stops and blocked jobs\")".to_owned()),
-        "forget" => rest.push("dropped from the state, not touched".to_owned()),
-        _ => rest.extend([transition(change), live_status(change)]),
+        Action::Blocked => {
+            rest.push("nothing will be sent (see \"Stops and blocked jobs\")".to_owned());
+        }
+        Action::Forget => rest.push("dropped from the state, not touched".to_owned()),
+        Action::Suspend | Action::Resume | Action::Stop | Action::NoOp => {
+            rest.extend([transition(change), live_status(change)]);
+        }
     }
-    let marker = diff_marker(&change.action);
+    let marker = diff_marker(change.action);
     // Fenced, so shown literally; one line each, so no line is forged.
     let mut lines =
-        vec![format!("{marker} {} {}", Terminal(&change.address), verb_phrase(&change.action))];
+        vec![format!("{marker} {} {}", Terminal(&change.address), verb_phrase(change.action))];
     lines.extend(
         rest.iter().filter(|l| !l.is_empty()).map(|l| format!("{marker}     {}", Terminal(l))),
     );
@@ -310,7 +325,8 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     let warnings: Vec<String> =
         view.warnings.iter().map(|w| format!("> - {}", notice_line(w, md::text))).collect();
 
-    let shown: Vec<&ChangeView> = view.changes.iter().filter(|c| c.action != "no-op").collect();
+    let shown: Vec<&ChangeView> =
+        view.changes.iter().filter(|c| c.action != Action::NoOp).collect();
     let diff: Vec<String> = shown.iter().flat_map(|c| diff_lines(c)).collect();
     // A request for one job is one line; a batch lists its jobs one per
     // line, as a batch of twenty would not fit on one.

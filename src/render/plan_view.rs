@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Address, human_duration, timestamp};
-use crate::plan::{Action, JobChange, Notice, Plan};
+use crate::plan::{Action, JobChange, Notice, Plan, Summary};
+use crate::state::PauseSource;
 
 /// The version of the JSON plan document.
 pub const PLAN_FORMAT_VERSION: &str = "1.0";
@@ -25,8 +26,8 @@ pub struct PlanView {
     pub has_changes: bool,
     /// Made with `--refresh-only`.
     pub refresh_only: bool,
-    /// The counts.
-    pub summary: SummaryView,
+    /// The counts (the planner's own, as they are).
+    pub summary: Summary,
     /// Every job, sorted by address (no-ops included).
     pub changes: Vec<ChangeView>,
     /// The requests, wave by wave.
@@ -37,26 +38,6 @@ pub struct PlanView {
     pub warnings: Vec<NoticeView>,
     /// Every blocked job's reason (with its address).
     pub errors: Vec<NoticeView>,
-}
-
-/// The counts of the summary line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SummaryView {
-    /// Jobs to pause.
-    pub suspend: usize,
-    /// Jobs to resume.
-    pub resume: usize,
-    /// Jobs to end.
-    pub stop: usize,
-    /// Jobs blocked.
-    pub blocked: usize,
-    /// Records to drop from the state.
-    pub forget: usize,
-    /// Jobs already as declared.
-    pub no_op: usize,
-    /// Requests the plan sends.
-    pub requests: usize,
 }
 
 /// One job.
@@ -74,7 +55,8 @@ pub struct ChangeView {
     /// `forward` or `reverse`.
     pub direction: String,
     /// `no-op`, `suspend`, `resume`, `stop`, `blocked` or `forget`.
-    pub action: String,
+    #[serde(with = "action_label")]
+    pub action: Action,
     /// Why.
     pub reason: String,
     /// The declared state (absent for a forget).
@@ -108,7 +90,7 @@ pub struct PauseView {
     /// RFC 3339.
     pub since: String,
     /// `jobform` (exact) or `first_seen` (a lower bound).
-    pub source: String,
+    pub source: PauseSource,
     /// Age in seconds.
     pub age_seconds: i64,
 }
@@ -207,22 +189,13 @@ impl PlanView {
                 });
             }
         }
-        let summary = plan.summary();
         PlanView {
             format_version: PLAN_FORMAT_VERSION.to_owned(),
             planned_at: timestamp(now),
             applyable: plan.applyable(),
             has_changes: plan.has_changes(),
             refresh_only: plan.options.refresh_only,
-            summary: SummaryView {
-                suspend: summary.suspend,
-                resume: summary.resume,
-                stop: summary.stop,
-                blocked: summary.blocked,
-                forget: summary.forget,
-                no_op: summary.no_op,
-                requests: summary.requests,
-            },
+            summary: plan.summary(),
             changes: plan.changes.iter().map(change).collect(),
             waves: plan
                 .waves
@@ -250,7 +223,7 @@ impl PlanView {
 
     /// The changes with a given action.
     pub fn with_action(&self, action: Action) -> impl Iterator<Item = &ChangeView> {
-        self.changes.iter().filter(move |c| c.action == action.label())
+        self.changes.iter().filter(move |c| c.action == action)
     }
 }
 
@@ -261,7 +234,7 @@ fn change(change: &JobChange) -> ChangeView {
         id: change.id.clone(),
         provider: change.provider.to_string(),
         direction: change.direction.to_string(),
-        action: change.action.label().to_owned(),
+        action: change.action,
         reason: change.reason.clone(),
         desired: change.desired.map(|d| d.to_string()),
         live: change
@@ -270,14 +243,47 @@ fn change(change: &JobChange) -> ChangeView {
             .map(|l| LiveView { raw_status: l.raw_status.clone(), state: l.state.to_string() }),
         pause: change.pause.as_ref().map(|p| PauseView {
             since: timestamp(p.since),
-            source: match p.source {
-                crate::state::PauseSource::Jobform => "jobform".to_owned(),
-                crate::state::PauseSource::FirstSeen => "first_seen".to_owned(),
-            },
+            source: p.source,
             age_seconds: p.age.whole_seconds(),
         }),
         depends_on: change.depends_on.iter().map(ToString::to_string).collect(),
         description: change.description.clone(),
+    }
+}
+
+/// An [`Action`] as the document spells it, its [`Action::label`]
+/// (`no-op`, where a saved plan's own serde form says `no_op`).
+mod action_label {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    use crate::plan::Action;
+
+    /// Every action, for reading a label back.
+    const ACTIONS: [Action; 6] = [
+        Action::NoOp,
+        Action::Suspend,
+        Action::Resume,
+        Action::Stop,
+        Action::Blocked,
+        Action::Forget,
+    ];
+
+    #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's `with` passes a reference")]
+    pub(super) fn serialize<S: Serializer>(
+        action: &Action,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(action.label())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Action, D::Error> {
+        let label = String::deserialize(deserializer)?;
+        ACTIONS
+            .into_iter()
+            .find(|action| action.label() == label)
+            .ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&label), &"an action"))
     }
 }
 
@@ -286,7 +292,10 @@ impl PauseView {
     /// (the age is then a lower bound); `paused just now` (`first seen
     /// paused just now`) at age zero, where a bound of `0s` says nothing.
     pub fn describe(&self) -> String {
-        let first_seen = self.source == "first_seen";
+        let first_seen = match self.source {
+            PauseSource::Jobform => false,
+            PauseSource::FirstSeen => true,
+        };
         if self.age_seconds <= 0 {
             let how = if first_seen { "first seen paused" } else { "paused" };
             return format!("{how} just now (since {})", self.since);

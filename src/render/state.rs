@@ -56,11 +56,7 @@ fn audit_log(out: &mut dyn Write, audit: &[AuditEntry], palette: Palette) -> io:
         )?;
     }
     for entry in &audit[audit.len() - shown..] {
-        let request = entry
-            .request_id
-            .as_deref()
-            .map(|id| format!(", request {}", Terminal(id)))
-            .unwrap_or_default();
+        let request = super::request_suffix(entry.request_id.as_deref());
         writeln!(
             out,
             "  {}  {} {}: {}{request}",
@@ -108,11 +104,7 @@ pub fn job(
         writeln!(out, "  paused:      since {} ({how}{mode})", timestamp(paused.since))?;
     }
     if let Some(action) = &record.last_action {
-        let request = action
-            .request_id
-            .as_deref()
-            .map(|id| format!(", request {}", Terminal(id)))
-            .unwrap_or_default();
+        let request = super::request_suffix(action.request_id.as_deref());
         writeln!(
             out,
             "  last action: {} at {}: {}{request}",

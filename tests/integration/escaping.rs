@@ -12,11 +12,12 @@ use std::time::Duration;
 use jobform::apply::{ApplyEvent, ApplyHooks, SkipReason};
 use jobform::config::{Diagnostic, Severity, Snippet, SourcePos, SourceRange};
 use jobform::model::{ActionVerb, Address, JobKind};
+use jobform::plan::{Action, Summary};
 use jobform::render::apply::{HumanProgress, JsonProgress};
 use jobform::render::markdown::{code, fence, text};
 use jobform::render::plan::{human, markdown};
 use jobform::render::plan_view::{
-    ChangeView, DriftView, LiveView, NoticeView, PlanView, RequestView, SummaryView, WaveView,
+    ChangeView, DriftView, LiveView, NoticeView, PlanView, RequestView, WaveView,
 };
 use jobform::render::terminal::{self, is_inert};
 use jobform::render::{Palette, Terminal};
@@ -55,13 +56,13 @@ fn plan(s: &[String; 6]) -> PlanView {
     let address =
         |i: usize| Address::instance(JobKind::HuaweiDrs, "fleet", s[i].clone()).to_string();
     let live = |i: usize| Some(LiveView { raw_status: s[i].clone(), state: "running".to_owned() });
-    let change = |i: usize, action: &str, desired: Option<&str>| ChangeView {
+    let change = |i: usize, action: Action, desired: Option<&str>| ChangeView {
         address: address(i),
         kind: "huawei_drs".to_owned(),
         id: s[(i + 1) % 6].clone(),
         provider: "huawei".to_owned(),
         direction: "forward".to_owned(),
-        action: action.to_owned(),
+        action,
         reason: s[(i + 2) % 6].clone(),
         desired: desired.map(str::to_owned),
         live: live((i + 3) % 6),
@@ -82,7 +83,7 @@ fn plan(s: &[String; 6]) -> PlanView {
         applyable: false,
         has_changes: true,
         refresh_only: false,
-        summary: SummaryView {
+        summary: Summary {
             suspend: 1,
             resume: 1,
             stop: 1,
@@ -92,11 +93,11 @@ fn plan(s: &[String; 6]) -> PlanView {
             requests: 2,
         },
         changes: vec![
-            change(0, "suspend", Some("suspended")),
-            change(1, "resume", Some("running")),
-            change(2, "stop", Some("stopped")),
-            change(3, "blocked", Some("suspended")),
-            change(4, "forget", None),
+            change(0, Action::Suspend, Some("suspended")),
+            change(1, Action::Resume, Some("running")),
+            change(2, Action::Stop, Some("stopped")),
+            change(3, Action::Blocked, Some("suspended")),
+            change(4, Action::Forget, None),
         ],
         waves: vec![
             WaveView {
@@ -287,12 +288,12 @@ proptest! {
     fn diagnostics_are_inert_with_carets_under_the_escaped_text(s in strings()) {
         let diagnostic = diagnostic(&s);
         let mut out = Vec::new();
-        diagnostic.render(&mut out, Palette::detect(false, true, None)).unwrap();
+        jobform::render::diagnostic::one(&mut out, &diagnostic, Palette::detect(false, true, None)).unwrap();
         let text = String::from_utf8(out).unwrap();
         prop_assert!(is_inert(&text), "{text:?}");
 
         let mut out = Vec::new();
-        diagnostic.render(&mut out, Palette::never()).unwrap();
+        jobform::render::diagnostic::one(&mut out, &diagnostic, Palette::never()).unwrap();
         let text = String::from_utf8(out).unwrap();
         // Summary, location, gutter, code, carets: one line each, escaped.
         let lines: Vec<&str> = text.lines().collect();

@@ -514,3 +514,25 @@ fn exiting_on_a_second_ctrl_c_releases_the_lock() {
     let next = Test::in_dir(&probe).args(["state", "list"]).run();
     assert_eq!(next.code, Some(0), "{}", next.stderr);
 }
+
+/// `--state FILE` beside a `backend "pg"` block would be silently ignored:
+/// it is refused, naming the flag and the block, before any connection.
+#[test]
+fn a_state_file_beside_a_pg_backend_is_refused() {
+    jobform_snapshot!(
+        Test::new()
+            .file(
+                "backend.hcl",
+                "# shared state\nbackend \"pg\" {\n  conn_str = \"postgres://127.0.0.1:9/jobform\"\n}\n",
+            )
+            .args(["state", "list", "--state", "mine.json"]),
+        @r#"
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        Error: Invalid command line
+        --state names a state file, but backend.hcl:2 declares backend "pg": the state is in PostgreSQL and the file would be ignored. Drop --state, or remove the backend block to use a local file.
+        "#
+    );
+}
