@@ -159,14 +159,15 @@ impl Fleet {
     }
 
     /// Seeds each Alibaba client with the DTS `JobType` of ids whose
-    /// recorded status names it (see [`DtsJobType::of_status`]), so the next
+    /// recorded status names it (see [`DtsJobType::of_record`]), so the next
     /// read asks each id under its own type and sends no probe of another.
     /// A hint only orders the probes: an id not found under it is asked under
     /// the other types.
     pub fn hint_job_types<'a>(&self, recorded: impl IntoIterator<Item = &'a JobRecord>) {
         let mut by_provider: BTreeMap<&ProviderRef, Vec<(&str, DtsJobType)>> = BTreeMap::new();
-        for record in recorded.into_iter().filter(|record| record.kind == JobKind::AlibabaDts) {
-            if let Some(job_type) = DtsJobType::of_status(&record.observed.raw_status) {
+        for record in recorded {
+            if let Some(job_type) = DtsJobType::of_record(record.kind, &record.observed.raw_status)
+            {
                 by_provider.entry(&record.provider).or_default().push((&record.id, job_type));
             }
         }

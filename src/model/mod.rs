@@ -3,6 +3,7 @@
 
 mod address;
 mod clock;
+mod description;
 mod job;
 mod kind;
 mod operation;
@@ -11,12 +12,13 @@ mod secret;
 
 pub use address::{Address, AddressParseError, InstanceKey, is_identifier};
 pub use clock::{human_duration, timestamp};
+pub use description::{KindAttribute, KindDescription, Operation, PauseLimits};
 pub use job::{
     DesiredJob, DesiredState, Direction, LiveJob, LiveReverse, LiveState, PauseMode, ProviderRef,
     SourceLocation,
 };
 pub use kind::{Cloud, JobKind};
-pub use operation::{ActionVerb, batches, operation_name};
+pub use operation::ActionVerb;
 pub use provider::{
     AlibabaProvider, DEFAULT_BATCH_SIZE, HuaweiProvider, ProviderConfig, ProviderTuning,
 };

@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 
 pub use self::batch::Request;
 pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, PauseClock};
-pub use self::rules::{RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, is_pausable};
+pub use self::rules::WARN_BEFORE;
 pub use self::saved::{
     Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, SavedVariable, StateRef,
 };

@@ -648,7 +648,7 @@ mod properties {
             let mut wave_of = BTreeMap::new();
             for wave in &plan.waves {
                 for request in &wave.requests {
-                    let limit = if crate::model::batches(request.kind, request.direction) { batch as usize } else { 1 };
+                    let limit = if crate::provider::describe(request.kind).batches(request.verb, request.direction) { batch as usize } else { 1 };
                     prop_assert!(request.jobs.len() <= limit);
                     for job in &request.jobs {
                         prop_assert!(wave_of.insert(job.clone(), wave.index).is_none(), "a job is sent once");

@@ -9,9 +9,10 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob, operation_name};
+use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
+use crate::provider::describe;
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
@@ -209,7 +210,9 @@ impl HuaweiClient {
     ) -> Vec<RequestOutcome> {
         let ids: Vec<&str> = members.iter().map(|&i| actions[i].id.as_str()).collect();
         // `batch-jobs terminate` names the stop; the path is `batch-jobs`.
-        let operation = operation_name(JobKind::HuaweiDrs, verb, true).unwrap_or(path(verb));
+        let operation = describe(JobKind::HuaweiDrs)
+            .operation(verb)
+            .map_or(path(verb), |op| op.name(ids.len()));
         tracing::info!(operation, jobs = %ids.join(","), "sending action");
         let answer = match verb {
             ActionVerb::Suspend => {
