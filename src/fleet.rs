@@ -9,9 +9,9 @@ use std::fmt;
 use futures_util::future::join_all;
 
 use crate::model::{
-    Address, Cloud, DesiredJob, JobKind, LiveJob, ProviderConfig, ProviderRef, SourceLocation,
+    Address, Cloud, DesiredJob, JobKind, LiveJob, LiveLookup, ProviderConfig, ProviderRef,
+    ReadFailure, SourceLocation,
 };
-use crate::plan::LiveLookup;
 use crate::provider::{
     Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
     ProviderError, ProviderErrorKind, RequestOutcome,
@@ -214,7 +214,7 @@ impl Fleet {
             match read {
                 Ok(read) => lookups.extend(lookups_of(&items, &read)),
                 Err(failure) => {
-                    let error = LiveLookup::ReadFailed(failure.error.to_string());
+                    let error = LiveLookup::ReadFailed(ReadFailure::from(&failure.error));
                     lookups.extend(items.iter().map(|item| (item.address.clone(), error.clone())));
                 }
             }
@@ -284,7 +284,7 @@ fn lookups_of(items: &[&ReadItem], read: &LiveRead) -> Vec<(Address, LiveLookup)
             let key = (item.job.kind, item.job.id.as_str());
             let lookup = match (found.get(&key), failed.get(&key)) {
                 (Some(live), _) => LiveLookup::Found((*live).clone()),
-                (None, Some(error)) => LiveLookup::ReadFailed(error.to_string()),
+                (None, Some(error)) => LiveLookup::ReadFailed(ReadFailure::from(*error)),
                 (None, None) => LiveLookup::NotFound,
             };
             (item.address.clone(), lookup)

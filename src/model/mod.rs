@@ -6,6 +6,7 @@ mod clock;
 mod description;
 mod job;
 mod kind;
+mod lookup;
 mod operation;
 mod provider;
 mod secret;
@@ -18,6 +19,7 @@ pub use job::{
     SourceLocation,
 };
 pub use kind::{Cloud, JobKind};
+pub use lookup::{LiveLookup, ReadFailure};
 pub use operation::ActionVerb;
 pub use provider::{
     AlibabaProvider, DEFAULT_BATCH_SIZE, HuaweiProvider, ProviderConfig, ProviderTuning,

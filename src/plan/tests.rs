@@ -10,7 +10,8 @@ use time::{Duration, OffsetDateTime};
 use super::fixtures::{desired, live};
 use super::*;
 use crate::model::{
-    Cloud, DesiredState, Direction, JobKind, LiveReverse, PauseMode, ProviderRef, SourceLocation,
+    Cloud, DesiredState, Direction, JobKind, LiveJob, LiveLookup, LiveReverse, PauseMode,
+    ProviderRef, ReadFailure, SourceLocation,
 };
 use crate::state::{ActionRecord, Observation, PauseRecord};
 
@@ -229,9 +230,15 @@ fn missing_and_unreadable_jobs_are_blocked_naming_the_block() {
     assert_eq!(outcome_of(change), E::B(Code::JobNotFound));
     assert!(change.reason.contains("main.hcl:1:1"), "{}", change.reason);
     assert!(!plan.applyable());
-    let plan =
-        run(&[job], &[(address.clone(), LiveLookup::ReadFailed("boom".into()))], &State::new());
-    assert_eq!(outcome_of(plan.change(&address).unwrap()), E::B(Code::ReadFailed));
+    let failure = ReadFailure {
+        code: "InternalError".to_owned(),
+        request_id: Some("r-1".to_owned()),
+        message: "alibaba DescribeDtsJobs: InternalError: boom (request id r-1)".to_owned(),
+    };
+    let plan = run(&[job], &[(address.clone(), LiveLookup::ReadFailed(failure))], &State::new());
+    let change = plan.change(&address).unwrap();
+    assert_eq!(outcome_of(change), E::B(Code::ReadFailed));
+    assert!(change.reason.ends_with("InternalError: boom (request id r-1)"), "{}", change.reason);
 }
 
 fn paused_record(kind: JobKind, id: &str, since: OffsetDateTime, source: PauseSource) -> JobRecord {
