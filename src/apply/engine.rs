@@ -14,9 +14,9 @@ use super::ledger::{self, Changes, Entry, Signature};
 use super::report::{ApplyReport, JobOutcome, JobResult, SkipReason, short_duration};
 use super::timer::Timer;
 use super::{ApplyError, ApplyInput, ApplyOptions};
-use crate::fleet::{Fleet, ReadItem};
 use crate::model::{ActionVerb, Address, LiveLookup, LiveState, ProviderRef, ReadFailure};
 use crate::plan::{Action, JobChange, Plan, Request, Wave};
+use crate::provider::fleet::{Fleet, ReadItem};
 use crate::provider::{self, ActionResult, JobRef};
 use crate::state::{ActionOutcome, State, StateStore};
 

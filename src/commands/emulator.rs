@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::EmulatorCommand;
 use crate::error::{EXIT_FAILURE, EXIT_SUCCESS, Error};
-use crate::fleet::endpoint_variable;
 use crate::model::Cloud;
+use crate::provider::fleet::endpoint_variable;
 
 pub(crate) fn run(command: &EmulatorCommand, no_color: bool, verbose: u8) -> Result<u8, Error> {
     match command {

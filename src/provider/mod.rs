@@ -84,6 +84,7 @@ mod alibaba;
 mod clock;
 pub mod credentials;
 mod error;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;

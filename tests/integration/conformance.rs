@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use jobform::fleet::{Fleet, ReadItem};
 use jobform::model::{
     ActionVerb, Address, AlibabaProvider, DesiredJob, DesiredState, Direction, HuaweiProvider,
     JobKind, PauseMode, ProviderConfig, ProviderRef, ProviderTuning, SourceLocation,
 };
 use jobform::plan::{Action, PlanInput, PlanOptions, plan};
+use jobform::provider::fleet::{Fleet, ReadItem};
 use jobform::provider::{self, RequestOutcome};
 use jobform::state::State;
 use jobform_emulator::{AlibabaKind, Emulator, World};

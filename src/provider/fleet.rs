@@ -8,13 +8,13 @@ use std::fmt;
 
 use futures_util::future::join_all;
 
+use super::{
+    Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
+    ProviderError, ProviderErrorKind, RequestOutcome,
+};
 use crate::model::{
     Address, Cloud, DesiredJob, JobKind, LiveJob, LiveLookup, ProviderConfig, ProviderRef,
     ReadFailure, SourceLocation,
-};
-use crate::provider::{
-    Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
-    ProviderError, ProviderErrorKind, RequestOutcome,
 };
 use crate::state::JobRecord;
 
