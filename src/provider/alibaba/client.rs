@@ -285,7 +285,17 @@ impl AlibabaClient {
     fn single_call(&self, action: &Action) -> Result<RpcCall, ProviderError> {
         let id = action.id.as_str();
         let kind = action.kind();
-        let mut params = match kind {
+        let description = describe(kind);
+        let Some(operation) = description.operation(action.verb) else {
+            let refusal = description.cannot(action.verb).unwrap_or_default();
+            return Err(ProviderError::local(
+                Cloud::Alibaba,
+                "execute",
+                ProviderErrorKind::Unsupported { detail: format!("{}: {refusal}", action.address) },
+            ));
+        };
+        let operation = operation.name(1);
+        let params = match kind {
             JobKind::AlibabaDts => {
                 let mut params = self.params(&[("DtsJobId", id)]);
                 if let Some(instance) = &action.instance_id {
@@ -296,31 +306,20 @@ impl AlibabaClient {
                 }
                 params
             }
-            JobKind::AlibabaMigration => self.params(&[("MigrationJobId", id)]),
+            JobKind::AlibabaMigration => {
+                let mut params = self.params(&[("MigrationJobId", id)]);
+                // The legacy migration API deduplicates suspend and stop by ClientToken.
+                if action.verb != ActionVerb::Resume {
+                    params.push(("ClientToken".to_owned(), client_token(action, operation)));
+                }
+                params
+            }
             JobKind::AlibabaSynchronization => self.params(&[
                 ("SynchronizationJobId", id),
                 ("SynchronizationDirection", action.direction.alibaba_word()),
             ]),
             JobKind::HuaweiDrs => return Err(foreign_kind("execute", kind)),
         };
-        let description = describe(kind);
-        let Some(operation) = description.operation(action.verb) else {
-            let detail = format!(
-                "{}: {}",
-                action.address,
-                description.cannot(action.verb).unwrap_or_default()
-            );
-            return Err(ProviderError::local(
-                Cloud::Alibaba,
-                "execute",
-                ProviderErrorKind::Unsupported { detail },
-            ));
-        };
-        let operation = operation.name(1);
-        // The legacy migration API deduplicates suspend and stop by ClientToken.
-        if kind == JobKind::AlibabaMigration && action.verb != ActionVerb::Resume {
-            params.push(("ClientToken".to_owned(), client_token(action, operation)));
-        }
         Ok((operation, params))
     }
 

@@ -94,7 +94,7 @@ impl HuaweiClient {
         // (plan, re-read, settle poll) quadratic in the fleet.
         let mut seen: HashSet<&str> = HashSet::new();
         for job in jobs {
-            if job.kind != JobKind::HuaweiDrs {
+            if !is_drs(job.kind) {
                 return Err(foreign_kind("batch-status", job.kind));
             }
             if seen.insert(&job.id) {
@@ -170,7 +170,7 @@ impl HuaweiClient {
         let mut outcomes: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
         let mut by_verb: BTreeMap<ActionVerb, Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
-            if action.kind() == JobKind::HuaweiDrs {
+            if is_drs(action.kind()) {
                 by_verb.entry(action.verb).or_default().push(index);
             } else {
                 outcomes[index] = Some(RequestOutcome::Rejected {
@@ -478,6 +478,14 @@ fn path(verb: ActionVerb) -> &'static str {
         ActionVerb::Suspend => "batch-pause-task",
         ActionVerb::Resume => "batch-retry-task",
         ActionVerb::Stop => "batch-jobs",
+    }
+}
+
+/// Whether this client serves `kind`.
+fn is_drs(kind: JobKind) -> bool {
+    match kind {
+        JobKind::HuaweiDrs => true,
+        JobKind::AlibabaDts | JobKind::AlibabaMigration | JobKind::AlibabaSynchronization => false,
     }
 }
 
