@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use crate::apply::ApplyError;
 use crate::config::Diagnostics;
-use crate::fleet::ProviderFailures;
 use crate::hclfmt::FormatError;
 use crate::plan::{PlanError, SavedPlanError};
 use crate::provider::ProviderErrorKind;
+use crate::provider::fleet::ProviderFailures;
 use crate::state::StateError;
 
 /// How a command ended, as the process exit status says it (the README's
@@ -157,7 +157,7 @@ impl Error {
                 SavedPlanError::Plan(_) => "Cannot plan",
             },
             Error::Providers(failures) | Error::Apply(ApplyError::Providers(failures)) => {
-                let missing = |f: &crate::fleet::ProviderFailure| {
+                let missing = |f: &crate::provider::fleet::ProviderFailure| {
                     matches!(f.error.kind, ProviderErrorKind::MissingCredentials { .. })
                 };
                 match failures.0.as_slice() {

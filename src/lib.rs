@@ -9,7 +9,6 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod error;
-pub mod fleet;
 pub mod hclfmt;
 pub mod model;
 pub mod plan;

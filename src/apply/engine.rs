@@ -14,9 +14,9 @@ use super::ledger::{self, Changes, Entry, Signature};
 use super::report::{ApplyReport, JobOutcome, JobResult, SkipReason, short_duration};
 use super::timer::Timer;
 use super::{ApplyError, ApplyInput, ApplyOptions};
-use crate::fleet::{Fleet, ReadItem};
-use crate::model::{ActionVerb, Address, LiveState, ProviderRef};
-use crate::plan::{Action, JobChange, LiveLookup, Plan, Request, Wave};
+use crate::model::{ActionVerb, Address, LiveLookup, LiveState, ProviderRef, ReadFailure};
+use crate::plan::{Action, JobChange, Plan, Request, Wave};
+use crate::provider::fleet::{Fleet, ReadItem};
 use crate::provider::{self, ActionResult, JobRef};
 use crate::state::{ActionOutcome, State, StateStore};
 
@@ -487,7 +487,7 @@ impl<'a, T: Timer> Engine<'a, T> {
                 read.await
             }
         };
-        let failed: Vec<&String> = lookups
+        let failed: Vec<&ReadFailure> = lookups
             .values()
             .filter_map(|lookup| match lookup {
                 LiveLookup::ReadFailed(error) => Some(error),
@@ -501,7 +501,7 @@ impl<'a, T: Timer> Engine<'a, T> {
             let retry_for = remaining(watches, self.timer.now());
             self.hooks.event(&ApplyEvent::ReadTrouble {
                 jobs: failed.len(),
-                error: Some(failed[0].clone()),
+                error: Some(failed[0].to_string()),
                 retry_for,
             });
         }

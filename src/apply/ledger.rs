@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::model::{ActionVerb, Address, JobKind, LiveState, PauseMode};
+use crate::model::{ActionVerb, Address, KindAttribute, LiveState, PauseMode};
 use crate::plan::{Action, JobChange};
+use crate::provider::describe;
 use crate::state::{
     ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, JobRecord, Observation, PauseRecord,
     PauseSource, State,
@@ -133,7 +134,8 @@ pub(super) fn confirm_unsettled(
 
 /// The Huawei pause mode a request carries (only DRS pauses have one).
 fn sent_mode(change: &JobChange, verb: ActionVerb) -> Option<PauseMode> {
-    (change.kind == JobKind::HuaweiDrs && verb == ActionVerb::Suspend).then_some(change.pause_mode)
+    let has_mode = describe(change.kind).accepts(KindAttribute::PauseMode);
+    (has_mode && verb == ActionVerb::Suspend).then_some(change.pause_mode)
 }
 
 /// Marks an action as being sent, before the request goes out: if the

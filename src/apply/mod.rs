@@ -32,9 +32,9 @@ pub use self::report::{
     ApplyReport, ApplyStatus, ApplySummary, JobOutcome, JobResult, SkipReason, short_duration,
 };
 pub use self::timer::{SystemTimer, Timer};
-use crate::fleet::{Fleet, ProviderFailures};
 use crate::model::Address;
 use crate::plan::Plan;
+use crate::provider::fleet::{Fleet, ProviderFailures};
 use crate::state::{Actor, State, StateError, StateStore};
 
 /// Requests in flight at once unless `--parallelism` says otherwise.

@@ -12,7 +12,6 @@ use time::OffsetDateTime;
 use super::*;
 
 mod reliability;
-use crate::fleet::ReadItem;
 use crate::model::{
     AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, PauseMode, ProviderConfig,
     ProviderTuning, Secret, SourceLocation,
@@ -20,6 +19,7 @@ use crate::model::{
 use crate::plan::fixtures::desired;
 use crate::plan::{self, Code, PlanInput, PlanOptions};
 use crate::provider;
+use crate::provider::fleet::ReadItem;
 use crate::state::{ActionOutcome, PauseSource, StateFile};
 
 const PROJECT: &str = "054ba152d480d55b2f5dc0069e7ddef0";

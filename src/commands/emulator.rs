@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::EmulatorCommand;
 use crate::error::{Error, ExitStatus};
-use crate::fleet::endpoint_variable;
 use crate::model::Cloud;
+use crate::provider::fleet::endpoint_variable;
 
 pub(crate) fn run(
     command: &EmulatorCommand,

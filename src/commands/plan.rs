@@ -11,11 +11,9 @@ use time::OffsetDateTime;
 use crate::cli::{Format, PlanArgs, PlanShapeArgs};
 use crate::config::{self, Config, Diagnostics, Environment, VarInputs};
 use crate::error::{Error, ExitStatus};
-use crate::fleet::{Fleet, ReadItem};
-use crate::model::Address;
-use crate::plan::{
-    self, LiveLookup, Plan, PlanInput, PlanOptions, SavedPlan, SavedVariable, StateRef,
-};
+use crate::model::{Address, LiveLookup};
+use crate::plan::{self, Plan, PlanInput, PlanOptions, SavedPlan, SavedVariable, StateRef};
+use crate::provider::fleet::{Fleet, ReadItem};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette, Terminal, plural};
 use crate::state::{State, StateStore};

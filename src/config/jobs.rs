@@ -8,33 +8,24 @@ use hcl::edit::expr::{Expression, TraversalOperator};
 use hcl::edit::structure::{Attribute, Block};
 
 use crate::model::{
-    Address, Cloud, DesiredJob, DesiredState, Direction, JobKind, PauseMode, ProviderRef,
-    is_identifier,
+    ActionVerb, Address, Cloud, DesiredJob, DesiredState, Direction, JobKind, KindAttribute,
+    KindDescription, PauseMode, ProviderRef, is_identifier,
 };
+use crate::provider::describe;
 
-use super::diag::Diagnostics;
+use super::diag::{Diagnostics, sentence};
 use super::eval::{Evaluator, Prepared, Scope};
 use super::fields::{Field, Fields};
 use super::schema::{Schema, check_body, did_you_mean, header_span};
 use super::source::{FileId, SourceMap, Span};
 
-/// Every argument some job kind accepts.
-const ALL_ATTRIBUTES: [&str; 10] = [
-    "allow_stop",
-    "depends_on",
-    "description",
-    "direction",
-    "for_each",
-    "id",
-    "instance_id",
-    "pause_mode",
-    "provider",
-    "state",
-];
+/// The arguments every job kind accepts; a kind adds its own
+/// ([`KindDescription::attributes`]).
+const COMMON_ATTRIBUTES: [&str; 8] =
+    ["allow_stop", "depends_on", "description", "direction", "for_each", "id", "provider", "state"];
 
-/// The arguments evaluated once per instance.
-const INSTANCE_ATTRIBUTES: [&str; 7] =
-    ["allow_stop", "description", "direction", "id", "instance_id", "pause_mode", "state"];
+/// The common arguments evaluated once per instance (a kind's own are too).
+const INSTANCE_ATTRIBUTES: [&str; 5] = ["allow_stop", "description", "direction", "id", "state"];
 
 const STATES: [(&str, DesiredState); 3] = [
     ("running", DesiredState::Running),
@@ -46,13 +37,19 @@ const DIRECTIONS: [(&str, Direction); 2] =
 const PAUSE_MODES: [(&str, PauseMode); 2] =
     [("target", PauseMode::Target), ("all", PauseMode::All)];
 
-/// Which arguments a kind accepts.
-fn accepts(kind: JobKind, name: &str) -> bool {
-    match name {
-        "pause_mode" => kind == JobKind::HuaweiDrs,
-        "instance_id" => kind == JobKind::AlibabaDts,
-        other => ALL_ATTRIBUTES.contains(&other),
-    }
+/// The arguments `kind` accepts, sorted.
+fn accepted(kind: JobKind) -> Vec<&'static str> {
+    let own = describe(kind).attributes.iter().map(|attribute| attribute.label());
+    let mut accepted: Vec<&str> = COMMON_ATTRIBUTES.into_iter().chain(own).collect();
+    accepted.sort_unstable();
+    accepted
+}
+
+/// The kinds `is` holds for, as prose: `alibaba_dts and alibaba_synchronization`.
+fn kinds_where(is: impl Fn(&KindDescription) -> bool) -> String {
+    let kinds: Vec<&str> =
+        JobKind::ALL.into_iter().filter(|&kind| is(describe(kind))).map(JobKind::label).collect();
+    kinds.join(" and ")
 }
 
 /// A `depends_on` entry.
@@ -120,13 +117,10 @@ pub(super) fn decode(
         return None;
     }
     let address = Address::new(kind, name);
-    let allowed: Vec<&str> = ALL_ATTRIBUTES.into_iter().filter(|a| accepts(kind, a)).collect();
+    let allowed = accepted(kind);
     let explain = |name: &str| {
-        let only = match name {
-            "pause_mode" => JobKind::HuaweiDrs,
-            "instance_id" => JobKind::AlibabaDts,
-            _ => return None,
-        };
+        let attribute = KindAttribute::ALL.into_iter().find(|a| a.label() == name)?;
+        let only = kinds_where(|description| description.accepts(attribute));
         Some(format!(
             "An argument named \"{name}\" is not expected here: only {only} jobs have it."
         ))
@@ -192,7 +186,11 @@ pub(super) fn decode(
     let prepared: Vec<(Prepared<'_>, Span)> = block
         .body
         .attributes()
-        .filter(|a| INSTANCE_ATTRIBUTES.contains(&a.key.as_str()) && accepts(kind, a.key.as_str()))
+        .filter(|a| {
+            let key = a.key.as_str();
+            allowed.contains(&key)
+                && (INSTANCE_ATTRIBUTES.contains(&key) || !COMMON_ATTRIBUTES.contains(&key))
+        })
         .filter_map(|a| {
             let key = Span::new(file, a.key.span().unwrap_or_default());
             Some((evaluator.prepare(file, a, scope, diagnostics)?, key))
@@ -276,10 +274,8 @@ impl Instance<'_> {
         let state = fields.choice("state", &STATES, diagnostics);
         let allow_stop = fields.bool("allow_stop", diagnostics).unwrap_or(false);
         if let (Some(DesiredState::Stopped), Some(field)) = (state, fields.get("state")) {
-            if !kind.can_stop() {
-                let detail = format!(
-                    "The legacy synchronization API cannot stop a job. To end it, manage the task as an alibaba_dts job instead of {kind}."
-                );
+            if let Some(refusal) = describe(kind).cannot(ActionVerb::Stop) {
+                let detail = sentence(&refusal);
                 diagnostics.push(sources.error(&field.span, "Stop not supported", detail));
             } else if !allow_stop {
                 let detail = "Stopping ends the job for good. To allow it, set allow_stop = true in this block.";
@@ -292,10 +288,11 @@ impl Instance<'_> {
         }
         let direction = fields.choice("direction", &DIRECTIONS, diagnostics).unwrap_or_default();
         if let (Direction::Reverse, Some(field), false) =
-            (direction, fields.get("direction"), kind.has_direction())
+            (direction, fields.get("direction"), describe(kind).two_way)
         {
             let detail = format!(
-                "{kind} jobs have no reverse direction: only alibaba_dts and alibaba_synchronization jobs manage the reverse task of a two-way synchronization."
+                "{kind} jobs have no reverse direction: only {} jobs manage the reverse task of a two-way synchronization.",
+                kinds_where(|description| description.two_way)
             );
             diagnostics.push(sources.error(&field.span, "Invalid direction", detail));
         }
@@ -332,13 +329,8 @@ fn check_id(
 ) {
     let problem = if id.trim().is_empty() {
         Some("A job id must not be empty.".to_owned())
-    } else if kind == JobKind::HuaweiDrs && !(id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()) {
-        Some(format!(
-            "{} is not a Huawei DRS job id: those are UUIDs such as 8d0e8e36-a618-490d-8a46-8c61ac9bb502.",
-            field.quote(id)
-        ))
     } else {
-        None
+        (describe(kind).check_id)(id).err().map(|why| format!("{} {why}", field.quote(id)))
     };
     if let Some(detail) = problem {
         diagnostics.push(sources.error(&field.span, "Invalid job id", detail));

@@ -27,11 +27,32 @@ pub fn human_duration(duration: Duration) -> String {
     units[first..=last].iter().map(|(n, unit)| format!("{n}{unit}")).collect::<Vec<_>>().join(" ")
 }
 
+/// A cloud's limit as its documentation says it: "7 days", "24 hours",
+/// "6 hours" (whole hours; [`human_duration`] would say "1d" for 24 hours).
+pub fn limit_words(limit: Duration) -> String {
+    let hours = limit.whole_hours();
+    if hours % 24 == 0 && hours > 24 {
+        format!("{} days", hours / 24)
+    } else if hours == 1 {
+        "1 hour".to_owned()
+    } else {
+        format!("{hours} hours")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
 
     use super::*;
+
+    #[test]
+    fn limits_are_spelled_as_the_clouds_document_them() {
+        assert_eq!(limit_words(Duration::days(7)), "7 days");
+        assert_eq!(limit_words(Duration::hours(24)), "24 hours");
+        assert_eq!(limit_words(Duration::hours(6)), "6 hours");
+        assert_eq!(limit_words(Duration::hours(1)), "1 hour");
+    }
 
     #[test]
     fn durations_are_to_the_second() {

@@ -84,16 +84,6 @@ impl JobKind {
             JobKind::HuaweiDrs => Cloud::Huawei,
         }
     }
-
-    /// Whether the kind's API takes a synchronization direction (two-way topologies).
-    pub fn has_direction(self) -> bool {
-        matches!(self, JobKind::AlibabaDts | JobKind::AlibabaSynchronization)
-    }
-
-    /// Whether the kind's API can end (stop) a job for good.
-    pub fn can_stop(self) -> bool {
-        !matches!(self, JobKind::AlibabaSynchronization)
-    }
 }
 
 impl fmt::Display for JobKind {

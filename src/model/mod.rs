@@ -3,20 +3,24 @@
 
 mod address;
 mod clock;
+mod description;
 mod job;
 mod kind;
+mod lookup;
 mod operation;
 mod provider;
 mod secret;
 
 pub use address::{Address, AddressParseError, InstanceKey, is_identifier};
-pub use clock::{human_duration, timestamp};
+pub use clock::{human_duration, limit_words, timestamp};
+pub use description::{KindAttribute, KindDescription, Operation, PauseLimits};
 pub use job::{
     DesiredJob, DesiredState, Direction, LiveJob, LiveReverse, LiveState, PauseMode, ProviderRef,
     SourceLocation,
 };
 pub use kind::{Cloud, JobKind};
-pub use operation::{ActionVerb, batches, operation_name};
+pub use lookup::{LiveLookup, ReadFailure};
+pub use operation::ActionVerb;
 pub use provider::{
     AlibabaProvider, DEFAULT_BATCH_SIZE, HuaweiProvider, ProviderConfig, ProviderTuning,
 };

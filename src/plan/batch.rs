@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::change::JobChange;
-use crate::model::{ActionVerb, Address, Direction, JobKind, ProviderRef, batches, operation_name};
+use crate::model::{ActionVerb, Address, Direction, JobKind, ProviderRef};
+use crate::provider::describe;
 
 /// One request apply will send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +30,8 @@ impl Request {
     /// batch form for several jobs (Huawei's operations are batch-only), the
     /// single-job form for one, which also takes Alibaba's instance id.
     pub fn operation(&self) -> &'static str {
-        let batch = self.kind == JobKind::HuaweiDrs || self.jobs.len() > 1;
-        operation_name(self.kind, self.verb, batch).expect("the planner blocks unsupported stops")
+        let operation = describe(self.kind).operation(self.verb);
+        operation.expect("the planner blocks what the API cannot do").name(self.jobs.len())
     }
 }
 
@@ -51,7 +52,7 @@ pub(super) fn requests(
     let mut requests = Vec::new();
     for ((provider, kind, verb, direction), mut jobs) in groups {
         jobs.sort();
-        let chunk = if batches(kind, direction) { batch_size(&provider) } else { 1 };
+        let chunk = if describe(kind).batches(verb, direction) { batch_size(&provider) } else { 1 };
         for jobs in jobs.chunks(chunk) {
             requests.push(Request {
                 provider: provider.clone(),

@@ -20,27 +20,14 @@ use time::OffsetDateTime;
 
 pub use self::batch::Request;
 pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, PauseClock};
-pub use self::rules::{RESTART_WINDOW, SOURCE_LOG_WINDOW, SUSPEND_LIMIT, WARN_BEFORE, is_pausable};
+pub use self::rules::WARN_BEFORE;
 pub use self::saved::{
     Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, SavedVariable, StateRef,
 };
 use crate::model::{
-    Address, DesiredJob, LiveJob, LiveState, PauseMode, ProviderConfig, ProviderRef,
+    Address, DesiredJob, LiveLookup, LiveState, PauseMode, ProviderConfig, ProviderRef,
 };
 use crate::state::{ActionOutcome, JobRecord, PauseRecord, PauseSource, State};
-
-/// What the providers said about one declared job. Saved plans record it,
-/// so that `apply FILE` can plan again from exactly what the plan saw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "lookup", content = "value", rename_all = "snake_case")]
-pub enum LiveLookup {
-    /// The cloud reported the job.
-    Found(LiveJob),
-    /// The cloud does not know the job id.
-    NotFound,
-    /// The job could not be read (the error, with its request id).
-    ReadFailed(String),
-}
 
 /// How the user narrowed or shaped the plan. Part of the plan (and of a
 /// saved plan's digest), since the same inputs with other options make

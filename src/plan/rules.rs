@@ -6,42 +6,14 @@ use time::{Duration, OffsetDateTime};
 
 use super::change::{Action, Code, Notice, PauseClock};
 use crate::model::{
-    DesiredJob, DesiredState, JobKind, LiveJob, LiveState, PauseMode, human_duration, timestamp,
+    ActionVerb, DesiredJob, DesiredState, LiveJob, LiveState, PauseMode, human_duration,
+    limit_words, timestamp,
 };
+use crate::provider::describe;
 use crate::state::{ActionOutcome, ActionRecord, PauseSource};
 
-/// A paused incremental DTS task cannot be restarted after this long (DTS docs).
-pub const RESTART_WINDOW: Duration = Duration::hours(6);
-/// A paused DTS task fails after this long.
-pub const SUSPEND_LIMIT: Duration = Duration::days(7);
-/// A DRS job paused with `pause_mode = "all"` may lose its source logs after this long.
-pub const SOURCE_LOG_WINDOW: Duration = Duration::hours(24);
 /// How long before a deadline the plan starts warning about it.
 pub const WARN_BEFORE: Duration = Duration::hours(1);
-
-/// The raw statuses from which the kind's pause API accepts a pause
-/// (compared case-insensitively: the legacy APIs spell some in lower camel case).
-fn pausable_statuses(kind: JobKind) -> &'static [&'static str] {
-    match kind {
-        JobKind::AlibabaDts => &["Migrating", "Synchronizing"],
-        JobKind::AlibabaMigration => &["Migrating"],
-        // "When you call this operation, the task must be in the Synchronizing state."
-        JobKind::AlibabaSynchronization => &["Synchronizing"],
-        // The batch-pause-task constraints, verbatim.
-        JobKind::HuaweiDrs => &[
-            "FULL_TRANSFER_STARTED",
-            "FULL_TRANSFER_FAILED",
-            "FULL_TRANSFER_COMPLETE",
-            "INCRE_TRANSFER_STARTED",
-            "INCRE_TRANSFER_FAILED",
-        ],
-    }
-}
-
-/// Whether the kind's pause API accepts a pause from `raw_status`.
-pub fn is_pausable(kind: JobKind, raw_status: &str) -> bool {
-    pausable_statuses(kind).iter().any(|s| s.eq_ignore_ascii_case(raw_status))
-}
 
 /// The action (or blocker) for one job whose live status is known.
 pub(super) struct Decision {
@@ -91,7 +63,7 @@ pub(super) fn decide(
     state: LiveState,
     pause: Option<&PauseClock>,
 ) -> Decision {
-    let kind = job.kind();
+    let kind = describe(job.kind());
     let status = format!("{state} ({raw})");
     match (job.state, state) {
         (DesiredState::Running, LiveState::Running)
@@ -111,13 +83,12 @@ pub(super) fn decide(
             Code::StopNotAllowed,
             "stopping ends the job for good: set allow_stop = true on the block to allow it",
         ),
-        (DesiredState::Stopped, _) if !kind.can_stop() => Decision::block(
-            Code::StopUnsupported,
-            format!("the legacy {kind} API cannot end a job; manage it as alibaba_dts to stop it"),
-        ),
-        (DesiredState::Stopped, _) => {
-            Decision::act(Action::Stop, format!("{status} -> stopped (ends the job for good)"))
-        }
+        (DesiredState::Stopped, _) => match kind.cannot(ActionVerb::Stop) {
+            Some(refusal) => Decision::block(Code::StopUnsupported, refusal),
+            None => {
+                Decision::act(Action::Stop, format!("{status} -> stopped (ends the job for good)"))
+            }
+        },
         (_, LiveState::Stopped) => Decision::block(
             Code::JobEnded,
             format!("the job has ended ({raw}); an ended job cannot be resumed or paused"),
@@ -136,12 +107,13 @@ pub(super) fn decide(
             )
         }
         (DesiredState::Suspended, LiveState::Running | LiveState::Failed) => {
-            if live.change_tracking && kind == JobKind::AlibabaDts {
+            // Only DTS reports change-tracking tasks.
+            if live.change_tracking {
                 Decision::block(
                     Code::SubscribeSuspendIsNoop,
                     "SuspendDtsJob on a change-tracking task succeeds without pausing anything",
                 )
-            } else if is_pausable(kind, raw) {
+            } else if kind.is_pausable(raw) {
                 Decision::act(Action::Suspend, format!("{status} -> suspended"))
             } else if state == LiveState::Failed {
                 Decision::block(
@@ -152,8 +124,9 @@ pub(super) fn decide(
                 Decision::block(
                     Code::NotPausable,
                     format!(
-                        "{kind} jobs can be paused only from {}; this one is {raw}",
-                        pausable_statuses(kind).join(", ")
+                        "{} jobs can be paused only from {}; this one is {raw}",
+                        kind.kind,
+                        kind.pausable_statuses.join(", ")
                     ),
                 )
             }
@@ -162,8 +135,9 @@ pub(super) fn decide(
 }
 
 fn resume(job: &DesiredJob, raw: &str, pause: Option<&PauseClock>) -> Decision {
-    if let Some(clock) = pause.filter(|_| has_restart_window(job.kind())) {
-        if clock.age > RESTART_WINDOW {
+    let restart_window = describe(job.kind()).pause_limits.restart_window;
+    if let (Some(clock), Some(window)) = (pause, restart_window) {
+        if clock.age > window {
             let exact = match clock.source {
                 PauseSource::Jobform => "",
                 PauseSource::FirstSeen => " at least",
@@ -171,18 +145,14 @@ fn resume(job: &DesiredJob, raw: &str, pause: Option<&PauseClock>) -> Decision {
             return Decision::block(
                 Code::RestartWindowExpired,
                 format!(
-                    "paused for{exact} {}: an incremental task paused longer than 6h cannot be restarted",
-                    human_duration(clock.age)
+                    "paused for{exact} {}: an incremental task paused longer than {} cannot be restarted",
+                    human_duration(clock.age),
+                    limit_words(window)
                 ),
             );
         }
     }
     Decision::act(Action::Resume, format!("suspended ({raw}) -> running"))
-}
-
-/// Whether the 6-hour restart window applies to the kind (Alibaba's incremental tasks).
-fn has_restart_window(kind: JobKind) -> bool {
-    kind.cloud() == crate::model::Cloud::Alibaba
 }
 
 /// Warnings about the pause clock of a paused job.
@@ -195,9 +165,12 @@ pub(super) fn deadline_warnings(
 ) -> Vec<Notice> {
     let mut warnings = Vec::new();
     let lower_bound = if clock.source == PauseSource::FirstSeen { " at least" } else { "" };
-    if has_restart_window(job.kind()) && live.incremental != Some(false) {
-        let restart_by = clock.since + RESTART_WINDOW;
-        if clock.age <= RESTART_WINDOW && restart_by - now <= WARN_BEFORE {
+    let limits = describe(job.kind()).pause_limits;
+    // The DTS limits are the incremental phase's.
+    let incremental = live.incremental != Some(false);
+    if let (Some(window), true) = (limits.restart_window, incremental) {
+        let restart_by = clock.since + window;
+        if clock.age <= window && restart_by - now <= WARN_BEFORE {
             warnings.push(
                 Notice::new(
                     Code::RestartWindowClosing,
@@ -210,29 +183,33 @@ pub(super) fn deadline_warnings(
                 .with_deadline(restart_by),
             );
         }
-        let fails_at = clock.since + SUSPEND_LIMIT;
+    }
+    if let (Some(limit), true) = (limits.suspend_limit, incremental) {
+        let fails_at = clock.since + limit;
         if fails_at - now <= Duration::days(1) {
             warnings.push(
                 Notice::new(
                     Code::SuspendExpiry,
                     format!(
-                        "paused for{lower_bound} {}: the cloud fails a task paused for 7 days",
-                        human_duration(clock.age)
+                        "paused for{lower_bound} {}: the cloud fails a task paused for {}",
+                        human_duration(clock.age),
+                        limit_words(limit)
                     ),
                 )
                 .with_deadline(fails_at),
             );
         }
     }
-    if job.kind() == JobKind::HuaweiDrs && recorded_mode == Some(PauseMode::All) {
-        let expires = clock.since + SOURCE_LOG_WINDOW;
+    if let (Some(window), Some(PauseMode::All)) = (limits.source_log_window, recorded_mode) {
+        let expires = clock.since + window;
         if expires - now <= WARN_BEFORE * 6 {
             warnings.push(
                 Notice::new(
                     Code::SourceLogExpiry,
                     format!(
-                        "paused with pause_mode = \"all\" for {}: source logs may expire after 24h and the job fail to resume",
-                        human_duration(clock.age)
+                        "paused with pause_mode = \"all\" for {}: source logs may expire after {} and the job fail to resume",
+                        human_duration(clock.age),
+                        limit_words(window)
                     ),
                 )
                 .with_deadline(expires),
@@ -262,13 +239,14 @@ pub(super) fn unsettled_description(earlier: &ActionRecord) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{JobKind, is_pausable};
+    use crate::model::JobKind;
+    use crate::provider::describe;
 
     #[test]
     fn pausable_statuses_are_case_insensitive() {
-        assert!(is_pausable(JobKind::AlibabaSynchronization, "synchronizing"));
-        assert!(!is_pausable(JobKind::AlibabaSynchronization, "Initializing"));
-        assert!(is_pausable(JobKind::HuaweiDrs, "INCRE_TRANSFER_FAILED"));
-        assert!(!is_pausable(JobKind::HuaweiDrs, "PAUSING"));
+        assert!(describe(JobKind::AlibabaSynchronization).is_pausable("synchronizing"));
+        assert!(!describe(JobKind::AlibabaSynchronization).is_pausable("Initializing"));
+        assert!(describe(JobKind::HuaweiDrs).is_pausable("INCRE_TRANSFER_FAILED"));
+        assert!(!describe(JobKind::HuaweiDrs).is_pausable("PAUSING"));
     }
 }

@@ -15,13 +15,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{LiveLookup, Plan, PlanError, PlanInput, PlanOptions, plan};
-use crate::model::{Address, DesiredJob, ProviderConfig};
+use super::{Plan, PlanError, PlanInput, PlanOptions, plan};
+use crate::model::{Address, DesiredJob, LiveLookup, ProviderConfig};
 use crate::state::State;
 
 /// The saved-plan format this build writes and the only one it reads:
-/// version 1 files lack what verification needs.
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 2;
+/// version 1 files lack what verification needs, version 2 files record a
+/// read failure as its wording alone (version 3 keeps its code and request id).
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 3;
 
 /// Which state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -360,9 +361,10 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::model::LiveLookup;
     use crate::model::{DesiredState, JobKind, LiveState};
     use crate::plan::fixtures::{desired, live};
-    use crate::plan::{LiveLookup, PlanInput, PlanOptions, plan};
+    use crate::plan::{PlanInput, PlanOptions, plan};
     use crate::state::State;
 
     struct Fixture {
@@ -500,9 +502,9 @@ mod tests {
             Err(SavedPlanError::Corrupt(_))
         ));
         assert!(matches!(SavedPlan::from_json(b"{}"), Err(SavedPlanError::Corrupt(_))));
-        for version in [1, 9] {
+        for version in [1, 2, 9] {
             let other = String::from_utf8(bytes.clone()).unwrap().replacen(
-                "\"format_version\": 2",
+                &format!("\"format_version\": {SAVED_PLAN_FORMAT_VERSION}"),
                 &format!("\"format_version\": {version}"),
                 1,
             );

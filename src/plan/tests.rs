@@ -10,7 +10,8 @@ use time::{Duration, OffsetDateTime};
 use super::fixtures::{desired, live};
 use super::*;
 use crate::model::{
-    Cloud, DesiredState, Direction, JobKind, LiveReverse, PauseMode, ProviderRef, SourceLocation,
+    Cloud, DesiredState, Direction, JobKind, LiveJob, LiveLookup, LiveReverse, PauseMode,
+    ProviderRef, ReadFailure, SourceLocation,
 };
 use crate::state::{ActionRecord, Observation, PauseRecord};
 
@@ -229,9 +230,15 @@ fn missing_and_unreadable_jobs_are_blocked_naming_the_block() {
     assert_eq!(outcome_of(change), E::B(Code::JobNotFound));
     assert!(change.reason.contains("main.hcl:1:1"), "{}", change.reason);
     assert!(!plan.applyable());
-    let plan =
-        run(&[job], &[(address.clone(), LiveLookup::ReadFailed("boom".into()))], &State::new());
-    assert_eq!(outcome_of(plan.change(&address).unwrap()), E::B(Code::ReadFailed));
+    let failure = ReadFailure {
+        code: "InternalError".to_owned(),
+        request_id: Some("r-1".to_owned()),
+        message: "alibaba DescribeDtsJobs: InternalError: boom (request id r-1)".to_owned(),
+    };
+    let plan = run(&[job], &[(address.clone(), LiveLookup::ReadFailed(failure))], &State::new());
+    let change = plan.change(&address).unwrap();
+    assert_eq!(outcome_of(change), E::B(Code::ReadFailed));
+    assert!(change.reason.ends_with("InternalError: boom (request id r-1)"), "{}", change.reason);
 }
 
 fn paused_record(kind: JobKind, id: &str, since: OffsetDateTime, source: PauseSource) -> JobRecord {
@@ -648,7 +655,7 @@ mod properties {
             let mut wave_of = BTreeMap::new();
             for wave in &plan.waves {
                 for request in &wave.requests {
-                    let limit = if crate::model::batches(request.kind, request.direction) { batch as usize } else { 1 };
+                    let limit = if crate::provider::describe(request.kind).batches(request.verb, request.direction) { batch as usize } else { 1 };
                     prop_assert!(request.jobs.len() <= limit);
                     for job in &request.jobs {
                         prop_assert!(wave_of.insert(job.clone(), wave.index).is_none(), "a job is sent once");

@@ -6,7 +6,7 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use crate::model::Cloud;
+use crate::model::{Cloud, ReadFailure};
 
 /// How much of a response body an error quotes when the body is not what the
 /// API documents (enough to recognise an HTML error page, short enough for a
@@ -280,6 +280,16 @@ impl ProviderError {
             | ProviderErrorKind::MissingCredentials { .. }
             | ProviderErrorKind::InvalidConfig { .. }
             | ProviderErrorKind::Unsupported { .. } => false,
+        }
+    }
+}
+
+impl From<&ProviderError> for ReadFailure {
+    fn from(error: &ProviderError) -> Self {
+        ReadFailure {
+            code: error.code().to_owned(),
+            request_id: error.request_id.clone(),
+            message: error.to_string(),
         }
     }
 }

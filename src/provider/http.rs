@@ -5,13 +5,16 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
+// tokio's clock, not the system's: the retry budget is measured in the time
+// the waits take, which tests pause and advance.
+use tokio::time::Instant;
 
 use crate::model::Cloud;
 

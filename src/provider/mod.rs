@@ -35,7 +35,7 @@
 //!
 //! # Actions
 //!
-//! Actions are grouped like the planner's requests (`model::batches`): by
+//! Actions are grouped like the planner's requests (`KindDescription::batches`): by
 //! kind, verb and direction, in the order given, chunked at `batch_size`
 //! (default 20); a chunk of one uses the single-job form. Forward
 //! `alibaba_dts` actions use `SuspendDtsJobs` / `StartDtsJobs` /
@@ -84,12 +84,14 @@ mod alibaba;
 mod clock;
 pub mod credentials;
 mod error;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
 mod huawei;
 mod lenient;
 mod pace;
+mod registry;
 mod retry;
 mod settings;
 #[cfg(test)]
@@ -107,6 +109,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use credentials::{AlibabaCredentials, EnvLookup, HuaweiCredentials};
 pub use error::{ProviderError, ProviderErrorKind};
 pub use huawei::HuaweiClient;
+pub use registry::describe;
 pub use retry::{Intent, RetryPolicy};
 pub use settings::Settings;
 

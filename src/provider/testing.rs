@@ -223,20 +223,35 @@ pub(crate) fn fixed_clock() -> std::sync::Arc<super::FixedClock> {
 /// Collects every log line (all levels) written while the guard lives.
 pub(crate) struct LogCapture {
     buffer: Arc<Mutex<Vec<u8>>>,
-    _guard: tracing::subscriber::DefaultGuard,
+}
+
+thread_local! {
+    /// The buffer of the capture running on this thread, if any.
+    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 impl LogCapture {
-    /// Starts capturing on this thread.
+    /// Starts capturing what this thread logs, at every level.
+    ///
+    /// One global subscriber writes to the buffer of the capture on the
+    /// logging thread. A thread-local subscriber per test (`set_default`)
+    /// raced with the other test threads over tracing's global callsite
+    /// interest cache, and about one run in seven captured nothing.
     pub(crate) fn start() -> Self {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(|| CaptureWriter)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in unit tests");
+        });
         let buffer: Arc<Mutex<Vec<u8>>> = Arc::default();
-        let writer = Arc::clone(&buffer);
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || CaptureWriter(Arc::clone(&writer)))
-            .finish();
-        LogCapture { buffer, _guard: tracing::subscriber::set_default(subscriber) }
+        CAPTURE.with(|capture| *capture.borrow_mut() = Some(Arc::clone(&buffer)));
+        LogCapture { buffer }
     }
 
     /// Everything logged so far.
@@ -245,11 +260,21 @@ impl LogCapture {
     }
 }
 
-struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| capture.borrow_mut().take());
+    }
+}
+
+struct CaptureWriter;
 
 impl std::io::Write for CaptureWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURE.with(|capture| {
+            if let Some(buffer) = &*capture.borrow() {
+                buffer.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 

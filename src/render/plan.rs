@@ -455,9 +455,10 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::model::LiveLookup;
     use crate::model::{Address, DesiredState, Direction, JobKind, LiveReverse, LiveState};
     use crate::plan::fixtures::{desired, live};
-    use crate::plan::{LiveLookup, PlanInput, PlanOptions, plan};
+    use crate::plan::{PlanInput, PlanOptions, plan};
     use crate::render::plan_view::PlanView;
     use crate::state::{JobRecord, Observation, PauseRecord, PauseSource, State};
 

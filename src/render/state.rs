@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use crate::model::{Address, timestamp};
+use crate::provider::describe;
 use crate::render::{Palette, Terminal, plural};
 use crate::state::{AuditEntry, JobRecord, PauseSource, State};
 
@@ -85,7 +86,7 @@ pub fn job(
     writeln!(out, "{}", palette.strong(address))?;
     writeln!(out, "  id:          {}", Terminal(&record.id))?;
     writeln!(out, "  provider:    {}", record.provider)?;
-    if record.kind.has_direction() {
+    if describe(record.kind).two_way {
         writeln!(out, "  direction:   {}", record.direction)?;
     }
     writeln!(

@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use jobform::fleet::{Fleet, ReadItem};
 use jobform::model::{
-    Address, AlibabaProvider, DesiredJob, DesiredState, Direction, HuaweiProvider, JobKind,
-    PauseMode, ProviderConfig, ProviderRef, ProviderTuning, SourceLocation,
+    ActionVerb, Address, AlibabaProvider, DesiredJob, DesiredState, Direction, HuaweiProvider,
+    JobKind, PauseMode, ProviderConfig, ProviderRef, ProviderTuning, SourceLocation,
 };
 use jobform::plan::{Action, PlanInput, PlanOptions, plan};
+use jobform::provider::fleet::{Fleet, ReadItem};
 use jobform::provider::{self, RequestOutcome};
 use jobform::state::State;
 use jobform_emulator::{AlibabaKind, Emulator, World};
@@ -184,7 +184,9 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
             let emulator = Emulator::start(world).unwrap();
             let providers = providers(emulator.url());
             for desired in DesiredState::ALL {
-                if desired == DesiredState::Stopped && !kind.can_stop() {
+                if desired == DesiredState::Stopped
+                    && provider::describe(kind).cannot(ActionVerb::Stop).is_some()
+                {
                     continue;
                 }
                 let job = DesiredJob {

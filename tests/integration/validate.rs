@@ -284,6 +284,29 @@ fn reverse_direction_on_a_kind_without_one() {
 }
 
 #[test]
+fn the_legacy_synchronization_api_cannot_stop() {
+    jobform_snapshot!(validate(r#"
+        job "alibaba_synchronization" "reports" {
+          id         = "dtsz7k1m2n3p4q0006"
+          state      = "stopped"
+          allow_stop = true
+        }
+    "#), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Stop not supported
+      --> main.hcl:3:16
+       |
+     3 |   state      = "stopped"
+       |                ^^^^^^^^^
+       |
+    The alibaba_synchronization API cannot stop a job: manage the task as an alibaba_dts job instead.
+    "#);
+}
+
+#[test]
 fn stopping_needs_allow_stop() {
     jobform_snapshot!(validate(r#"
         job "alibaba_dts" "billing" {

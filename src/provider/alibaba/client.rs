@@ -9,8 +9,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse, Secret, batches,
-    operation_name,
+    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse, Secret,
 };
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
@@ -18,7 +17,7 @@ use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionResult, JobRef, LiveRead, RequestOutcome};
+use crate::provider::{Action, ActionResult, JobRef, LiveRead, RequestOutcome, describe};
 
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
@@ -69,6 +68,17 @@ impl DtsJobType {
             | "ModifyFailed" => Some(DtsJobType::Sync),
             "Starting" | "Normal" | "Abnormal" => Some(DtsJobType::Subscribe),
             _ => None,
+        }
+    }
+
+    /// The type a recorded job's status names, when the job is an
+    /// `alibaba_dts` task (the legacy kinds have no `JobType`).
+    pub fn of_record(kind: JobKind, raw_status: &str) -> Option<DtsJobType> {
+        match kind {
+            JobKind::AlibabaDts => DtsJobType::of_status(raw_status),
+            JobKind::AlibabaMigration | JobKind::AlibabaSynchronization | JobKind::HuaweiDrs => {
+                None
+            }
         }
     }
 
@@ -229,7 +239,7 @@ impl AlibabaClient {
             .collect()
     }
 
-    /// Groups actions into requests as the planner does (`model::batches`):
+    /// Groups actions into requests as the planner does (`KindDescription::batches`):
     /// forward `alibaba_dts` actions of one verb share `*DtsJobs` calls of at
     /// most `batch_size` ids, in the order given; a chunk of one, and every
     /// other action, is a single-job call.
@@ -237,7 +247,9 @@ impl AlibabaClient {
         let mut calls = Vec::new();
         let mut groups: BTreeMap<(JobKind, ActionVerb, Direction), Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
-            if action.kind() != JobKind::HuaweiDrs && batches(action.kind(), action.direction) {
+            if action.kind().cloud() == Cloud::Alibaba
+                && describe(action.kind()).batches(action.verb, action.direction)
+            {
                 groups
                     .entry((action.kind(), action.verb, action.direction))
                     .or_default()
@@ -248,8 +260,9 @@ impl AlibabaClient {
         }
         for ((kind, verb, _), members) in groups {
             for chunk in members.chunks(self.batch_size) {
-                match operation_name(kind, verb, true) {
+                match describe(kind).operation(verb) {
                     Some(operation) if chunk.len() > 1 => {
+                        let operation = operation.name(chunk.len());
                         let ids: Vec<&str> =
                             chunk.iter().map(|&i| actions[i].id.as_str()).collect();
                         calls.push(PlannedCall {
@@ -272,7 +285,17 @@ impl AlibabaClient {
     fn single_call(&self, action: &Action) -> Result<RpcCall, ProviderError> {
         let id = action.id.as_str();
         let kind = action.kind();
-        let mut params = match kind {
+        let description = describe(kind);
+        let Some(operation) = description.operation(action.verb) else {
+            let refusal = description.cannot(action.verb).unwrap_or_default();
+            return Err(ProviderError::local(
+                Cloud::Alibaba,
+                "execute",
+                ProviderErrorKind::Unsupported { detail: format!("{}: {refusal}", action.address) },
+            ));
+        };
+        let operation = operation.name(1);
+        let params = match kind {
             JobKind::AlibabaDts => {
                 let mut params = self.params(&[("DtsJobId", id)]);
                 if let Some(instance) = &action.instance_id {
@@ -283,29 +306,20 @@ impl AlibabaClient {
                 }
                 params
             }
-            JobKind::AlibabaMigration => self.params(&[("MigrationJobId", id)]),
+            JobKind::AlibabaMigration => {
+                let mut params = self.params(&[("MigrationJobId", id)]);
+                // The legacy migration API deduplicates suspend and stop by ClientToken.
+                if action.verb != ActionVerb::Resume {
+                    params.push(("ClientToken".to_owned(), client_token(action, operation)));
+                }
+                params
+            }
             JobKind::AlibabaSynchronization => self.params(&[
                 ("SynchronizationJobId", id),
                 ("SynchronizationDirection", action.direction.alibaba_word()),
             ]),
             JobKind::HuaweiDrs => return Err(foreign_kind("execute", kind)),
         };
-        let Some(operation) = operation_name(kind, action.verb, false) else {
-            return Err(ProviderError::local(
-                Cloud::Alibaba,
-                "execute",
-                ProviderErrorKind::Unsupported {
-                    detail: format!(
-                        "the {kind} API cannot {} a job; declare {} as an alibaba_dts job to {0} it",
-                        action.verb, action.address
-                    ),
-                },
-            ));
-        };
-        // The legacy migration API deduplicates suspend and stop by ClientToken.
-        if kind == JobKind::AlibabaMigration && action.verb != ActionVerb::Resume {
-            params.push(("ClientToken".to_owned(), client_token(action, operation)));
-        }
         Ok((operation, params))
     }
 

@@ -3,6 +3,7 @@
 //! `*DtsJob(s)`, `*MigrationJob` and `*SynchronizationJob` operations.
 
 mod client;
+pub(super) mod kinds;
 mod sign;
 mod status;
 mod wire;

@@ -9,9 +9,10 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob, operation_name};
+use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
+use crate::provider::describe;
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
@@ -93,7 +94,7 @@ impl HuaweiClient {
         // (plan, re-read, settle poll) quadratic in the fleet.
         let mut seen: HashSet<&str> = HashSet::new();
         for job in jobs {
-            if job.kind != JobKind::HuaweiDrs {
+            if !is_drs(job.kind) {
                 return Err(foreign_kind("batch-status", job.kind));
             }
             if seen.insert(&job.id) {
@@ -169,7 +170,7 @@ impl HuaweiClient {
         let mut outcomes: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
         let mut by_verb: BTreeMap<ActionVerb, Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
-            if action.kind() == JobKind::HuaweiDrs {
+            if is_drs(action.kind()) {
                 by_verb.entry(action.verb).or_default().push(index);
             } else {
                 outcomes[index] = Some(RequestOutcome::Rejected {
@@ -209,7 +210,9 @@ impl HuaweiClient {
     ) -> Vec<RequestOutcome> {
         let ids: Vec<&str> = members.iter().map(|&i| actions[i].id.as_str()).collect();
         // `batch-jobs terminate` names the stop; the path is `batch-jobs`.
-        let operation = operation_name(JobKind::HuaweiDrs, verb, true).unwrap_or(path(verb));
+        let operation = describe(JobKind::HuaweiDrs)
+            .operation(verb)
+            .map_or(path(verb), |op| op.name(ids.len()));
         tracing::info!(operation, jobs = %ids.join(","), "sending action");
         let answer = match verb {
             ActionVerb::Suspend => {
@@ -475,6 +478,14 @@ fn path(verb: ActionVerb) -> &'static str {
         ActionVerb::Suspend => "batch-pause-task",
         ActionVerb::Resume => "batch-retry-task",
         ActionVerb::Stop => "batch-jobs",
+    }
+}
+
+/// Whether this client serves `kind`.
+fn is_drs(kind: JobKind) -> bool {
+    match kind {
+        JobKind::HuaweiDrs => true,
+        JobKind::AlibabaDts | JobKind::AlibabaMigration | JobKind::AlibabaSynchronization => false,
     }
 }
 

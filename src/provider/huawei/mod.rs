@@ -3,6 +3,7 @@
 //! `DELETE batch-jobs` (terminate), authenticated by an IAM token or AK/SK.
 
 mod client;
+pub(super) mod kinds;
 mod sign;
 mod status;
 mod wire;

@@ -1,9 +1,10 @@
 //! Tests of the Alibaba client against the scripted responder: every request
 //! is checked for a valid V1 signature, and the journal counts requests.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
 use super::*;
 use crate::model::{Address, LiveState, PauseMode, Secret};
@@ -320,7 +321,7 @@ async fn every_action_kind_uses_the_documented_request() {
     assert!(error.to_string().contains("alibaba_synchronization.legacy_s2"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn throttling_storm_completes_with_backoff_honouring_retry_after() {
     let responder = Responder::start(|request, n| {
         if n < 3 {
@@ -345,7 +346,7 @@ async fn throttling_storm_completes_with_backoff_honouring_retry_after() {
     assert_eq!(nonces.len(), 4);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn throttled_actions_are_retried_because_they_were_refused() {
     let responder = Responder::script(vec![
         Reply::json(
@@ -362,7 +363,7 @@ async fn throttled_actions_are_retried_because_they_were_refused() {
     assert_eq!(responder.requests().len(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn throttling_costs_time_not_attempts() {
     let responder = Responder::start(|_, _| {
         Reply::json(
@@ -384,7 +385,7 @@ async fn throttling_costs_time_not_attempts() {
     assert!(responder.requests().len() > 4, "{}", responder.requests().len());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_errors_on_actions_are_unknown_and_never_resent() {
     for reply in [
         Reply::json(
@@ -410,7 +411,7 @@ async fn server_errors_on_actions_are_unknown_and_never_resent() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_action_that_timed_out_after_taking_effect_is_not_sent_twice() {
     let responder =
         Responder::script(vec![ok(&json!({})).delayed(Duration::from_millis(800)), ok(&json!({}))])
@@ -424,7 +425,7 @@ async fn an_action_that_timed_out_after_taking_effect_is_not_sent_twice() {
     assert_eq!(responder.requests().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn reads_retry_timeouts_and_cut_bodies() {
     let page = json!({"RequestId": "r", "Success": true, "DtsJobList": [{"DtsJobId": "j", "Status": "Migrating"}], "TotalRecordCount": 1});
     let responder = Responder::script(vec![
@@ -508,7 +509,7 @@ async fn a_page_that_is_not_the_api_fails_the_provider() {
     assert!(error.affects_provider());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -534,7 +535,7 @@ async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
     assert!(!error.outcome_unknown());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     let logs = LogCapture::start();
     let responder = Responder::start(|request, n| {

@@ -328,7 +328,7 @@ async fn error_bodies_in_every_spelling_are_decoded() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn retry_after_is_honoured_in_seconds() {
     let responder = Responder::script(vec![
         Reply::json(429, &json!({"error_code": "APIGW.0308", "error_msg": "slow down"}))
@@ -336,12 +336,12 @@ async fn retry_after_is_honoured_in_seconds() {
         results(&[json!({"id": "a", "status": "PAUSING"})]),
     ])
     .await;
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     client(&responder).read(&[job_ref("a")]).await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     let logs = LogCapture::start();
     let responder = Responder::start(|_, n| match n % 3 {
@@ -374,7 +374,7 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_in_flight_are_bounded() {
     // 600 ids are six batch-status requests, sent together; each answer takes
     // 100 ms, so two at a time need at least three rounds.
@@ -399,7 +399,7 @@ async fn requests_in_flight_are_bounded() {
     )
     .unwrap();
     let declared: Vec<JobRef> = (0..600).map(|n| job_ref(&format!("job-{n:03}"))).collect();
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let read = client.read(&declared).await.unwrap();
     assert_eq!(read.found.len(), 600);
     assert_eq!(responder.requests().len(), 6);

@@ -8,13 +8,13 @@ use std::fmt;
 
 use futures_util::future::join_all;
 
-use crate::model::{
-    Address, Cloud, DesiredJob, JobKind, LiveJob, ProviderConfig, ProviderRef, SourceLocation,
-};
-use crate::plan::LiveLookup;
-use crate::provider::{
+use super::{
     Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
     ProviderError, ProviderErrorKind, RequestOutcome,
+};
+use crate::model::{
+    Address, Cloud, DesiredJob, JobKind, LiveJob, LiveLookup, ProviderConfig, ProviderRef,
+    ReadFailure, SourceLocation,
 };
 use crate::state::JobRecord;
 
@@ -159,14 +159,15 @@ impl Fleet {
     }
 
     /// Seeds each Alibaba client with the DTS `JobType` of ids whose
-    /// recorded status names it (see [`DtsJobType::of_status`]), so the next
+    /// recorded status names it (see [`DtsJobType::of_record`]), so the next
     /// read asks each id under its own type and sends no probe of another.
     /// A hint only orders the probes: an id not found under it is asked under
     /// the other types.
     pub fn hint_job_types<'a>(&self, recorded: impl IntoIterator<Item = &'a JobRecord>) {
         let mut by_provider: BTreeMap<&ProviderRef, Vec<(&str, DtsJobType)>> = BTreeMap::new();
-        for record in recorded.into_iter().filter(|record| record.kind == JobKind::AlibabaDts) {
-            if let Some(job_type) = DtsJobType::of_status(&record.observed.raw_status) {
+        for record in recorded {
+            if let Some(job_type) = DtsJobType::of_record(record.kind, &record.observed.raw_status)
+            {
                 by_provider.entry(&record.provider).or_default().push((&record.id, job_type));
             }
         }
@@ -213,7 +214,7 @@ impl Fleet {
             match read {
                 Ok(read) => lookups.extend(lookups_of(&items, &read)),
                 Err(failure) => {
-                    let error = LiveLookup::ReadFailed(failure.error.to_string());
+                    let error = LiveLookup::ReadFailed(ReadFailure::from(&failure.error));
                     lookups.extend(items.iter().map(|item| (item.address.clone(), error.clone())));
                 }
             }
@@ -283,7 +284,7 @@ fn lookups_of(items: &[&ReadItem], read: &LiveRead) -> Vec<(Address, LiveLookup)
             let key = (item.job.kind, item.job.id.as_str());
             let lookup = match (found.get(&key), failed.get(&key)) {
                 (Some(live), _) => LiveLookup::Found((*live).clone()),
-                (None, Some(error)) => LiveLookup::ReadFailed(error.to_string()),
+                (None, Some(error)) => LiveLookup::ReadFailed(ReadFailure::from(*error)),
                 (None, None) => LiveLookup::NotFound,
             };
             (item.address.clone(), lookup)
