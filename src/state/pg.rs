@@ -81,8 +81,9 @@ struct Session {
 struct Statements {
     read_state: Statement,
     read_jobs: Statement,
-    create_state: Statement,
+    /// The commit on a stored state, and the first one, which creates it.
     commit: Statement,
+    commit_first: Statement,
     try_lock: Statement,
     read_lock: Statement,
     write_lock: Statement,
@@ -140,8 +141,15 @@ impl PgStore {
         let mut client = client.map_err(fail("connect to"))?;
         let statements = runtime
             .block_on(async {
-                create_schema(&mut client, schema).await?;
-                Statements::prepare(&client, schema).await
+                // Preparing checks the tables exist: they are only created
+                // (and their catalog locked) on the schema's first use.
+                match Statements::prepare(&client, schema).await {
+                    Err(error) if is_missing_table(&error) => {
+                        create_schema(&mut client, schema).await?;
+                        Statements::prepare(&client, schema).await
+                    }
+                    prepared => prepared,
+                }
             })
             .map_err(fail("connect to"))?;
         let key = lock_key(schema, workspace);
@@ -282,44 +290,44 @@ impl Session {
 }
 
 impl Statements {
+    /// Prepares every statement at once: the requests are pipelined, so
+    /// this costs one round trip, not one per statement.
     async fn prepare(client: &Client, schema: &str) -> Result<Self, tokio_postgres::Error> {
         let sql = |text: &str| text.replace("{s}", &format!("\"{schema}\""));
+        let texts = [
+            sql("SELECT lineage, serial, format_version, jobform_version FROM {s}.states \
+                 WHERE workspace = $1"),
+            sql("SELECT address, record FROM {s}.jobs WHERE workspace = $1"),
+            sql(&commit_sql(BUMP)),
+            sql(&commit_sql(&CREATE)),
+            "SELECT pg_try_advisory_lock($1)".to_owned(),
+            sql("SELECT id, operation, who, host, pid, backend_pid, version, \
+                 to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS since \
+                 FROM {s}.locks WHERE workspace = $1"),
+            sql("INSERT INTO {s}.locks (workspace, id, operation, who, host, ci, pid, \
+                 backend_pid, since, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, pg_backend_pid(), $8::text::timestamptz, $9) \
+                 ON CONFLICT (workspace) DO UPDATE SET id = excluded.id, \
+                 operation = excluded.operation, who = excluded.who, host = excluded.host, \
+                 ci = excluded.ci, pid = excluded.pid, backend_pid = excluded.backend_pid, \
+                 since = excluded.since, version = excluded.version"),
+        ];
+        let prepared =
+            futures_util::future::try_join_all(texts.iter().map(|text| client.prepare(text)))
+                .await?;
+        let Ok([read_state, read_jobs, commit, commit_first, try_lock, read_lock, write_lock]) =
+            <[Statement; 7]>::try_from(prepared)
+        else {
+            unreachable!("one statement prepared per text")
+        };
         Ok(Statements {
-            read_state: client
-                .prepare(&sql(
-                    "SELECT lineage, serial, format_version, jobform_version FROM {s}.states \
-                     WHERE workspace = $1",
-                ))
-                .await?,
-            read_jobs: client
-                .prepare(&sql("SELECT address, record FROM {s}.jobs WHERE workspace = $1"))
-                .await?,
-            create_state: client
-                .prepare(&sql(
-                    "INSERT INTO {s}.states (workspace, lineage, serial, format_version, \
-                     jobform_version) VALUES ($1, $2, 0, $3, $4) ON CONFLICT DO NOTHING",
-                ))
-                .await?,
-            commit: client.prepare(&sql(&COMMIT_SQL)).await?,
-            try_lock: client.prepare("SELECT pg_try_advisory_lock($1)").await?,
-            read_lock: client
-                .prepare(&sql(
-                    "SELECT id, operation, who, host, pid, backend_pid, version, \
-                     to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS since \
-                     FROM {s}.locks WHERE workspace = $1",
-                ))
-                .await?,
-            write_lock: client
-                .prepare(&sql(
-                    "INSERT INTO {s}.locks (workspace, id, operation, who, host, ci, pid, \
-                     backend_pid, since, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, pg_backend_pid(), $8::text::timestamptz, $9) \
-                     ON CONFLICT (workspace) DO UPDATE SET id = excluded.id, \
-                     operation = excluded.operation, who = excluded.who, host = excluded.host, \
-                     ci = excluded.ci, pid = excluded.pid, backend_pid = excluded.backend_pid, \
-                     since = excluded.since, version = excluded.version",
-                ))
-                .await?,
+            read_state,
+            read_jobs,
+            commit,
+            commit_first,
+            try_lock,
+            read_lock,
+            write_lock,
         })
     }
 }
@@ -333,13 +341,31 @@ const INSERT_AUDIT: &str = "INSERT INTO {s}.audit (workspace, at, who, ci, messa
     e->>'outcome', e->>'detail', e \
     FROM jsonb_array_elements({entries}::jsonb) WITH ORDINALITY AS t(e, n) WHERE {when} ORDER BY n";
 
-/// One commit in one statement (so one transaction, one round trip): the
-/// serial moves on only from the one the writer read, and the job rows and
-/// audit rows are only written when it did.
-static COMMIT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The compare-and-swap of a commit on a stored state: the serial moves on
+/// only from the one the writer read (`$3`), at its lineage (`$2`).
+const BUMP: &str = "UPDATE {s}.states SET serial = serial + 1, jobform_version = $8 \
+    WHERE workspace = $1 AND lineage = $2 AND serial = $3 RETURNING serial";
+
+/// The compare-and-swap of the first commit (`$3` is 0): it creates the
+/// state's row, or, when one exists (a pushed empty state), moves it on
+/// under the same condition as [`BUMP`].
+static CREATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "WITH bumped AS (UPDATE {{s}}.states SET serial = serial + 1, jobform_version = $8 \
-             WHERE workspace = $1 AND lineage = $2 AND serial = $3 RETURNING serial), \
+        "INSERT INTO {{s}}.states AS stored (workspace, lineage, serial, format_version, \
+             jobform_version) VALUES ($1, $2, $3::bigint + 1, {FORMAT_VERSION}, $8) \
+         ON CONFLICT (workspace) DO UPDATE SET serial = stored.serial + 1, \
+             jobform_version = excluded.jobform_version \
+             WHERE stored.lineage = excluded.lineage AND stored.serial = $3 \
+         RETURNING serial"
+    )
+});
+
+/// One commit in one statement (so one transaction, one round trip): the
+/// job rows and audit rows are only written when the compare-and-swap
+/// `bump` returned the new serial.
+fn commit_sql(bump: &str) -> String {
+    format!(
+        "WITH bumped AS ({bump}), \
          removed AS (DELETE FROM {{s}}.jobs WHERE workspace = $1 AND address = ANY($4) \
              AND EXISTS (SELECT 1 FROM bumped)), \
          written AS (INSERT INTO {{s}}.jobs (workspace, address, record) \
@@ -350,7 +376,7 @@ static COMMIT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          SELECT serial FROM bumped",
         audit_insert("$1", "$7", "EXISTS (SELECT 1 FROM bumped)")
     )
-});
+}
 
 fn audit_insert(workspace: &str, entries: &str, when: &str) -> String {
     INSERT_AUDIT.replace("{ws}", workspace).replace("{entries}", entries).replace("{when}", when)
@@ -363,6 +389,15 @@ async fn create_schema(client: &mut Client, schema: &str) -> Result<(), tokio_po
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(schema, "")]).await?;
     transaction.batch_execute(&SCHEMA_SQL.replace("{s}", &format!("\"{schema}\""))).await?;
     transaction.commit().await
+}
+
+/// Whether a statement failed because the schema or one of its tables does
+/// not exist yet.
+fn is_missing_table(error: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    error.code().is_some_and(|code| {
+        *code == SqlState::UNDEFINED_TABLE || *code == SqlState::INVALID_SCHEMA_NAME
+    })
 }
 
 const SCHEMA_SQL: &str = "
@@ -440,29 +475,12 @@ impl StateStore for PgStore {
         let audit = serde_json::to_value(&changes.audit).expect("audit entries serialize");
         let version = env!("CARGO_PKG_VERSION");
         let base = i64::try_from(serial).map_err(|_| exhausted())?;
-        let mut client = session.client();
+        let client = session.client();
         let statements = &session.statements;
         let params: [&(dyn ToSql + Sync); 8] =
             [&session.workspace, &lineage, &base, &removed, &addresses, &records, &audit, &version];
-        let written = session.runtime.block_on(async {
-            if serial == 0 {
-                // The first commit creates the row it bumps, in the same transaction.
-                let transaction = client.transaction().await?;
-                transaction
-                    .execute(
-                        &statements.create_state,
-                        &[&session.workspace, &lineage, &(format_version()), &version],
-                    )
-                    .await?;
-                let row = transaction.query_opt(&statements.commit, &params).await?;
-                if row.is_some() {
-                    transaction.commit().await?;
-                }
-                Ok(row)
-            } else {
-                client.query_opt(&statements.commit, &params).await
-            }
-        });
+        let statement = if serial == 0 { &statements.commit_first } else { &statements.commit };
+        let written = session.runtime.block_on(client.query_opt(statement, &params));
         match written {
             Ok(Some(_)) => Ok(next),
             Ok(None) => Err(session.moved(&client, lineage, serial)),
