@@ -238,7 +238,7 @@ impl Session {
         let found: i32 = state.get("format_version");
         if found > format_version() {
             return Err(StateError::NewerFormat {
-                path: PathBuf::from(&self.location),
+                state: format!("state {}", self.location),
                 found: u64::try_from(found).unwrap_or_default(),
                 supported: FORMAT_VERSION,
             });
@@ -456,7 +456,8 @@ impl StateStore for PgStore {
 
     fn commit(&self, lineage: &str, serial: u64, changes: &ChangeSet) -> Result<u64, StateError> {
         let session = &*self.session;
-        let exhausted = || StateError::SerialExhausted { path: PathBuf::from(&session.location) };
+        let exhausted =
+            || StateError::SerialExhausted { state: format!("state {}", session.location) };
         let next =
             serial.checked_add(1).filter(|n| i64::try_from(*n).is_ok()).ok_or_else(exhausted)?;
         // An address both removed and written ends up written (as `State::apply`).
@@ -589,7 +590,7 @@ impl StateStore for PgStore {
     fn force_unlock(&self, id: &str, force: bool) -> Result<Option<LockInfo>, StateError> {
         let session = &*self.session;
         let client = session.client();
-        let not_locked = || StateError::NotLocked { path: PathBuf::from(&session.location) };
+        let not_locked = || StateError::NotLocked { location: session.location.clone() };
         let Some((current, backend_pid)) = session.lock_row(&client)? else {
             return Err(not_locked());
         };
@@ -639,8 +640,9 @@ impl StateStore for PgStore {
         let session = &*self.session;
         let (replace, new) =
             check_push(&session.location, stored.as_ref(), state, &stored_audit, audit, force)?;
-        let serial = i64::try_from(state.serial)
-            .map_err(|_| StateError::SerialExhausted { path: PathBuf::from(&session.location) })?;
+        let serial = i64::try_from(state.serial).map_err(|_| StateError::SerialExhausted {
+            state: format!("state {}", session.location),
+        })?;
         let addresses: Vec<String> = state.jobs.keys().map(ToString::to_string).collect();
         let records: Vec<serde_json::Value> = state
             .jobs
