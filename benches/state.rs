@@ -9,7 +9,6 @@
 //! or `cargo bench --bench state -- pg` for the PostgreSQL comparison alone.
 
 #[path = "../tests/integration/support/pg.rs"]
-#[allow(unreachable_pub, dead_code)]
 mod cluster;
 
 use std::path::Path;

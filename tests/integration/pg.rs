@@ -7,7 +7,7 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use jobform::state::{Actor, ChangeSet, State, StateError, StateFile, StateStore};
+use jobform::state::{Actor, ChangeSet, PgStore, State, StateError, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
 use serde_json::Value;
 
@@ -51,6 +51,11 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// A store on `workspace` of `cluster`, to check what commands wrote.
+fn store(cluster: &Cluster, workspace: &str) -> PgStore {
+    PgStore::connect(&cluster.settings(workspace)).expect("connect to the test cluster")
+}
+
 fn actor() -> Actor {
     Actor { user: "probe".to_owned(), host: "test".to_owned(), ci: None }
 }
@@ -81,7 +86,7 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
-    let store = cluster.store("default");
+    let store = store(&cluster, "default");
     let state = store.load().unwrap();
     for id in racers {
         let record = state.jobs.values().find(|r| &r.id == id);
@@ -150,7 +155,7 @@ fn workspaces_are_separate_states_in_one_schema() {
     };
     assert_eq!(list("staging"), format!("huawei_drs.fleet[\"{}\"]\n", ids[0]));
     assert_eq!(list("default"), "");
-    assert!(cluster.store("default").read().unwrap().is_none());
+    assert!(store(&cluster, "default").read().unwrap().is_none());
 
     let local = Test::new().args(["--workspace", "staging", "state", "list"]).run();
     assert_eq!(local.code, Some(1));
@@ -171,7 +176,7 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
     let ids = drs_fleet_ids(4);
     let emulator = Emulator::start(drs_fleet_world(&ids, 600)).unwrap();
     let probe = fleet(&ids, &emulator);
-    let store = cluster.store("default");
+    let store = store(&cluster, "default");
     let mut holder = run_in(&probe, &emulator, &cluster)
         .args(["apply", "--auto-approve", "--wait-timeout", "1h"])
         .spawn();
@@ -218,7 +223,7 @@ fn a_write_after_another_process_advanced_the_state_is_refused() {
     let second =
         run_in(&probe, &emulator, &cluster).args(APPLY).args(["--target", &target(&ids[1])]).run();
     assert_eq!(second.code, Some(0), "{}", second.stderr);
-    let advanced = cluster.store("default").load().unwrap();
+    let advanced = store(&cluster, "default").load().unwrap();
 
     let pushed = run_in(&probe, &emulator, &cluster).args(["state", "push", "old.json"]).run();
     assert_eq!(pushed.code, Some(1), "{}", pushed.stdout);
@@ -231,10 +236,10 @@ fn a_write_after_another_process_advanced_the_state_is_refused() {
         "{}",
         pushed.stderr
     );
-    assert_eq!(cluster.store("default").load().unwrap(), advanced, "nothing lost");
+    assert_eq!(store(&cluster, "default").load().unwrap(), advanced, "nothing lost");
 
     // Two stores (two processes' views) of one workspace.
-    let (a, b) = (cluster.store("default"), cluster.store("default"));
+    let (a, b) = (store(&cluster, "default"), store(&cluster, "default"));
     let seen: State = a.load().unwrap();
     let removed = |address: &str| ChangeSet {
         removed: [address.parse().unwrap()].into(),
@@ -297,7 +302,7 @@ fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() 
     assert!(!acted.is_empty());
 
     cluster.resume();
-    let before = cluster.store("default").load().unwrap();
+    let before = store(&cluster, "default").load().unwrap();
     assert_eq!(errored["serial"], before.serial + 1);
     for id in &acted {
         let marked =

@@ -2,7 +2,8 @@
 //! the server from the binaries on the machine, in a temporary directory, on
 //! a free loopback port, with trust authentication. As root, both run as the
 //! unprivileged `nobody` (the server refuses to run as root). Stopped (an
-//! immediate shutdown) when dropped.
+//! immediate shutdown) when dropped. `benches/state.rs` starts one too (it
+//! includes this file), so everything here is used by both.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -49,14 +50,13 @@ impl Cluster {
         format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable", self.port)
     }
 
-    /// A store on `workspace` of the default schema, to check what commands wrote.
-    pub(crate) fn store(&self, workspace: &str) -> PgStore {
-        PgStore::connect(&PgSettings {
+    /// The settings of `workspace` in the default schema.
+    pub(crate) fn settings(&self, workspace: &str) -> PgSettings {
+        PgSettings {
             conn_str: self.conn_str(),
             schema: "jobform".to_owned(),
             workspace: workspace.to_owned(),
-        })
-        .expect("connect to the test cluster")
+        }
     }
 
     /// Stops the server at once (as `pg_ctl stop -m immediate`: SIGQUIT),
@@ -84,12 +84,7 @@ impl Cluster {
         self.server = Some(server);
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err()
-            || PgStore::connect(&PgSettings {
-                conn_str: self.conn_str(),
-                schema: "jobform".to_owned(),
-                workspace: "default".to_owned(),
-            })
-            .is_err()
+            || PgStore::connect(&self.settings("default")).is_err()
         {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
