@@ -89,7 +89,7 @@ fn file_backend(binary: &str) {
 /// The 1,000-job apply on PostgreSQL against the local file.
 fn pg_backend(binary: &str) {
     println!("\napply of 1,000 DRS pauses, the local state file against the pg backend\n");
-    let Some(cluster) = cluster::Cluster::start() else { return };
+    let Some(cluster) = cluster::Cluster::start(false) else { return };
     let local = median_apply(binary, 1_000, |_| {}, None);
     let pg = median_apply(binary, 1_000, |_| {}, Some(&cluster.conn_str()));
     for (label, measured) in [("local file", &local), ("pg backend", &pg)] {

@@ -817,13 +817,16 @@ fn database(action: &'static str, location: &str, error: &tokio_postgres::Error)
 /// The connector for a connection's `sslmode`.
 type Tls = tokio_postgres_rustls::MakeRustlsConnect;
 
-/// Parses the connection string, taking `sslmode` out of it: tokio-postgres
-/// knows `disable`, `prefer` and `require`, and the verifying modes are
-/// honoured here. `prefer` and `require` encrypt without checking the
-/// server's certificate (as libpq); `verify-ca` and `verify-full` check it
-/// and the host name against the web's root certificates (as the HTTP clients).
+/// Parses the connection string, taking `sslmode` and `sslrootcert` out of
+/// it: tokio-postgres knows `disable`, `prefer` and `require`, and the
+/// verifying modes are honoured here. `prefer` and `require` encrypt without
+/// checking the server's certificate (as libpq); `verify-ca` and
+/// `verify-full` check it and the host name against the web's root
+/// certificates (as the HTTP clients), or against the PEM certificates of
+/// the file `sslrootcert` names (as libpq).
 fn parse_conn_str(conn_str: &str) -> Result<(tokio_postgres::Config, Option<Tls>), StateError> {
-    let (without, mode) = take_sslmode(conn_str);
+    let (without, mode) = take_param(conn_str, "sslmode");
+    let (without, root_cert) = take_param(&without, "sslrootcert");
     // The parser's error may quote the string: it is not shown.
     let mut config: tokio_postgres::Config = without.parse().map_err(|_| {
         StateError::Backend(
@@ -855,7 +858,10 @@ fn parse_conn_str(conn_str: &str) -> Result<(tokio_postgres::Config, Option<Tls>
         .with_safe_default_protocol_versions()
         .map_err(|error| StateError::Backend(format!("TLS: {error}")))?;
     let tls = if verify {
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let roots = match root_cert {
+            None => rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() },
+            Some(path) => root_certificates(&path)?,
+        };
         builder.with_root_certificates(roots).with_no_client_auth()
     } else {
         builder
@@ -866,37 +872,42 @@ fn parse_conn_str(conn_str: &str) -> Result<(tokio_postgres::Config, Option<Tls>
     Ok((config, Some(tokio_postgres_rustls::MakeRustlsConnect::new(tls))))
 }
 
-/// The connection string without its `sslmode`, and the `sslmode`, from a
-/// URL's query or a key=value string.
-fn take_sslmode(conn_str: &str) -> (String, Option<String>) {
+/// The certificate authorities of the PEM file `sslrootcert` names.
+fn root_certificates(path: &str) -> Result<rustls::RootCertStore, StateError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let refuse = |detail: String| StateError::Backend(format!("sslrootcert {path}: {detail}"));
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(path).map_err(|e| refuse(e.to_string()))? {
+        let certificate = certificate.map_err(|e| refuse(e.to_string()))?;
+        roots.add(certificate).map_err(|e| refuse(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(refuse("holds no PEM certificate".to_owned()));
+    }
+    Ok(roots)
+}
+
+/// The connection string without the parameter `key`, and its value, from
+/// a URL's query or a key=value string.
+fn take_param(conn_str: &str, key: &str) -> (String, Option<String>) {
+    let prefix = format!("{key}=");
+    let mut value = None;
+    let mut keep = |pair: &&str| match pair.strip_prefix(&prefix) {
+        Some(found) => {
+            value = Some(found.to_owned());
+            false
+        }
+        None => true,
+    };
     if let Some((base, query)) = conn_str.split_once('?') {
-        let mut mode = None;
-        let rest: Vec<&str> = query
-            .split('&')
-            .filter(|pair| match pair.strip_prefix("sslmode=") {
-                Some(value) => {
-                    mode = Some(value.to_owned());
-                    false
-                }
-                None => true,
-            })
-            .collect();
+        let rest: Vec<&str> = query.split('&').filter(&mut keep).collect();
         let without =
             if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
-        return (without, mode);
+        return (without, value);
     }
-    let mut mode = None;
-    let rest: Vec<&str> = conn_str
-        .split_whitespace()
-        .filter(|pair| match pair.strip_prefix("sslmode=") {
-            Some(value) => {
-                mode = Some(value.to_owned());
-                false
-            }
-            None => true,
-        })
-        .collect();
-    (rest.join(" "), mode)
+    let rest: Vec<&str> = conn_str.split_whitespace().filter(&mut keep).collect();
+    (rest.join(" "), value)
 }
 
 /// `sslmode=prefer|require`: encrypted, the certificate not checked (the
@@ -956,12 +967,12 @@ mod tests {
     #[test]
     fn sslmode_is_taken_out_of_urls_and_key_value_strings() {
         assert_eq!(
-            take_sslmode("postgres://u:p@h:5/db?sslmode=verify-full&application_name=x"),
+            take_param("postgres://u:p@h:5/db?sslmode=verify-full&application_name=x", "sslmode"),
             ("postgres://u:p@h:5/db?application_name=x".to_owned(), Some("verify-full".to_owned()))
         );
-        assert_eq!(take_sslmode("postgres://h/db"), ("postgres://h/db".to_owned(), None));
+        assert_eq!(take_param("postgres://h/db", "sslmode"), ("postgres://h/db".to_owned(), None));
         assert_eq!(
-            take_sslmode("host=h sslmode=disable user=u"),
+            take_param("host=h sslmode=disable user=u", "sslmode"),
             ("host=h user=u".to_owned(), Some("disable".to_owned()))
         );
     }

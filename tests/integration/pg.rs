@@ -67,7 +67,7 @@ fn actor() -> Actor {
 /// and that a dead holder frees it by itself.
 #[test]
 fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(6);
     let (racers, last) = ids.split_at(5);
     let emulator = Emulator::start(drs_fleet_world(&ids, 1)).unwrap();
@@ -138,7 +138,7 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
 /// schema; without a backend block it is refused rather than ignored.
 #[test]
 fn workspaces_are_separate_states_in_one_schema() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(1);
     let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
     let probe = fleet(&ids, &emulator);
@@ -172,7 +172,7 @@ fn workspaces_are_separate_states_in_one_schema() {
 /// without any job sent its pause twice.
 #[test]
 fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(4);
     let emulator = Emulator::start(drs_fleet_world(&ids, 600)).unwrap();
     let probe = fleet(&ids, &emulator);
@@ -209,7 +209,7 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
 /// document after an apply advanced the state.
 #[test]
 fn a_write_after_another_process_advanced_the_state_is_refused() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(2);
     let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
     let probe = fleet(&ids, &emulator);
@@ -264,7 +264,7 @@ fn a_write_after_another_process_advanced_the_state_is_refused() {
 /// and `state push` of that file restores the record and its audit entry.
 #[test]
 fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() {
-    let Some(mut cluster) = Cluster::start() else { return };
+    let Some(mut cluster) = Cluster::start(false) else { return };
     let emulator = Emulator::start({
         let mut world = jobform_emulator::World::example();
         world.transition_delay_seconds = 0;
@@ -332,7 +332,7 @@ fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() 
 /// serial, records and audit log; pushing the same document again adds nothing.
 #[test]
 fn state_pull_and_push_move_a_state_between_the_file_and_postgres() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let emulator = crate::support::instant_emulator();
     let local = Test::new()
         .examples()
@@ -373,4 +373,50 @@ fn state_pull_and_push_move_a_state_between_the_file_and_postgres() {
     assert_eq!(pull(Test::in_dir(&local), &["--state", "back/s.json"]), from_file);
     let back = StateFile::new(local.path().join("back/s.json"));
     assert_eq!(back.audit().unwrap().len(), 16);
+}
+
+/// `sslmode` through the command line against a cluster that only serves
+/// TLS, with a certificate for `localhost` from a test CA: `require`
+/// encrypts without checking it; `verify-full` connects when `sslrootcert`
+/// trusts the CA, and refuses a certificate from an unknown CA or for
+/// another host name, saying why, without ever printing the connection
+/// string (its password).
+#[test]
+fn tls_is_required_and_verified_as_sslmode_says() {
+    let Some(cluster) = Cluster::start(true) else { return };
+    let list = |host: &str, query: &str| {
+        Test::new()
+            .file("backend.hcl", BACKEND)
+            .env("PG_CONN_STR", &cluster.url("postgres:hunter2", host, query))
+            .args(["state", "list"])
+            .run()
+    };
+    for (host, query) in [
+        ("127.0.0.1", "sslmode=require"),
+        ("localhost", "sslmode=verify-full&sslrootcert={ca}"),
+        ("localhost", "sslrootcert={ca}&sslmode=verify-ca"),
+    ] {
+        let listed = list(host, query);
+        assert_eq!(listed.code, Some(0), "{host} {query}: {}", listed.stderr);
+    }
+    let unencrypted = list("127.0.0.1", "sslmode=disable");
+    assert_eq!(unencrypted.code, Some(1), "the server only serves TLS");
+    for (host, query, why) in [
+        ("localhost", "sslmode=verify-full", "UnknownIssuer"),
+        (
+            "127.0.0.1",
+            "sslmode=verify-full&sslrootcert={ca}",
+            "certificate not valid for name \"127.0.0.1\"",
+        ),
+    ] {
+        let refused = list(host, query);
+        assert_eq!(refused.code, Some(1), "{host} {query}: {}", refused.stderr);
+        assert!(refused.stderr.contains(why), "{host} {query}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("Cannot connect to the state workspace \"default\""),
+            "{}",
+            refused.stderr
+        );
+        assert!(!refused.stderr.contains("hunter2"), "{}", refused.stderr);
+    }
 }
