@@ -204,6 +204,45 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
     assert_each_paused_once(&ids, &emulator, &store.load().unwrap(), "the re-run");
 }
 
+/// A second Ctrl-C while the pause request is in flight (the emulator
+/// answers it after 20 s): the apply exits at once (130), having deleted its
+/// lock row and released the advisory lock itself (a `force-unlock` of its
+/// id finds nothing, where a killed holder leaves its row), and the state
+/// agrees with what the emulator saw.
+#[test]
+fn a_second_ctrl_c_releases_the_lock_and_leaves_the_state_agreeing_with_the_journal() {
+    let Some(cluster) = Cluster::start(false) else { return };
+    let ids = drs_fleet_ids(3);
+    let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 20_000 }).on_action("batch-pause-task"));
+    let probe = fleet(&ids, &emulator);
+    let mut holder = run_in(&probe, &emulator, &cluster).args(["apply", "--auto-approve"]).spawn();
+    // The first commit (the write-ahead mark) precedes the request.
+    let workspace = store(&cluster, "default");
+    wait_for("the write-ahead mark", || workspace.read().unwrap().is_some());
+    std::thread::sleep(Duration::from_millis(300));
+    let contender = run_in(&probe, &emulator, &cluster).args(["state", "rm", "huawei_drs.x"]).run();
+    assert_eq!(contender.code, Some(1));
+    assert!(contender.stderr.contains("lock id "), "{}", contender.stderr);
+    let id = contender.stderr.split("lock id ").nth(1).unwrap().split(')').next().unwrap();
+    let interrupt = || {
+        let sent =
+            std::process::Command::new("kill").args(["-INT", &holder.id().to_string()]).status();
+        assert!(sent.unwrap().success());
+    };
+    interrupt();
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt();
+    let status = holder.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "exited at once: {status}");
+
+    let unlocked = run_in(&probe, &emulator, &cluster).args(["force-unlock", id]).run();
+    assert_eq!(unlocked.code, Some(1), "{}", unlocked.stdout);
+    assert!(unlocked.stderr.contains("is not locked"), "{}", unlocked.stderr);
+    drop(workspace.lock("probe", &actor(), Duration::from_secs(1)).expect("the lock is free"));
+    assert_state_matches_journal(&workspace.load().unwrap(), &emulator, "after the second Ctrl-C");
+}
+
 /// A writer whose view is stale is refused and nothing is lost: a commit
 /// from a serial another store moved past, and a `state push` of a pulled
 /// document after an apply advanced the state.
