@@ -5,10 +5,10 @@
 //! audit history (within 1.2×), then the 1,000-job apply with the state on
 //! PostgreSQL against the local file (within 1.5×; a throwaway cluster, as
 //! the tests start, skipped without server binaries). Prints wall time, peak
-//! RSS and the state's files after each apply; run with `cargo bench --bench state`.
+//! RSS and the state's files after each apply; run with `cargo bench --bench state`,
+//! or `cargo bench --bench state -- pg` for the PostgreSQL comparison alone.
 
 #[path = "../tests/integration/support/pg.rs"]
-#[allow(unreachable_pub, dead_code)]
 mod cluster;
 
 use std::path::Path;
@@ -29,6 +29,15 @@ const HISTORY: usize = 100_000;
 
 fn main() {
     let binary = env!("CARGO_BIN_EXE_jobform");
+    // Cargo passes `--bench`; a bare `pg` picks the last comparison alone.
+    if !std::env::args().skip(1).any(|arg| arg == "pg") {
+        file_backend(binary);
+    }
+    pg_backend(binary);
+}
+
+/// The local file: the ×5 steps, then the 100,000-entry audit history.
+fn file_backend(binary: &str) {
     println!(
         "apply of N DRS pauses (median of {RUNS} runs, transitions instant, rate limits off)\n"
     );
@@ -75,9 +84,12 @@ fn main() {
         "ratio x{ratio:.3}: {}",
         if ratio <= 1.2 { "within 1.2x: met" } else { "over 1.2x: MISSED" }
     );
+}
 
+/// The 1,000-job apply on PostgreSQL against the local file.
+fn pg_backend(binary: &str) {
     println!("\napply of 1,000 DRS pauses, the local state file against the pg backend\n");
-    let Some(cluster) = cluster::Cluster::start() else { return };
+    let Some(cluster) = cluster::Cluster::start(false) else { return };
     let local = median_apply(binary, 1_000, |_| {}, None);
     let pg = median_apply(binary, 1_000, |_| {}, Some(&cluster.conn_str()));
     for (label, measured) in [("local file", &local), ("pg backend", &pg)] {

@@ -220,7 +220,7 @@ fn push(
     })?;
     if document.format_version > crate::state::FORMAT_VERSION {
         return Err(StateError::NewerFormat {
-            path: file.to_path_buf(),
+            state: format!("state document {}", file.display()),
             found: document.format_version.into(),
             supported: crate::state::FORMAT_VERSION,
         }

@@ -53,13 +53,13 @@ pub enum StateError {
     },
     /// The file was written by a newer jobform.
     #[error(
-        "the state file {} has format version {found}, but this jobform ({}) reads up to \
+        "the {state} has format version {found}, but this jobform ({}) reads up to \
          version {supported}. Upgrade jobform to use it.",
-        path.display(), env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION")
     )]
     NewerFormat {
-        /// The file.
-        path: PathBuf,
+        /// Which state: `state file PATH`, or `state workspace "W" in PostgreSQL schema "S"`.
+        state: String,
         /// The file's `format_version`.
         found: u64,
         /// The newest version this build reads.
@@ -95,13 +95,14 @@ pub enum StateError {
     },
     /// The serial cannot be bumped any further.
     #[error(
-        "the state file {} has reached the largest serial ({}); nothing was written. \
-         Move it aside and run `jobform apply --refresh-only` to start a new lineage.",
-        path.display(), u64::MAX
+        "the {state} has reached the largest serial ({}); nothing was written. \
+         Move it aside (another file or workspace) and run `jobform apply --refresh-only` \
+         to start a new lineage.",
+        u64::MAX
     )]
     SerialExhausted {
-        /// The file.
-        path: PathBuf,
+        /// Which state, as in [`StateError::NewerFormat`].
+        state: String,
     },
     /// Another process holds the lock.
     #[error("{}", locked_message(info, *stale))]
@@ -148,10 +149,10 @@ pub enum StateError {
         current: Box<LockInfo>,
     },
     /// `force-unlock` found no lock.
-    #[error("the state {} is not locked", path.display())]
+    #[error("the state {location} is not locked")]
     NotLocked {
-        /// The state file.
-        path: PathBuf,
+        /// Where the state lives: a path, or a workspace and schema.
+        location: String,
     },
     /// The PostgreSQL backend cannot be reached, or refused a statement.
     #[error("cannot {action} the state {location}: {detail}")]

@@ -233,7 +233,7 @@ impl StateFile {
         }
         if version > u64::from(FORMAT_VERSION) {
             return Err(StateError::NewerFormat {
-                path: self.path.clone(),
+                state: format!("state file {}", self.path.display()),
                 found: version,
                 supported: FORMAT_VERSION,
             });
@@ -447,9 +447,9 @@ impl StateStore for StateFile {
     }
 
     fn commit(&self, lineage: &str, serial: u64, changes: &ChangeSet) -> Result<u64, StateError> {
-        let next = serial
-            .checked_add(1)
-            .ok_or_else(|| StateError::SerialExhausted { path: self.path.clone() })?;
+        let next = serial.checked_add(1).ok_or_else(|| StateError::SerialExhausted {
+            state: format!("state file {}", self.path.display()),
+        })?;
         let mut writer = self.writer();
         self.check_base(&mut writer, lineage, serial)?;
         let record = Record { lineage: lineage.to_owned(), serial: next, changes };
@@ -517,28 +517,26 @@ impl StateStore for StateFile {
             check_push(&location, stored.as_ref(), state, &stored_audit, audit, force)?;
         let mut entries = if replace { Vec::new() } else { stored_audit };
         entries.extend(new.into_iter().cloned());
-        let mut lines = Vec::new();
-        for entry in &entries {
-            serde_json::to_writer(&mut lines, entry).expect("audit entries serialize");
-            lines.push(b'\n');
-        }
-        // The log before the snapshot that covers it: a crash in between
-        // leaves the old snapshot, covering a prefix of the log.
-        write_atomically(&self.audit_path(), &lines, None)?;
+        // One rename replaces the state and its audit log together: a
+        // version 1 snapshot holds its log, and the compaction that follows
+        // moves it to the log file as for any version 1 state. A crash
+        // before the rename leaves the old state, after it the pushed one;
+        // writing the log first would pair the old snapshot with a log of
+        // another lineage.
         let previous = read_optional(&self.path)?;
         let document = Document {
-            format_version: FORMAT_VERSION,
+            format_version: 1,
             jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
             serial: state.serial,
             lineage: state.lineage.clone(),
             jobs: state.jobs.clone(),
-            audit: None,
-            audit_log: Some(AuditLog { length: lines.len() as u64, entries: entries.len() as u64 }),
+            audit: Some(entries),
+            audit_log: None,
         };
         self.write_snapshot(&document, previous.as_deref())?;
         writer.journal = None;
         writer.known = None;
-        Ok(())
+        self.compact_locked(&mut writer)
     }
 }
 
@@ -827,6 +825,37 @@ mod tests {
             ),
             "a commit by another writer is noticed without re-reading"
         );
+    }
+
+    #[test]
+    fn a_forced_push_of_another_lineage_replaces_state_and_log_in_one_rename() {
+        let (_dir, file, mut state) = committed();
+        for name in ["us", "de"] {
+            state.serial =
+                file.commit(&state.lineage, state.serial, &upsert(name, "PAUSING")).unwrap();
+        }
+        file.compact().unwrap();
+        let old_log = fs::read(file.audit_path()).unwrap();
+        let pushed = State { lineage: "other".to_owned(), serial: 7, ..state.clone() };
+        file.push(&pushed, &[entry("pushed")], true).unwrap();
+        assert_eq!(
+            (file.load().unwrap().lineage, file.audit().unwrap()),
+            ("other".to_owned(), vec![entry("pushed")])
+        );
+        // As if the crash came after the snapshot was renamed, before its
+        // compaction moved the log out: the old lineage's longer log is
+        // still beside it, and is not read as the pushed state's.
+        let mut document: Document =
+            serde_json::from_slice(&fs::read(file.path()).unwrap()).unwrap();
+        document.format_version = 1;
+        document.audit = Some(vec![entry("pushed")]);
+        document.audit_log = None;
+        fs::write(file.path(), serde_json::to_vec(&document).unwrap()).unwrap();
+        fs::write(file.audit_path(), &old_log).unwrap();
+        assert_eq!(file.audit().unwrap(), [entry("pushed")]);
+        file.compact().unwrap();
+        assert_eq!(file.audit().unwrap(), [entry("pushed")]);
+        assert_eq!(file.load().unwrap().serial, 7);
     }
 
     #[test]

@@ -208,7 +208,9 @@ pub(super) fn force_unlock(
     this_host: &str,
 ) -> Result<Option<LockInfo>, StateError> {
     let removed = match read_lock_file(&path)? {
-        LockFile::Free => return Err(StateError::NotLocked { path: state_path.to_path_buf() }),
+        LockFile::Free => {
+            return Err(StateError::NotLocked { location: state_path.display().to_string() });
+        }
         LockFile::Broken(detail) if id != BROKEN_LOCK_ID => {
             return Err(StateError::BrokenLock { path, detail });
         }

@@ -81,8 +81,9 @@ struct Session {
 struct Statements {
     read_state: Statement,
     read_jobs: Statement,
-    create_state: Statement,
+    /// The commit on a stored state, and the first one, which creates it.
     commit: Statement,
+    commit_first: Statement,
     try_lock: Statement,
     read_lock: Statement,
     write_lock: Statement,
@@ -140,8 +141,15 @@ impl PgStore {
         let mut client = client.map_err(fail("connect to"))?;
         let statements = runtime
             .block_on(async {
-                create_schema(&mut client, schema).await?;
-                Statements::prepare(&client, schema).await
+                // Preparing checks the tables exist: they are only created
+                // (and their catalog locked) on the schema's first use.
+                match Statements::prepare(&client, schema).await {
+                    Err(error) if is_missing_table(&error) => {
+                        create_schema(&mut client, schema).await?;
+                        Statements::prepare(&client, schema).await
+                    }
+                    prepared => prepared,
+                }
             })
             .map_err(fail("connect to"))?;
         let key = lock_key(schema, workspace);
@@ -230,7 +238,7 @@ impl Session {
         let found: i32 = state.get("format_version");
         if found > format_version() {
             return Err(StateError::NewerFormat {
-                path: PathBuf::from(&self.location),
+                state: format!("state {}", self.location),
                 found: u64::try_from(found).unwrap_or_default(),
                 supported: FORMAT_VERSION,
             });
@@ -282,44 +290,44 @@ impl Session {
 }
 
 impl Statements {
+    /// Prepares every statement at once: the requests are pipelined, so
+    /// this costs one round trip, not one per statement.
     async fn prepare(client: &Client, schema: &str) -> Result<Self, tokio_postgres::Error> {
         let sql = |text: &str| text.replace("{s}", &format!("\"{schema}\""));
+        let texts = [
+            sql("SELECT lineage, serial, format_version, jobform_version FROM {s}.states \
+                 WHERE workspace = $1"),
+            sql("SELECT address, record FROM {s}.jobs WHERE workspace = $1"),
+            sql(&commit_sql(BUMP)),
+            sql(&commit_sql(&CREATE)),
+            "SELECT pg_try_advisory_lock($1)".to_owned(),
+            sql("SELECT id, operation, who, host, pid, backend_pid, version, \
+                 to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS since \
+                 FROM {s}.locks WHERE workspace = $1"),
+            sql("INSERT INTO {s}.locks (workspace, id, operation, who, host, ci, pid, \
+                 backend_pid, since, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, pg_backend_pid(), $8::text::timestamptz, $9) \
+                 ON CONFLICT (workspace) DO UPDATE SET id = excluded.id, \
+                 operation = excluded.operation, who = excluded.who, host = excluded.host, \
+                 ci = excluded.ci, pid = excluded.pid, backend_pid = excluded.backend_pid, \
+                 since = excluded.since, version = excluded.version"),
+        ];
+        let prepared =
+            futures_util::future::try_join_all(texts.iter().map(|text| client.prepare(text)))
+                .await?;
+        let Ok([read_state, read_jobs, commit, commit_first, try_lock, read_lock, write_lock]) =
+            <[Statement; 7]>::try_from(prepared)
+        else {
+            unreachable!("one statement prepared per text")
+        };
         Ok(Statements {
-            read_state: client
-                .prepare(&sql(
-                    "SELECT lineage, serial, format_version, jobform_version FROM {s}.states \
-                     WHERE workspace = $1",
-                ))
-                .await?,
-            read_jobs: client
-                .prepare(&sql("SELECT address, record FROM {s}.jobs WHERE workspace = $1"))
-                .await?,
-            create_state: client
-                .prepare(&sql(
-                    "INSERT INTO {s}.states (workspace, lineage, serial, format_version, \
-                     jobform_version) VALUES ($1, $2, 0, $3, $4) ON CONFLICT DO NOTHING",
-                ))
-                .await?,
-            commit: client.prepare(&sql(&COMMIT_SQL)).await?,
-            try_lock: client.prepare("SELECT pg_try_advisory_lock($1)").await?,
-            read_lock: client
-                .prepare(&sql(
-                    "SELECT id, operation, who, host, pid, backend_pid, version, \
-                     to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS since \
-                     FROM {s}.locks WHERE workspace = $1",
-                ))
-                .await?,
-            write_lock: client
-                .prepare(&sql(
-                    "INSERT INTO {s}.locks (workspace, id, operation, who, host, ci, pid, \
-                     backend_pid, since, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, pg_backend_pid(), $8::text::timestamptz, $9) \
-                     ON CONFLICT (workspace) DO UPDATE SET id = excluded.id, \
-                     operation = excluded.operation, who = excluded.who, host = excluded.host, \
-                     ci = excluded.ci, pid = excluded.pid, backend_pid = excluded.backend_pid, \
-                     since = excluded.since, version = excluded.version",
-                ))
-                .await?,
+            read_state,
+            read_jobs,
+            commit,
+            commit_first,
+            try_lock,
+            read_lock,
+            write_lock,
         })
     }
 }
@@ -333,13 +341,31 @@ const INSERT_AUDIT: &str = "INSERT INTO {s}.audit (workspace, at, who, ci, messa
     e->>'outcome', e->>'detail', e \
     FROM jsonb_array_elements({entries}::jsonb) WITH ORDINALITY AS t(e, n) WHERE {when} ORDER BY n";
 
-/// One commit in one statement (so one transaction, one round trip): the
-/// serial moves on only from the one the writer read, and the job rows and
-/// audit rows are only written when it did.
-static COMMIT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The compare-and-swap of a commit on a stored state: the serial moves on
+/// only from the one the writer read (`$3`), at its lineage (`$2`).
+const BUMP: &str = "UPDATE {s}.states SET serial = serial + 1, jobform_version = $8 \
+    WHERE workspace = $1 AND lineage = $2 AND serial = $3 RETURNING serial";
+
+/// The compare-and-swap of the first commit (`$3` is 0): it creates the
+/// state's row, or, when one exists (a pushed empty state), moves it on
+/// under the same condition as [`BUMP`].
+static CREATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "WITH bumped AS (UPDATE {{s}}.states SET serial = serial + 1, jobform_version = $8 \
-             WHERE workspace = $1 AND lineage = $2 AND serial = $3 RETURNING serial), \
+        "INSERT INTO {{s}}.states AS stored (workspace, lineage, serial, format_version, \
+             jobform_version) VALUES ($1, $2, $3::bigint + 1, {FORMAT_VERSION}, $8) \
+         ON CONFLICT (workspace) DO UPDATE SET serial = stored.serial + 1, \
+             jobform_version = excluded.jobform_version \
+             WHERE stored.lineage = excluded.lineage AND stored.serial = $3 \
+         RETURNING serial"
+    )
+});
+
+/// One commit in one statement (so one transaction, one round trip): the
+/// job rows and audit rows are only written when the compare-and-swap
+/// `bump` returned the new serial.
+fn commit_sql(bump: &str) -> String {
+    format!(
+        "WITH bumped AS ({bump}), \
          removed AS (DELETE FROM {{s}}.jobs WHERE workspace = $1 AND address = ANY($4) \
              AND EXISTS (SELECT 1 FROM bumped)), \
          written AS (INSERT INTO {{s}}.jobs (workspace, address, record) \
@@ -350,7 +376,7 @@ static COMMIT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          SELECT serial FROM bumped",
         audit_insert("$1", "$7", "EXISTS (SELECT 1 FROM bumped)")
     )
-});
+}
 
 fn audit_insert(workspace: &str, entries: &str, when: &str) -> String {
     INSERT_AUDIT.replace("{ws}", workspace).replace("{entries}", entries).replace("{when}", when)
@@ -363,6 +389,15 @@ async fn create_schema(client: &mut Client, schema: &str) -> Result<(), tokio_po
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(schema, "")]).await?;
     transaction.batch_execute(&SCHEMA_SQL.replace("{s}", &format!("\"{schema}\""))).await?;
     transaction.commit().await
+}
+
+/// Whether a statement failed because the schema or one of its tables does
+/// not exist yet.
+fn is_missing_table(error: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    error.code().is_some_and(|code| {
+        *code == SqlState::UNDEFINED_TABLE || *code == SqlState::INVALID_SCHEMA_NAME
+    })
 }
 
 const SCHEMA_SQL: &str = "
@@ -421,7 +456,8 @@ impl StateStore for PgStore {
 
     fn commit(&self, lineage: &str, serial: u64, changes: &ChangeSet) -> Result<u64, StateError> {
         let session = &*self.session;
-        let exhausted = || StateError::SerialExhausted { path: PathBuf::from(&session.location) };
+        let exhausted =
+            || StateError::SerialExhausted { state: format!("state {}", session.location) };
         let next =
             serial.checked_add(1).filter(|n| i64::try_from(*n).is_ok()).ok_or_else(exhausted)?;
         // An address both removed and written ends up written (as `State::apply`).
@@ -440,29 +476,12 @@ impl StateStore for PgStore {
         let audit = serde_json::to_value(&changes.audit).expect("audit entries serialize");
         let version = env!("CARGO_PKG_VERSION");
         let base = i64::try_from(serial).map_err(|_| exhausted())?;
-        let mut client = session.client();
+        let client = session.client();
         let statements = &session.statements;
         let params: [&(dyn ToSql + Sync); 8] =
             [&session.workspace, &lineage, &base, &removed, &addresses, &records, &audit, &version];
-        let written = session.runtime.block_on(async {
-            if serial == 0 {
-                // The first commit creates the row it bumps, in the same transaction.
-                let transaction = client.transaction().await?;
-                transaction
-                    .execute(
-                        &statements.create_state,
-                        &[&session.workspace, &lineage, &(format_version()), &version],
-                    )
-                    .await?;
-                let row = transaction.query_opt(&statements.commit, &params).await?;
-                if row.is_some() {
-                    transaction.commit().await?;
-                }
-                Ok(row)
-            } else {
-                client.query_opt(&statements.commit, &params).await
-            }
-        });
+        let statement = if serial == 0 { &statements.commit_first } else { &statements.commit };
+        let written = session.runtime.block_on(client.query_opt(statement, &params));
         match written {
             Ok(Some(_)) => Ok(next),
             Ok(None) => Err(session.moved(&client, lineage, serial)),
@@ -571,7 +590,7 @@ impl StateStore for PgStore {
     fn force_unlock(&self, id: &str, force: bool) -> Result<Option<LockInfo>, StateError> {
         let session = &*self.session;
         let client = session.client();
-        let not_locked = || StateError::NotLocked { path: PathBuf::from(&session.location) };
+        let not_locked = || StateError::NotLocked { location: session.location.clone() };
         let Some((current, backend_pid)) = session.lock_row(&client)? else {
             return Err(not_locked());
         };
@@ -621,8 +640,9 @@ impl StateStore for PgStore {
         let session = &*self.session;
         let (replace, new) =
             check_push(&session.location, stored.as_ref(), state, &stored_audit, audit, force)?;
-        let serial = i64::try_from(state.serial)
-            .map_err(|_| StateError::SerialExhausted { path: PathBuf::from(&session.location) })?;
+        let serial = i64::try_from(state.serial).map_err(|_| StateError::SerialExhausted {
+            state: format!("state {}", session.location),
+        })?;
         let addresses: Vec<String> = state.jobs.keys().map(ToString::to_string).collect();
         let records: Vec<serde_json::Value> = state
             .jobs
@@ -797,13 +817,16 @@ fn database(action: &'static str, location: &str, error: &tokio_postgres::Error)
 /// The connector for a connection's `sslmode`.
 type Tls = tokio_postgres_rustls::MakeRustlsConnect;
 
-/// Parses the connection string, taking `sslmode` out of it: tokio-postgres
-/// knows `disable`, `prefer` and `require`, and the verifying modes are
-/// honoured here. `prefer` and `require` encrypt without checking the
-/// server's certificate (as libpq); `verify-ca` and `verify-full` check it
-/// and the host name against the web's root certificates (as the HTTP clients).
+/// Parses the connection string, taking `sslmode` and `sslrootcert` out of
+/// it: tokio-postgres knows `disable`, `prefer` and `require`, and the
+/// verifying modes are honoured here. `prefer` and `require` encrypt without
+/// checking the server's certificate (as libpq); `verify-ca` and
+/// `verify-full` check it and the host name against the web's root
+/// certificates (as the HTTP clients), or against the PEM certificates of
+/// the file `sslrootcert` names (as libpq).
 fn parse_conn_str(conn_str: &str) -> Result<(tokio_postgres::Config, Option<Tls>), StateError> {
-    let (without, mode) = take_sslmode(conn_str);
+    let (without, mode) = take_param(conn_str, "sslmode");
+    let (without, root_cert) = take_param(&without, "sslrootcert");
     // The parser's error may quote the string: it is not shown.
     let mut config: tokio_postgres::Config = without.parse().map_err(|_| {
         StateError::Backend(
@@ -835,7 +858,10 @@ fn parse_conn_str(conn_str: &str) -> Result<(tokio_postgres::Config, Option<Tls>
         .with_safe_default_protocol_versions()
         .map_err(|error| StateError::Backend(format!("TLS: {error}")))?;
     let tls = if verify {
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let roots = match root_cert {
+            None => rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() },
+            Some(path) => root_certificates(&path)?,
+        };
         builder.with_root_certificates(roots).with_no_client_auth()
     } else {
         builder
@@ -846,37 +872,42 @@ fn parse_conn_str(conn_str: &str) -> Result<(tokio_postgres::Config, Option<Tls>
     Ok((config, Some(tokio_postgres_rustls::MakeRustlsConnect::new(tls))))
 }
 
-/// The connection string without its `sslmode`, and the `sslmode`, from a
-/// URL's query or a key=value string.
-fn take_sslmode(conn_str: &str) -> (String, Option<String>) {
+/// The certificate authorities of the PEM file `sslrootcert` names.
+fn root_certificates(path: &str) -> Result<rustls::RootCertStore, StateError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let refuse = |detail: String| StateError::Backend(format!("sslrootcert {path}: {detail}"));
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(path).map_err(|e| refuse(e.to_string()))? {
+        let certificate = certificate.map_err(|e| refuse(e.to_string()))?;
+        roots.add(certificate).map_err(|e| refuse(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(refuse("holds no PEM certificate".to_owned()));
+    }
+    Ok(roots)
+}
+
+/// The connection string without the parameter `key`, and its value, from
+/// a URL's query or a key=value string.
+fn take_param(conn_str: &str, key: &str) -> (String, Option<String>) {
+    let prefix = format!("{key}=");
+    let mut value = None;
+    let mut keep = |pair: &&str| match pair.strip_prefix(&prefix) {
+        Some(found) => {
+            value = Some(found.to_owned());
+            false
+        }
+        None => true,
+    };
     if let Some((base, query)) = conn_str.split_once('?') {
-        let mut mode = None;
-        let rest: Vec<&str> = query
-            .split('&')
-            .filter(|pair| match pair.strip_prefix("sslmode=") {
-                Some(value) => {
-                    mode = Some(value.to_owned());
-                    false
-                }
-                None => true,
-            })
-            .collect();
+        let rest: Vec<&str> = query.split('&').filter(&mut keep).collect();
         let without =
             if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
-        return (without, mode);
+        return (without, value);
     }
-    let mut mode = None;
-    let rest: Vec<&str> = conn_str
-        .split_whitespace()
-        .filter(|pair| match pair.strip_prefix("sslmode=") {
-            Some(value) => {
-                mode = Some(value.to_owned());
-                false
-            }
-            None => true,
-        })
-        .collect();
-    (rest.join(" "), mode)
+    let rest: Vec<&str> = conn_str.split_whitespace().filter(&mut keep).collect();
+    (rest.join(" "), value)
 }
 
 /// `sslmode=prefer|require`: encrypted, the certificate not checked (the
@@ -936,12 +967,12 @@ mod tests {
     #[test]
     fn sslmode_is_taken_out_of_urls_and_key_value_strings() {
         assert_eq!(
-            take_sslmode("postgres://u:p@h:5/db?sslmode=verify-full&application_name=x"),
+            take_param("postgres://u:p@h:5/db?sslmode=verify-full&application_name=x", "sslmode"),
             ("postgres://u:p@h:5/db?application_name=x".to_owned(), Some("verify-full".to_owned()))
         );
-        assert_eq!(take_sslmode("postgres://h/db"), ("postgres://h/db".to_owned(), None));
+        assert_eq!(take_param("postgres://h/db", "sslmode"), ("postgres://h/db".to_owned(), None));
         assert_eq!(
-            take_sslmode("host=h sslmode=disable user=u"),
+            take_param("host=h sslmode=disable user=u", "sslmode"),
             ("host=h user=u".to_owned(), Some("disable".to_owned()))
         );
     }

@@ -7,7 +7,7 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use jobform::state::{Actor, ChangeSet, State, StateError, StateFile, StateStore};
+use jobform::state::{Actor, ChangeSet, PgStore, State, StateError, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
 use serde_json::Value;
 
@@ -51,6 +51,11 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// A store on `workspace` of `cluster`, to check what commands wrote.
+fn store(cluster: &Cluster, workspace: &str) -> PgStore {
+    PgStore::connect(&cluster.settings(workspace)).expect("connect to the test cluster")
+}
+
 fn actor() -> Actor {
     Actor { user: "probe".to_owned(), host: "test".to_owned(), ci: None }
 }
@@ -62,7 +67,7 @@ fn actor() -> Actor {
 /// and that a dead holder frees it by itself.
 #[test]
 fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(6);
     let (racers, last) = ids.split_at(5);
     let emulator = Emulator::start(drs_fleet_world(&ids, 1)).unwrap();
@@ -81,7 +86,7 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
-    let store = cluster.store("default");
+    let store = store(&cluster, "default");
     let state = store.load().unwrap();
     for id in racers {
         let record = state.jobs.values().find(|r| &r.id == id);
@@ -133,7 +138,7 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
 /// schema; without a backend block it is refused rather than ignored.
 #[test]
 fn workspaces_are_separate_states_in_one_schema() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(1);
     let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
     let probe = fleet(&ids, &emulator);
@@ -150,7 +155,7 @@ fn workspaces_are_separate_states_in_one_schema() {
     };
     assert_eq!(list("staging"), format!("huawei_drs.fleet[\"{}\"]\n", ids[0]));
     assert_eq!(list("default"), "");
-    assert!(cluster.store("default").read().unwrap().is_none());
+    assert!(store(&cluster, "default").read().unwrap().is_none());
 
     let local = Test::new().args(["--workspace", "staging", "state", "list"]).run();
     assert_eq!(local.code, Some(1));
@@ -167,11 +172,11 @@ fn workspaces_are_separate_states_in_one_schema() {
 /// without any job sent its pause twice.
 #[test]
 fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(4);
     let emulator = Emulator::start(drs_fleet_world(&ids, 600)).unwrap();
     let probe = fleet(&ids, &emulator);
-    let store = cluster.store("default");
+    let store = store(&cluster, "default");
     let mut holder = run_in(&probe, &emulator, &cluster)
         .args(["apply", "--auto-approve", "--wait-timeout", "1h"])
         .spawn();
@@ -199,12 +204,51 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
     assert_each_paused_once(&ids, &emulator, &store.load().unwrap(), "the re-run");
 }
 
+/// A second Ctrl-C while the pause request is in flight (the emulator
+/// answers it after 20 s): the apply exits at once (130), having deleted its
+/// lock row and released the advisory lock itself (a `force-unlock` of its
+/// id finds nothing, where a killed holder leaves its row), and the state
+/// agrees with what the emulator saw.
+#[test]
+fn a_second_ctrl_c_releases_the_lock_and_leaves_the_state_agreeing_with_the_journal() {
+    let Some(cluster) = Cluster::start(false) else { return };
+    let ids = drs_fleet_ids(3);
+    let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 20_000 }).on_action("batch-pause-task"));
+    let probe = fleet(&ids, &emulator);
+    let mut holder = run_in(&probe, &emulator, &cluster).args(["apply", "--auto-approve"]).spawn();
+    // The first commit (the write-ahead mark) precedes the request.
+    let workspace = store(&cluster, "default");
+    wait_for("the write-ahead mark", || workspace.read().unwrap().is_some());
+    std::thread::sleep(Duration::from_millis(300));
+    let contender = run_in(&probe, &emulator, &cluster).args(["state", "rm", "huawei_drs.x"]).run();
+    assert_eq!(contender.code, Some(1));
+    assert!(contender.stderr.contains("lock id "), "{}", contender.stderr);
+    let id = contender.stderr.split("lock id ").nth(1).unwrap().split(')').next().unwrap();
+    let interrupt = || {
+        let sent =
+            std::process::Command::new("kill").args(["-INT", &holder.id().to_string()]).status();
+        assert!(sent.unwrap().success());
+    };
+    interrupt();
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt();
+    let status = holder.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "exited at once: {status}");
+
+    let unlocked = run_in(&probe, &emulator, &cluster).args(["force-unlock", id]).run();
+    assert_eq!(unlocked.code, Some(1), "{}", unlocked.stdout);
+    assert!(unlocked.stderr.contains("is not locked"), "{}", unlocked.stderr);
+    drop(workspace.lock("probe", &actor(), Duration::from_secs(1)).expect("the lock is free"));
+    assert_state_matches_journal(&workspace.load().unwrap(), &emulator, "after the second Ctrl-C");
+}
+
 /// A writer whose view is stale is refused and nothing is lost: a commit
 /// from a serial another store moved past, and a `state push` of a pulled
 /// document after an apply advanced the state.
 #[test]
 fn a_write_after_another_process_advanced_the_state_is_refused() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(2);
     let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
     let probe = fleet(&ids, &emulator);
@@ -218,7 +262,7 @@ fn a_write_after_another_process_advanced_the_state_is_refused() {
     let second =
         run_in(&probe, &emulator, &cluster).args(APPLY).args(["--target", &target(&ids[1])]).run();
     assert_eq!(second.code, Some(0), "{}", second.stderr);
-    let advanced = cluster.store("default").load().unwrap();
+    let advanced = store(&cluster, "default").load().unwrap();
 
     let pushed = run_in(&probe, &emulator, &cluster).args(["state", "push", "old.json"]).run();
     assert_eq!(pushed.code, Some(1), "{}", pushed.stdout);
@@ -231,10 +275,10 @@ fn a_write_after_another_process_advanced_the_state_is_refused() {
         "{}",
         pushed.stderr
     );
-    assert_eq!(cluster.store("default").load().unwrap(), advanced, "nothing lost");
+    assert_eq!(store(&cluster, "default").load().unwrap(), advanced, "nothing lost");
 
     // Two stores (two processes' views) of one workspace.
-    let (a, b) = (cluster.store("default"), cluster.store("default"));
+    let (a, b) = (store(&cluster, "default"), store(&cluster, "default"));
     let seen: State = a.load().unwrap();
     let removed = |address: &str| ChangeSet {
         removed: [address.parse().unwrap()].into(),
@@ -259,7 +303,7 @@ fn a_write_after_another_process_advanced_the_state_is_refused() {
 /// and `state push` of that file restores the record and its audit entry.
 #[test]
 fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() {
-    let Some(mut cluster) = Cluster::start() else { return };
+    let Some(mut cluster) = Cluster::start(false) else { return };
     let emulator = Emulator::start({
         let mut world = jobform_emulator::World::example();
         world.transition_delay_seconds = 0;
@@ -297,7 +341,7 @@ fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() 
     assert!(!acted.is_empty());
 
     cluster.resume();
-    let before = cluster.store("default").load().unwrap();
+    let before = store(&cluster, "default").load().unwrap();
     assert_eq!(errored["serial"], before.serial + 1);
     for id in &acted {
         let marked =
@@ -327,7 +371,7 @@ fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() 
 /// serial, records and audit log; pushing the same document again adds nothing.
 #[test]
 fn state_pull_and_push_move_a_state_between_the_file_and_postgres() {
-    let Some(cluster) = Cluster::start() else { return };
+    let Some(cluster) = Cluster::start(false) else { return };
     let emulator = crate::support::instant_emulator();
     let local = Test::new()
         .examples()
@@ -368,4 +412,50 @@ fn state_pull_and_push_move_a_state_between_the_file_and_postgres() {
     assert_eq!(pull(Test::in_dir(&local), &["--state", "back/s.json"]), from_file);
     let back = StateFile::new(local.path().join("back/s.json"));
     assert_eq!(back.audit().unwrap().len(), 16);
+}
+
+/// `sslmode` through the command line against a cluster that only serves
+/// TLS, with a certificate for `localhost` from a test CA: `require`
+/// encrypts without checking it; `verify-full` connects when `sslrootcert`
+/// trusts the CA, and refuses a certificate from an unknown CA or for
+/// another host name, saying why, without ever printing the connection
+/// string (its password).
+#[test]
+fn tls_is_required_and_verified_as_sslmode_says() {
+    let Some(cluster) = Cluster::start(true) else { return };
+    let list = |host: &str, query: &str| {
+        Test::new()
+            .file("backend.hcl", BACKEND)
+            .env("PG_CONN_STR", &cluster.url("postgres:hunter2", host, query))
+            .args(["state", "list"])
+            .run()
+    };
+    for (host, query) in [
+        ("127.0.0.1", "sslmode=require"),
+        ("localhost", "sslmode=verify-full&sslrootcert={ca}"),
+        ("localhost", "sslrootcert={ca}&sslmode=verify-ca"),
+    ] {
+        let listed = list(host, query);
+        assert_eq!(listed.code, Some(0), "{host} {query}: {}", listed.stderr);
+    }
+    let unencrypted = list("127.0.0.1", "sslmode=disable");
+    assert_eq!(unencrypted.code, Some(1), "the server only serves TLS");
+    for (host, query, why) in [
+        ("localhost", "sslmode=verify-full", "UnknownIssuer"),
+        (
+            "127.0.0.1",
+            "sslmode=verify-full&sslrootcert={ca}",
+            "certificate not valid for name \"127.0.0.1\"",
+        ),
+    ] {
+        let refused = list(host, query);
+        assert_eq!(refused.code, Some(1), "{host} {query}: {}", refused.stderr);
+        assert!(refused.stderr.contains(why), "{host} {query}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("Cannot connect to the state workspace \"default\""),
+            "{}",
+            refused.stderr
+        );
+        assert!(!refused.stderr.contains("hunter2"), "{}", refused.stderr);
+    }
 }

@@ -430,7 +430,7 @@ fn format_version_0_and_an_exhausted_serial_are_refused() {
 
     ----- stderr -----
     Error: State serial exhausted
-    The state file state/jobform.state.json has reached the largest serial (18446744073709551615); nothing was written. Move it aside and run `jobform apply --refresh-only` to start a new lineage.
+    The state file state/jobform.state.json has reached the largest serial (18446744073709551615); nothing was written. Move it aside (another file or workspace) and run `jobform apply --refresh-only` to start a new lineage.
     "
     );
     assert_eq!(outcome.read(STATE_PATH), last, "nothing was written");
