@@ -31,34 +31,51 @@ impl<'a, T: Timer> Engine<'a, T> {
     /// Sends the calls, at most `parallelism` at once, recording each answer
     /// as it comes; returns the jobs to watch. Once interrupted, no new call
     /// starts; the ones in flight are answered and recorded.
+    ///
+    /// Durable writes are grouped as far as exactly-once allows. What must
+    /// hold: a call's write-ahead mark is durable before the call starts, and
+    /// an answer is durable before anything depends on it. Nothing in this
+    /// phase does (calls are of distinct jobs; dependents wait for the next
+    /// wave, and watching starts after the last write here), so the answers
+    /// wait for the next write. Calls start in groups: once half the slots
+    /// are free, as many calls as there are free slots are marked and made
+    /// durable in one write, together with every answer recorded since the
+    /// last one. A wave of 50 calls on 10 slots takes about 10 writes
+    /// instead of one per answer, while a slow call holds up only its own
+    /// slot. A crash loses nothing: a mark without its answer reads as
+    /// `unknown`, and the job is never sent again unasked.
     pub(super) async fn send(
         &mut self,
         calls: Vec<Call<'a>>,
     ) -> Result<Vec<Watch<'a>>, ApplyError> {
         let fleet = self.fleet;
-        let mut queue = calls.into_iter();
+        let slots = self.options.parallelism.max(1);
+        let mut queue = calls.into_iter().peekable();
         let mut in_flight = FuturesUnordered::new();
         let mut watches = Vec::new();
         loop {
-            let mut starting = Vec::new();
-            while in_flight.len() + starting.len() < self.options.parallelism.max(1)
-                && !self.interrupt.is_raised()
-            {
-                let Some(call) = queue.next() else { break };
+            let free = slots - in_flight.len();
+            if free >= slots.div_ceil(2) && queue.peek().is_some() && !self.interrupt.is_raised() {
                 let sent_at = self.timer.now();
-                for change in &call.jobs {
-                    ledger::write_ahead(self.state, &mut self.pending, change, call.verb, sent_at);
+                let starting: Vec<Call<'a>> = queue.by_ref().take(free).collect();
+                for call in &starting {
+                    for change in &call.jobs {
+                        ledger::write_ahead(
+                            self.state,
+                            &mut self.pending,
+                            change,
+                            call.verb,
+                            sent_at,
+                        );
+                    }
                 }
-                starting.push((call, sent_at));
-            }
-            // One write makes the answers recorded since the last one and the
-            // marks of the calls about to start durable, before they start.
-            self.persist().await?;
-            for (call, sent_at) in starting {
-                in_flight.push(async move {
-                    let results = fleet.execute(&call.provider, &call.actions).await;
-                    (call, sent_at, results)
-                });
+                self.persist().await?;
+                for call in starting {
+                    in_flight.push(async move {
+                        let results = fleet.execute(&call.provider, &call.actions).await;
+                        (call, sent_at, results)
+                    });
+                }
                 self.interrupt.set_in_flight(in_flight.len());
             }
             let Some((call, sent_at, results)) = in_flight.next().await else { break };
@@ -74,6 +91,8 @@ impl<'a, T: Timer> Engine<'a, T> {
                 );
             }
         }
+        // The answers since the last write, before the jobs are watched.
+        self.persist().await?;
         Ok(watches)
     }
 
