@@ -22,7 +22,7 @@ use super::{ApplyError, ApplyInput, ApplyOptions};
 use crate::fleet::{Fleet, ReadItem};
 use crate::model::{ActionVerb, Address};
 use crate::plan::{Action, JobChange, Plan};
-use crate::provider::JobRef;
+use crate::provider::{JobRef, Provider};
 use crate::state::{ActionOutcome, State, StateStore};
 
 /// How the audit log marks an action sent again with `--resend-unknown`.
@@ -77,9 +77,9 @@ impl Outcome {
     }
 }
 
-pub(super) struct Engine<'a, T: Timer> {
+pub(super) struct Engine<'a, T: Timer, P: Provider> {
     plan: &'a Plan,
-    fleet: &'a Fleet,
+    fleet: &'a Fleet<P>,
     store: &'a Arc<dyn StateStore>,
     options: &'a ApplyOptions,
     state: &'a mut State,
@@ -93,9 +93,9 @@ pub(super) struct Engine<'a, T: Timer> {
     token_base: String,
 }
 
-impl<'a, T: Timer> Engine<'a, T> {
+impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
     pub(super) fn new(
-        input: ApplyInput<'a>,
+        input: ApplyInput<'a, P>,
         state: &'a mut State,
         timer: &'a T,
         interrupt: &'a Interrupt,

@@ -16,7 +16,7 @@ use crate::apply::report::SkipReason;
 use crate::apply::timer::Timer;
 use crate::model::{ActionVerb, ProviderRef};
 use crate::plan::JobChange;
-use crate::provider::{self, ActionResult, RequestOutcome};
+use crate::provider::{self, ActionResult, Provider, RequestOutcome};
 
 /// One request of a wave, restricted to the jobs still going ahead.
 pub(super) struct Call<'a> {
@@ -27,7 +27,7 @@ pub(super) struct Call<'a> {
     pub(super) actions: Vec<provider::Action>,
 }
 
-impl<'a, T: Timer> Engine<'a, T> {
+impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
     /// Sends the calls, at most `parallelism` at once, recording each answer
     /// as it comes; returns the jobs to watch. Once interrupted, no new call
     /// starts; the ones in flight are answered and recorded.

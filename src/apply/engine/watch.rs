@@ -15,6 +15,7 @@ use crate::apply::{ApplyError, ApplyEvent};
 use crate::fleet::ReadItem;
 use crate::model::{Address, LiveState};
 use crate::plan::LiveLookup;
+use crate::provider::Provider;
 
 /// The first wait between two polls of jobs settling; it doubles up to [`LAST_POLL`].
 const FIRST_POLL: Duration = Duration::from_secs(1);
@@ -65,7 +66,7 @@ enum Settled {
     No,
 }
 
-impl<'a, T: Timer> Engine<'a, T> {
+impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
     /// Polls the watched jobs in bulk until each settles, back-off between
     /// rounds; the first round reads at once. The jobs that settle in one
     /// round are made durable together, in one write.

@@ -13,9 +13,9 @@ use crate::apply::timer::Timer;
 use crate::fleet::ReadItem;
 use crate::model::{Address, LiveState};
 use crate::plan::{JobChange, LiveLookup, Request, Wave};
-use crate::provider;
+use crate::provider::{self, Provider};
 
-impl<'a, T: Timer> Engine<'a, T> {
+impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
     /// One wave: dependency check, one bulk re-read, the requests, the wait.
     pub(super) async fn wave(&mut self, wave: &'a Wave) -> Result<(), ApplyError> {
         let jobs: Vec<&'a JobChange> = wave
