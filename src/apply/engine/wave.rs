@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 
 use super::send::Call;
 use super::{Engine, Outcome, Sent, read_item};
-use crate::apply::ApplyError;
 use crate::apply::ledger;
 use crate::apply::report::SkipReason;
 use crate::apply::timer::Timer;
+use crate::apply::{ApplyError, ApplyEvent};
 use crate::fleet::ReadItem;
 use crate::model::{Address, LiveState};
 use crate::plan::{JobChange, LiveLookup, Request, Wave};
@@ -40,7 +40,7 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
         if ready.is_empty() {
             return Ok(());
         }
-        self.hooks.event(&crate::apply::ApplyEvent::WaveStart {
+        self.hooks.event(&ApplyEvent::WaveStart {
             index: wave.index,
             jobs: ready.iter().map(|c| c.address.clone()).collect(),
         });

@@ -49,11 +49,12 @@ struct Job {
     moving: Option<(&'static str, usize)>,
 }
 
+/// The fake cloud's jobs, the requests it was sent, and its reads.
 #[derive(Debug, Default)]
 struct Scripted {
     jobs: BTreeMap<String, Job>,
-    /// Every action request, as the verb and the ids it carried.
-    requests: Vec<(ActionVerb, Vec<String>)>,
+    /// Every action request, as the ids it carried.
+    requests: Vec<Vec<String>>,
     /// Reads so far.
     reads: usize,
     /// From which read on, and what, reads meet.
@@ -101,14 +102,14 @@ impl FakeCloud {
         self.0.lock().unwrap().jobs[id].raw_status
     }
 
-    /// Every action request so far: the verb and the ids it carried.
-    pub(super) fn requests(&self) -> Vec<(ActionVerb, Vec<String>)> {
+    /// Every action request so far, as the ids it carried.
+    pub(super) fn requests(&self) -> Vec<Vec<String>> {
         self.0.lock().unwrap().requests.clone()
     }
 
     /// How many action requests carried `id`.
     pub(super) fn sent(&self, id: &str) -> usize {
-        self.requests().iter().filter(|(_, ids)| ids.iter().any(|sent| sent == id)).count()
+        self.requests().iter().filter(|ids| ids.iter().any(|sent| sent == id)).count()
     }
 }
 
@@ -121,14 +122,21 @@ fn target(verb: ActionVerb) -> &'static str {
     }
 }
 
+/// The DRS operation that carries an action.
+fn operation(verb: ActionVerb) -> &'static str {
+    match verb {
+        ActionVerb::Suspend => "batch-pause-task",
+        ActionVerb::Resume => "batch-retry-task",
+        ActionVerb::Stop => "batch-jobs",
+    }
+}
+
 /// The state of the status words the fake uses.
 fn state(raw: &str) -> LiveState {
     match raw {
         "PAUSING" => LiveState::Suspended,
         "INCRE_TRANSFER_STARTED" => LiveState::Running,
         "RELEASE_RESOURCE_COMPLETE" => LiveState::Stopped,
-        "INCRE_TRANSFER_FAILED" => LiveState::Failed,
-        "RELEASE_RESOURCE_STARTED" => LiveState::Transitioning,
         _ => LiveState::Unknown,
     }
 }
@@ -199,8 +207,7 @@ impl Provider for FakeCloud {
 
     async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
         let mut cloud = self.0.lock().unwrap();
-        let verb = actions.first().map_or(ActionVerb::Suspend, |action| action.verb);
-        cloud.requests.push((verb, actions.iter().map(|action| action.id.clone()).collect()));
+        cloud.requests.push(actions.iter().map(|action| action.id.clone()).collect());
         let request = cloud.requests.len();
         actions
             .iter()
@@ -214,13 +221,13 @@ impl Provider for FakeCloud {
                     Answer::Refused => (
                         false,
                         RequestOutcome::Rejected {
-                            error: error("batch-pause-task", "DRS.10000011", false),
+                            error: error(operation(action.verb), "DRS.10000011", false),
                         },
                     ),
                     Answer::Lost { acted } => (
                         acted,
                         RequestOutcome::Unknown {
-                            error: error("batch-pause-task", "DRS.00000500", true),
+                            error: error(operation(action.verb), "DRS.00000500", true),
                         },
                     ),
                 };
