@@ -67,6 +67,7 @@ impl Changes<'_> {
         &self,
         keep: impl Fn(Action) -> bool + Copy,
     ) -> impl Iterator<Item = Cow<'_, ChangeView>> {
+        // One of the two is empty: one iterator type serves both.
         let (planned, given) = match self {
             Changes::Planned(changes) => (*changes, &[][..]),
             Changes::Given(views) => (&[][..], views.as_slice()),
