@@ -211,11 +211,24 @@ pub(crate) fn run(
     let (stdout, stderr) = palettes;
     let options = plan_options(shape)?;
     let store = super::state::open_store(state)?;
-    let prepared = prepare(&runtime()?, &vars.inputs, &*store, &options)?;
-    let loaded = &prepared.loaded;
+    let Prepared { loaded, live, plan } = prepare(&runtime()?, &vars.inputs, &*store, &options)?;
     super::print_warnings(&loaded.warnings, err, stderr);
-    let plan = &prepared.plan;
-    let view = PlanView::new(plan);
+    // What `--out` saves is built before rendering, so that the
+    // configuration's jobs, the state and the live reads are freed first and
+    // are no part of the peak (some 50 MB at 100,000 jobs). Without `--out`
+    // the live reads go with the closure.
+    let saved = out_file.as_ref().map(|path| {
+        let saved = SavedPlan::new(
+            plan.clone(),
+            live,
+            saved_variables(&loaded.config),
+            &loaded.config.digest,
+            loaded.state_ref.clone(),
+        );
+        (path, saved)
+    });
+    drop(loaded);
+    let view = PlanView::new(&plan);
     let format = if *json { Format::Json } else { *format };
     match format {
         Format::Human => render::plan::human(out, &view, stdout),
@@ -224,14 +237,7 @@ pub(crate) fn run(
     }
     .map_err(Error::stdout)?;
 
-    if let Some(path) = out_file {
-        let saved = SavedPlan::new(
-            plan.clone(),
-            prepared.live.clone(),
-            saved_variables(&loaded.config),
-            &loaded.config.digest,
-            loaded.state_ref.clone(),
-        );
+    if let Some((path, saved)) = saved {
         std::fs::write(path, saved.to_json()).map_err(|source| Error::Io {
             action: "cannot write plan file",
             path: path.clone(),

@@ -146,12 +146,9 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
     if let Some(sentence) = status_sentence(view) {
         writeln!(out, "{sentence}")?;
     }
-    let moving: Vec<&ChangeView> = view
-        .changes
-        .iter()
-        .filter(|c| matches!(c.action, Action::Suspend | Action::Resume))
-        .collect();
-    if !moving.is_empty() {
+    let mut moving =
+        view.changes.with(|a| matches!(a, Action::Suspend | Action::Resume)).peekable();
+    if moving.peek().is_some() {
         writeln!(out, "jobform will perform the following actions:\n")?;
         for change in moving {
             let head = format!(
@@ -161,7 +158,7 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
                 verb_phrase(change.action)
             );
             writeln!(out, "  {}", paint_head(change.action, head, palette))?;
-            for line in action_lines(change) {
+            for line in action_lines(&change) {
                 writeln!(out, "      {}", Terminal(line))?;
             }
             writeln!(out)?;
@@ -250,8 +247,8 @@ fn section(
     palette: Palette,
     details: impl Fn(&ChangeView) -> Vec<String>,
 ) -> io::Result<()> {
-    let changes: Vec<&ChangeView> = view.with_action(action).collect();
-    if changes.is_empty() {
+    let mut changes = view.with_action(action).peekable();
+    if changes.peek().is_none() {
         return Ok(());
     }
     let title = if action == Action::Forget { palette.strong(title) } else { palette.error(title) };
@@ -259,7 +256,7 @@ fn section(
     for change in changes {
         let head = format!("{} {}", glyph(action), change.address);
         writeln!(out, "  {}", paint_head(action, head, palette))?;
-        for line in details(change) {
+        for line in details(&change) {
             writeln!(out, "      {}", Terminal(line))?;
         }
         writeln!(out)?;
@@ -325,9 +322,15 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     let warnings: Vec<String> =
         view.warnings.iter().map(|w| format!("> - {}", notice_line(w, md::text))).collect();
 
-    let shown: Vec<&ChangeView> =
-        view.changes.iter().filter(|c| c.action != Action::NoOp).collect();
-    let diff: Vec<String> = shown.iter().flat_map(|c| diff_lines(c)).collect();
+    let mut shown = 0;
+    let diff: Vec<String> = view
+        .changes
+        .with(|a| a != Action::NoOp)
+        .flat_map(|c| {
+            shown += 1;
+            diff_lines(&c)
+        })
+        .collect();
     // A request for one job is one line; a batch lists its jobs one per
     // line, as a batch of twenty would not fit on one.
     let mut requests: Vec<String> = Vec::new();
@@ -358,7 +361,7 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     budget.block("> [!WARNING]\n> Warnings and deadlines:\n", &warnings, "> - ", "\n");
     let fence = md::fence(&diff);
     budget.folded(
-        &format!("Changes ({})", shown.len()),
+        &format!("Changes ({shown})"),
         &format!("{fence}diff\n"),
         &diff,
         "",
@@ -458,13 +461,13 @@ mod tests {
     use crate::model::LiveLookup;
     use crate::model::{Address, DesiredState, Direction, JobKind, LiveReverse, LiveState};
     use crate::plan::fixtures::{desired, live};
-    use crate::plan::{PlanInput, PlanOptions, plan};
+    use crate::plan::{Plan, PlanInput, PlanOptions, plan};
     use crate::render::plan_view::PlanView;
     use crate::state::{JobRecord, Observation, PauseRecord, PauseSource, State};
 
     /// Both clouds, a drifted job, a closing restart window, a stop, blocked
     /// jobs, a forget and two waves.
-    fn realistic() -> PlanView {
+    fn realistic() -> Plan {
         let now = datetime!(2026-11-21 12:00 UTC);
         let mut jobs = Vec::new();
         let mut lives = BTreeMap::new();
@@ -583,7 +586,7 @@ mod tests {
             },
         );
         let options = PlanOptions::default();
-        let plan = plan(PlanInput {
+        plan(PlanInput {
             jobs: &jobs,
             providers: &[],
             live: &lives,
@@ -591,14 +594,13 @@ mod tests {
             now,
             options: &options,
         })
-        .unwrap();
-        PlanView::new(&plan)
+        .unwrap()
     }
 
     #[test]
     fn human_rendering_of_a_realistic_plan() {
         let mut out = Vec::new();
-        human(&mut out, &realistic(), Palette::never()).unwrap();
+        human(&mut out, &PlanView::new(&realistic()), Palette::never()).unwrap();
         insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r#"
         Note: jobs changed outside jobform since the last apply
 
@@ -667,7 +669,7 @@ mod tests {
 
     #[test]
     fn markdown_rendering_of_a_realistic_plan() {
-        insta::assert_snapshot!(markdown(&realistic(), DEFAULT_MARKDOWN_LIMIT), @r#"
+        insta::assert_snapshot!(markdown(&PlanView::new(&realistic()), DEFAULT_MARKDOWN_LIMIT), @r#"
         ### jobform: 4 to suspend, 1 to resume, 1 to stop, 1 to forget, 2 blocked (5 requests).
 
         **This plan cannot be applied: some jobs are blocked.**
@@ -733,7 +735,8 @@ mod tests {
 
     #[test]
     fn json_rendering_of_a_realistic_plan() {
-        let view = realistic();
+        let plan = realistic();
+        let view = PlanView::new(&plan);
         let json = serde_json::to_string_pretty(&view).unwrap();
         let back: PlanView = serde_json::from_str(&json).unwrap();
         assert_eq!(back, view, "the document round-trips with deny_unknown_fields");

@@ -3,7 +3,9 @@
 //! version) and the model the human and Markdown renderings are drawn from.
 //! These types are for output only, apart from the planner's own.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{Address, human_duration, timestamp};
 use crate::plan::{Action, JobChange, Notice, Plan, Summary};
@@ -15,7 +17,7 @@ pub const PLAN_FORMAT_VERSION: &str = "1.0";
 /// `plan --json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlanView {
+pub struct PlanView<'a> {
     /// [`PLAN_FORMAT_VERSION`].
     pub format_version: String,
     /// RFC 3339.
@@ -29,7 +31,7 @@ pub struct PlanView {
     /// The counts (the planner's own, as they are).
     pub summary: Summary,
     /// Every job, sorted by address (no-ops included).
-    pub changes: Vec<ChangeView>,
+    pub changes: Changes<'a>,
     /// The requests, wave by wave.
     pub waves: Vec<WaveView>,
     /// Jobs that changed outside jobform since the last apply.
@@ -38,6 +40,61 @@ pub struct PlanView {
     pub warnings: Vec<NoticeView>,
     /// Every blocked job's reason (with its address).
     pub errors: Vec<NoticeView>,
+}
+
+/// The jobs of a view: a plan's own changes, each made into a
+/// [`ChangeView`] only when it is read, or views given whole (a document read
+/// back, a test's hand-made plan). At 100,000 jobs the views held at once
+/// would be some 50 MB of the plan's peak memory, all copies of the plan's
+/// own strings.
+#[derive(Debug, Clone)]
+pub enum Changes<'a> {
+    /// A plan's changes.
+    Planned(&'a [JobChange]),
+    /// Views as they are.
+    Given(Vec<ChangeView>),
+}
+
+impl Changes<'_> {
+    /// Every job's view, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, ChangeView>> {
+        self.with(|_| true)
+    }
+
+    /// The views of the jobs whose action `keep` selects, in order: a
+    /// plan's other changes are passed over without being made into views.
+    pub fn with(
+        &self,
+        keep: impl Fn(Action) -> bool + Copy,
+    ) -> impl Iterator<Item = Cow<'_, ChangeView>> {
+        // One of the two is empty: one iterator type serves both.
+        let (planned, given) = match self {
+            Changes::Planned(changes) => (*changes, &[][..]),
+            Changes::Given(views) => (&[][..], views.as_slice()),
+        };
+        let planned = planned.iter().filter(move |c| keep(c.action)).map(|c| Cow::Owned(change(c)));
+        planned.chain(given.iter().filter(move |v| keep(v.action)).map(Cow::Borrowed))
+    }
+}
+
+impl PartialEq for Changes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Changes<'_> {}
+
+impl Serialize for Changes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Changes<'_> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::deserialize(deserializer).map(Changes::Given)
+    }
 }
 
 /// One job.
@@ -161,9 +218,9 @@ fn notice(address: Option<&Address>, notice: &Notice, now: time::OffsetDateTime)
     }
 }
 
-impl PlanView {
+impl<'a> PlanView<'a> {
     /// The view of `plan`.
-    pub fn new(plan: &Plan) -> Self {
+    pub fn new(plan: &'a Plan) -> Self {
         let now = plan.planned_at;
         let mut warnings: Vec<NoticeView> =
             plan.warnings.iter().map(|w| notice(None, w, now)).collect();
@@ -196,7 +253,7 @@ impl PlanView {
             has_changes: plan.has_changes(),
             refresh_only: plan.options.refresh_only,
             summary: plan.summary(),
-            changes: plan.changes.iter().map(change).collect(),
+            changes: Changes::Planned(&plan.changes),
             waves: plan
                 .waves
                 .iter()
@@ -222,8 +279,8 @@ impl PlanView {
     }
 
     /// The changes with a given action.
-    pub fn with_action(&self, action: Action) -> impl Iterator<Item = &ChangeView> {
-        self.changes.iter().filter(move |c| c.action == action)
+    pub fn with_action(&self, action: Action) -> impl Iterator<Item = Cow<'_, ChangeView>> {
+        self.changes.with(move |a| a == action)
     }
 }
 

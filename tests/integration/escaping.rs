@@ -17,7 +17,7 @@ use jobform::render::apply::{HumanProgress, JsonProgress};
 use jobform::render::markdown::{code, fence, text};
 use jobform::render::plan::{human, markdown};
 use jobform::render::plan_view::{
-    ChangeView, DriftView, LiveView, NoticeView, PlanView, RequestView, WaveView,
+    ChangeView, Changes, DriftView, LiveView, NoticeView, PlanView, RequestView, WaveView,
 };
 use jobform::render::terminal::{self, is_inert};
 use jobform::render::{Palette, Terminal};
@@ -52,7 +52,7 @@ pub(crate) fn hostile() -> impl Strategy<Value = String> {
 
 /// A plan with one job of every action, a drift, a warning, a blocked job's
 /// error and two waves, every outside string taken from `s` (by position).
-fn plan(s: &[String; 6]) -> PlanView {
+fn plan(s: &[String; 6]) -> PlanView<'static> {
     let address =
         |i: usize| Address::instance(JobKind::HuaweiDrs, "fleet", s[i].clone()).to_string();
     let live = |i: usize| Some(LiveView { raw_status: s[i].clone(), state: "running".to_owned() });
@@ -92,13 +92,13 @@ fn plan(s: &[String; 6]) -> PlanView {
             no_op: 0,
             requests: 2,
         },
-        changes: vec![
+        changes: Changes::Given(vec![
             change(0, Action::Suspend, Some("suspended")),
             change(1, Action::Resume, Some("running")),
             change(2, Action::Stop, Some("stopped")),
             change(3, Action::Blocked, Some("suspended")),
             change(4, Action::Forget, None),
-        ],
+        ]),
         waves: vec![
             WaveView {
                 number: 1,
