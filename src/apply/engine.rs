@@ -267,10 +267,8 @@ impl<'a, T: Timer> Engine<'a, T> {
             .map(|change| provider::Action {
                 address: change.address.clone(),
                 id: change.id.clone(),
-                instance_id: change.instance_id.clone(),
                 verb: request.verb,
-                direction: change.direction,
-                pause_mode: change.pause_mode,
+                options: change.options.clone(),
                 token_seed: format!("{}:{}:{}", self.token_base, change.address, request.verb),
             })
             .collect();
@@ -517,9 +515,9 @@ impl<'a, T: Timer> Engine<'a, T> {
     ) -> Settled {
         let change = watch.change;
         let task = match lookup {
-            Some(LiveLookup::Found(live)) => {
-                live.task_status(change.direction).map(|(raw, state)| (raw.to_owned(), state))
-            }
+            Some(LiveLookup::Found(live)) => live
+                .task_status(change.options.direction())
+                .map(|(raw, state)| (raw.to_owned(), state)),
             _ => None,
         };
         let took = elapsed(watch.sent_at, now);
@@ -784,12 +782,7 @@ fn read_item(change: &JobChange) -> ReadItem {
     ReadItem {
         address: change.address.clone(),
         provider: change.provider.clone(),
-        job: JobRef {
-            kind: change.kind,
-            id: change.id.clone(),
-            instance_id: change.instance_id.clone(),
-            direction: change.direction,
-        },
+        job: JobRef { kind: change.kind, id: change.id.clone(), options: change.options.clone() },
     }
 }
 
@@ -797,7 +790,7 @@ fn read_item(change: &JobChange) -> ReadItem {
 fn fresh(change: &JobChange, lookup: Option<&LiveLookup>) -> Result<(String, LiveState), String> {
     let assumed = change.live.as_ref().expect("acting changes were planned from a live status");
     match lookup {
-        Some(LiveLookup::Found(live)) => match live.task_status(change.direction) {
+        Some(LiveLookup::Found(live)) => match live.task_status(change.options.direction()) {
             Some((raw, state)) if raw.eq_ignore_ascii_case(&assumed.raw_status) => {
                 Ok((raw.to_owned(), state))
             }

@@ -13,8 +13,8 @@ use super::*;
 
 mod reliability;
 use crate::model::{
-    AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, PauseMode, ProviderConfig,
-    ProviderTuning, Secret, SourceLocation,
+    AlibabaOptions, AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, KindOptions,
+    PauseMode, ProviderConfig, ProviderTuning, Secret, SourceLocation,
 };
 use crate::plan::fixtures::desired;
 use crate::plan::{self, Code, PlanInput, PlanOptions};
@@ -95,15 +95,17 @@ fn providers(url: &str, tuning: ProviderTuning) -> Vec<ProviderConfig> {
 
 /// The example configuration's jobs, all declared `state`.
 fn example_jobs(state: DesiredState) -> Vec<DesiredJob> {
-    let dts = |name: &str, id: &str| DesiredJob {
-        instance_id: Some(format!("dts{id}")),
+    let dts = |name: &str, id: &str, direction| DesiredJob {
+        options: KindOptions::Alibaba(AlibabaOptions {
+            direction,
+            instance_id: Some(format!("dts{id}")),
+        }),
         ..desired(JobKind::AlibabaDts, name, id, state)
     };
-    let orders = dts("orders_sync", "l3m1213ye7l0001");
+    let orders = dts("orders_sync", "l3m1213ye7l0001", Direction::Forward);
     let reverse = DesiredJob {
-        direction: Direction::Reverse,
         depends_on: vec![orders.address.clone()],
-        ..dts("orders_sync_reverse", "l3m1213ye7l0001")
+        ..dts("orders_sync_reverse", "l3m1213ye7l0001", Direction::Reverse)
     };
     let inventory =
         desired(JobKind::AlibabaMigration, "legacy_inventory", "dtsj1x11y51g3b0004", state);
@@ -114,8 +116,11 @@ fn example_jobs(state: DesiredState) -> Vec<DesiredJob> {
     let mut jobs = vec![
         orders.clone(),
         reverse,
-        dts("billing_migration", "k2n8x7c1vq90002"),
-        DesiredJob { state: DesiredState::Running, ..dts("audit_trail", "s9p4b2d6fw30003") },
+        dts("billing_migration", "k2n8x7c1vq90002", Direction::Forward),
+        DesiredJob {
+            state: DesiredState::Running,
+            ..dts("audit_trail", "s9p4b2d6fw30003", Direction::Forward)
+        },
         inventory,
         reports,
     ];
@@ -300,10 +305,11 @@ async fn a_job_changed_since_the_plan_is_skipped_as_stale_with_its_dependents() 
         .map(|id| provider::Action {
             address: crate::model::Address::new(JobKind::AlibabaDts, "by_hand"),
             id: (*id).to_owned(),
-            instance_id: None,
             verb: crate::model::ActionVerb::Suspend,
-            direction: Direction::Forward,
-            pause_mode: crate::model::PauseMode::Target,
+            options: KindOptions::Alibaba(AlibabaOptions {
+                direction: Direction::Forward,
+                instance_id: None,
+            }),
             token_seed: "x".to_owned(),
         })
         .collect();
@@ -357,10 +363,8 @@ async fn a_refused_action_fails_the_job_and_is_recorded_with_the_cloud_error() {
     let action = provider::Action {
         address: change.address.clone(),
         id: change.id.clone(),
-        instance_id: None,
         verb: crate::model::ActionVerb::Suspend,
-        direction: Direction::Forward,
-        pause_mode: change.pause_mode,
+        options: change.options.clone(),
         token_seed: "by-hand".to_owned(),
     };
     rig.fleet.execute(&change.provider, &[action]).await;
