@@ -4,10 +4,12 @@
 //! Wave by wave: one bulk re-read of the wave's jobs (a job whose status is
 //! no longer what the plan assumed is skipped as *stale*), then the wave's
 //! requests with bounded parallelism, then bulk polling until every accepted
-//! action reaches its target, fails, or times out. The state is written
-//! before each request goes out (the write-ahead mark) and after every
-//! answer and every settled action, so a crash at any point loses nothing
-//! that was done. An action whose answer was lost (timeout, reset, 5xx) is
+//! action reaches its target, fails, or times out. A request's write-ahead
+//! mark is durable before it goes out, and the answers are durable before
+//! the watch begins; writes are grouped where that allows (the calls that
+//! start together and the answers since the last write in one commit, the
+//! jobs that settle in one poll in one commit), so a crash at any point
+//! loses nothing that was done. An action whose answer was lost (timeout, reset, 5xx) is
 //! never sent again: the job is re-read, and only a job seen reaching the
 //! target counts as done. Dependents of a failed or skipped job are skipped;
 //! independent work goes on.
@@ -35,6 +37,7 @@ pub use self::timer::{SystemTimer, Timer};
 use crate::model::Address;
 use crate::plan::Plan;
 use crate::provider::fleet::{Fleet, ProviderFailures};
+use crate::provider::{CloudProvider, Provider};
 use crate::state::{Actor, State, StateError, StateStore};
 
 /// Requests in flight at once unless `--parallelism` says otherwise.
@@ -104,28 +107,37 @@ fn join(addresses: &[Address]) -> String {
 }
 
 /// What an apply works on.
-#[derive(Debug, Clone, Copy)]
-pub struct ApplyInput<'a> {
+#[derive(Debug)]
+pub struct ApplyInput<'a, P = CloudProvider> {
     /// The plan (fresh, or a checked saved plan).
     pub plan: &'a Plan,
     /// The provider clients.
-    pub fleet: &'a Fleet,
+    pub fleet: &'a Fleet<P>,
     /// Where the state is written.
     pub store: &'a std::sync::Arc<dyn StateStore>,
     /// How to run.
     pub options: &'a ApplyOptions,
 }
 
+// By hand: derived, they would ask the provider to be `Copy` too.
+impl<P> Clone for ApplyInput<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for ApplyInput<'_, P> {}
+
 /// Applies `input.plan`, updating `state` (loaded from `input.store`, whose
-/// lock the caller holds) and committing what changed after every step. On
+/// lock the caller holds) and committing what changed as it goes. On
 /// error `state` holds everything recorded so far.
 ///
 /// # Errors
 ///
 /// [`ApplyError::Blocked`] before anything is done; [`ApplyError::State`]
 /// when the state cannot be written.
-pub async fn apply(
-    input: ApplyInput<'_>,
+pub async fn apply<P: Provider>(
+    input: ApplyInput<'_, P>,
     state: &mut State,
     timer: &impl Timer,
     interrupt: &Interrupt,

@@ -1,6 +1,8 @@
-//! Engine tests against the emulator: plans made by the real planner from the
-//! emulator's live jobs, applied through the real provider clients, with a
-//! timer that moves the emulated clock instead of sleeping.
+//! Engine tests. The engine's rules run against an in-memory fake cloud
+//! (`engine`, `fake`); the tests here and in `reliability` go end to end
+//! against the emulator: plans made by the real planner from the emulator's
+//! live jobs, applied through the real provider clients, with a timer that
+//! moves the emulated clock instead of sleeping.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -11,6 +13,8 @@ use time::OffsetDateTime;
 
 use super::*;
 
+mod engine;
+mod fake;
 mod reliability;
 use crate::model::{
     AlibabaOptions, AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, KindOptions,
@@ -18,7 +22,6 @@ use crate::model::{
 };
 use crate::plan::fixtures::desired;
 use crate::plan::{self, Code, PlanInput, PlanOptions};
-use crate::provider;
 use crate::provider::fleet::ReadItem;
 use crate::state::{ActionOutcome, PauseSource, StateFile};
 
@@ -295,172 +298,6 @@ async fn stops_jobs_on_both_clouds() {
 }
 
 #[tokio::test]
-async fn a_job_changed_since_the_plan_is_skipped_as_stale_with_its_dependents() {
-    let rig = Rig::example();
-    let jobs = example_jobs(DesiredState::Suspended);
-    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    // Someone pauses billing_migration and orders_sync by hand meanwhile.
-    let by_hand: Vec<provider::Action> = ["k2n8x7c1vq90002", "l3m1213ye7l0001"]
-        .iter()
-        .map(|id| provider::Action {
-            address: crate::model::Address::new(JobKind::AlibabaDts, "by_hand"),
-            id: (*id).to_owned(),
-            verb: crate::model::ActionVerb::Suspend,
-            options: KindOptions::Alibaba(AlibabaOptions {
-                direction: Direction::Forward,
-                instance_id: None,
-            }),
-            token_seed: "x".to_owned(),
-        })
-        .collect();
-    for action in by_hand {
-        rig.fleet.execute(&plan.waves[0].requests[0].provider, &[action]).await;
-    }
-    rig.emulator.advance(Duration::from_secs(5));
-    rig.emulator.clear_journal();
-    let (report, events, _) = rig.apply(&plan).await;
-    let outcomes = outcomes(&report);
-    assert!(matches!(
-        &outcomes["alibaba_dts.billing_migration"],
-        JobOutcome::Skipped { reason: SkipReason::Stale, detail } if detail.contains("Suspending")
-    ));
-    for dependent in [
-        "alibaba_dts.orders_sync_reverse",
-        r#"huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"]"#,
-    ] {
-        assert!(
-            matches!(
-                &outcomes[dependent],
-                JobOutcome::Skipped { reason: SkipReason::DependencyFailed, .. }
-            ),
-            "{dependent}: {:?}",
-            outcomes[dependent]
-        );
-    }
-    assert_eq!(outcomes["alibaba_migration.legacy_inventory"], JobOutcome::Succeeded);
-    assert_eq!(report.status(), ApplyStatus::Partial);
-    let sent = rig.actions();
-    assert_eq!(action_count(&sent, "SuspendDtsJob", "k2n8x7c1vq90002"), 0);
-    assert_eq!(action_count(&sent, "batch-pause-task", EU_IDS[0]), 0);
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, ApplyEvent::JobSkipped { reason: SkipReason::Stale, .. }))
-    );
-}
-
-#[tokio::test]
-async fn a_refused_action_fails_the_job_and_is_recorded_with_the_cloud_error() {
-    let rig = Rig::example();
-    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
-        .into_iter()
-        .filter(|j| j.address.name == "billing_migration")
-        .collect();
-    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    // A pause sent meanwhile is still settling (the status has not moved
-    // yet, so the re-read finds nothing stale): the cloud refuses ours.
-    let change = &plan.changes[0];
-    let action = provider::Action {
-        address: change.address.clone(),
-        id: change.id.clone(),
-        verb: crate::model::ActionVerb::Suspend,
-        options: change.options.clone(),
-        token_seed: "by-hand".to_owned(),
-    };
-    rig.fleet.execute(&change.provider, &[action]).await;
-    let (report, _, state) = rig.apply(&plan).await;
-    let JobOutcome::Failed { detail } = &report.results[0].outcome else {
-        panic!("{:?}", report.results[0].outcome)
-    };
-    assert!(detail.contains("OperationDenied.JobStatus"), "{detail}");
-    assert_eq!(report.status(), ApplyStatus::Failed);
-    let record = &state.jobs[&change.address];
-    assert_eq!(record.last_action.as_ref().unwrap().outcome, ActionOutcome::Failed);
-    assert!(record.last_action.as_ref().unwrap().request_id.is_some());
-    let audit = rig.file.audit().unwrap();
-    assert!(audit[0].detail.as_deref().unwrap().contains("OperationDenied.JobStatus"));
-}
-
-#[tokio::test]
-async fn no_wait_records_pending_but_still_waits_for_dependencies() {
-    let mut rig = Rig::example();
-    rig.options.no_wait = true;
-    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
-    let (report, _, state) = rig.apply(&plan).await;
-    let outcomes = outcomes(&report);
-    assert_eq!(outcomes["alibaba_dts.orders_sync"], JobOutcome::Succeeded, "has dependents");
-    assert_eq!(outcomes["alibaba_dts.billing_migration"], JobOutcome::Pending);
-    assert_eq!(report.summary.pending, 6);
-    assert_eq!(report.status(), ApplyStatus::Success);
-    let address: crate::model::Address = "alibaba_dts.billing_migration".parse().unwrap();
-    assert_eq!(state.jobs[&address].last_action.as_ref().unwrap().outcome, ActionOutcome::Pending);
-}
-
-/// The fault `kind` on the first `action` request: the journal shows the
-/// action reached the cloud exactly once, whatever the fault did.
-async fn faulty(kind: FaultKind, action: &str, job: &str) -> (Rig, ApplyReport, State) {
-    let rig = Rig::example();
-    rig.emulator.inject(Fault::new(kind).on_action(action).times(1));
-    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
-    let (report, _, state) = rig.apply(&plan).await;
-    assert_eq!(action_count(&rig.actions(), action, job), 1, "{action} sent exactly once");
-    (rig, report, state)
-}
-
-#[tokio::test]
-async fn an_answer_lost_after_the_action_took_effect_is_confirmed_by_a_re_read() {
-    let (rig, report, _) = faulty(
-        FaultKind::TimeoutAfterEffect { delay_ms: 1500 },
-        "SuspendMigrationJob",
-        "dtsj1x11y51g3b0004",
-    )
-    .await;
-    assert_eq!(outcomes(&report)["alibaba_migration.legacy_inventory"], JobOutcome::Succeeded);
-    assert_eq!(outcomes(&report)["alibaba_synchronization.legacy_reports"], JobOutcome::Succeeded);
-    assert_eq!(report.status(), ApplyStatus::Success);
-    assert_eq!(rig.emulator.job_status("dtsj1x11y51g3b0004").as_deref(), Some("Suspending"));
-    let entries: Vec<_> = rig
-        .file
-        .audit()
-        .unwrap()
-        .iter()
-        .filter(|e| e.job_id == "dtsj1x11y51g3b0004")
-        .map(|e| e.outcome)
-        .collect();
-    assert_eq!(entries, [ActionOutcome::Unknown, ActionOutcome::Succeeded]);
-}
-
-#[tokio::test]
-async fn a_server_error_is_recorded_unknown_and_its_dependents_skipped() {
-    let (rig, report, state) =
-        faulty(FaultKind::ServerError { status: 500 }, "SuspendMigrationJob", "dtsj1x11y51g3b0004")
-            .await;
-    let outcomes = outcomes(&report);
-    assert!(
-        matches!(outcomes["alibaba_migration.legacy_inventory"], JobOutcome::Unknown { .. }),
-        "{outcomes:#?}"
-    );
-    assert!(matches!(
-        outcomes["alibaba_synchronization.legacy_reports"],
-        JobOutcome::Skipped { reason: SkipReason::DependencyFailed, .. }
-    ));
-    assert_eq!(outcomes["alibaba_dts.billing_migration"], JobOutcome::Succeeded);
-    assert_eq!(report.status(), ApplyStatus::Partial);
-    assert_eq!(rig.emulator.job_status("dtsj1x11y51g3b0004").as_deref(), Some("Migrating"));
-    let address: crate::model::Address = "alibaba_migration.legacy_inventory".parse().unwrap();
-    assert_eq!(state.jobs[&address].last_action.as_ref().unwrap().outcome, ActionOutcome::Unknown);
-    assert_eq!(action_count(&rig.actions(), "SuspendSynchronizationJob", "dtsmr1q4mc21520005"), 0);
-}
-
-#[tokio::test]
-async fn a_reset_batch_is_sent_once_and_recorded_unknown() {
-    let (_rig, report, _) = faulty(FaultKind::ConnectionReset, "batch-pause-task", EU_IDS[1]).await;
-    for result in report.results.iter().filter(|r| r.address.kind == JobKind::HuaweiDrs) {
-        assert!(matches!(result.outcome, JobOutcome::Unknown { .. }), "{result:?}");
-    }
-}
-
-#[tokio::test]
 async fn blocked_jobs_refuse_the_apply_unless_skipped() {
     let rig = Rig::example();
     let mut jobs = example_jobs(DesiredState::Suspended);
@@ -488,96 +325,6 @@ async fn blocked_jobs_refuse_the_apply_unless_skipped() {
     assert_eq!(report.status(), ApplyStatus::Success);
 }
 
-#[tokio::test]
-async fn an_interrupt_starts_nothing_new() {
-    let rig = Rig::example();
-    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
-    let interrupt = Interrupt::new();
-    interrupt.raise();
-    let mut state = rig.file.load().unwrap();
-    let input =
-        ApplyInput { plan: &plan, fleet: &rig.fleet, store: &rig.file, options: &rig.options };
-    let report =
-        apply(input, &mut state, &rig.timer(), &interrupt, &mut Recorder::default()).await.unwrap();
-    assert!(rig.actions().is_empty());
-    assert_eq!(report.summary.skipped, 8);
-    assert_eq!(report.status(), ApplyStatus::Failed);
-}
-
-#[tokio::test]
-async fn an_action_an_earlier_run_left_unsettled_is_never_sent_again_and_confirmed_later() {
-    let mut rig = Rig::example();
-    rig.options.no_wait = true;
-    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
-        .into_iter()
-        .filter(|j| j.kind() == JobKind::HuaweiDrs)
-        .collect();
-    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    let (report, _, first) = rig.apply(&plan).await;
-    assert_eq!(report.summary.pending, 3);
-    let sent_at = first.jobs.values().next().unwrap().last_action.as_ref().unwrap().at;
-    // The pause is still settling: the cloud reports the old status, so the
-    // plan blocks the jobs rather than pausing them again.
-    rig.options.no_wait = false;
-    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    assert_eq!(plan.summary().blocked, 3);
-    assert!(plan.changes.iter().all(|c| c.blocker.as_ref().unwrap().code == Code::OutcomeUnknown));
-    // Later the pauses have settled: nothing to send, and the apply records
-    // them as succeeded, the pause clock counting from the send.
-    rig.emulator.advance(Duration::from_secs(3600));
-    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    assert_eq!(plan.summary().no_op, 3, "{:#?}", plan.changes);
-    let (_, _, state) = rig.apply(&plan).await;
-    assert_eq!(rig.actions().len(), 1, "the batch was sent once, by the first run");
-    for record in state.jobs.values() {
-        assert_eq!(record.last_action.as_ref().unwrap().outcome, ActionOutcome::Succeeded);
-        let paused = record.paused.as_ref().unwrap();
-        assert_eq!((paused.since, paused.source), (sent_at, PauseSource::Jobform));
-        assert_eq!(paused.pause_mode, Some(PauseMode::Target));
-    }
-    let audit = rig.file.audit().unwrap();
-    let confirmed = audit.iter().filter(|e| {
-        e.outcome == ActionOutcome::Succeeded
-            && e.detail.as_deref().is_some_and(|d| d.starts_with("confirmed by a later run"))
-    });
-    assert_eq!(confirmed.count(), 3);
-}
-
-#[tokio::test]
-async fn resend_unknown_sends_once_more_and_says_so_in_the_audit_log() {
-    let (rig, report, _) =
-        faulty(FaultKind::ServerError { status: 500 }, "SuspendMigrationJob", "dtsj1x11y51g3b0004")
-            .await;
-    assert_eq!(report.status(), ApplyStatus::Partial);
-    let jobs = example_jobs(DesiredState::Suspended);
-    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    let address: crate::model::Address = "alibaba_migration.legacy_inventory".parse().unwrap();
-    assert_eq!(plan.change(&address).unwrap().blocker.as_ref().unwrap().code, Code::OutcomeUnknown);
-    let options = PlanOptions { resend_unknown: vec![address.clone()], ..PlanOptions::default() };
-    let plan = rig.plan(&jobs, &options).await;
-    let (report, _, _) = rig.apply(&plan).await;
-    assert_eq!(outcomes(&report)[&address.to_string()], JobOutcome::Succeeded);
-    assert_eq!(action_count(&rig.actions(), "SuspendMigrationJob", "dtsj1x11y51g3b0004"), 2);
-    let resent: Vec<_> = rig
-        .file
-        .audit()
-        .unwrap()
-        .iter()
-        .filter(|e| e.address == address)
-        .map(|e| (e.outcome, e.detail.as_deref().unwrap_or("").contains("--resend-unknown")))
-        .collect();
-    assert_eq!(
-        resent,
-        [
-            // The answer that never came, then the watch that saw nothing.
-            (ActionOutcome::Unknown, false),
-            (ActionOutcome::Unknown, false),
-            (ActionOutcome::Pending, true),
-            (ActionOutcome::Succeeded, true)
-        ]
-    );
-}
-
 /// Raises the interrupt as soon as the cloud accepts the first action.
 struct CtrlCOnFirstAnswer<'a>(&'a Interrupt);
 
@@ -587,83 +334,4 @@ impl ApplyHooks for CtrlCOnFirstAnswer<'_> {
             self.0.raise();
         }
     }
-}
-
-#[tokio::test]
-async fn an_interrupt_records_the_request_in_flight_and_sends_no_other() {
-    let mut rig = Rig::example();
-    rig.options.parallelism = 1;
-    let plan = rig.plan(&example_jobs(DesiredState::Suspended), &PlanOptions::default()).await;
-    let interrupt = Interrupt::new();
-    let mut state = rig.file.load().unwrap();
-    let input =
-        ApplyInput { plan: &plan, fleet: &rig.fleet, store: &rig.file, options: &rig.options };
-    let report =
-        apply(input, &mut state, &rig.timer(), &interrupt, &mut CtrlCOnFirstAnswer(&interrupt))
-            .await
-            .unwrap();
-    let sent = rig.actions();
-    assert_eq!(sent.len(), 1, "only the request in flight: {sent:#?}");
-    assert!(report.summary.interrupted);
-    assert_eq!(report.summary.pending, sent[0].jobs.len(), "accepted, recorded, not waited for");
-    assert_eq!(report.summary.skipped, 8 - sent[0].jobs.len());
-    assert_eq!(report.status(), ApplyStatus::Partial);
-    let pending = state
-        .jobs
-        .values()
-        .filter(|r| r.last_action.as_ref().is_some_and(|a| a.outcome == ActionOutcome::Pending))
-        .count();
-    assert_eq!(pending, sent[0].jobs.len());
-    assert_eq!(rig.file.load().unwrap(), state);
-}
-
-/// Makes every status read fail once the cloud has accepted an action.
-struct CloudGoesAwayAfterTheAction<'a>(&'a Emulator, Vec<ApplyEvent>);
-
-impl ApplyHooks for CloudGoesAwayAfterTheAction<'_> {
-    fn event(&mut self, event: &ApplyEvent) {
-        if matches!(event, ApplyEvent::ActionSent { .. })
-            && self.1.iter().all(|e| !matches!(e, ApplyEvent::ActionSent { .. }))
-        {
-            self.0.inject(
-                Fault::new(FaultKind::ServerError { status: 503 }).on_action("batch-status"),
-            );
-        }
-        self.1.push(event.clone());
-    }
-}
-
-#[tokio::test]
-async fn a_cloud_unreachable_while_watching_is_reported_at_once_not_at_the_timeout() {
-    // One attempt per read: the reads fail at once, and the watch polls on.
-    let tuning = ProviderTuning { max_attempts: Some(1), ..quick_tuning() };
-    let mut rig = Rig::tuned(World::example(), tuning);
-    rig.options.wait_timeout = Duration::from_secs(120);
-    let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Suspended)
-        .into_iter()
-        .filter(|j| j.kind() == JobKind::HuaweiDrs)
-        .collect();
-    let plan = rig.plan(&jobs, &PlanOptions::default()).await;
-    let mut state = rig.file.load().unwrap();
-    let mut hooks = CloudGoesAwayAfterTheAction(&rig.emulator, Vec::new());
-    let input =
-        ApplyInput { plan: &plan, fleet: &rig.fleet, store: &rig.file, options: &rig.options };
-    let report =
-        apply(input, &mut state, &rig.timer(), &Interrupt::new(), &mut hooks).await.unwrap();
-    let trouble: Vec<&ApplyEvent> =
-        hooks.1.iter().filter(|e| matches!(e, ApplyEvent::ReadTrouble { .. })).collect();
-    assert_eq!(trouble.len(), 1, "once per spell of trouble: {trouble:#?}");
-    let ApplyEvent::ReadTrouble { jobs, error, retry_for } = trouble[0] else { unreachable!() };
-    assert_eq!(*jobs, 3);
-    assert!(error.as_deref().is_some_and(|e| e.contains("batch-status")), "{error:?}");
-    assert!(
-        *retry_for > Duration::from_secs(100),
-        "reported at the first failed poll: {retry_for:?}"
-    );
-    // Said before any job's outcome, which only the wait timeout decides.
-    let said = hooks.1.iter().position(|e| matches!(e, ApplyEvent::ReadTrouble { .. })).unwrap();
-    let first_end =
-        hooks.1.iter().position(|e| matches!(e, ApplyEvent::ActionErrored { .. })).unwrap();
-    assert!(said < first_end);
-    assert_eq!(report.summary.failed, 3, "{:#?}", report.results);
 }

@@ -110,15 +110,16 @@ impl std::error::Error for ProviderFailures {}
 
 /// The client of one provider block, and where the block is declared.
 #[derive(Debug)]
-struct Client {
-    provider: CloudProvider,
+struct Client<P> {
+    provider: P,
     declared_at: SourceLocation,
 }
 
-/// The clients of the provider blocks the jobs use.
+/// The clients of the provider blocks the jobs use: the cloud clients, or
+/// any other [`Provider`] (the apply engine's tests use an in-memory one).
 #[derive(Debug)]
-pub struct Fleet {
-    clients: BTreeMap<ProviderRef, Client>,
+pub struct Fleet<P = CloudProvider> {
+    clients: BTreeMap<ProviderRef, Client<P>>,
 }
 
 impl Fleet {
@@ -178,6 +179,19 @@ impl Fleet {
                 client.hint_job_types(hints);
             }
         }
+    }
+}
+
+impl<P: Provider> Fleet<P> {
+    /// A fleet of ready-made clients, each serving the provider block
+    /// declared at its location.
+    #[cfg(test)]
+    pub(crate) fn of(clients: impl IntoIterator<Item = (ProviderRef, SourceLocation, P)>) -> Self {
+        let clients = clients
+            .into_iter()
+            .map(|(reference, declared_at, provider)| (reference, Client { provider, declared_at }))
+            .collect();
+        Fleet { clients }
     }
 
     /// Reads every item in bulk, as a plan needs it: a job the cloud did not

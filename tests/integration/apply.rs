@@ -164,7 +164,7 @@ fn a_saved_plan_is_applied_without_prompting_and_only_once() {
 
     ----- stderr -----
     Error: State changed since the plan
-    maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 10); run `jobform plan` again.
+    maintenance.plan: the state changed since this plan was made (planned against no state, now lineage [UUID] serial 7); run `jobform plan` again.
     "#);
 }
 

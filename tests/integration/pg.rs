@@ -7,7 +7,7 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use jobform::state::{Actor, ChangeSet, PgStore, State, StateError, StateFile, StateStore};
+use jobform::state::{Actor, ChangeSet, PgStore, State, StateFile, StateStore};
 use jobform_emulator::{Emulator, Fault, FaultKind};
 use serde_json::Value;
 
@@ -103,15 +103,12 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
         assert_eq!(pair[0], pair[1], "interleaved runs: {order:?}");
     }
 
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3000 }).on_action("batch-pause-task"));
-    // Waits for the lock itself: the probe below may hold it for an instant.
+    // The holder's pause is held until the checks below are done, however
+    // long they take: the holder keeps its lock all that time.
+    emulator
+        .inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("batch-pause-task"));
     let mut holder = apply(&last[0], "60s").env("USER", "holder").spawn();
-    wait_for("the holder's lock", || {
-        matches!(
-            store.lock("probe", &actor(), Duration::ZERO),
-            Err(StateError::SessionLocked { .. })
-        )
-    });
+    crate::support::wait_until_held(&emulator, &mut holder);
     let loser = apply(&racers[0], "0s").run();
     assert_eq!(loser.code, Some(1), "{}", loser.stderr);
     assert!(
@@ -131,6 +128,7 @@ fn five_applies_on_one_workspace_take_turns_and_lose_no_record() {
         "{}",
         refused.stderr
     );
+    emulator.release_held();
     assert!(holder.wait().unwrap().success(), "the holder kept its lock");
 }
 
@@ -205,7 +203,7 @@ fn a_killed_holder_frees_the_lock_and_a_rerun_converges_sending_nothing_twice() 
 }
 
 /// A second Ctrl-C while the pause request is in flight (the emulator
-/// answers it after 20 s): the apply exits at once (130), having deleted its
+/// holds it past the test): the apply exits at once (130), having deleted its
 /// lock row and released the advisory lock itself (a `force-unlock` of its
 /// id finds nothing, where a killed holder leaves its row), and the state
 /// agrees with what the emulator saw.
@@ -214,24 +212,29 @@ fn a_second_ctrl_c_releases_the_lock_and_leaves_the_state_agreeing_with_the_jour
     let Some(cluster) = Cluster::start(false) else { return };
     let ids = drs_fleet_ids(3);
     let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 20_000 }).on_action("batch-pause-task"));
+    emulator
+        .inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("batch-pause-task"));
     let probe = fleet(&ids, &emulator);
-    let mut holder = run_in(&probe, &emulator, &cluster).args(["apply", "--auto-approve"]).spawn();
-    // The first commit (the write-ahead mark) precedes the request.
+    let mut holder =
+        run_in(&probe, &emulator, &cluster).args(["apply", "--auto-approve"]).spawn_piped();
+    // The pause request is in flight: the write-ahead mark is committed and
+    // the Ctrl-C handler listening by then.
+    crate::support::wait_until_held(&emulator, &mut holder);
     let workspace = store(&cluster, "default");
-    wait_for("the write-ahead mark", || workspace.read().unwrap().is_some());
-    std::thread::sleep(Duration::from_millis(300));
     let contender = run_in(&probe, &emulator, &cluster).args(["state", "rm", "huawei_drs.x"]).run();
     assert_eq!(contender.code, Some(1));
     assert!(contender.stderr.contains("lock id "), "{}", contender.stderr);
     let id = contender.stderr.split("lock id ").nth(1).unwrap().split(')').next().unwrap();
+    let pid = holder.id().to_string();
     let interrupt = || {
-        let sent =
-            std::process::Command::new("kill").args(["-INT", &holder.id().to_string()]).status();
+        let sent = std::process::Command::new("kill").args(["-INT", &pid]).status();
         assert!(sent.unwrap().success());
     };
     interrupt();
-    std::thread::sleep(Duration::from_millis(300));
+    // The second Ctrl-C comes once the first is acknowledged (two signals
+    // at once may count as one).
+    let mut stderr = std::io::BufReader::new(holder.stderr.take().unwrap());
+    crate::support::read_until(&mut stderr, "Interrupt received");
     interrupt();
     let status = holder.wait().unwrap();
     assert_eq!(status.code(), Some(130), "exited at once: {status}");
@@ -310,7 +313,8 @@ fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() 
         world
     })
     .unwrap();
-    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 1500 }).on_action("SuspendDtsJobs"));
+    emulator
+        .inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("SuspendDtsJobs"));
     let probe = Test::new().examples().file("backend.hcl", BACKEND).args(["validate"]).run();
     assert_eq!(probe.code, Some(0), "{}", probe.stderr);
     let apply = run_in(&probe, &emulator, &cluster).args(APPLY).args([
@@ -319,10 +323,13 @@ fn postgres_stopped_mid_apply_leaves_an_errored_file_that_state_push_restores() 
         "--parallelism",
         "1",
     ]);
-    let child = apply.spawn_piped();
-    wait_for("the first pause request", || action_requests(&emulator) > 0);
+    let mut child = apply.spawn_piped();
+    // The first pause is on the wire when the database goes; its answer
+    // comes after.
+    crate::support::wait_until_held(&emulator, &mut child);
     cluster.stop();
-    let sent_before_the_stop = action_requests(&emulator);
+    let sent_before_the_stop = action_requests(&emulator) + emulator.held_requests();
+    emulator.release_held();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
