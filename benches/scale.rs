@@ -224,7 +224,7 @@ fn apply_against_baseline(binary: &str) {
 /// The per-job loop: for every job, read its status, then pause it, each
 /// one request, sequentially; returns the wall time.
 fn baseline(fleet: &Fleet) -> Duration {
-    use jobform::model::{ActionVerb, Address, Direction, JobKind, PauseMode, Secret};
+    use jobform::model::{ActionVerb, Address, Direction, JobKind, KindOptions, PauseMode, Secret};
     use jobform::provider::{
         Action, AlibabaClient, AlibabaCredentials, DtsJobType, HuaweiClient, HuaweiCredentials,
         JobRef, RequestOutcome, Settings, SystemClock,
@@ -269,19 +269,14 @@ fn baseline(fleet: &Fleet) -> Duration {
     runtime.block_on(async {
         for (kind, block) in [(JobKind::AlibabaDts, "dts_sync"), (JobKind::HuaweiDrs, "drs")] {
             for id in fleet.of(block) {
-                let job = JobRef {
-                    kind,
-                    id: id.clone(),
-                    instance_id: None,
-                    direction: Direction::Forward,
-                };
+                let options =
+                    KindOptions::new(kind.cloud(), Direction::Forward, None, PauseMode::Target);
+                let job = JobRef { kind, id: id.clone(), options: options.clone() };
                 let action = Action {
                     address: Address::new(kind, "job"),
                     id: id.clone(),
-                    instance_id: None,
                     verb: ActionVerb::Suspend,
-                    direction: Direction::Forward,
-                    pause_mode: PauseMode::Target,
+                    options,
                     token_seed: id.clone(),
                 };
                 let (read, results) = if kind == JobKind::HuaweiDrs {

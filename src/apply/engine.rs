@@ -347,12 +347,7 @@ fn read_item(change: &JobChange) -> ReadItem {
     ReadItem {
         address: change.address.clone(),
         provider: change.provider.clone(),
-        job: JobRef {
-            kind: change.kind,
-            id: change.id.clone(),
-            instance_id: change.instance_id.clone(),
-            direction: change.direction,
-        },
+        job: JobRef { kind: change.kind, id: change.id.clone(), options: change.options.clone() },
     }
 }
 

@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::model::{ActionVerb, Address, KindAttribute, LiveState, PauseMode};
+use crate::model::{ActionVerb, Address, LiveState};
 use crate::plan::{Action, JobChange};
-use crate::provider::describe;
 use crate::state::{
     ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, JobRecord, Observation, PauseRecord,
     PauseSource, State,
@@ -71,7 +70,7 @@ fn record<'s>(
         kind: change.kind,
         id: change.id.clone(),
         provider: change.provider.clone(),
-        direction: change.direction,
+        direction: change.options.direction(),
         observed: Observation { raw_status: raw_status.to_owned(), state: live, at },
         paused: None,
         last_action: None,
@@ -132,12 +131,6 @@ pub(super) fn confirm_unsettled(
     Some(earlier)
 }
 
-/// The Huawei pause mode a request carries (only DRS pauses have one).
-fn sent_mode(change: &JobChange, verb: ActionVerb) -> Option<PauseMode> {
-    let has_mode = describe(change.kind).accepts(KindAttribute::PauseMode);
-    (has_mode && verb == ActionVerb::Suspend).then_some(change.pause_mode)
-}
-
 /// Marks an action as being sent, before the request goes out: if the
 /// process dies before the answer is recorded, the state says the action's
 /// fate is unknown instead of saying nothing.
@@ -155,7 +148,7 @@ pub(super) fn write_ahead(
             at,
             request_id: None,
             outcome: ActionOutcome::Unknown,
-            pause_mode: sent_mode(change, verb),
+            pause_mode: change.options.pause_mode_sent(verb),
         });
     }
 }
@@ -187,7 +180,7 @@ pub(super) fn account(
             at: sent_at,
             request_id: request_id.clone(),
             outcome,
-            pause_mode: sent_mode(change, verb),
+            pause_mode: change.options.pause_mode_sent(verb),
         });
     }
     changes.audit.push(AuditEntry {
@@ -220,7 +213,7 @@ pub(super) fn reached(
             record.paused = Some(PauseRecord {
                 since: sent_at,
                 source: PauseSource::Jobform,
-                pause_mode: sent_mode(change, ActionVerb::Suspend),
+                pause_mode: change.options.pause_mode_sent(ActionVerb::Suspend),
             });
         }
     }

@@ -17,8 +17,8 @@ mod engine;
 mod fake;
 mod reliability;
 use crate::model::{
-    AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, PauseMode, ProviderConfig,
-    ProviderTuning, Secret, SourceLocation,
+    AlibabaOptions, AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, KindOptions,
+    PauseMode, ProviderConfig, ProviderTuning, Secret, SourceLocation,
 };
 use crate::plan::fixtures::desired;
 use crate::plan::{self, Code, PlanInput, PlanOptions};
@@ -98,15 +98,17 @@ fn providers(url: &str, tuning: ProviderTuning) -> Vec<ProviderConfig> {
 
 /// The example configuration's jobs, all declared `state`.
 fn example_jobs(state: DesiredState) -> Vec<DesiredJob> {
-    let dts = |name: &str, id: &str| DesiredJob {
-        instance_id: Some(format!("dts{id}")),
+    let dts = |name: &str, id: &str, direction| DesiredJob {
+        options: KindOptions::Alibaba(AlibabaOptions {
+            direction,
+            instance_id: Some(format!("dts{id}")),
+        }),
         ..desired(JobKind::AlibabaDts, name, id, state)
     };
-    let orders = dts("orders_sync", "l3m1213ye7l0001");
+    let orders = dts("orders_sync", "l3m1213ye7l0001", Direction::Forward);
     let reverse = DesiredJob {
-        direction: Direction::Reverse,
         depends_on: vec![orders.address.clone()],
-        ..dts("orders_sync_reverse", "l3m1213ye7l0001")
+        ..dts("orders_sync_reverse", "l3m1213ye7l0001", Direction::Reverse)
     };
     let inventory =
         desired(JobKind::AlibabaMigration, "legacy_inventory", "dtsj1x11y51g3b0004", state);
@@ -117,8 +119,11 @@ fn example_jobs(state: DesiredState) -> Vec<DesiredJob> {
     let mut jobs = vec![
         orders.clone(),
         reverse,
-        dts("billing_migration", "k2n8x7c1vq90002"),
-        DesiredJob { state: DesiredState::Running, ..dts("audit_trail", "s9p4b2d6fw30003") },
+        dts("billing_migration", "k2n8x7c1vq90002", Direction::Forward),
+        DesiredJob {
+            state: DesiredState::Running,
+            ..dts("audit_trail", "s9p4b2d6fw30003", Direction::Forward)
+        },
         inventory,
         reports,
     ];

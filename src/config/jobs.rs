@@ -9,7 +9,7 @@ use hcl::edit::structure::{Attribute, Block};
 
 use crate::model::{
     ActionVerb, Address, Cloud, DesiredJob, DesiredState, Direction, JobKind, KindAttribute,
-    KindDescription, PauseMode, ProviderRef, is_identifier,
+    KindDescription, KindOptions, PauseMode, ProviderRef, is_identifier,
 };
 use crate::provider::describe;
 
@@ -306,10 +306,8 @@ impl Instance<'_> {
         let job = DesiredJob {
             address,
             id: id?,
-            instance_id,
             state: state?,
-            direction,
-            pause_mode,
+            options: KindOptions::new(kind.cloud(), direction, instance_id, pause_mode),
             allow_stop,
             depends_on: self.depends_on.iter().map(|d| d.address.clone()).collect(),
             description,

@@ -155,11 +155,12 @@ fn report_shared_ids(
     let mut seen = HashMap::new();
     for job in blocks.values() {
         for (instance, span) in job.instances.iter().zip(&job.id_spans) {
-            let key = (instance.address.kind, instance.id.as_str(), instance.direction);
+            let direction = instance.options.direction();
+            let key = (instance.address.kind, instance.id.as_str(), direction);
             if let Some(first) = seen.get(&key) {
                 let detail = format!(
                     "{first} already manages the {} direction of job \"{}\"; managing one job twice would undo each other's actions.",
-                    instance.direction, instance.id
+                    direction, instance.id
                 );
                 diagnostics.push(sources.error(span, "Duplicate job id", detail));
             } else {

@@ -293,7 +293,7 @@ mod tests {
         );
         let reverse = &config.jobs[3];
         assert_eq!(
-            (reverse.id.as_str(), reverse.direction),
+            (reverse.id.as_str(), reverse.options.direction()),
             ("l3m1213ye7l0001", Direction::Reverse)
         );
         assert_eq!(reverse.depends_on[0].to_string(), "alibaba_dts.orders_sync");

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Address, Cloud, JobKind};
+use super::{Address, Cloud, JobKind, KindOptions};
 
 /// The state a job block asks for (`state = "…"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -168,14 +168,10 @@ pub struct DesiredJob {
     pub address: Address,
     /// The cloud's job id (`DtsJobId`, `MigrationJobId`, `SynchronizationJobId`, DRS job UUID).
     pub id: String,
-    /// Alibaba `DtsInstanceId`, when declared.
-    pub instance_id: Option<String>,
     /// The state the job must be in.
     pub state: DesiredState,
-    /// The managed direction (only `forward` for kinds without one).
-    pub direction: Direction,
-    /// Huawei pause mode (ignored by other kinds, which reject the attribute).
-    pub pause_mode: PauseMode,
+    /// What its kind's requests carry besides the id, as they are sent.
+    pub options: KindOptions,
     /// `allow_stop = true`: ending the job is permitted.
     pub allow_stop: bool,
     /// The jobs whose actions must finish first (block addresses select every instance).

@@ -8,6 +8,7 @@ mod job;
 mod kind;
 mod lookup;
 mod operation;
+mod options;
 mod provider;
 mod secret;
 
@@ -21,6 +22,7 @@ pub use job::{
 pub use kind::{Cloud, JobKind};
 pub use lookup::{LiveLookup, ReadFailure};
 pub use operation::ActionVerb;
+pub use options::{AlibabaOptions, HuaweiOptions, KindOptions};
 pub use provider::{
     AlibabaProvider, DEFAULT_BATCH_SIZE, HuaweiProvider, ProviderConfig, ProviderTuning,
 };

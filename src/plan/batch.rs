@@ -45,7 +45,7 @@ pub(super) fn requests(
     for change in wave {
         let verb = change.action.verb().expect("only acting changes are batched");
         groups
-            .entry((change.provider.clone(), change.kind, verb, change.direction))
+            .entry((change.provider.clone(), change.kind, verb, change.options.direction()))
             .or_default()
             .push(change.address.clone());
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::model::{
-    ActionVerb, Address, DesiredState, Direction, JobKind, LiveState, PauseMode, ProviderRef,
+    ActionVerb, Address, DesiredState, JobKind, KindOptions, LiveState, ProviderRef,
 };
 use crate::state::PauseSource;
 
@@ -243,14 +243,11 @@ pub struct JobChange {
     pub kind: JobKind,
     /// The cloud's job id.
     pub id: String,
-    /// Alibaba `DtsInstanceId`, when declared.
-    pub instance_id: Option<String>,
     /// The provider block that serves it.
     pub provider: ProviderRef,
-    /// The managed direction.
-    pub direction: Direction,
-    /// Huawei pause mode (for a suspend).
-    pub pause_mode: PauseMode,
+    /// What its kind's requests carry besides the id (a forget's: what the
+    /// state recorded), sent as they are.
+    pub options: KindOptions,
     /// What jobform will do.
     pub action: Action,
     /// Why, for people (UI only: apply never reads it).

@@ -1,8 +1,8 @@
 //! Builders for planner inputs, shared by the planner's and the renderers' tests.
 
 use crate::model::{
-    Address, DesiredJob, DesiredState, Direction, JobKind, LiveJob, LiveState, PauseMode,
-    ProviderRef, SourceLocation,
+    Address, DesiredJob, DesiredState, Direction, JobKind, KindOptions, LiveJob, LiveState,
+    PauseMode, ProviderRef, SourceLocation,
 };
 
 /// A declared job named `name`, with `allow_stop` set.
@@ -10,10 +10,8 @@ pub(crate) fn desired(kind: JobKind, name: &str, id: &str, state: DesiredState) 
     DesiredJob {
         address: Address::new(kind, name),
         id: id.to_owned(),
-        instance_id: None,
         state,
-        direction: Direction::Forward,
-        pause_mode: PauseMode::Target,
+        options: KindOptions::new(kind.cloud(), Direction::Forward, None, PauseMode::Target),
         allow_stop: true,
         depends_on: Vec::new(),
         description: None,

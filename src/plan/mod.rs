@@ -24,9 +24,7 @@ pub use self::rules::WARN_BEFORE;
 pub use self::saved::{
     Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, SavedVariable, StateRef,
 };
-use crate::model::{
-    Address, DesiredJob, LiveLookup, LiveState, PauseMode, ProviderConfig, ProviderRef,
-};
+use crate::model::{Address, DesiredJob, LiveLookup, LiveState, ProviderConfig, ProviderRef};
 use crate::state::{ActionOutcome, JobRecord, PauseRecord, PauseSource, State};
 
 /// How the user narrowed or shaped the plan. Part of the plan (and of a
@@ -218,10 +216,8 @@ fn plan_job(
         address: job.address.clone(),
         kind: job.kind(),
         id: job.id.clone(),
-        instance_id: job.instance_id.clone(),
         provider: job.provider.clone(),
-        direction: job.direction,
-        pause_mode: job.pause_mode,
+        options: job.options.clone(),
         action: Action::Blocked,
         reason: String::new(),
         blocker: None,
@@ -346,10 +342,8 @@ fn forget(address: &Address, record: &JobRecord) -> JobChange {
         address: address.clone(),
         kind: record.kind,
         id: record.id.clone(),
-        instance_id: None,
         provider: record.provider.clone(),
-        direction: record.direction,
-        pause_mode: record.paused.as_ref().and_then(|p| p.pause_mode).unwrap_or(PauseMode::Target),
+        options: record.options(),
         action: Action::Forget,
         reason: "no block declares it any more: it is dropped from the state, the job itself is not touched"
             .to_owned(),

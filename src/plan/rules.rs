@@ -43,7 +43,7 @@ pub(super) fn managed_status(
     job: &DesiredJob,
     live: &LiveJob,
 ) -> Result<(String, LiveState), Notice> {
-    live.task_status(job.direction).map(|(raw, state)| (raw.to_owned(), state)).ok_or_else(|| {
+    live.task_status(job.options.direction()).map(|(raw, state)| (raw.to_owned(), state)).ok_or_else(|| {
         Notice::new(
             Code::ReverseRequiresTwoWay,
             format!(

@@ -21,8 +21,10 @@ use crate::state::State;
 
 /// The saved-plan format this build writes and the only one it reads:
 /// version 1 files lack what verification needs, version 2 files record a
-/// read failure as its wording alone (version 3 keeps its code and request id).
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 3;
+/// read failure as its wording alone (version 3 keeps its code and request
+/// id), version 3 files spread a change's kind options over three fields
+/// (version 4 carries them as one `options` value).
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 4;
 
 /// Which state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -502,7 +504,7 @@ mod tests {
             Err(SavedPlanError::Corrupt(_))
         ));
         assert!(matches!(SavedPlan::from_json(b"{}"), Err(SavedPlanError::Corrupt(_))));
-        for version in [1, 2, 9] {
+        for version in [1, 2, 3, 9] {
             let other = String::from_utf8(bytes.clone()).unwrap().replacen(
                 &format!("\"format_version\": {SAVED_PLAN_FORMAT_VERSION}"),
                 &format!("\"format_version\": {version}"),

@@ -10,8 +10,8 @@ use time::{Duration, OffsetDateTime};
 use super::fixtures::{desired, live};
 use super::*;
 use crate::model::{
-    Cloud, DesiredState, Direction, JobKind, LiveJob, LiveLookup, LiveReverse, PauseMode,
-    ProviderRef, ReadFailure, SourceLocation,
+    AlibabaOptions, Cloud, DesiredState, Direction, JobKind, KindOptions, LiveJob, LiveLookup,
+    LiveReverse, PauseMode, ProviderRef, ReadFailure, SourceLocation,
 };
 use crate::state::{ActionRecord, Observation, PauseRecord};
 
@@ -207,7 +207,8 @@ fn change_tracking_suspend_is_blocked_not_sent() {
 #[test]
 fn reverse_direction_uses_the_reverse_task_and_needs_one() {
     let mut job = desired(JobKind::AlibabaDts, "j", "id1", DesiredState::Suspended);
-    job.direction = Direction::Reverse;
+    job.options =
+        KindOptions::Alibaba(AlibabaOptions { direction: Direction::Reverse, instance_id: None });
     let one_way = live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running);
     assert_eq!(outcome_of(&single(job.clone(), one_way)), E::B(Code::ReverseRequiresTwoWay));
 
@@ -464,7 +465,7 @@ fn alibaba_uses_batch_forms_only_for_several_forward_jobs() {
         [("a", Direction::Forward), ("b", Direction::Forward), ("c", Direction::Reverse)]
     {
         let mut job = desired(JobKind::AlibabaDts, name, name, DesiredState::Suspended);
-        job.direction = direction;
+        job.options = KindOptions::Alibaba(AlibabaOptions { direction, instance_id: None });
         let mut found = live(JobKind::AlibabaDts, name, "Synchronizing", LiveState::Running);
         found.two_way = Some(true);
         found.reverse =

@@ -41,7 +41,12 @@
 //! `alibaba_dts` actions use `SuspendDtsJobs` / `StartDtsJobs` /
 //! `StopDtsJobs`; legacy migration suspend and stop carry a `ClientToken`
 //! derived from [`Action::token_seed`]; Huawei batches are checked item by
-//! item. What each failure becomes:
+//! item. What a request carries besides ids comes from each action's
+//! [`KindOptions`] as planned, never from a default of the client:
+//! `DtsInstanceId` (single-job form) and `SynchronizationDirection` from
+//! Alibaba's, each DRS job's `pause_mode` from Huawei's; an action whose
+//! options are another cloud's is refused, like a foreign kind.
+//! What each failure becomes:
 //!
 //! | what happened | reads | actions |
 //! |---|---|---|
@@ -101,7 +106,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use crate::model::{
-    ActionVerb, Address, DesiredJob, Direction, JobKind, LiveJob, PauseMode, ProviderConfig,
+    ActionVerb, Address, DesiredJob, JobKind, KindOptions, LiveJob, ProviderConfig,
 };
 
 pub use alibaba::{AlibabaClient, DtsJobType};
@@ -120,21 +125,14 @@ pub struct JobRef {
     pub kind: JobKind,
     /// The cloud's job id.
     pub id: String,
-    /// Alibaba `DtsInstanceId`, when declared.
-    pub instance_id: Option<String>,
-    /// The managed direction: a reverse task of a legacy synchronization
+    /// The job's kind options: a reverse task of a legacy synchronization
     /// needs its own status call when the listing does not show it.
-    pub direction: Direction,
+    pub options: KindOptions,
 }
 
 impl From<&DesiredJob> for JobRef {
     fn from(job: &DesiredJob) -> Self {
-        JobRef {
-            kind: job.kind(),
-            id: job.id.clone(),
-            instance_id: job.instance_id.clone(),
-            direction: job.direction,
-        }
+        JobRef { kind: job.kind(), id: job.id.clone(), options: job.options.clone() }
     }
 }
 
@@ -214,14 +212,10 @@ pub struct Action {
     pub address: Address,
     /// The cloud's job id.
     pub id: String,
-    /// Alibaba `DtsInstanceId`, when declared.
-    pub instance_id: Option<String>,
     /// What to do.
     pub verb: ActionVerb,
-    /// The direction acted on (`Reverse` only on two-way DTS topologies).
-    pub direction: Direction,
-    /// Huawei pause mode (used by `Suspend` on `huawei_drs` only).
-    pub pause_mode: PauseMode,
+    /// The job's kind options, as planned (direction, instance id, pause mode).
+    pub options: KindOptions,
     /// A string stable for this one planned action and different for every
     /// other (the applier uses the state lineage, serial and address). The
     /// legacy APIs' `ClientToken` is derived from it, so a request sent twice

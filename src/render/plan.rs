@@ -230,12 +230,22 @@ fn id_line(change: &ChangeView) -> String {
     format!("id {} via {}", change.id, change.provider)
 }
 
+/// `with pause_mode = "all"`: what the job's request sends beyond its id
+/// that is not the default (see `KindOptions::notable`), as a line of its
+/// own when there is something.
+fn options_line(change: &ChangeView) -> Option<String> {
+    let verb = change.action.verb()?;
+    change.options.notable(verb).map(|sent| format!("with {sent}"))
+}
+
 /// The lines under the head of a job that will be acted on: its
-/// description, the transition with the live status, its id and provider.
+/// description, the transition with the live status, its id and provider,
+/// and the options sent with it.
 fn action_lines(change: &ChangeView) -> Vec<String> {
     let mut lines = description(change);
     lines.push(format!("{}  ({})", transition(change), live_status(change)));
     lines.push(id_line(change));
+    lines.extend(options_line(change));
     lines
 }
 
@@ -279,6 +289,7 @@ fn diff_lines(change: &ChangeView) -> Vec<String> {
         Action::Forget => rest.push("dropped from the state, not touched".to_owned()),
         Action::Suspend | Action::Resume | Action::Stop | Action::NoOp => {
             rest.extend([transition(change), live_status(change)]);
+            rest.extend(options_line(change));
         }
     }
     let marker = diff_marker(change.action);
@@ -459,7 +470,10 @@ mod tests {
 
     use super::*;
     use crate::model::LiveLookup;
-    use crate::model::{Address, DesiredState, Direction, JobKind, LiveReverse, LiveState};
+    use crate::model::{
+        Address, AlibabaOptions, DesiredState, Direction, HuaweiOptions, JobKind, KindOptions,
+        LiveReverse, LiveState, PauseMode,
+    };
     use crate::plan::fixtures::{desired, live};
     use crate::plan::{Plan, PlanInput, PlanOptions, plan};
     use crate::render::plan_view::PlanView;
@@ -489,7 +503,10 @@ mod tests {
             "l3m1213ye7l0001",
             DesiredState::Suspended,
         );
-        reverse.direction = Direction::Reverse;
+        reverse.options = KindOptions::Alibaba(AlibabaOptions {
+            direction: Direction::Reverse,
+            instance_id: None,
+        });
         add(reverse, LiveLookup::Found(two_way));
         let billing =
             desired(JobKind::AlibabaDts, "billing", "k2n8x7c1vq90002", DesiredState::Running);
@@ -526,6 +543,9 @@ mod tests {
             let mut job = desired(JobKind::HuaweiDrs, "eu_replica", id, DesiredState::Suspended);
             job.address = Address::instance(JobKind::HuaweiDrs, "eu_replica", id);
             job.depends_on = vec![orders.address.clone()];
+            if id.starts_with("8d0e") {
+                job.options = KindOptions::Huawei(HuaweiOptions { pause_mode: PauseMode::All });
+            }
             add(
                 job,
                 LiveLookup::Found(live(
@@ -619,6 +639,7 @@ mod tests {
           ~ alibaba_dts.orders_sync_reverse will be suspended
               "running" -> "suspended"  (live: Synchronizing)
               id l3m1213ye7l0001 via alibaba
+              with direction = "reverse"
 
           ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
               "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
@@ -627,6 +648,7 @@ mod tests {
           ~ huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
               "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
               id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+              with pause_mode = "all"
 
         Stops: these end the jobs for good
 
@@ -702,6 +724,7 @@ mod tests {
         ! alibaba_dts.orders_sync_reverse will be suspended
         !     "running" -> "suspended"
         !     live: Synchronizing
+        !     with direction = "reverse"
         - alibaba_migration.legacy_inventory will be stopped
         -     "running" -> "stopped"
         -     live: Migrating
@@ -713,6 +736,7 @@ mod tests {
         ! huawei_drs.eu_replica["8d0e8e36-a618-490d-8a46-8c61ac9bb502"] will be suspended
         !     "running" -> "suspended"
         !     live: INCRE_TRANSFER_STARTED
+        !     with pause_mode = "all"
         # huawei_drs.gone is blocked
         #     nothing will be sent (see "Stops and blocked jobs")
         ```
@@ -763,6 +787,10 @@ mod tests {
               "id": "s9p4b2d6fw30003",
               "provider": "alibaba",
               "direction": "forward",
+              "options": {
+                "direction": "forward",
+                "instance_id": null
+              },
               "action": "blocked",
               "reason": "SuspendDtsJob on a change-tracking task succeeds without pausing anything",
               "desired": "suspended",
@@ -780,6 +808,10 @@ mod tests {
               "id": "k2n8x7c1vq90002",
               "provider": "alibaba",
               "direction": "forward",
+              "options": {
+                "direction": "forward",
+                "instance_id": null
+              },
               "action": "resume",
               "reason": "suspended (Suspending) -> running",
               "desired": "running",
@@ -801,6 +833,10 @@ mod tests {
               "id": "l3m1213ye7l0001",
               "provider": "alibaba",
               "direction": "forward",
+              "options": {
+                "direction": "forward",
+                "instance_id": null
+              },
               "action": "suspend",
               "reason": "running (Synchronizing) -> suspended",
               "desired": "suspended",
@@ -818,6 +854,10 @@ mod tests {
               "id": "l3m1213ye7l0001",
               "provider": "alibaba",
               "direction": "reverse",
+              "options": {
+                "direction": "reverse",
+                "instance_id": null
+              },
               "action": "suspend",
               "reason": "running (Synchronizing) -> suspended",
               "desired": "suspended",
@@ -835,6 +875,10 @@ mod tests {
               "id": "dtsj1x11y51g3b0004",
               "provider": "alibaba",
               "direction": "forward",
+              "options": {
+                "direction": "forward",
+                "instance_id": null
+              },
               "action": "stop",
               "reason": "running (Migrating) -> stopped (ends the job for good)",
               "desired": "stopped",
@@ -852,6 +896,9 @@ mod tests {
               "id": "11111111-2222-4333-8444-555555555555",
               "provider": "huawei",
               "direction": "forward",
+              "options": {
+                "pause_mode": "target"
+              },
               "action": "forget",
               "reason": "no block declares it any more: it is dropped from the state, the job itself is not touched",
               "desired": null,
@@ -866,6 +913,9 @@ mod tests {
               "id": "5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60",
               "provider": "huawei",
               "direction": "forward",
+              "options": {
+                "pause_mode": "target"
+              },
               "action": "suspend",
               "reason": "running (INCRE_TRANSFER_STARTED) -> suspended",
               "desired": "suspended",
@@ -885,6 +935,9 @@ mod tests {
               "id": "8d0e8e36-a618-490d-8a46-8c61ac9bb502",
               "provider": "huawei",
               "direction": "forward",
+              "options": {
+                "pause_mode": "all"
+              },
               "action": "suspend",
               "reason": "running (INCRE_TRANSFER_STARTED) -> suspended",
               "desired": "suspended",
@@ -904,6 +957,9 @@ mod tests {
               "id": "c0ffee00-1234-4abc-8def-0123456789ab",
               "provider": "huawei",
               "direction": "forward",
+              "options": {
+                "pause_mode": "target"
+              },
               "action": "blocked",
               "reason": "the cloud has no huawei_drs job with id c0ffee00-1234-4abc-8def-0123456789ab (declared at main.hcl:1:1)",
               "desired": "running",

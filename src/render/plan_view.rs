@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::{Address, human_duration, timestamp};
+use crate::model::{Address, KindOptions, human_duration, timestamp};
 use crate::plan::{Action, JobChange, Notice, Plan, Summary};
 use crate::state::PauseSource;
 
@@ -111,6 +111,9 @@ pub struct ChangeView {
     pub provider: String,
     /// `forward` or `reverse`.
     pub direction: String,
+    /// The kind's options, as the job's requests carry them:
+    /// `{"direction": …, "instance_id": …}` (Alibaba) or `{"pause_mode": …}` (Huawei).
+    pub options: KindOptions,
     /// `no-op`, `suspend`, `resume`, `stop`, `blocked` or `forget`.
     #[serde(with = "action_label")]
     pub action: Action,
@@ -290,7 +293,8 @@ fn change(change: &JobChange) -> ChangeView {
         kind: change.kind.to_string(),
         id: change.id.clone(),
         provider: change.provider.to_string(),
-        direction: change.direction.to_string(),
+        direction: change.options.direction().to_string(),
+        options: change.options.clone(),
         action: change.action,
         reason: change.reason.clone(),
         desired: change.desired.map(|d| d.to_string()),

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{ActionVerb, Address, Direction, JobKind, LiveState, PauseMode, ProviderRef};
+use crate::model::{
+    ActionVerb, Address, Direction, JobKind, KindOptions, LiveState, PauseMode, ProviderRef,
+};
 
 /// The newest state format this build reads and the one it writes. Version 1
 /// held the audit log inside the state document; version 2 keeps it in a
@@ -218,6 +220,14 @@ pub struct ActionRecord {
 }
 
 impl JobRecord {
+    /// The kind options the record implies, for a job no block declares any
+    /// more: its direction and the pause mode of its pause (no instance id
+    /// is recorded).
+    pub fn options(&self) -> KindOptions {
+        let pause_mode = self.paused.as_ref().and_then(|p| p.pause_mode).unwrap_or_default();
+        KindOptions::new(self.kind.cloud(), self.direction, None, pause_mode)
+    }
+
     /// The last action, while the cloud may still act on it (see
     /// [`ActionOutcome::is_unsettled`]).
     pub fn unsettled_action(&self) -> Option<&ActionRecord> {

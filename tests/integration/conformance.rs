@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use jobform::model::{
     ActionVerb, Address, AlibabaProvider, DesiredJob, DesiredState, Direction, HuaweiProvider,
-    JobKind, PauseMode, ProviderConfig, ProviderRef, ProviderTuning, SourceLocation,
+    JobKind, KindOptions, PauseMode, ProviderConfig, ProviderRef, ProviderTuning, SourceLocation,
 };
 use jobform::plan::{Action, PlanInput, PlanOptions, plan};
 use jobform::provider::fleet::{Fleet, ReadItem};
@@ -192,10 +192,13 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
                 let job = DesiredJob {
                     address: Address::new(kind, "job"),
                     id: id.clone(),
-                    instance_id: None,
                     state: desired,
-                    direction: Direction::Forward,
-                    pause_mode: PauseMode::Target,
+                    options: KindOptions::new(
+                        kind.cloud(),
+                        Direction::Forward,
+                        None,
+                        PauseMode::Target,
+                    ),
                     allow_stop: true,
                     depends_on: Vec::new(),
                     description: None,
@@ -228,10 +231,8 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
                 let action = provider::Action {
                     address: job.address.clone(),
                     id: id.clone(),
-                    instance_id: None,
                     verb,
-                    direction: Direction::Forward,
-                    pause_mode: PauseMode::Target,
+                    options: change.options.clone(),
                     token_seed: format!("conformance-{kind}-{status}-{desired}"),
                 };
                 let results = runtime.block_on(fleet.execute(&job.provider, &[action]));

@@ -112,7 +112,8 @@ fn serve_listens_and_answers_until_killed() {
 /// Reads the example's two-way DTS job through jobform's own (signing) client.
 fn signed_read(url: &str) -> Result<String, String> {
     use jobform::model::{
-        AlibabaProvider, Direction, JobKind, ProviderConfig, Secret, SourceLocation,
+        AlibabaOptions, AlibabaProvider, Direction, JobKind, KindOptions, ProviderConfig, Secret,
+        SourceLocation,
     };
     use jobform::provider::{CloudProvider, JobRef, Provider};
     let block = ProviderConfig::Alibaba(AlibabaProvider {
@@ -129,8 +130,10 @@ fn signed_read(url: &str) -> Result<String, String> {
     let job = JobRef {
         kind: JobKind::AlibabaDts,
         id: "l3m1213ye7l0001".to_owned(),
-        instance_id: None,
-        direction: Direction::Forward,
+        options: KindOptions::Alibaba(AlibabaOptions {
+            direction: Direction::Forward,
+            instance_id: None,
+        }),
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let read =

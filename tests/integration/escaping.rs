@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use jobform::apply::{ApplyEvent, ApplyHooks, SkipReason};
 use jobform::config::{Diagnostic, Severity, Snippet, SourcePos, SourceRange};
-use jobform::model::{ActionVerb, Address, JobKind};
+use jobform::model::{ActionVerb, Address, HuaweiOptions, JobKind, KindOptions, PauseMode};
 use jobform::plan::{Action, Summary};
 use jobform::render::apply::{HumanProgress, JsonProgress};
 use jobform::render::markdown::{code, fence, text};
@@ -62,6 +62,7 @@ fn plan(s: &[String; 6]) -> PlanView<'static> {
         id: s[(i + 1) % 6].clone(),
         provider: "huawei".to_owned(),
         direction: "forward".to_owned(),
+        options: KindOptions::Huawei(HuaweiOptions { pause_mode: PauseMode::All }),
         action,
         reason: s[(i + 2) % 6].clone(),
         desired: desired.map(str::to_owned),

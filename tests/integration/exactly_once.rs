@@ -116,9 +116,14 @@ const TAMPERINGS: &[(&str, Edit, &str)] = &[
         "a pause mode changed",
         |plan| {
             let address = "huawei_drs.eu_replica[\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"]";
-            change(plan, address)["pause_mode"] = json!("all");
+            change(plan, address)["options"]["pause_mode"] = json!("all");
         },
-        "plan.changes.huawei_drs.eu_replica[\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"].pause_mode is \"all\" in the plan file, but the configuration plans \"target\"",
+        "plan.changes.huawei_drs.eu_replica[\"8d0e8e36-a618-490d-8a46-8c61ac9bb502\"].options.pause_mode is \"all\" in the plan file, but the configuration plans \"target\"",
+    ),
+    (
+        "a direction changed",
+        |plan| change(plan, BILLING)["options"]["direction"] = json!("reverse"),
+        "plan.changes.alibaba_dts.billing_migration.options.direction is \"reverse\" in the plan file, but the configuration plans \"forward\"",
     ),
     (
         "skip_blocked flipped",

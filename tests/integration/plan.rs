@@ -67,6 +67,7 @@ fn maintenance_plan_suspends_in_dependency_waves() {
       ~ alibaba_dts.orders_sync_reverse will be suspended
           "running" -> "suspended"  (live: Synchronizing)
           id l3m1213ye7l0001 via alibaba
+          with direction = "reverse"
 
       ~ alibaba_migration.legacy_inventory will be suspended
           "running" -> "suspended"  (live: Migrating)
@@ -136,6 +137,7 @@ fn markdown_for_a_pull_request() {
     ! alibaba_dts.orders_sync_reverse will be suspended
     !     "running" -> "suspended"
     !     live: Synchronizing
+    !     with direction = "reverse"
     ! alibaba_migration.legacy_inventory will be suspended
     !     "running" -> "suspended"
     !     live: Migrating
@@ -485,6 +487,7 @@ fn stops_and_deadlines_are_called_out() {
       ~ huawei_drs.eu will be suspended
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
           id 8d0e8e36-a618-490d-8a46-8c61ac9bb502 via huawei
+          with pause_mode = "all"
 
       ~ huawei_drs.eu_replica_of_the_orders_database_in_frankfurt_a will be suspended
           "running" -> "suspended"  (live: INCRE_TRANSFER_STARTED)
@@ -549,6 +552,7 @@ fn the_markdown_plan_is_the_review() {
     ! huawei_drs.eu will be suspended
     !     "running" -> "suspended"
     !     live: INCRE_TRANSFER_STARTED
+    !     with pause_mode = "all"
     ! huawei_drs.eu_replica_of_the_orders_database_in_frankfurt_a will be suspended
     !     "running" -> "suspended"
     !     live: INCRE_TRANSFER_STARTED

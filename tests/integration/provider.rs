@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::support::Test;
 use jobform::model::{
-    ActionVerb, Address, AlibabaProvider, Direction, HuaweiProvider, JobKind, LiveState, PauseMode,
-    ProviderConfig, ProviderTuning, Secret, SourceLocation,
+    ActionVerb, Address, AlibabaOptions, AlibabaProvider, Direction, HuaweiOptions, HuaweiProvider,
+    JobKind, KindOptions, LiveState, PauseMode, ProviderConfig, ProviderTuning, Secret,
+    SourceLocation,
 };
 use jobform::provider::{Action, CloudProvider, JobRef, LiveRead, Provider, RequestOutcome};
 use jobform_emulator::{Cloud, Emulator, Fault, FaultKind, RateLimit, World};
@@ -92,18 +93,21 @@ fn drs_jobs(count: usize) -> Vec<Value> {
         .collect()
 }
 
+/// The options of an undeclared direction, instance id and pause mode.
+fn forward(kind: JobKind) -> KindOptions {
+    KindOptions::new(kind.cloud(), Direction::Forward, None, PauseMode::Target)
+}
+
 fn job_ref(kind: JobKind, id: &str) -> JobRef {
-    JobRef { kind, id: id.into(), instance_id: None, direction: Direction::Forward }
+    JobRef { kind, id: id.into(), options: forward(kind) }
 }
 
 fn action(kind: JobKind, id: &str, verb: ActionVerb) -> Action {
     Action {
         address: Address::instance(kind, "job", id),
         id: id.into(),
-        instance_id: None,
         verb,
-        direction: Direction::Forward,
-        pause_mode: PauseMode::Target,
+        options: forward(kind),
         token_seed: format!("test/{id}"),
     }
 }
@@ -162,7 +166,10 @@ async fn every_action_kind_reaches_its_target() {
         vec![
             action(JobKind::AlibabaDts, "l3m1213ye7l0001", verb),
             Action {
-                direction: Direction::Reverse,
+                options: KindOptions::Alibaba(AlibabaOptions {
+                    direction: Direction::Reverse,
+                    instance_id: None,
+                }),
                 ..action(JobKind::AlibabaDts, "l3m1213ye7l0001", verb)
             },
             action(JobKind::AlibabaDts, "k2n8x7c1vq90002", verb),
@@ -172,17 +179,15 @@ async fn every_action_kind_reaches_its_target() {
     };
     let drs_actions = |verb| -> Vec<Action> {
         drs.iter()
-            .map(|id| Action { pause_mode: PauseMode::All, ..action(JobKind::HuaweiDrs, id, verb) })
+            .map(|id| Action {
+                options: KindOptions::Huawei(HuaweiOptions { pause_mode: PauseMode::All }),
+                ..action(JobKind::HuaweiDrs, id, verb)
+            })
             .collect()
     };
     let declared: Vec<JobRef> = ali_actions(ActionVerb::Suspend)
         .iter()
-        .map(|a| JobRef {
-            kind: a.kind(),
-            id: a.id.clone(),
-            instance_id: None,
-            direction: a.direction,
-        })
+        .map(|a| JobRef { kind: a.kind(), id: a.id.clone(), options: a.options.clone() })
         .collect();
     let drs_refs: Vec<JobRef> = drs.iter().map(|id| job_ref(JobKind::HuaweiDrs, id)).collect();
 
@@ -612,6 +617,7 @@ fn a_malformed_listing_blocks_only_the_jobs_it_serves() {
       ~ alibaba_dts.orders_sync_reverse will be suspended
           "running" -> "suspended"  (live: Synchronizing)
           id l3m1213ye7l0001 via alibaba
+          with direction = "reverse"
 
       ~ huawei_drs.eu_replica["5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60"] will be suspended
           description: EU replica 5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60

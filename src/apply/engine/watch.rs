@@ -163,9 +163,9 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
     ) -> Settled {
         let change = watch.sent.change;
         let task = match lookup {
-            Some(LiveLookup::Found(live)) => {
-                live.task_status(change.direction).map(|(raw, state)| (raw.to_owned(), state))
-            }
+            Some(LiveLookup::Found(live)) => live
+                .task_status(change.options.direction())
+                .map(|(raw, state)| (raw.to_owned(), state)),
             _ => None,
         };
         let took = elapsed(watch.sent.at, now);

@@ -104,10 +104,8 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
             .map(|change| provider::Action {
                 address: change.address.clone(),
                 id: change.id.clone(),
-                instance_id: change.instance_id.clone(),
                 verb: request.verb,
-                direction: change.direction,
-                pause_mode: change.pause_mode,
+                options: change.options.clone(),
                 token_seed: format!("{}:{}:{}", self.token_base, change.address, request.verb),
             })
             .collect();
@@ -125,7 +123,7 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
 fn fresh(change: &JobChange, lookup: Option<&LiveLookup>) -> Result<(String, LiveState), String> {
     let assumed = change.live.as_ref().expect("acting changes were planned from a live status");
     match lookup {
-        Some(LiveLookup::Found(live)) => match live.task_status(change.direction) {
+        Some(LiveLookup::Found(live)) => match live.task_status(change.options.direction()) {
             Some((raw, state)) if raw.eq_ignore_ascii_case(&assumed.raw_status) => {
                 Ok((raw.to_owned(), state))
             }

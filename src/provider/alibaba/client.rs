@@ -9,7 +9,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, LiveJob, LiveReverse, Secret,
+    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, KindOptions, LiveJob, LiveReverse,
+    Secret,
 };
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
@@ -182,7 +183,7 @@ impl AlibabaClient {
                 }
                 JobKind::AlibabaSynchronization => {
                     *synchronizations.entry(&job.id).or_default() |=
-                        job.direction == Direction::Reverse;
+                        job.options.direction() == Direction::Reverse;
                 }
                 JobKind::HuaweiDrs => return Err(foreign_kind("read", job.kind)),
             }
@@ -248,10 +249,10 @@ impl AlibabaClient {
         let mut groups: BTreeMap<(JobKind, ActionVerb, Direction), Vec<usize>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
             if action.kind().cloud() == Cloud::Alibaba
-                && describe(action.kind()).batches(action.verb, action.direction)
+                && describe(action.kind()).batches(action.verb, action.options.direction())
             {
                 groups
-                    .entry((action.kind(), action.verb, action.direction))
+                    .entry((action.kind(), action.verb, action.options.direction()))
                     .or_default()
                     .push(index);
             } else {
@@ -295,18 +296,18 @@ impl AlibabaClient {
             ));
         };
         let operation = operation.name(1);
-        let params = match kind {
-            JobKind::AlibabaDts => {
+        let params = match (kind, &action.options) {
+            (JobKind::AlibabaDts, KindOptions::Alibaba(options)) => {
                 let mut params = self.params(&[("DtsJobId", id)]);
-                if let Some(instance) = &action.instance_id {
+                if let Some(instance) = &options.instance_id {
                     params.push(("DtsInstanceId".to_owned(), instance.clone()));
                 }
-                if action.direction == Direction::Reverse {
+                if options.direction == Direction::Reverse {
                     params.push(("SynchronizationDirection".to_owned(), "Reverse".to_owned()));
                 }
                 params
             }
-            JobKind::AlibabaMigration => {
+            (JobKind::AlibabaMigration, KindOptions::Alibaba(_)) => {
                 let mut params = self.params(&[("MigrationJobId", id)]);
                 // The legacy migration API deduplicates suspend and stop by ClientToken.
                 if action.verb != ActionVerb::Resume {
@@ -314,11 +315,13 @@ impl AlibabaClient {
                 }
                 params
             }
-            JobKind::AlibabaSynchronization => self.params(&[
+            (JobKind::AlibabaSynchronization, KindOptions::Alibaba(options)) => self.params(&[
                 ("SynchronizationJobId", id),
-                ("SynchronizationDirection", action.direction.alibaba_word()),
+                ("SynchronizationDirection", options.direction.alibaba_word()),
             ]),
-            JobKind::HuaweiDrs => return Err(foreign_kind("execute", kind)),
+            (JobKind::HuaweiDrs, _) | (_, KindOptions::Huawei(_)) => {
+                return Err(foreign_kind("execute", kind));
+            }
         };
         Ok((operation, params))
     }

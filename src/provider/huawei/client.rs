@@ -9,7 +9,9 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::{ActionVerb, Cloud, HuaweiProvider, JobKind, LiveJob};
+use crate::model::{
+    ActionVerb, Cloud, HuaweiOptions, HuaweiProvider, JobKind, KindOptions, LiveJob,
+};
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
 use crate::provider::describe;
@@ -168,17 +170,17 @@ impl HuaweiClient {
     /// batch per verb and chunk of `batch_size`, each item's result checked.
     pub async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
         let mut outcomes: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
-        let mut by_verb: BTreeMap<ActionVerb, Vec<usize>> = BTreeMap::new();
+        let mut by_verb: BTreeMap<ActionVerb, Vec<(usize, HuaweiOptions)>> = BTreeMap::new();
         for (index, action) in actions.iter().enumerate() {
-            if is_drs(action.kind()) {
-                by_verb.entry(action.verb).or_default().push(index);
+            if let (true, KindOptions::Huawei(options)) = (is_drs(action.kind()), &action.options) {
+                by_verb.entry(action.verb).or_default().push((index, *options));
             } else {
                 outcomes[index] = Some(RequestOutcome::Rejected {
                     error: foreign_kind("execute", action.kind()),
                 });
             }
         }
-        let batches: Vec<(ActionVerb, &[usize])> = by_verb
+        let batches: Vec<(ActionVerb, &[(usize, HuaweiOptions)])> = by_verb
             .iter()
             .flat_map(|(verb, members)| members.chunks(self.batch_size).map(|chunk| (*verb, chunk)))
             .collect();
@@ -187,7 +189,7 @@ impl HuaweiClient {
         )
         .await;
         for ((_, members), answer) in batches.iter().zip(answers) {
-            for (&member, outcome) in members.iter().zip(answer) {
+            for (&(member, _), outcome) in members.iter().zip(answer) {
                 outcomes[member] = Some(outcome);
             }
         }
@@ -205,10 +207,10 @@ impl HuaweiClient {
     async fn send_batch(
         &self,
         verb: ActionVerb,
-        members: &[usize],
+        members: &[(usize, HuaweiOptions)],
         actions: &[Action],
     ) -> Vec<RequestOutcome> {
-        let ids: Vec<&str> = members.iter().map(|&i| actions[i].id.as_str()).collect();
+        let ids: Vec<&str> = members.iter().map(|&(i, _)| actions[i].id.as_str()).collect();
         // `batch-jobs terminate` names the stop; the path is `batch-jobs`.
         let operation = describe(JobKind::HuaweiDrs)
             .operation(verb)
@@ -218,9 +220,9 @@ impl HuaweiClient {
             ActionVerb::Suspend => {
                 let jobs = members
                     .iter()
-                    .map(|&i| PauseItem {
+                    .map(|&(i, options)| PauseItem {
                         job_id: &actions[i].id,
-                        pause_mode: actions[i].pause_mode.label(),
+                        pause_mode: options.pause_mode.label(),
                     })
                     .collect();
                 self.call::<BatchResults>(

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::*;
-use crate::model::{Address, LiveState, PauseMode, Secret};
+use crate::model::{Address, AlibabaOptions, LiveState, Secret};
 use crate::provider::alibaba::sign::signature;
 use crate::provider::testing::{
     LogCapture, Recorded, Reply, Responder, fixed_clock, listing_error, quick_settings,
@@ -65,18 +65,20 @@ fn ok(extra: &Value) -> Reply {
     Reply::json(200, &body)
 }
 
+fn alibaba(direction: Direction, instance_id: Option<&str>) -> KindOptions {
+    KindOptions::Alibaba(AlibabaOptions { direction, instance_id: instance_id.map(str::to_owned) })
+}
+
 fn job_ref(kind: JobKind, id: &str) -> JobRef {
-    JobRef { kind, id: id.into(), instance_id: None, direction: Direction::Forward }
+    JobRef { kind, id: id.into(), options: alibaba(Direction::Forward, None) }
 }
 
 fn action(kind: JobKind, name: &str, id: &str, verb: ActionVerb) -> Action {
     Action {
         address: Address::new(kind, name),
         id: id.into(),
-        instance_id: None,
         verb,
-        direction: Direction::Forward,
-        pause_mode: PauseMode::Target,
+        options: alibaba(Direction::Forward, None),
         token_seed: format!("lineage-1/serial-7/{name}"),
     }
 }
@@ -131,8 +133,10 @@ async fn bulk_read_of_hundreds_of_dts_jobs_pages_each_job_type() {
     declared.push(job_ref(JobKind::AlibabaDts, "ghost-1"));
     declared.push(job_ref(JobKind::AlibabaDts, "ghost-2"));
     // The same job declared twice (forward and reverse blocks) is read once.
-    declared
-        .push(JobRef { direction: Direction::Reverse, ..job_ref(JobKind::AlibabaDts, "s0000") });
+    declared.push(JobRef {
+        options: alibaba(Direction::Reverse, None),
+        ..job_ref(JobKind::AlibabaDts, "s0000")
+    });
     let responder = Responder::start(dts_world(world)).await;
 
     let read = client(&responder).read(&declared).await.unwrap();
@@ -215,7 +219,7 @@ async fn legacy_listings_page_until_every_declared_job_is_seen() {
         job_ref(JobKind::AlibabaMigration, "dtsm3"),
         job_ref(JobKind::AlibabaSynchronization, "dtss0"),
         JobRef {
-            direction: Direction::Reverse,
+            options: alibaba(Direction::Reverse, None),
             ..job_ref(JobKind::AlibabaSynchronization, "dtss1")
         },
     ];
@@ -257,8 +261,7 @@ async fn every_action_kind_uses_the_documented_request() {
         })
         .collect();
     actions.push(Action {
-        direction: Direction::Reverse,
-        instance_id: Some("dtsinst".into()),
+        options: alibaba(Direction::Reverse, Some("dtsinst")),
         ..action(JobKind::AlibabaDts, "two_way_reverse", "l3m1", ActionVerb::Resume)
     });
     actions.push(action(JobKind::AlibabaDts, "ended", "x9", ActionVerb::Stop));
@@ -266,7 +269,7 @@ async fn every_action_kind_uses_the_documented_request() {
     actions.push(action(JobKind::AlibabaMigration, "legacy_m2", "dtsj2", ActionVerb::Resume));
     actions.push(action(JobKind::AlibabaMigration, "legacy_m3", "dtsj3", ActionVerb::Stop));
     actions.push(Action {
-        direction: Direction::Reverse,
+        options: alibaba(Direction::Reverse, None),
         ..action(JobKind::AlibabaSynchronization, "legacy_s", "dtsmr1", ActionVerb::Suspend)
     });
     actions.push(action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", ActionVerb::Stop));

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::model::{ActionVerb, Address, Direction, LiveState, PauseMode, Secret};
+use crate::model::{ActionVerb, Address, LiveState, PauseMode, Secret};
 use crate::provider::testing::{
     LogCapture, Recorded, Reply, Responder, fixed_clock, listing_error, quick_settings,
 };
@@ -75,8 +75,7 @@ fn job_ref(id: &str) -> JobRef {
     JobRef {
         kind: JobKind::HuaweiDrs,
         id: id.into(),
-        instance_id: None,
-        direction: Direction::Forward,
+        options: KindOptions::Huawei(HuaweiOptions { pause_mode: PauseMode::Target }),
     }
 }
 
@@ -84,10 +83,8 @@ fn action(id: &str, verb: ActionVerb, pause_mode: PauseMode) -> Action {
     Action {
         address: Address::instance(JobKind::HuaweiDrs, "eu_replica", id),
         id: id.into(),
-        instance_id: None,
         verb,
-        direction: Direction::Forward,
-        pause_mode,
+        options: KindOptions::Huawei(HuaweiOptions { pause_mode }),
         token_seed: format!("seed/{id}"),
     }
 }
