@@ -2,9 +2,11 @@
 //! by every runner and operator that can reach the database.
 //!
 //! - `states`: one row per workspace (lineage, serial, format).
-//! - `jobs`: one row per job record, `(workspace, address)`, the record as `jsonb`.
+//! - `jobs`: one row per job record, `(workspace, address)`, the record as `json`
+//!   (a table created by an earlier version has `jsonb`: both are read and written).
 //! - `audit`: one row per audit entry, its fields as columns to query, the
-//!   entry whole as `jsonb` to read back exactly.
+//!   entry whole as `json` to read back exactly (`jsonb` in a table an
+//!   earlier version created).
 //! - `locks`: who holds a workspace's lock, for the "locked by" message.
 //!
 //! The lock itself is a session-level advisory lock held on this store's
@@ -332,18 +334,68 @@ impl Statements {
     }
 }
 
-/// Appends the audit entries of the JSON array `{entries}` to workspace
-/// `{ws}` (the columns to query, and the entry whole), in order, when `{when}` holds.
+/// Appends audit entries to workspace `{ws}`, in order, when `{when}`
+/// holds: the columns to query, and the entry whole, each an array
+/// parameter from `${first}` on (see [`AuditColumns`]). Typed arrays, not
+/// one JSON array taken apart in SQL: PostgreSQL parsed the whole array as
+/// `jsonb` and each entry ten times over to fill the columns.
 const INSERT_AUDIT: &str = "INSERT INTO {s}.audit (workspace, at, who, ci, message, address, \
     job_id, verb, request_id, outcome, detail, entry) \
-    SELECT {ws}, (e->>'at')::timestamptz, (e->'who'->>'user') || '@' || (e->'who'->>'host'), \
-    e->'who'->>'ci', e->>'message', e->>'address', e->>'job_id', e->>'verb', e->>'request_id', \
-    e->>'outcome', e->>'detail', e \
-    FROM jsonb_array_elements({entries}::jsonb) WITH ORDINALITY AS t(e, n) WHERE {when} ORDER BY n";
+    SELECT {ws}, a.at::timestamptz, a.who, a.ci, a.message, a.address, a.job_id, a.verb, \
+    a.request_id, a.outcome, a.detail, a.entry::json \
+    FROM unnest({columns}) WITH ORDINALITY \
+    AS a(at, who, ci, message, address, job_id, verb, request_id, outcome, detail, entry, n) \
+    WHERE {when} ORDER BY n";
+
+/// Audit entries as the eleven array parameters of [`INSERT_AUDIT`].
+struct AuditColumns {
+    text: [Vec<String>; 6],
+    optional: [Vec<Option<String>>; 4],
+    entry: Vec<String>,
+}
+
+impl AuditColumns {
+    const COUNT: usize = 11;
+
+    fn of<'a>(entries: impl ExactSizeIterator<Item = &'a AuditEntry>) -> Self {
+        let mut columns = AuditColumns {
+            text: Default::default(),
+            optional: Default::default(),
+            entry: Vec::with_capacity(entries.len()),
+        };
+        for entry in entries {
+            let at = entry
+                .at
+                .format(&time::format_description::well_known::Rfc3339)
+                .expect("audit times format");
+            let [at_column, who, address, job_id, verb, outcome] = &mut columns.text;
+            at_column.push(at);
+            who.push(format!("{}@{}", entry.who.user, entry.who.host));
+            address.push(entry.address.to_string());
+            job_id.push(entry.job_id.clone());
+            verb.push(entry.verb.label().to_owned());
+            outcome.push(entry.outcome.label().to_owned());
+            let [ci, message, request_id, detail] = &mut columns.optional;
+            ci.push(entry.who.ci.clone());
+            message.push(entry.message.clone());
+            request_id.push(entry.request_id.clone());
+            detail.push(entry.detail.clone());
+            columns.entry.push(serde_json::to_string(entry).expect("audit entries serialize"));
+        }
+        columns
+    }
+
+    /// The parameters, in the order of [`INSERT_AUDIT`]'s columns.
+    fn params(&self) -> [&(dyn ToSql + Sync); Self::COUNT] {
+        let [at, who, address, job_id, verb, outcome] = &self.text;
+        let [ci, message, request_id, detail] = &self.optional;
+        [at, who, ci, message, address, job_id, verb, request_id, outcome, detail, &self.entry]
+    }
+}
 
 /// The compare-and-swap of a commit on a stored state: the serial moves on
 /// only from the one the writer read (`$3`), at its lineage (`$2`).
-const BUMP: &str = "UPDATE {s}.states SET serial = serial + 1, jobform_version = $8 \
+const BUMP: &str = "UPDATE {s}.states SET serial = serial + 1, jobform_version = $7 \
     WHERE workspace = $1 AND lineage = $2 AND serial = $3 RETURNING serial";
 
 /// The compare-and-swap of the first commit (`$3` is 0): it creates the
@@ -352,7 +404,7 @@ const BUMP: &str = "UPDATE {s}.states SET serial = serial + 1, jobform_version =
 static CREATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "INSERT INTO {{s}}.states AS stored (workspace, lineage, serial, format_version, \
-             jobform_version) VALUES ($1, $2, $3::bigint + 1, {FORMAT_VERSION}, $8) \
+             jobform_version) VALUES ($1, $2, $3::bigint + 1, {FORMAT_VERSION}, $7) \
          ON CONFLICT (workspace) DO UPDATE SET serial = stored.serial + 1, \
              jobform_version = excluded.jobform_version \
              WHERE stored.lineage = excluded.lineage AND stored.serial = $3 \
@@ -369,17 +421,23 @@ fn commit_sql(bump: &str) -> String {
          removed AS (DELETE FROM {{s}}.jobs WHERE workspace = $1 AND address = ANY($4) \
              AND EXISTS (SELECT 1 FROM bumped)), \
          written AS (INSERT INTO {{s}}.jobs (workspace, address, record) \
-             SELECT $1, j.address, j.record FROM unnest($5::text[], $6::jsonb[]) AS j(address, record) \
+             SELECT $1, j.address, j.record FROM unnest($5::text[], $6::text[]::json[]) AS j(address, record) \
              WHERE EXISTS (SELECT 1 FROM bumped) \
              ON CONFLICT (workspace, address) DO UPDATE SET record = excluded.record), \
          logged AS ({}) \
          SELECT serial FROM bumped",
-        audit_insert("$1", "$7", "EXISTS (SELECT 1 FROM bumped)")
+        audit_insert("$1", 8, "EXISTS (SELECT 1 FROM bumped)")
     )
 }
 
-fn audit_insert(workspace: &str, entries: &str, when: &str) -> String {
-    INSERT_AUDIT.replace("{ws}", workspace).replace("{entries}", entries).replace("{when}", when)
+/// [`INSERT_AUDIT`] with its [`AuditColumns`] from parameter `$first` on.
+fn audit_insert(workspace: &str, first: usize, when: &str) -> String {
+    let columns: Vec<String> =
+        (first..first + AuditColumns::COUNT).map(|n| format!("${n}::text[]")).collect();
+    INSERT_AUDIT
+        .replace("{ws}", workspace)
+        .replace("{columns}", &columns.join(", "))
+        .replace("{when}", when)
 }
 
 /// The tables, created on first use. Concurrent first uses are serialised
@@ -412,9 +470,9 @@ CREATE TABLE IF NOT EXISTS {s}.states (
 CREATE TABLE IF NOT EXISTS {s}.jobs (
     workspace text NOT NULL,
     address text NOT NULL,
-    record jsonb NOT NULL,
+    record json NOT NULL,
     PRIMARY KEY (workspace, address)
-);
+) WITH (fillfactor = 50);
 CREATE TABLE IF NOT EXISTS {s}.audit (
     id bigserial PRIMARY KEY,
     workspace text NOT NULL,
@@ -428,7 +486,7 @@ CREATE TABLE IF NOT EXISTS {s}.audit (
     request_id text,
     outcome text NOT NULL,
     detail text,
-    entry jsonb NOT NULL
+    entry json NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_workspace_address ON {s}.audit (workspace, address, at);
 CREATE TABLE IF NOT EXISTS {s}.locks (
@@ -468,18 +526,21 @@ impl StateStore for PgStore {
             .map(ToString::to_string)
             .collect();
         let addresses: Vec<String> = changes.jobs.keys().map(ToString::to_string).collect();
-        let records: Vec<serde_json::Value> = changes
+        // As JSON text: PostgreSQL only checks a `json` value, where it
+        // would parse and rebuild a `jsonb` one (a third of a commit's time).
+        let records: Vec<String> = changes
             .jobs
             .values()
-            .map(|record| serde_json::to_value(record).expect("job records serialize"))
+            .map(|record| serde_json::to_string(record).expect("job records serialize"))
             .collect();
-        let audit = serde_json::to_value(&changes.audit).expect("audit entries serialize");
+        let audit = AuditColumns::of(changes.audit.iter());
         let version = env!("CARGO_PKG_VERSION");
         let base = i64::try_from(serial).map_err(|_| exhausted())?;
         let client = session.client();
         let statements = &session.statements;
-        let params: [&(dyn ToSql + Sync); 8] =
-            [&session.workspace, &lineage, &base, &removed, &addresses, &records, &audit, &version];
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            vec![&session.workspace, &lineage, &base, &removed, &addresses, &records, &version];
+        params.extend(audit.params());
         let statement = if serial == 0 { &statements.commit_first } else { &statements.commit };
         let written = session.runtime.block_on(client.query_opt(statement, &params));
         match written {
@@ -644,12 +705,12 @@ impl StateStore for PgStore {
             state: format!("state {}", session.location),
         })?;
         let addresses: Vec<String> = state.jobs.keys().map(ToString::to_string).collect();
-        let records: Vec<serde_json::Value> = state
+        let records: Vec<String> = state
             .jobs
             .values()
-            .map(|record| serde_json::to_value(record).expect("job records serialize"))
+            .map(|record| serde_json::to_string(record).expect("job records serialize"))
             .collect();
-        let new = serde_json::to_value(new).expect("audit entries serialize");
+        let new = AuditColumns::of(new.into_iter());
         let sql = |text: &str| text.replace("{s}", &format!("\"{}\"", session.schema));
         let version = env!("CARGO_PKG_VERSION");
         let mut client = session.client();
@@ -685,7 +746,7 @@ impl StateStore for PgStore {
                     .execute(
                         &sql("INSERT INTO {s}.jobs (workspace, address, record) \
                               SELECT $1, j.address, j.record \
-                              FROM unnest($2::text[], $3::jsonb[]) AS j(address, record)"),
+                              FROM unnest($2::text[], $3::text[]::json[]) AS j(address, record)"),
                         &[&session.workspace, &addresses, &records],
                     )
                     .await?;
@@ -698,7 +759,11 @@ impl StateStore for PgStore {
                         .await?;
                 }
                 transaction
-                    .execute(&sql(&audit_insert("$1", "$2", "true")), &[&session.workspace, &new])
+                    .execute(&sql(&audit_insert("$1", 2, "true")), &{
+                        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&session.workspace];
+                        params.extend(new.params());
+                        params
+                    })
                     .await?;
                 transaction.commit().await
             })

@@ -466,3 +466,48 @@ fn tls_is_required_and_verified_as_sslmode_says() {
         assert!(!refused.stderr.contains("hunter2"), "{}", refused.stderr);
     }
 }
+
+/// Tables an earlier version created hold records and entries as `jsonb`
+/// (this one creates `json`): an apply writes them, and the state and the
+/// audit log read back whole.
+#[test]
+fn tables_with_jsonb_columns_from_an_earlier_version_are_read_and_written() {
+    let Some(cluster) = Cluster::start(false) else { return };
+    let ids = drs_fleet_ids(3);
+    let emulator = Emulator::start(drs_fleet_world(&ids, 0)).unwrap();
+    let probe = fleet(&ids, &emulator);
+    let listed = run_in(&probe, &emulator, &cluster).args(["state", "list"]).run();
+    assert_eq!(listed.code, Some(0), "the tables exist: {}", listed.stderr);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let run_then_column_type = |sql: &'static str| {
+        runtime.block_on(async {
+            let (client, connection) =
+                tokio_postgres::connect(&cluster.conn_str(), tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client.batch_execute(sql).await.unwrap();
+            let row = client
+                .query_one(
+                    "SELECT pg_typeof(record)::text FROM jobform.jobs \
+                     UNION ALL SELECT pg_typeof(entry)::text FROM jobform.audit LIMIT 1",
+                    &[],
+                )
+                .await
+                .ok();
+            row.map(|row| row.get::<_, String>(0))
+        })
+    };
+    run_then_column_type(
+        "ALTER TABLE jobform.jobs ALTER COLUMN record TYPE jsonb USING record::jsonb; \
+         ALTER TABLE jobform.audit ALTER COLUMN entry TYPE jsonb USING entry::jsonb",
+    );
+    let applied = run_in(&probe, &emulator, &cluster).args(APPLY).run();
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    assert_eq!(run_then_column_type("SELECT 1").as_deref(), Some("jsonb"), "the columns were kept");
+    let store = store(&cluster, "default");
+    let state = store.load().unwrap();
+    assert_eq!(state.jobs.len(), ids.len());
+    assert!(state.jobs.values().all(|r| r.observed.raw_status == "PAUSING"), "{:#?}", state.jobs);
+    let audit = store.audit().unwrap();
+    assert_eq!(audit.len(), 2 * ids.len(), "a pending and a settled entry a job: {audit:#?}");
+    assert_eq!(acted_on(&emulator).len(), ids.len());
+}
