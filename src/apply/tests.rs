@@ -158,7 +158,7 @@ impl Rig {
         let fleet = Fleet::build(&providers, &references, &|_| None).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let file: Arc<dyn StateStore> =
-            Arc::new(StateFile::new(dir.path().join("state/jobform.state.json")));
+            Arc::new(StateFile::new(dir.path().join(crate::state::DEFAULT_PATH)));
         let actor = Actor { user: "dba".to_owned(), host: "test".to_owned(), ci: None };
         let options =
             ApplyOptions { message: Some("maintenance".to_owned()), ..ApplyOptions::new(actor) };

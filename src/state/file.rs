@@ -775,7 +775,7 @@ mod tests {
     /// A store in a temp dir, with one job committed (serial 1).
     fn committed() -> (tempfile::TempDir, StateFile, State) {
         let dir = tempfile::tempdir().unwrap();
-        let file = StateFile::new(dir.path().join("state/jobform.state.json"));
+        let file = StateFile::new(dir.path().join(crate::state::DEFAULT_PATH));
         let mut state = file.load().unwrap();
         state.serial = file.commit(&state.lineage, state.serial, &upsert("eu", "PAUSING")).unwrap();
         (dir, file, state)
