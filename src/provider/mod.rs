@@ -260,19 +260,18 @@ impl Call {
                 || action.verb != first.verb
                 || action.options.direction() != direction
         });
-        let reason = if mixed {
-            format!("the call to {} mixes kinds, verbs or directions", first.address)
+        if mixed {
+            Some(format!("the call to {} mixes kinds, verbs or directions", first.address))
         } else if self.actions.len() > 1 && !describe(first.kind()).batches(first.verb, direction) {
-            format!(
+            Some(format!(
                 "{} {} does not batch, yet the call carries {} jobs",
                 first.kind(),
                 first.verb,
                 self.actions.len()
-            )
+            ))
         } else {
-            return None;
-        };
-        Some(reason)
+            None
+        }
     }
 
     /// The same outcome for every action of the call, in order.
