@@ -226,8 +226,8 @@ fn apply_against_baseline(binary: &str) {
 fn baseline(fleet: &Fleet) -> Duration {
     use jobform::model::{ActionVerb, Address, Direction, JobKind, KindOptions, PauseMode, Secret};
     use jobform::provider::{
-        Action, AlibabaClient, AlibabaCredentials, DtsJobType, HuaweiClient, HuaweiCredentials,
-        JobRef, RequestOutcome, Settings, SystemClock,
+        Action, AlibabaClient, AlibabaCredentials, Call, DtsJobType, HuaweiClient,
+        HuaweiCredentials, JobRef, RequestOutcome, Settings, SystemClock,
     };
     let emulator = Emulator::start(
         World::from_json(&fleet.world().to_string(), "bench world").expect("world"),
@@ -272,17 +272,19 @@ fn baseline(fleet: &Fleet) -> Duration {
                 let options =
                     KindOptions::new(kind.cloud(), Direction::Forward, None, PauseMode::Target);
                 let job = JobRef { kind, id: id.clone(), options: options.clone() };
-                let action = Action {
-                    address: Address::new(kind, "job"),
-                    id: id.clone(),
-                    verb: ActionVerb::Suspend,
-                    options,
-                    token_seed: id.clone(),
+                let call = Call {
+                    actions: vec![Action {
+                        address: Address::new(kind, "job"),
+                        id: id.clone(),
+                        verb: ActionVerb::Suspend,
+                        options,
+                        token_seed: id.clone(),
+                    }],
                 };
                 let (read, results) = if kind == JobKind::HuaweiDrs {
-                    (huawei.read(&[job]).await, huawei.execute(&[action]).await)
+                    (huawei.read(&[job]).await, huawei.execute(&call).await)
                 } else {
-                    (alibaba.read(&[job]).await, alibaba.execute(&[action]).await)
+                    (alibaba.read(&[job]).await, alibaba.execute(&call).await)
                 };
                 assert_eq!(read.expect("status read").found.len(), 1, "{id} read");
                 assert!(

@@ -9,7 +9,7 @@ use std::fmt;
 use futures_util::future::join_all;
 
 use super::{
-    Action, ActionResult, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
+    ActionResult, Call, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
     ProviderError, ProviderErrorKind, RequestOutcome,
 };
 use crate::model::{
@@ -267,13 +267,14 @@ impl<P: Provider> Fleet<P> {
         .await
     }
 
-    /// Sends `actions` through the provider `provider` (batched as the API
-    /// allows), one result per action.
-    pub async fn execute(&self, provider: &ProviderRef, actions: &[Action]) -> Vec<ActionResult> {
+    /// Sends `call` through the provider `provider` as one request, one
+    /// result per action.
+    pub async fn execute(&self, provider: &ProviderRef, call: &Call) -> Vec<ActionResult> {
         let Some(client) = self.clients.get(provider) else {
             // Never drop an action silently: each one is reported refused.
             let error = unconfigured(provider, "execute");
-            return actions
+            return call
+                .actions
                 .iter()
                 .map(|action| ActionResult {
                     address: action.address.clone(),
@@ -281,7 +282,7 @@ impl<P: Provider> Fleet<P> {
                 })
                 .collect();
         };
-        client.provider.execute(actions).await
+        client.provider.execute(call).await
     }
 }
 

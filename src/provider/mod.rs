@@ -5,8 +5,8 @@
 //!
 //! The public surface:
 //! - [`Provider`]: `read` the live status of declared jobs in bulk (paged,
-//!   never one request per job where the API can list) and `execute` actions
-//!   (batched where the API batches), with one [`ActionResult`] per action.
+//!   never one request per job where the API can list) and `execute` a
+//!   [`Call`] as one request, with one [`ActionResult`] per action.
 //! - [`CloudProvider::from_config`] builds the right client from a
 //!   [`ProviderConfig`], looking credentials up in the environment when the
 //!   block leaves them out; [`AlibabaClient`] and [`HuaweiClient`] can also
@@ -35,11 +35,16 @@
 //!
 //! # Actions
 //!
-//! Actions are grouped like the planner's requests (`KindDescription::batches`): by
-//! kind, verb and direction, in the order given, chunked at `batch_size`
-//! (default 20); a chunk of one uses the single-job form. Forward
-//! `alibaba_dts` actions use `SuspendDtsJobs` / `StartDtsJobs` /
-//! `StopDtsJobs`; legacy migration suspend and stop carry a `ClientToken`
+//! A [`Call`] is one planned request (restricted to the jobs going ahead),
+//! and the client sends it as exactly one HTTP request (plus retries): the
+//! planner has already grouped by kind, verb and direction and chunked at
+//! `batch_size` (`plan/batch.rs`), so the clients never group, chunk or
+//! reorder. A call of several jobs uses the batch form (forward
+//! `alibaba_dts`: `SuspendDtsJobs` / `StartDtsJobs` / `StopDtsJobs`; Huawei's
+//! operations are batch-only), a call of one the single-job form. A call
+//! that cannot go out as one request (mixed kinds, verbs or directions,
+//! several jobs of a kind that does not batch) is refused whole, naming
+//! why, never split. Legacy migration suspend and stop carry a `ClientToken`
 //! derived from [`Action::token_seed`]; Huawei batches are checked item by
 //! item. What a request carries besides ids comes from each action's
 //! [`KindOptions`] as planned, never from a default of the client:
@@ -230,6 +235,57 @@ impl Action {
     }
 }
 
+/// One request to send, exactly as planned: the actions of one planned
+/// request, restricted to the jobs going ahead, in the plan's order. The
+/// client sends it as one HTTP request (plus retries), in the batch form
+/// when it carries several jobs; see [`Call::unsendable`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The actions, one per job.
+    pub actions: Vec<Action>,
+}
+
+impl Call {
+    /// Why this call cannot go out as one request, if it cannot: the
+    /// planner builds every call of one kind, verb and direction, and of
+    /// several jobs only where the kind batches, so this is a programming
+    /// error, refused whole rather than split.
+    pub fn unsendable(&self) -> Option<String> {
+        let Some(first) = self.actions.first() else {
+            return Some("the call carries no job".to_owned());
+        };
+        let direction = first.options.direction();
+        let mixed = self.actions.iter().any(|action| {
+            action.kind() != first.kind()
+                || action.verb != first.verb
+                || action.options.direction() != direction
+        });
+        if mixed {
+            Some(format!("the call to {} mixes kinds, verbs or directions", first.address))
+        } else if self.actions.len() > 1 && !describe(first.kind()).batches(first.verb, direction) {
+            Some(format!(
+                "{} {} does not batch, yet the call carries {} jobs",
+                first.kind(),
+                first.verb,
+                self.actions.len()
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The same outcome for every action of the call, in order.
+    fn answer_all(&self, outcome: &RequestOutcome) -> Vec<ActionResult> {
+        self.actions
+            .iter()
+            .map(|action| ActionResult {
+                address: action.address.clone(),
+                outcome: outcome.clone(),
+            })
+            .collect()
+    }
+}
+
 /// What became of the request that carried an action (not yet whether the
 /// job reached its target: the applier polls for that).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,9 +337,9 @@ pub trait Provider: Send + Sync {
     fn read(&self, jobs: &[JobRef])
     -> impl Future<Output = Result<LiveRead, ProviderError>> + Send;
 
-    /// Executes `actions` (batched where the API batches) and returns one
-    /// result per action, in the order given.
-    fn execute(&self, actions: &[Action]) -> impl Future<Output = Vec<ActionResult>> + Send;
+    /// Sends `call` as one request (plus retries), never regrouped or split,
+    /// and returns one result per action, in the order given.
+    fn execute(&self, call: &Call) -> impl Future<Output = Vec<ActionResult>> + Send;
 }
 
 /// The client of one provider block, whichever the cloud.
@@ -318,10 +374,10 @@ impl Provider for CloudProvider {
         }
     }
 
-    async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
+    async fn execute(&self, call: &Call) -> Vec<ActionResult> {
         match self {
-            CloudProvider::Alibaba(client) => client.execute(actions).await,
-            CloudProvider::Huawei(client) => client.execute(actions).await,
+            CloudProvider::Alibaba(client) => client.execute(call).await,
+            CloudProvider::Huawei(client) => client.execute(call).await,
         }
     }
 }

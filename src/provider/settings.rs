@@ -21,9 +21,6 @@ pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 4;
 /// How one provider talks to its cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Most jobs in one batch request ([`ProviderTuning::batch_size`]: the
-    /// planner chunks with the same number, so a plan lists the requests sent).
-    pub batch_size: usize,
     /// When and how long to retry.
     pub retry: RetryPolicy,
     /// TCP/TLS connect timeout.
@@ -51,6 +48,7 @@ impl Settings {
     /// zero is read as one (the smallest useful value), never as "unlimited".
     pub fn from_tuning(tuning: &ProviderTuning) -> Self {
         let ProviderTuning {
+            // The planner's alone: it chunks requests, the clients send them as planned.
             batch_size: _,
             max_attempts,
             max_retry_seconds,
@@ -67,7 +65,6 @@ impl Settings {
         };
         let default_retry = RetryPolicy::default();
         Settings {
-            batch_size: tuning.batch_size(),
             retry: RetryPolicy {
                 max_attempts: max_attempts.map_or(default_retry.max_attempts, |v| v.max(1)),
                 max_elapsed: max_retry_seconds
@@ -90,7 +87,6 @@ mod tests {
     #[test]
     fn defaults_and_overrides() {
         let defaults = Settings::default();
-        assert_eq!(defaults.batch_size, 20);
         assert_eq!(defaults.retry, RetryPolicy::default());
         let tuned = Settings::from_tuning(&ProviderTuning {
             batch_size: Some(5),
@@ -101,7 +97,6 @@ mod tests {
             max_in_flight: Some(0),
             max_requests_per_second: Some(7),
         });
-        assert_eq!(tuned.batch_size, 5);
         assert_eq!(tuned.retry.max_attempts, 1);
         assert_eq!(tuned.retry.max_elapsed, Duration::from_secs(7));
         assert_eq!(tuned.connect_timeout, Duration::from_secs(2));

@@ -200,7 +200,6 @@ pub(crate) fn listing_error(
 /// request timeout, a pinned jitter seed.
 pub(crate) fn quick_settings() -> super::Settings {
     super::Settings {
-        batch_size: 20,
         retry: super::RetryPolicy {
             max_attempts: 4,
             max_elapsed: Duration::from_secs(5),

@@ -235,7 +235,9 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
                     options: change.options.clone(),
                     token_seed: format!("conformance-{kind}-{status}-{desired}"),
                 };
-                let results = runtime.block_on(fleet.execute(&job.provider, &[action]));
+                let results = runtime.block_on(
+                    fleet.execute(&job.provider, &provider::Call { actions: vec![action] }),
+                );
                 assert!(
                     matches!(results[0].outcome, RequestOutcome::Accepted { .. }),
                     "{kind} ({alibaba_kind:?}) {status} -> {desired}: the plan proposed {verb}, the cloud said {:?}",

@@ -10,7 +10,7 @@ use jobform::model::{
     JobKind, KindOptions, LiveState, PauseMode, ProviderConfig, ProviderTuning, Secret,
     SourceLocation,
 };
-use jobform::provider::{Action, CloudProvider, JobRef, LiveRead, Provider, RequestOutcome};
+use jobform::provider::{Action, Call, CloudProvider, JobRef, LiveRead, Provider, RequestOutcome};
 use jobform_emulator::{Cloud, Emulator, Fault, FaultKind, RateLimit, World};
 use serde_json::{Value, json};
 
@@ -53,8 +53,7 @@ fn huawei(emulator: &Emulator, tuning: ProviderTuning) -> CloudProvider {
 /// A world of the example's accounts with these jobs and no rate limits.
 /// The emulator caps every DRS `jobs` list at `max_batch_ids`, batch-status
 /// included; the client reads 100 ids a request (DRS documents `per_page`
-/// ≤ 100 and no cap on `jobs`), so the cap is raised to 100 here. Action
-/// batches stay at the provider's `batch_size` (20).
+/// ≤ 100 and no cap on `jobs`), so the cap is raised to 100 here.
 fn world(alibaba_jobs: &[Value], huawei_jobs: &[Value]) -> World {
     let world = json!({
         "seed": 42,
@@ -162,19 +161,23 @@ async fn every_action_kind_reaches_its_target() {
         "5b7a3c1e-2f4d-4e8a-9b6c-1d2e3f4a5b60",
         "c0ffee00-1234-4abc-8def-0123456789ab",
     ];
-    let ali_actions = |verb| {
+    // The calls as the planner would group them: the forward DTS tasks in
+    // one batch, each other action alone.
+    let ali_calls = |verb| {
         vec![
-            action(JobKind::AlibabaDts, "l3m1213ye7l0001", verb),
-            Action {
+            vec![
+                action(JobKind::AlibabaDts, "l3m1213ye7l0001", verb),
+                action(JobKind::AlibabaDts, "k2n8x7c1vq90002", verb),
+            ],
+            vec![Action {
                 options: KindOptions::Alibaba(AlibabaOptions {
                     direction: Direction::Reverse,
                     instance_id: None,
                 }),
                 ..action(JobKind::AlibabaDts, "l3m1213ye7l0001", verb)
-            },
-            action(JobKind::AlibabaDts, "k2n8x7c1vq90002", verb),
-            action(JobKind::AlibabaMigration, "dtsj1x11y51g3b0004", verb),
-            action(JobKind::AlibabaSynchronization, "dtsmr1q4mc21520005", verb),
+            }],
+            vec![action(JobKind::AlibabaMigration, "dtsj1x11y51g3b0004", verb)],
+            vec![action(JobKind::AlibabaSynchronization, "dtsmr1q4mc21520005", verb)],
         ]
     };
     let drs_actions = |verb| -> Vec<Action> {
@@ -185,8 +188,9 @@ async fn every_action_kind_reaches_its_target() {
             })
             .collect()
     };
-    let declared: Vec<JobRef> = ali_actions(ActionVerb::Suspend)
+    let declared: Vec<JobRef> = ali_calls(ActionVerb::Suspend)
         .iter()
+        .flatten()
         .map(|a| JobRef { kind: a.kind(), id: a.id.clone(), options: a.options.clone() })
         .collect();
     let drs_refs: Vec<JobRef> = drs.iter().map(|id| job_ref(JobKind::HuaweiDrs, id)).collect();
@@ -194,8 +198,11 @@ async fn every_action_kind_reaches_its_target() {
     for (verb, target) in
         [(ActionVerb::Suspend, LiveState::Suspended), (ActionVerb::Resume, LiveState::Running)]
     {
-        let results = alibaba.execute(&ali_actions(verb)).await;
-        let drs_results = huawei.execute(&drs_actions(verb)).await;
+        let mut results = Vec::new();
+        for actions in ali_calls(verb) {
+            results.extend(alibaba.execute(&Call { actions }).await);
+        }
+        let drs_results = huawei.execute(&Call { actions: drs_actions(verb) }).await;
         for result in results.iter().chain(&drs_results) {
             assert!(
                 matches!(result.outcome, RequestOutcome::Accepted { request_id: Some(_) }),
@@ -212,9 +219,13 @@ async fn every_action_kind_reaches_its_target() {
         let drs_read = huawei.read(&drs_refs).await.unwrap();
         assert!(drs_read.found.iter().all(|job| job.state == target), "{verb}: {drs_read:?}");
     }
-    let stops =
-        alibaba.execute(&[action(JobKind::AlibabaDts, "k2n8x7c1vq90002", ActionVerb::Stop)]).await;
-    let drs_stop = huawei.execute(&drs_actions(ActionVerb::Stop)[..1]).await;
+    let stops = alibaba
+        .execute(&Call {
+            actions: vec![action(JobKind::AlibabaDts, "k2n8x7c1vq90002", ActionVerb::Stop)],
+        })
+        .await;
+    let drs_stop =
+        huawei.execute(&Call { actions: drs_actions(ActionVerb::Stop)[..1].to_vec() }).await;
     assert!(matches!(stops[0].outcome, RequestOutcome::Accepted { .. }), "{stops:?}");
     assert!(matches!(drs_stop[0].outcome, RequestOutcome::Accepted { .. }), "{drs_stop:?}");
     emulator.advance(Duration::from_secs(3));
@@ -227,7 +238,7 @@ async fn every_action_kind_reaches_its_target() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn batches_are_chunked_at_the_configured_size() {
+async fn each_call_is_one_request_of_its_planned_size() {
     let emulator =
         Emulator::start(world(&alibaba_jobs("MIGRATION", "m", 41, "Migrating"), &drs_jobs(45)))
             .unwrap();
@@ -237,15 +248,22 @@ async fn batches_are_chunked_at_the_configured_size() {
         .collect();
     let drs: Vec<Action> =
         (0..45).map(|n| action(JobKind::HuaweiDrs, &drs_id(n), ActionVerb::Suspend)).collect();
-    let results = alibaba(&emulator, tuning.clone()).execute(&ali).await;
-    let drs_results = huawei(&emulator, tuning).execute(&drs).await;
+    // The calls as the planner chunks them at `batch_size` 20.
+    let (alibaba, huawei) = (alibaba(&emulator, tuning.clone()), huawei(&emulator, tuning));
+    let mut results = Vec::new();
+    for chunk in ali.chunks(20) {
+        results.extend(alibaba.execute(&Call { actions: chunk.to_vec() }).await);
+    }
+    let mut drs_results = Vec::new();
+    for chunk in drs.chunks(20) {
+        drs_results.extend(huawei.execute(&Call { actions: chunk.to_vec() }).await);
+    }
     assert!(
         results
             .iter()
             .chain(&drs_results)
             .all(|r| matches!(r.outcome, RequestOutcome::Accepted { .. }))
     );
-    // Batches go out concurrently, so the journal's order is not theirs.
     let sizes = |action| {
         let mut sizes: Vec<usize> = requests(&emulator, action).iter().map(Vec::len).collect();
         sizes.sort_unstable_by(|a, b| b.cmp(a));
@@ -343,9 +361,9 @@ async fn injected_faults_end_as_documented() {
         emulator.clear_journal();
         emulator.inject(Fault::new(kind).on_action(operation).times(1));
         let results = if act.kind() == JobKind::HuaweiDrs {
-            huawei.execute(std::slice::from_ref(&act)).await
+            huawei.execute(&Call { actions: vec![act.clone()] }).await
         } else {
-            alibaba.execute(std::slice::from_ref(&act)).await
+            alibaba.execute(&Call { actions: vec![act.clone()] }).await
         };
         assert!(unknown(&results[0].outcome), "{kind:?}: {:?}", results[0]);
         let sent: Vec<_> =
@@ -466,7 +484,7 @@ async fn secrets_appear_in_no_log_error_or_result() {
             }
         }
         for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop] {
-            for result in provider.execute(&[action(kind, &id, verb)]).await {
+            for result in provider.execute(&Call { actions: vec![action(kind, &id, verb)] }).await {
                 if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
                     &result.outcome
                 {

@@ -24,7 +24,8 @@ pub(super) struct Call<'a> {
     pub(super) operation: &'static str,
     pub(super) verb: ActionVerb,
     pub(super) jobs: Vec<&'a JobChange>,
-    pub(super) actions: Vec<provider::Action>,
+    /// What the provider sends: the same jobs, in the same order.
+    pub(super) request: provider::Call,
 }
 
 impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
@@ -72,7 +73,7 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
                 self.persist().await?;
                 for call in starting {
                     in_flight.push(async move {
-                        let results = fleet.execute(&call.provider, &call.actions).await;
+                        let results = fleet.execute(&call.provider, &call.request).await;
                         (call, sent_at, results)
                     });
                 }

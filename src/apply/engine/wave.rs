@@ -114,7 +114,7 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
             operation: restricted.operation(),
             verb: request.verb,
             jobs,
-            actions,
+            request: provider::Call { actions },
         })
     }
 }

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::apply::Timer;
 use crate::model::{ActionVerb, Cloud, JobKind, LiveJob, LiveState};
 use crate::provider::{
-    Action, ActionResult, JobRef, LiveRead, Provider, ProviderError, ProviderErrorKind,
+    ActionResult, Call, JobRef, LiveRead, Provider, ProviderError, ProviderErrorKind,
     RequestOutcome,
 };
 
@@ -205,11 +205,13 @@ impl Provider for FakeCloud {
         Ok(read)
     }
 
-    async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
+    async fn execute(&self, call: &Call) -> Vec<ActionResult> {
+        // The engine hands over planned requests only: each is one request.
+        assert_eq!(call.unsendable(), None, "{call:?}");
         let mut cloud = self.0.lock().unwrap();
-        cloud.requests.push(actions.iter().map(|action| action.id.clone()).collect());
+        cloud.requests.push(call.actions.iter().map(|action| action.id.clone()).collect());
         let request = cloud.requests.len();
-        actions
+        call.actions
             .iter()
             .map(|action| {
                 let job = cloud.jobs.get_mut(&action.id).expect("actions are on fake jobs");

@@ -1,4 +1,4 @@
-//! The Alibaba DTS client: signed RPC calls, bulk paged reads, batched actions.
+//! The Alibaba DTS client: signed RPC calls, bulk paged reads, one request per planned call.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -18,7 +18,7 @@ use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionResult, JobRef, LiveRead, RequestOutcome, describe};
+use crate::provider::{Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome, describe};
 
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
@@ -98,7 +98,6 @@ pub struct AlibabaClient {
     region: String,
     endpoint: reqwest::Url,
     credentials: AlibabaCredentials,
-    batch_size: usize,
     transport: Transport,
     clock: Arc<dyn Clock>,
     /// The `JobType` of each DTS id, as hinted (from the state) or found by a
@@ -109,15 +108,6 @@ pub struct AlibabaClient {
 
 /// An operation name and its parameters.
 type RpcCall = (&'static str, Vec<(String, String)>);
-
-/// One request an `execute` call sends, and the actions it carries.
-#[derive(Debug, PartialEq, Eq)]
-struct PlannedCall {
-    /// Indices into the actions passed to `execute`.
-    members: Vec<usize>,
-    /// The operation and its parameters, or why it cannot be sent.
-    call: Result<RpcCall, ProviderError>,
-}
 
 impl AlibabaClient {
     /// The client of a provider block, with credentials from the block or `env`.
@@ -148,7 +138,6 @@ impl AlibabaClient {
             region: region.to_owned(),
             endpoint: parse_endpoint(Cloud::Alibaba, &endpoint)?,
             credentials,
-            batch_size: settings.batch_size.max(1),
             transport: Transport::new(Cloud::Alibaba, settings)?,
             clock,
             job_types: Mutex::new(HashMap::new()),
@@ -204,82 +193,51 @@ impl AlibabaClient {
         )
     }
 
-    /// Executes `actions` (see [`crate::provider::Provider::execute`]).
-    pub async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
-        let calls = self.plan_calls(actions);
-        let outcomes = join_all(calls.iter().map(|planned| async move {
-            match &planned.call {
-                Ok((operation, params)) => {
-                    tracing::info!(
-                        operation,
-                        jobs = %planned.members.iter().map(|&i| actions[i].id.as_str()).collect::<Vec<_>>().join(","),
-                        "sending action"
-                    );
-                    match self.call::<IgnoredAny>(operation, params, Intent::Action).await {
-                        Ok((_, request_id)) => RequestOutcome::Accepted { request_id },
-                        Err(error) => RequestOutcome::from_error(error),
-                    }
+    /// Sends `call` as one request (see [`crate::provider::Provider::execute`]):
+    /// the single-job form for one action, the batch form (`DtsJobIds`) for several.
+    pub async fn execute(&self, call: &Call) -> Vec<ActionResult> {
+        let outcome = match self.request_of(call) {
+            Ok((operation, params)) => {
+                tracing::info!(
+                    operation,
+                    jobs = %call.actions.iter().map(|action| action.id.as_str()).collect::<Vec<_>>().join(","),
+                    "sending action"
+                );
+                match self.call::<IgnoredAny>(operation, &params, Intent::Action).await {
+                    Ok((_, request_id)) => RequestOutcome::Accepted { request_id },
+                    Err(error) => RequestOutcome::from_error(error),
                 }
-                Err(error) => RequestOutcome::Rejected { error: error.clone() },
             }
-        }))
-        .await;
-        let mut results: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
-        for (planned, outcome) in calls.iter().zip(outcomes) {
-            for &member in &planned.members {
-                results[member] = Some(outcome.clone());
-            }
-        }
-        actions
-            .iter()
-            .zip(results)
-            .map(|(action, outcome)| ActionResult {
-                address: action.address.clone(),
-                outcome: outcome.expect("every action belongs to one planned call"),
-            })
-            .collect()
+            Err(error) => RequestOutcome::Rejected { error },
+        };
+        call.answer_all(&outcome)
     }
 
-    /// Groups actions into requests as the planner does (`KindDescription::batches`):
-    /// forward `alibaba_dts` actions of one verb share `*DtsJobs` calls of at
-    /// most `batch_size` ids, in the order given; a chunk of one, and every
-    /// other action, is a single-job call.
-    fn plan_calls(&self, actions: &[Action]) -> Vec<PlannedCall> {
-        let mut calls = Vec::new();
-        let mut groups: BTreeMap<(JobKind, ActionVerb, Direction), Vec<usize>> = BTreeMap::new();
-        for (index, action) in actions.iter().enumerate() {
-            if action.kind().cloud() == Cloud::Alibaba
-                && describe(action.kind()).batches(action.verb, action.options.direction())
-            {
-                groups
-                    .entry((action.kind(), action.verb, action.options.direction()))
-                    .or_default()
-                    .push(index);
-            } else {
-                calls.push(PlannedCall { members: vec![index], call: self.single_call(action) });
+    /// The one request of a call, or why it cannot be sent.
+    fn request_of(&self, call: &Call) -> Result<RpcCall, ProviderError> {
+        if let Some(action) = call.actions.iter().find(|a| a.kind().cloud() != Cloud::Alibaba) {
+            return Err(foreign_kind("execute", action.kind()));
+        }
+        if let Some(reason) = call.unsendable() {
+            return Err(ProviderError::local(
+                Cloud::Alibaba,
+                "execute",
+                ProviderErrorKind::Unsupported { detail: reason },
+            ));
+        }
+        match call.actions.as_slice() {
+            [action] => self.single_call(action),
+            actions => {
+                // `unsendable` saw one kind and verb that batch.
+                let first = &actions[0];
+                let operation = describe(first.kind())
+                    .operation(first.verb)
+                    .expect("a batching verb has an operation")
+                    .name(actions.len());
+                let ids: Vec<&str> = actions.iter().map(|action| action.id.as_str()).collect();
+                Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))])))
             }
         }
-        for ((kind, verb, _), members) in groups {
-            for chunk in members.chunks(self.batch_size) {
-                match describe(kind).operation(verb) {
-                    Some(operation) if chunk.len() > 1 => {
-                        let operation = operation.name(chunk.len());
-                        let ids: Vec<&str> =
-                            chunk.iter().map(|&i| actions[i].id.as_str()).collect();
-                        calls.push(PlannedCall {
-                            members: chunk.to_vec(),
-                            call: Ok((operation, self.params(&[("DtsJobIds", &ids.join(","))]))),
-                        });
-                    }
-                    _ => calls.extend(chunk.iter().map(|&index| PlannedCall {
-                        members: vec![index],
-                        call: self.single_call(&actions[index]),
-                    })),
-                }
-            }
-        }
-        calls.sort_by_key(|planned| planned.members[0]);
-        calls
     }
 
     /// The one-job request of an action (DESIGN.md's table).

@@ -1,10 +1,10 @@
 //! The Huawei DRS client: signed (or token) v3 calls, chunked batch reads,
-//! batched actions checked item by item.
+//! one batch request per planned call, checked item by item.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use futures_util::future::{join_all, try_join_all};
+use futures_util::future::try_join_all;
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -19,7 +19,7 @@ use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionResult, JobRef, LiveRead, RequestOutcome};
+use crate::provider::{Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome};
 
 use super::sign::{Request, sdk_date};
 use super::status::{incremental, live_state};
@@ -40,7 +40,6 @@ pub struct HuaweiClient {
     project_id: String,
     endpoint: reqwest::Url,
     credentials: HuaweiCredentials,
-    batch_size: usize,
     transport: Transport,
     clock: Arc<dyn Clock>,
 }
@@ -76,7 +75,6 @@ impl HuaweiClient {
             project_id: project_id.to_owned(),
             endpoint: parse_endpoint(Cloud::Huawei, &endpoint)?,
             credentials,
-            batch_size: settings.batch_size.max(1),
             transport: Transport::new(Cloud::Huawei, settings)?,
             clock,
         })
@@ -166,51 +164,23 @@ impl HuaweiClient {
         Ok(found)
     }
 
-    /// Executes `actions` (see [`crate::provider::Provider::execute`]): one
-    /// batch per verb and chunk of `batch_size`, each item's result checked.
-    pub async fn execute(&self, actions: &[Action]) -> Vec<ActionResult> {
-        let mut outcomes: Vec<Option<RequestOutcome>> = vec![None; actions.len()];
-        let mut by_verb: BTreeMap<ActionVerb, Vec<(usize, HuaweiOptions)>> = BTreeMap::new();
-        for (index, action) in actions.iter().enumerate() {
-            if let (true, KindOptions::Huawei(options)) = (is_drs(action.kind()), &action.options) {
-                by_verb.entry(action.verb).or_default().push((index, *options));
-            } else {
-                outcomes[index] = Some(RequestOutcome::Rejected {
-                    error: foreign_kind("execute", action.kind()),
-                });
-            }
-        }
-        let batches: Vec<(ActionVerb, &[(usize, HuaweiOptions)])> = by_verb
-            .iter()
-            .flat_map(|(verb, members)| members.chunks(self.batch_size).map(|chunk| (*verb, chunk)))
-            .collect();
-        let answers = join_all(
-            batches.iter().map(|(verb, members)| self.send_batch(*verb, members, actions)),
-        )
-        .await;
-        for ((_, members), answer) in batches.iter().zip(answers) {
-            for (&(member, _), outcome) in members.iter().zip(answer) {
-                outcomes[member] = Some(outcome);
-            }
-        }
-        actions
+    /// Sends `call` as one batch request (see [`crate::provider::Provider::execute`]),
+    /// each item's result checked.
+    pub async fn execute(&self, call: &Call) -> Vec<ActionResult> {
+        let outcomes = match members(call) {
+            Ok(members) => self.send_batch(members[0].0.verb, &members).await,
+            Err(error) => vec![RequestOutcome::Rejected { error }; call.actions.len()],
+        };
+        call.actions
             .iter()
             .zip(outcomes)
-            .map(|(action, outcome)| ActionResult {
-                address: action.address.clone(),
-                outcome: outcome.expect("every action is answered"),
-            })
+            .map(|(action, outcome)| ActionResult { address: action.address.clone(), outcome })
             .collect()
     }
 
     /// Sends one batch; returns one outcome per member, in order.
-    async fn send_batch(
-        &self,
-        verb: ActionVerb,
-        members: &[(usize, HuaweiOptions)],
-        actions: &[Action],
-    ) -> Vec<RequestOutcome> {
-        let ids: Vec<&str> = members.iter().map(|&(i, _)| actions[i].id.as_str()).collect();
+    async fn send_batch(&self, verb: ActionVerb, members: &[Member<'_>]) -> Vec<RequestOutcome> {
+        let ids: Vec<&str> = members.iter().map(|(action, _)| action.id.as_str()).collect();
         // `batch-jobs terminate` names the stop; the path is `batch-jobs`.
         let operation = describe(JobKind::HuaweiDrs)
             .operation(verb)
@@ -220,8 +190,8 @@ impl HuaweiClient {
             ActionVerb::Suspend => {
                 let jobs = members
                     .iter()
-                    .map(|&(i, options)| PauseItem {
-                        job_id: &actions[i].id,
+                    .map(|&(action, options)| PauseItem {
+                        job_id: &action.id,
                         pause_mode: options.pause_mode.label(),
                     })
                     .collect();
@@ -454,6 +424,29 @@ pub(crate) fn decode_every_answer(raw: &RawResponse) -> Vec<Result<(), ProviderE
         decode::<StatusPage>("batch-status", raw).map(drop),
         decode::<BatchResults>("batch-pause-task", raw).map(drop),
     ]
+}
+
+/// A job of a call, with its DRS options.
+type Member<'c> = (&'c Action, HuaweiOptions);
+
+/// The jobs of a call with their options, or why the call cannot go out as
+/// one batch (`unsendable` also refuses an empty call).
+fn members(call: &Call) -> Result<Vec<Member<'_>>, ProviderError> {
+    let mut members = Vec::with_capacity(call.actions.len());
+    for action in &call.actions {
+        match (is_drs(action.kind()), &action.options) {
+            (true, KindOptions::Huawei(options)) => members.push((action, *options)),
+            _ => return Err(foreign_kind("execute", action.kind())),
+        }
+    }
+    if let Some(reason) = call.unsendable() {
+        return Err(ProviderError::local(
+            Cloud::Huawei,
+            "execute",
+            ProviderErrorKind::Unsupported { detail: reason },
+        ));
+    }
+    Ok(members)
 }
 
 /// A per-item failure inside a 200 answer.

@@ -243,14 +243,30 @@ async fn legacy_listings_page_until_every_declared_job_is_seen() {
     assert_eq!(read.get(JobKind::AlibabaMigration, "dtsm74").unwrap().incremental, Some(true));
 }
 
+/// Sends each action list as one call; returns the results and the
+/// requests each call sent.
+async fn one_call_each(
+    client: &AlibabaClient,
+    responder: &Responder,
+    calls: Vec<Vec<Action>>,
+) -> Vec<(Vec<crate::provider::ActionResult>, Vec<Recorded>)> {
+    let mut answers = Vec::new();
+    for actions in calls {
+        let before = responder.requests().len();
+        let results = client.execute(&Call { actions }).await;
+        answers.push((results, responder.requests()[before..].to_vec()));
+    }
+    answers
+}
+
 #[tokio::test]
-async fn every_action_kind_uses_the_documented_request() {
+async fn every_call_is_one_request_of_the_documented_form() {
     let responder = Responder::start(|request, n| {
         assert_signed(request);
         ok(&json!({"RequestId": format!("req-{n}")}))
     })
     .await;
-    let mut actions: Vec<Action> = (0..41)
+    let batch: Vec<Action> = (0..41)
         .map(|n| {
             action(
                 JobKind::AlibabaDts,
@@ -260,41 +276,57 @@ async fn every_action_kind_uses_the_documented_request() {
             )
         })
         .collect();
-    actions.push(Action {
+    let instance = Action {
+        options: alibaba(Direction::Forward, Some("dtsinst")),
+        ..action(JobKind::AlibabaDts, "single", "dts99", ActionVerb::Suspend)
+    };
+    let reverse = Action {
         options: alibaba(Direction::Reverse, Some("dtsinst")),
         ..action(JobKind::AlibabaDts, "two_way_reverse", "l3m1", ActionVerb::Resume)
-    });
-    actions.push(action(JobKind::AlibabaDts, "ended", "x9", ActionVerb::Stop));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m", "dtsj1", ActionVerb::Suspend));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m2", "dtsj2", ActionVerb::Resume));
-    actions.push(action(JobKind::AlibabaMigration, "legacy_m3", "dtsj3", ActionVerb::Stop));
-    actions.push(Action {
+    };
+    let legacy: Vec<Action> = [
+        ("legacy_m", "dtsj1", ActionVerb::Suspend),
+        ("legacy_m2", "dtsj2", ActionVerb::Resume),
+        ("legacy_m3", "dtsj3", ActionVerb::Stop),
+    ]
+    .into_iter()
+    .map(|(name, id, verb)| action(JobKind::AlibabaMigration, name, id, verb))
+    .collect();
+    let sync_reverse = Action {
         options: alibaba(Direction::Reverse, None),
         ..action(JobKind::AlibabaSynchronization, "legacy_s", "dtsmr1", ActionVerb::Suspend)
-    });
-    actions.push(action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", ActionVerb::Stop));
+    };
     let client = client(&responder);
 
-    let results = client.execute(&actions).await;
+    let mut calls = vec![batch.clone(), vec![instance], vec![reverse]];
+    calls.extend(legacy.iter().map(|action| vec![action.clone()]));
+    calls.push(vec![sync_reverse]);
+    let answers = one_call_each(&client, &responder, calls).await;
 
-    assert_eq!(results.len(), actions.len());
-    let requests = responder.requests();
-    let find = |name: &str| -> Vec<&Recorded> {
-        requests.iter().filter(|r| r.param("Action") == Some(name)).collect()
-    };
-    // 41 forward suspends in chunks of 20: two batches and one single call.
-    let batches = find("SuspendDtsJobs");
-    assert_eq!(batches.len(), 2);
-    assert!(batches.iter().all(|r| r.param("DtsJobIds").unwrap().split(',').count() == 20));
-    assert_eq!(find("SuspendDtsJob").len(), 1);
-    assert_eq!(find("SuspendDtsJob")[0].param("DtsJobId"), Some("dts40"));
-    let reverse = find("StartDtsJob");
-    assert_eq!(reverse[0].param("SynchronizationDirection"), Some("Reverse"));
-    assert_eq!(reverse[0].param("DtsInstanceId"), Some("dtsinst"));
-    assert_eq!(find("StopDtsJob")[0].param("DtsJobId"), Some("x9"));
-    let token = find("SuspendMigrationJob")[0].param("ClientToken").unwrap().to_owned();
+    // However many jobs a call carries, it is one request: the batch is not chunked.
+    assert!(answers.iter().all(|(_, sent)| sent.len() == 1), "{answers:?}");
+    let sent = |call: usize| &answers[call].1[0];
+    assert_eq!(sent(0).param("Action"), Some("SuspendDtsJobs"));
+    let ids: Vec<String> = batch.iter().map(|action| action.id.clone()).collect();
+    assert_eq!(sent(0).param("DtsJobIds"), Some(ids.join(",").as_str()), "in the plan's order");
+    let (batch_results, _) = &answers[0];
+    assert_eq!(batch_results.len(), 41);
+    assert!(
+        batch_results
+            .iter()
+            .all(|r| r.outcome == RequestOutcome::Accepted { request_id: Some("req-0".into()) }),
+        "one batch, one request id: {batch_results:?}"
+    );
+    assert_eq!(sent(1).param("Action"), Some("SuspendDtsJob"));
+    assert_eq!(sent(1).param("DtsJobId"), Some("dts99"));
+    assert_eq!(sent(1).param("DtsInstanceId"), Some("dtsinst"));
+    assert_eq!(sent(2).param("Action"), Some("StartDtsJob"));
+    assert_eq!(sent(2).param("SynchronizationDirection"), Some("Reverse"));
+    assert_eq!(sent(2).param("DtsInstanceId"), Some("dtsinst"));
+    assert_eq!(sent(3).param("Action"), Some("SuspendMigrationJob"));
+    let token = sent(3).param("ClientToken").unwrap().to_owned();
     assert_eq!(token.len(), 32);
-    assert_eq!(token, client_token(&actions[43], "SuspendMigrationJob"));
+    assert_eq!(token, client_token(&legacy[0], "SuspendMigrationJob"));
     assert_ne!(
         token,
         client_token(
@@ -302,26 +334,51 @@ async fn every_action_kind_uses_the_documented_request() {
             "SuspendMigrationJob"
         )
     );
-    assert!(find("StopMigrationJob")[0].param("ClientToken").is_some());
-    assert_eq!(find("StartMigrationJob")[0].param("ClientToken"), None);
-    assert_eq!(
-        find("SuspendSynchronizationJob")[0].param("SynchronizationDirection"),
-        Some("Reverse")
-    );
-    // 2 + 1 + 1 + 1 + 3 legacy migration + 1 legacy sync; the legacy stop is never sent.
-    assert_eq!(requests.len(), 9);
-    assert!(requests.iter().all(|r| r.param("RegionId") == Some("cn-hangzhou")));
-    let batch_ids: Vec<Option<String>> = results[..20]
-        .iter()
-        .map(|r| match &r.outcome {
-            RequestOutcome::Accepted { request_id } => request_id.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    assert!(batch_ids.windows(2).all(|w| w[0] == w[1]), "one batch, one request id");
-    let RequestOutcome::Rejected { error } = &results.last().unwrap().outcome else { panic!() };
-    assert_eq!(error.code(), "jobform.Unsupported");
-    assert!(error.to_string().contains("alibaba_synchronization.legacy_s2"));
+    assert_eq!(sent(4).param("Action"), Some("StartMigrationJob"));
+    assert_eq!(sent(4).param("ClientToken"), None);
+    assert_eq!(sent(5).param("Action"), Some("StopMigrationJob"));
+    assert!(sent(5).param("ClientToken").is_some());
+    assert_eq!(sent(6).param("Action"), Some("SuspendSynchronizationJob"));
+    assert_eq!(sent(6).param("SynchronizationDirection"), Some("Reverse"));
+    assert!(responder.requests().iter().all(|r| r.param("RegionId") == Some("cn-hangzhou")));
+}
+
+#[tokio::test]
+async fn a_call_that_is_not_one_request_is_refused_whole_and_never_sent() {
+    let responder = Responder::start(|_, _| ok(&json!({}))).await;
+    let client = client(&responder);
+    let legacy_stop =
+        action(JobKind::AlibabaSynchronization, "legacy_s2", "dtsmr2", ActionVerb::Stop);
+    let legacy_pair = vec![
+        action(JobKind::AlibabaMigration, "m1", "dtsj1", ActionVerb::Suspend),
+        action(JobKind::AlibabaMigration, "m2", "dtsj2", ActionVerb::Suspend),
+    ];
+    let mixed_verbs = vec![
+        action(JobKind::AlibabaDts, "a", "dts1", ActionVerb::Suspend),
+        action(JobKind::AlibabaDts, "b", "dts2", ActionVerb::Stop),
+    ];
+
+    let answers =
+        one_call_each(&client, &responder, vec![vec![legacy_stop], legacy_pair, mixed_verbs]).await;
+
+    assert!(responder.requests().is_empty(), "nothing is split and sent");
+    let refusal = |call: usize| -> Vec<String> {
+        answers[call]
+            .0
+            .iter()
+            .map(|r| match &r.outcome {
+                RequestOutcome::Rejected { error } => {
+                    assert_eq!(error.code(), "jobform.Unsupported");
+                    error.to_string()
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert!(refusal(0)[0].contains("alibaba_synchronization.legacy_s2"), "{:?}", refusal(0));
+    assert_eq!(refusal(1).len(), 2);
+    assert!(refusal(1)[0].contains("does not batch"), "{:?}", refusal(1));
+    assert!(refusal(2)[1].contains("mixes kinds, verbs or directions"), "{:?}", refusal(2));
 }
 
 #[tokio::test(start_paused = true)]
@@ -360,7 +417,9 @@ async fn throttled_actions_are_retried_because_they_were_refused() {
     ])
     .await;
     let results = client(&responder)
-        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .execute(&Call {
+            actions: vec![action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)],
+        })
         .await;
     assert_eq!(results[0].outcome, RequestOutcome::Accepted { request_id: Some("b".into()) });
     assert_eq!(responder.requests().len(), 2);
@@ -404,7 +463,9 @@ async fn server_errors_on_actions_are_unknown_and_never_resent() {
     ] {
         let responder = Responder::script(vec![reply, ok(&json!({}))]).await;
         let results = client(&responder)
-            .execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", ActionVerb::Stop)])
+            .execute(&Call {
+                actions: vec![action(JobKind::AlibabaMigration, "m", "dtsj1", ActionVerb::Stop)],
+            })
             .await;
         let RequestOutcome::Unknown { error } = &results[0].outcome else {
             panic!("{:?}", results[0])
@@ -420,7 +481,9 @@ async fn an_action_that_timed_out_after_taking_effect_is_not_sent_twice() {
         Responder::script(vec![ok(&json!({})).delayed(Duration::from_millis(800)), ok(&json!({}))])
             .await;
     let results = client(&responder)
-        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .execute(&Call {
+            actions: vec![action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)],
+        })
         .await;
     let RequestOutcome::Unknown { error } = &results[0].outcome else { panic!("{:?}", results[0]) };
     assert_eq!(error.code(), "jobform.NoAnswer");
@@ -446,7 +509,9 @@ async fn reads_retry_timeouts_and_cut_bodies() {
 async fn a_cut_off_action_answer_is_unknown() {
     let responder = Responder::script(vec![ok(&json!({"RequestId": "cut"})).cut_off()]).await;
     let results = client(&responder)
-        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Resume)])
+        .execute(&Call {
+            actions: vec![action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Resume)],
+        })
         .await;
     assert!(matches!(results[0].outcome, RequestOutcome::Unknown { .. }), "{:?}", results[0]);
     assert_eq!(responder.requests().len(), 1);
@@ -461,7 +526,9 @@ async fn business_errors_are_decoded_by_code_with_dynamic_message() {
     )])
     .await;
     let results = client(&responder)
-        .execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)])
+        .execute(&Call {
+            actions: vec![action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)],
+        })
         .await;
     let RequestOutcome::Rejected { error } = &results[0].outcome else {
         panic!("{:?}", results[0])
@@ -529,8 +596,11 @@ async fn a_refused_connection_is_retried_then_reported_as_never_sent() {
         fixed_clock(),
     )
     .unwrap();
-    let results =
-        client.execute(&[action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)]).await;
+    let results = client
+        .execute(&Call {
+            actions: vec![action(JobKind::AlibabaDts, "x", "j1", ActionVerb::Suspend)],
+        })
+        .await;
     let RequestOutcome::Rejected { error } = &results[0].outcome else {
         panic!("{:?}", results[0])
     };
@@ -554,8 +624,9 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     let client = client_with(&responder, &quick_settings(), Some(STS_TOKEN));
     let mut dumps = vec![format!("{client:?}")];
     for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop, ActionVerb::Suspend] {
-        let results =
-            client.execute(&[action(JobKind::AlibabaMigration, "m", "dtsj1", verb)]).await;
+        let results = client
+            .execute(&Call { actions: vec![action(JobKind::AlibabaMigration, "m", "dtsj1", verb)] })
+            .await;
         dumps.push(format!("{results:?}"));
         if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
             &results[0].outcome
@@ -583,54 +654,6 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
     for secret in [SECRET, STS_TOKEN, "jobform-example-sts"] {
         assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
     }
-}
-
-#[tokio::test]
-async fn a_client_from_a_provider_block_chunks_at_its_batch_size() {
-    let responder = Responder::start(|request, _| {
-        assert_signed(request);
-        ok(&json!({}))
-    })
-    .await;
-    let block = AlibabaProvider {
-        alias: None,
-        region: "cn-hangzhou".into(),
-        access_key_id: None,
-        access_key_secret: None,
-        security_token: None,
-        endpoint: Some(responder.url().to_owned()),
-        tuning: crate::model::ProviderTuning { batch_size: Some(7), ..Default::default() },
-        declared_at: crate::model::SourceLocation { file: "main.hcl".into(), line: 1, column: 1 },
-    };
-    let env = |name: &str| match name {
-        credentials::ALIBABA_ACCESS_KEY_ID => Some(KEY_ID.to_owned()),
-        credentials::ALIBABA_ACCESS_KEY_SECRET => Some(SECRET.to_owned()),
-        _ => None,
-    };
-    let provider = crate::provider::CloudProvider::from_config(
-        &crate::model::ProviderConfig::Alibaba(block),
-        &env,
-    )
-    .unwrap();
-    let actions: Vec<Action> = (0..15)
-        .map(|n| {
-            action(JobKind::AlibabaDts, &format!("d{n}"), &format!("dts{n:02}"), ActionVerb::Stop)
-        })
-        .collect();
-    let results = crate::provider::Provider::execute(&provider, &actions).await;
-    assert!(results.iter().all(|r| matches!(r.outcome, RequestOutcome::Accepted { .. })));
-    let mut sizes: Vec<usize> = responder
-        .requests()
-        .iter()
-        .map(|r| match r.param("Action").unwrap() {
-            "StopDtsJobs" => r.param("DtsJobIds").unwrap().split(',').count(),
-            "StopDtsJob" => 1,
-            other => panic!("{other}"),
-        })
-        .collect();
-    // The batches go out concurrently, so the journal's order is not theirs.
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
-    assert_eq!(sizes, [7, 7, 1]);
 }
 
 /// The `JobType`s of the `DescribeDtsJobs` requests a responder received.

@@ -208,7 +208,7 @@ async fn temporary_keys_sign_the_security_token() {
 }
 
 #[tokio::test]
-async fn actions_are_batched_by_verb_and_checked_item_by_item() {
+async fn each_call_is_one_batch_request_checked_item_by_item() {
     let responder = Responder::start(|request, _| {
         assert_signed(request);
         let jobs = request.json()["jobs"].as_array().unwrap().clone();
@@ -226,7 +226,7 @@ async fn actions_are_batched_by_verb_and_checked_item_by_item() {
         results(&items)
     })
     .await;
-    let mut actions: Vec<Action> = (0..23)
+    let mut pauses: Vec<Action> = (0..23)
         .map(|n| {
             action(
                 &format!("p{n:02}"),
@@ -235,46 +235,65 @@ async fn actions_are_batched_by_verb_and_checked_item_by_item() {
             )
         })
         .collect();
-    actions.push(action("refused", ActionVerb::Suspend, PauseMode::Target));
-    actions.push(action("silent", ActionVerb::Resume, PauseMode::Target));
-    actions.push(action("r1", ActionVerb::Resume, PauseMode::Target));
-    actions.push(action("s1", ActionVerb::Stop, PauseMode::Target));
+    pauses.push(action("refused", ActionVerb::Suspend, PauseMode::Target));
+    let retries = vec![
+        action("silent", ActionVerb::Resume, PauseMode::Target),
+        action("r1", ActionVerb::Resume, PauseMode::Target),
+    ];
+    let stop = vec![action("s1", ActionVerb::Stop, PauseMode::Target)];
+    let client = client(&responder);
 
-    let outcome = client(&responder).execute(&actions).await;
-
+    let paused = client.execute(&Call { actions: pauses.clone() }).await;
     let requests = responder.requests();
-    let by_path = |suffix: &str| -> Vec<&Recorded> {
-        requests.iter().filter(|r| r.path.ends_with(suffix)).collect()
-    };
-    let pauses = by_path("/jobs/batch-pause-task");
-    assert_eq!(pauses.len(), 2, "24 suspends in chunks of 20");
-    // The batches go out concurrently: find the first chunk by its first job.
-    let first =
-        pauses.iter().map(|r| r.json()).find(|body| body["jobs"][0]["job_id"] == "p00").unwrap();
-    assert_eq!(first["jobs"][0], json!({"job_id": "p00", "pause_mode": "target"}));
-    assert_eq!(first["jobs"][1], json!({"job_id": "p01", "pause_mode": "all"}));
-    assert_eq!(first["jobs"].as_array().unwrap().len(), 20);
-    let retries = by_path("/jobs/batch-retry-task");
-    assert_eq!(retries.len(), 1);
-    assert_eq!(retries[0].json(), json!({"jobs": [{"job_id": "silent"}, {"job_id": "r1"}]}));
-    let stops = by_path("/jobs/batch-jobs");
-    assert_eq!(stops.len(), 1);
-    assert_eq!(stops[0].method, "DELETE");
-    assert_eq!(stops[0].json(), json!({"jobs": [{"job_id": "s1", "delete_type": "terminate"}]}));
-    assert_eq!(requests.len(), 4);
-
-    assert_eq!(outcome[0].outcome, RequestOutcome::Accepted { request_id: Some("hw-req".into()) });
-    let RequestOutcome::Rejected { error } = &outcome[23].outcome else {
-        panic!("{:?}", outcome[23])
+    assert_eq!(requests.len(), 1, "24 pauses, one request: the call is not chunked");
+    assert!(requests[0].path.ends_with("/jobs/batch-pause-task"), "{}", requests[0].path);
+    let body = requests[0].json();
+    assert_eq!(body["jobs"].as_array().unwrap().len(), 24);
+    assert_eq!(body["jobs"][0], json!({"job_id": "p00", "pause_mode": "target"}));
+    assert_eq!(body["jobs"][1], json!({"job_id": "p01", "pause_mode": "all"}));
+    assert_eq!(body["jobs"][23], json!({"job_id": "refused", "pause_mode": "target"}));
+    assert_eq!(paused[0].outcome, RequestOutcome::Accepted { request_id: Some("hw-req".into()) });
+    let RequestOutcome::Rejected { error } = &paused[23].outcome else {
+        panic!("{:?}", paused[23])
     };
     assert_eq!(error.code(), "DRS.10000001");
     assert_eq!(error.request_id.as_deref(), Some("hw-req"));
-    let RequestOutcome::Unknown { error } = &outcome[24].outcome else {
-        panic!("{:?}", outcome[24])
-    };
+
+    let retried = client.execute(&Call { actions: retries.clone() }).await;
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].path.ends_with("/jobs/batch-retry-task"), "{}", requests[1].path);
+    assert_eq!(requests[1].json(), json!({"jobs": [{"job_id": "silent"}, {"job_id": "r1"}]}));
+    let RequestOutcome::Unknown { error } = &retried[0].outcome else { panic!("{:?}", retried[0]) };
     assert!(error.to_string().contains("no result for job silent"), "{error}");
-    assert!(matches!(outcome[26].outcome, RequestOutcome::Accepted { .. }));
-    assert_eq!(outcome[26].address, actions[26].address);
+    assert!(matches!(retried[1].outcome, RequestOutcome::Accepted { .. }));
+    assert_eq!(retried[1].address, retries[1].address);
+
+    client.execute(&Call { actions: stop }).await;
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests[2].path.ends_with("/jobs/batch-jobs"), "{}", requests[2].path);
+    assert_eq!(requests[2].method, "DELETE");
+    assert_eq!(requests[2].json(), json!({"jobs": [{"job_id": "s1", "delete_type": "terminate"}]}));
+}
+
+#[tokio::test]
+async fn a_call_of_mixed_verbs_is_refused_whole_and_never_sent() {
+    let responder = Responder::start(|_, _| results(&[])).await;
+    let mixed = vec![
+        action("a", ActionVerb::Suspend, PauseMode::Target),
+        action("b", ActionVerb::Resume, PauseMode::Target),
+    ];
+
+    let outcome = client(&responder).execute(&Call { actions: mixed }).await;
+
+    assert!(responder.requests().is_empty(), "nothing is split and sent");
+    assert_eq!(outcome.len(), 2);
+    for result in &outcome {
+        let RequestOutcome::Rejected { error } = &result.outcome else { panic!("{result:?}") };
+        assert_eq!(error.code(), "jobform.Unsupported");
+        assert!(error.to_string().contains("mixes kinds, verbs or directions"), "{error}");
+    }
 }
 
 #[tokio::test]
@@ -287,10 +306,14 @@ async fn gateway_throttling_is_retried_and_server_errors_are_unknown() {
     ])
     .await;
     let client = client(&responder);
-    let first = client.execute(&[action("a", ActionVerb::Suspend, PauseMode::Target)]).await;
+    let first = client
+        .execute(&Call { actions: vec![action("a", ActionVerb::Suspend, PauseMode::Target)] })
+        .await;
     assert!(matches!(first[0].outcome, RequestOutcome::Accepted { .. }), "{:?}", first[0]);
     assert_eq!(responder.requests().len(), 2);
-    let second = client.execute(&[action("b", ActionVerb::Stop, PauseMode::Target)]).await;
+    let second = client
+        .execute(&Call { actions: vec![action("b", ActionVerb::Stop, PauseMode::Target)] })
+        .await;
     let RequestOutcome::Unknown { error } = &second[0].outcome else { panic!("{:?}", second[0]) };
     assert_eq!(
         error.to_string(),
@@ -355,7 +378,8 @@ async fn secrets_never_reach_logs_errors_or_debug_dumps() {
         let client = client_with(&responder, credentials);
         dumps.push(format!("{client:?}"));
         for verb in [ActionVerb::Suspend, ActionVerb::Resume, ActionVerb::Stop] {
-            let outcome = client.execute(&[action("a", verb, PauseMode::All)]).await;
+            let outcome =
+                client.execute(&Call { actions: vec![action("a", verb, PauseMode::All)] }).await;
             dumps.push(format!("{outcome:?}"));
             if let RequestOutcome::Rejected { error } | RequestOutcome::Unknown { error } =
                 &outcome[0].outcome
