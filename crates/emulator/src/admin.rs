@@ -1,5 +1,6 @@
 //! The admin API under `/_emulator/` (a prefix neither cloud uses): journal,
-//! clock, faults, rate limits and jobs. Same operations as the library handle.
+//! clock, faults, held requests, rate limits and jobs. Same operations as the
+//! library handle.
 
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_emulator/journal", get(journal).delete(clear_journal))
         .route("/_emulator/clock", get(clock).post(advance))
         .route("/_emulator/faults", get(faults).post(inject).delete(clear_faults))
+        .route("/_emulator/held", get(held).delete(release_held))
         .route(
             "/_emulator/rate-limits",
             axum::routing::post(set_rate_limit).delete(clear_rate_limits),
@@ -70,6 +72,15 @@ async fn inject(State(shared): State<Shared>, Json(fault): Json<Fault>) -> Statu
 
 async fn clear_faults(State(shared): State<Shared>) -> StatusCode {
     lock(&shared).faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn held(State(shared): State<Shared>) -> Json<Value> {
+    Json(json!({ "held": lock(&shared).held.count() }))
+}
+
+async fn release_held(State(shared): State<Shared>) -> StatusCode {
+    lock(&shared).held.release();
     StatusCode::NO_CONTENT
 }
 

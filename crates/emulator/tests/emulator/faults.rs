@@ -77,7 +77,11 @@ fn a_slow_fault_holds_only_its_own_job_until_released() {
         ([SYNC_JOB.to_owned()].as_slice(), true)
     );
 
-    emulator.release_held();
+    // Over the admin API, as a script driving `jobform emulator serve` would.
+    let held = format!("{}/_emulator/held", emulator.url());
+    let counted: serde_json::Value = http().get(&held).send().unwrap().json().unwrap();
+    assert_eq!(counted, json!({ "held": 1 }));
+    assert_eq!(http().delete(&held).send().unwrap().status(), 204);
     let slow = slow.join().unwrap().unwrap();
     assert_eq!(slow, 200);
     assert_eq!(emulator.job_status(MIGRATION_JOB).as_deref(), Some("Suspending"));
