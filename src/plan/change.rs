@@ -252,16 +252,17 @@ pub struct JobChange {
     pub action: Action,
     /// Why, for people (UI only: apply never reads it).
     pub reason: String,
-    /// Why it is blocked, when it is.
-    pub blocker: Option<Notice>,
+    /// Why it is blocked, when it is. Boxed, like `drift` and `pause`: most
+    /// changes have none, and a 100,000-job plan holds every change at once.
+    pub blocker: Option<Box<Notice>>,
     /// The declared state (`None` for a forget).
     pub desired: Option<DesiredState>,
     /// The live status (`None` when not found, unread, or for a forget).
     pub live: Option<LiveStatus>,
     /// What changed outside jobform since the last apply.
-    pub drift: Option<Drift>,
+    pub drift: Option<Box<Drift>>,
     /// The pause clock, when the job is paused.
-    pub pause: Option<PauseClock>,
+    pub pause: Option<Box<PauseClock>>,
     /// Deadlines and other warnings.
     pub warnings: Vec<Notice>,
     /// The jobs whose actions this one waits for.

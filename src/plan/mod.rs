@@ -270,23 +270,23 @@ fn plan_job(
         }
     };
     change.live = Some(LiveStatus { raw_status: raw.clone(), state });
-    change.drift = record.and_then(|record| drift(record, &raw, state));
+    change.drift = record.and_then(|record| drift(record, &raw, state)).map(Box::new);
     if state == LiveState::Suspended {
         let recorded = record.and_then(JobRecord::pause_seen);
         let clock = pause_clock(recorded.as_ref(), now);
         let mode = recorded.and_then(|p| p.pause_mode);
         change.warnings = rules::deadline_warnings(job, live, &clock, mode, now);
-        change.pause = Some(clock);
+        change.pause = Some(Box::new(clock));
     }
     if options.refresh_only {
         change.action = Action::NoOp;
         change.reason = format!("refresh only: observed {state} ({raw})");
         return change;
     }
-    let decision = rules::decide(job, live, &raw, state, change.pause.as_ref());
+    let decision = rules::decide(job, live, &raw, state, change.pause.as_deref());
     change.action = decision.action;
     change.reason = decision.reason;
-    change.blocker = decision.blocker;
+    change.blocker = decision.blocker.map(Box::new);
     let earlier = record
         .and_then(JobRecord::unsettled_action)
         .filter(|earlier| Action::from_verb(earlier.verb).target() != Some(state));
@@ -314,7 +314,7 @@ fn plan_job(
 fn blocked(mut change: JobChange, code: Code, message: String) -> JobChange {
     change.action = Action::Blocked;
     change.reason.clone_from(&message);
-    change.blocker = Some(Notice::new(code, message));
+    change.blocker = Some(Box::new(Notice::new(code, message)));
     change
 }
 

@@ -31,7 +31,7 @@ pub(super) fn block_dependents(changes: &mut [JobChange]) {
             let message = format!("it depends on {dependency}, which is blocked");
             change.action = Action::Blocked;
             change.reason.clone_from(&message);
-            change.blocker = Some(Notice::new(Code::DependencyBlocked, message));
+            change.blocker = Some(Box::new(Notice::new(Code::DependencyBlocked, message)));
             changed = true;
         }
         if !changed {
