@@ -156,13 +156,8 @@ impl Rig {
         let providers = providers(emulator.url(), tuning);
         let references: Vec<_> = providers.iter().map(ProviderConfig::reference).collect();
         let fleet = Fleet::build(&providers, &references, &|_| None).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let file: Arc<dyn StateStore> =
-            Arc::new(StateFile::new(dir.path().join(crate::state::DEFAULT_PATH)));
-        let actor = Actor { user: "dba".to_owned(), host: "test".to_owned(), ci: None };
-        let options =
-            ApplyOptions { message: Some("maintenance".to_owned()), ..ApplyOptions::new(actor) };
-        Rig { emulator, providers, fleet, _dir: dir, file, options }
+        let (dir, file) = scratch_state();
+        Rig { emulator, providers, fleet, _dir: dir, file, options: maintenance_options() }
     }
 
     fn example() -> Self {
@@ -174,18 +169,8 @@ impl Rig {
     }
 
     async fn plan(&self, jobs: &[DesiredJob], options: &PlanOptions) -> Plan {
-        let items: Vec<ReadItem> = jobs.iter().map(ReadItem::from).collect();
-        let live = self.fleet.read(&items).await;
-        let prior = self.file.load().unwrap();
-        plan::plan(PlanInput {
-            jobs,
-            providers: &self.providers,
-            live: &live,
-            prior: &prior,
-            now: self.emulator.now(),
-            options,
-        })
-        .unwrap()
+        let now = self.emulator.now();
+        plan_against(&self.fleet, &self.providers, &*self.file, now, jobs, options).await
     }
 
     async fn apply(&self, plan: &Plan) -> (ApplyReport, Vec<ApplyEvent>, State) {
@@ -208,6 +193,36 @@ impl Rig {
             .filter(|e| !e.action.starts_with("Describe") && !e.action.starts_with("batch-status"))
             .collect()
     }
+}
+
+/// A state file in a fresh temporary folder (kept while the folder lives).
+fn scratch_state() -> (tempfile::TempDir, Arc<dyn StateStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file: Arc<dyn StateStore> =
+        Arc::new(StateFile::new(dir.path().join(crate::state::DEFAULT_PATH)));
+    (dir, file)
+}
+
+/// The options of an apply by `dba` for a maintenance.
+fn maintenance_options() -> ApplyOptions {
+    let actor = Actor { user: "dba".to_owned(), host: "test".to_owned(), ci: None };
+    ApplyOptions { message: Some("maintenance".to_owned()), ..ApplyOptions::new(actor) }
+}
+
+/// What the planner makes of `jobs` from what `fleet` reads now and the
+/// state in `file`.
+async fn plan_against<P: crate::provider::Provider>(
+    fleet: &Fleet<P>,
+    providers: &[ProviderConfig],
+    file: &dyn StateStore,
+    now: OffsetDateTime,
+    jobs: &[DesiredJob],
+    options: &PlanOptions,
+) -> Plan {
+    let items: Vec<ReadItem> = jobs.iter().map(ReadItem::from).collect();
+    let live = fleet.read(&items).await;
+    let prior = file.load().unwrap();
+    plan::plan(PlanInput { jobs, providers, live: &live, prior: &prior, now, options }).unwrap()
 }
 
 fn outcomes(report: &ApplyReport) -> BTreeMap<String, JobOutcome> {

@@ -27,28 +27,14 @@ impl FakeRig {
         let providers = providers("http://127.0.0.1:9", tuning);
         let huawei = ProviderRef { cloud: crate::model::Cloud::Huawei, alias: None };
         let fleet = Fleet::of([(huawei, location(), cloud.clone())]);
-        let dir = tempfile::tempdir().unwrap();
-        let file: Arc<dyn StateStore> =
-            Arc::new(StateFile::new(dir.path().join(crate::state::DEFAULT_PATH)));
-        let actor = Actor { user: "dba".to_owned(), host: "test".to_owned(), ci: None };
-        let options =
-            ApplyOptions { message: Some("maintenance".to_owned()), ..ApplyOptions::new(actor) };
+        let (dir, file) = scratch_state();
+        let options = maintenance_options();
         FakeRig { fleet, providers, timer: TokioTimer::new(), _dir: dir, file, options }
     }
 
     async fn plan(&self, jobs: &[DesiredJob], options: &PlanOptions) -> Plan {
-        let items: Vec<ReadItem> = jobs.iter().map(ReadItem::from).collect();
-        let live = self.fleet.read(&items).await;
-        let prior = self.file.load().unwrap();
-        plan::plan(PlanInput {
-            jobs,
-            providers: &self.providers,
-            live: &live,
-            prior: &prior,
-            now: self.timer.now(),
-            options,
-        })
-        .unwrap()
+        let now = self.timer.now();
+        plan_against(&self.fleet, &self.providers, &*self.file, now, jobs, options).await
     }
 
     async fn apply_with(
