@@ -79,11 +79,7 @@ fn file_backend(binary: &str) {
             kib(measured.audit_log)
         );
     }
-    let ratio = secs(loaded.wall) / secs(fresh.wall);
-    println!(
-        "ratio x{ratio:.3}: {}",
-        if ratio <= 1.2 { "within 1.2x: met" } else { "over 1.2x: MISSED" }
-    );
+    print_ratio(&loaded, &fresh, 1.2);
 }
 
 /// The 1,000-job apply on PostgreSQL against the local file.
@@ -100,11 +96,15 @@ fn pg_backend(binary: &str) {
             mib(measured.rss)
         );
     }
-    let ratio = secs(pg.wall) / secs(local.wall);
-    println!(
-        "ratio x{ratio:.3}: {}",
-        if ratio <= 1.5 { "within 1.5x: met" } else { "over 1.5x: MISSED" }
-    );
+    print_ratio(&pg, &local, 1.5);
+}
+
+/// The wall-time ratio of `measured` to `baseline`, against `target`.
+fn print_ratio(measured: &Measured, baseline: &Measured, target: f64) {
+    let ratio = secs(measured.wall) / secs(baseline.wall);
+    let verdict = if ratio <= target { "within" } else { "over" };
+    let met = if ratio <= target { "met" } else { "MISSED" };
+    println!("ratio x{ratio:.3}: {verdict} {target}x: {met}");
 }
 
 /// One apply, measured.

@@ -154,14 +154,9 @@ fn concurrent_applies_on_one_state_take_turns_and_lose_no_record() {
         let sent = acted_on(&emulator).iter().filter(|a| *a == id).count();
         assert_eq!(sent, 1, "{id}");
     }
-    // Each run appends its job's answer and settled entries; serialized
-    // runs never interleave them.
     let audit = file.audit().unwrap();
     let order: Vec<&str> = audit.iter().map(|e| e.job_id.as_str()).collect();
-    assert_eq!(order.len(), 2 * racers.len(), "{order:?}");
-    for pair in order.chunks(2) {
-        assert_eq!(pair[0], pair[1], "interleaved runs: {order:?}");
-    }
+    crate::support::convergence::assert_runs_not_interleaved(&order, racers.len());
 
     // A holder whose pause the cloud holds, and impatient contenders.
     emulator

@@ -6,6 +6,16 @@
 use jobform::state::{ActionOutcome, State};
 use jobform_emulator::Emulator;
 
+/// Each of `runs` applies, one job each, appended its job's answer and
+/// settled entries to `audit` (job ids, oldest first); runs serialized by
+/// the lock never interleave them.
+pub(crate) fn assert_runs_not_interleaved(audit: &[&str], runs: usize) {
+    assert_eq!(audit.len(), 2 * runs, "{audit:?}");
+    for pair in audit.chunks(2) {
+        assert_eq!(pair[0], pair[1], "interleaved runs: {audit:?}");
+    }
+}
+
 /// The job ids the emulator saw an action change.
 pub(crate) fn acted_on(emulator: &Emulator) -> Vec<String> {
     emulator.journal().into_iter().filter(|e| e.took_effect).flat_map(|e| e.jobs).collect()
