@@ -23,7 +23,8 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkdrs.v3 import (BatchListJobStatusRequest, BatchPauseJobReq, BatchQueryJobReqPage,
-                                  BatchStopJobsRequest, DrsClient, PageReq, PauseInfo)
+                                  BatchStopJobsRequest, DrsClient, PageReq, PauseInfo, QueryJobsReq,
+                                  ShowJobListRequest)
 
 warnings.simplefilter("ignore")  # the DRS v3 methods are marked deprecated
 HOST = os.environ.get("EMULATOR", "127.0.0.1:8470")
@@ -49,6 +50,11 @@ for algorithm in (None, "v2"):
     assert detail.body.status == "Migrating" and detail.body.success is True
 
 client = tea()
+# The listing jobform import reads: every job of a type, filtered by status, with names and instance ids.
+listed = client.describe_dts_jobs(dts.DescribeDtsJobsRequest(
+    job_type="MIGRATION", region=REGION, status="Migrating", page_number=1, page_size=30, without_db_list=True))
+assert [job.dts_job_id for job in listed.body.dts_job_list] == ["k2n8x7c1vq90002"], listed.body
+assert listed.body.dts_job_list[0].dts_job_name and listed.body.total_record_count == 1
 suspended = client.suspend_dts_job(dts.SuspendDtsJobRequest(dts_job_id="k2n8x7c1vq90002", region_id=REGION))
 assert suspended.body.success is True and suspended.body.http_status_code == 200
 try:
@@ -61,6 +67,7 @@ legacy = client.suspend_migration_job(dts.SuspendMigrationJobRequest(
 assert legacy.body.success == "true"
 migrations = client.describe_migration_jobs(dts.DescribeMigrationJobsRequest(region_id=REGION, page_size=10))
 assert migrations.body.migration_jobs.migration_job[0].migration_job_id == "dtsj1x11y51g3b0004"
+assert migrations.body.migration_jobs.migration_job[0].migration_job_name and migrations.body.total_record_count == 1
 syncs = client.describe_synchronization_jobs(dts.DescribeSynchronizationJobsRequest(region_id=REGION))
 assert syncs.body.synchronization_instances[0].status == "Synchronizing"
 try:
@@ -100,6 +107,19 @@ statuses = drs("jobform-example-sk").batch_list_job_status(BatchListJobStatusReq
     body=BatchQueryJobReqPage(jobs=ids, page_req=PageReq(cur_page=1, per_page=0))))
 assert statuses.count == 2
 assert (statuses.results[0].status, statuses.results[1].error_code) == ("INCRE_TRANSFER_STARTED", "DRS.10000010")
+# ShowJobList (POST /v3/{project_id}/jobs): one db_use_type a request, paged, with its total.
+jobs = drs("jobform-example-sk").show_job_list(ShowJobListRequest(
+    body=QueryJobsReq(db_use_type="migration", cur_page=1, per_page=100)))
+assert jobs.total_record == len(jobs.jobs) and ids[0] in [job.id for job in jobs.jobs], jobs
+assert all(job.db_use_type == "migration" and job.name and job.status for job in jobs.jobs)
+running = drs("jobform-example-sk").show_job_list(ShowJobListRequest(
+    body=QueryJobsReq(db_use_type="migration", status="INCRE_TRANSFER_STARTED", engine_type="mysql")))
+assert {job.status for job in running.jobs} == {"INCRE_TRANSFER_STARTED"}, running
+try:
+    drs("jobform-example-sk").show_job_list(ShowJobListRequest(body=QueryJobsReq(db_use_type="replay")))
+    raise AssertionError("an unknown db_use_type must be refused")
+except ClientRequestException as error:
+    assert (error.status_code, error.error_code) == (400, "DRS.M00202"), error
 paused = drs("jobform-example-sk").batch_stop_jobs(BatchStopJobsRequest(
     body=BatchPauseJobReq(jobs=[PauseInfo(job_id=ids[0], pause_mode="target")])))
 assert paused.results[0].status == "success"

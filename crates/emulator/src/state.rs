@@ -71,6 +71,9 @@ pub(crate) struct HuaweiSide {
     pub(crate) jobs: Vec<HuaweiJobState>,
     /// Job id → position in `jobs`.
     index: HashMap<String, usize>,
+    /// Positions by `(project_id, db_use_type)`, in world order: a
+    /// `ShowJobList` page costs its page, not the world.
+    by_use: HashMap<(String, String), Vec<usize>>,
 }
 
 // Each request settles only the jobs it touches, never the whole world, so
@@ -109,6 +112,10 @@ impl HuaweiSide {
         }
         job.task.settle(now);
         Some(job)
+    }
+
+    pub(crate) fn of_use(&self, project_id: &str, db_use_type: &str) -> &[usize] {
+        self.by_use.get(&(project_id.to_owned(), db_use_type.to_owned())).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -177,6 +184,11 @@ impl State {
         }
         let huawei_jobs: Vec<HuaweiJobState> =
             world.huawei.jobs.into_iter().map(|job| HuaweiJobState::new(job, start)).collect();
+        let mut by_use: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (position, job) in huawei_jobs.iter().enumerate() {
+            let key = (job.spec.project_id.clone(), job.spec.db_use_type.clone());
+            by_use.entry(key).or_default().push(position);
+        }
         State {
             settings: Settings {
                 transition_delay: Duration::from_secs(world.transition_delay_seconds),
@@ -197,6 +209,7 @@ impl State {
                 accounts: world.huawei.accounts,
                 projects: world.huawei.projects,
                 index: index_by_id(huawei_jobs.iter().map(|job| &job.spec.id)),
+                by_use,
                 jobs: huawei_jobs,
             },
             nonces: HashSet::new(),

@@ -229,6 +229,9 @@ pub struct HuaweiJob {
     /// `FULL_TRANS`, `FULL_INCR_TRANS` or `INCR_TRANS`.
     #[serde(default = "default_task_type")]
     pub task_type: String,
+    /// The engine, as `ShowJobList` reports and filters it (`mysql`, …).
+    #[serde(default = "default_engine_type")]
+    pub engine_type: String,
     /// Creation time; the world's start time when absent.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<OffsetDateTime>,
@@ -257,6 +260,9 @@ fn default_db_use_type() -> String {
 }
 fn default_task_type() -> String {
     "FULL_INCR_TRANS".to_owned()
+}
+fn default_engine_type() -> String {
+    "mysql".to_owned()
 }
 
 /// The limits the DescribeDtsJobs / DescribeDtsJobDetail pages document per account and region.

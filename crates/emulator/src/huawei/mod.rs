@@ -56,6 +56,9 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
         ["v3", project_id, "jobs", segment] => {
             ((*project_id).to_owned(), Operation::route(&request.method, segment))
         }
+        ["v3", project_id, "jobs"] => {
+            ((*project_id).to_owned(), Operation::route(&request.method, ""))
+        }
         _ => (String::new(), None),
     };
     let mut call = Call {

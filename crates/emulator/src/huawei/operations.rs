@@ -22,10 +22,13 @@ pub(crate) enum Operation {
     Detail,
     /// `DELETE batch-jobs`.
     Delete,
+    /// `POST` on the jobs collection itself: `ShowJobList`.
+    List,
 }
 
 impl Operation {
-    /// The operation at `method` + final path segment, if served.
+    /// The operation at `method` + the path segment after `jobs` (empty for
+    /// the collection itself), if served.
     pub(crate) fn route(method: &str, segment: &str) -> Option<Operation> {
         match (method, segment) {
             ("POST", "batch-pause-task") => Some(Operation::Pause),
@@ -33,6 +36,7 @@ impl Operation {
             ("POST", "batch-status") => Some(Operation::Status),
             ("POST", "batch-detail") => Some(Operation::Detail),
             ("DELETE", "batch-jobs") => Some(Operation::Delete),
+            ("POST", "") => Some(Operation::List),
             _ => None,
         }
     }
@@ -45,6 +49,7 @@ impl Operation {
             Operation::Status => "batch-status",
             Operation::Detail => "batch-detail",
             Operation::Delete => "batch-jobs",
+            Operation::List => "ShowJobList",
         }
     }
 }
@@ -86,6 +91,19 @@ struct PageReq {
     per_page: Option<i64>,
 }
 
+/// `QueryJobsReq` (the filters served; others are accepted and ignored).
+#[derive(Deserialize)]
+struct ListBody {
+    db_use_type: Option<String>,
+    cur_page: Option<i64>,
+    per_page: Option<i64>,
+    status: Option<String>,
+    engine_type: Option<String>,
+}
+
+/// The `db_use_type`s `ShowJobList` requires one of.
+const DB_USE_TYPES: &[&str] = &["migration", "sync", "cloudDataGuard"];
+
 /// Job ids named in a body, whichever operation it is for (for the journal and faults).
 pub(crate) fn named_jobs(body: &[u8]) -> Vec<String> {
     let Ok(value) = serde_json::from_slice::<Value>(body) else { return Vec::new() };
@@ -109,6 +127,7 @@ pub(crate) fn run(
             act(state, operation, project_id, body, now)
         }
         Operation::Status | Operation::Detail => query(state, operation, project_id, body, now),
+        Operation::List => list(state, project_id, body, now),
     }
 }
 
@@ -215,19 +234,8 @@ fn query(
     let (cur_page, per_page) = request
         .page_req
         .map_or((1, 5), |page| (page.cur_page.unwrap_or(1), page.per_page.unwrap_or(5)));
-    if !(0..=100).contains(&per_page) {
-        return Err(HwError::service(400, "DRS.M00211", "The page size is invalid or too large."));
-    }
-    if cur_page < 1 && per_page != 0 {
-        return Err(HwError::service(400, "DRS.M00210", "The page number is invalid."));
-    }
-    let page: Vec<&String> = if per_page == 0 {
-        ids.iter().collect()
-    } else {
-        let size = usize::try_from(per_page).unwrap_or_default();
-        let skip = usize::try_from(cur_page - 1).unwrap_or_default().saturating_mul(size);
-        ids.iter().skip(skip).take(size).collect()
-    };
+    page_bounds(cur_page, per_page)?;
+    let page = page_of(&ids, cur_page, per_page);
     let mut item_errors = Vec::new();
     let results: Vec<Value> = page
         .into_iter()
@@ -248,6 +256,98 @@ fn query(
     })
 }
 
+/// Checks `per_page` (0 to 100; 0 asks for everything) and `cur_page` (from 1).
+fn page_bounds(cur_page: i64, per_page: i64) -> Result<(), HwError> {
+    if !(0..=100).contains(&per_page) {
+        return Err(HwError::service(400, "DRS.M00211", "The page size is invalid or too large."));
+    }
+    if cur_page < 1 && per_page != 0 {
+        return Err(HwError::service(400, "DRS.M00210", "The page number is invalid."));
+    }
+    Ok(())
+}
+
+/// The items of page `cur_page` of `per_page` (0: all of them).
+fn page_of<T>(items: impl IntoIterator<Item = T>, cur_page: i64, per_page: i64) -> Vec<T> {
+    if per_page == 0 {
+        return items.into_iter().collect();
+    }
+    let size = usize::try_from(per_page).unwrap_or_default();
+    let skip = usize::try_from(cur_page - 1).unwrap_or_default().saturating_mul(size);
+    items.into_iter().skip(skip).take(size).collect()
+}
+
+/// `ShowJobList`: the project's jobs of one `db_use_type`, in world order,
+/// filtered by `status` and `engine_type`. Only a status filter settles the
+/// candidates; otherwise a page settles and builds its own jobs alone.
+fn list(
+    state: &mut State,
+    project_id: &str,
+    body: &[u8],
+    now: OffsetDateTime,
+) -> Result<Done, HwError> {
+    let request = parse::<ListBody>(body)?;
+    let db_use_type = request
+        .db_use_type
+        .filter(|use_type| !use_type.is_empty())
+        .ok_or_else(|| HwError::empty("db_use_type"))?;
+    if !DB_USE_TYPES.contains(&db_use_type.as_str()) {
+        return Err(HwError::invalid("db_use_type"));
+    }
+    let (cur_page, per_page) = (request.cur_page.unwrap_or(1), request.per_page.unwrap_or(10));
+    page_bounds(cur_page, per_page)?;
+    let engine_type = request.engine_type.filter(|engine| !engine.is_empty());
+    let status = request.status.filter(|status| !status.is_empty());
+    let candidates = state.huawei.of_use(project_id, &db_use_type).to_vec();
+    let jobs = &mut state.huawei.jobs;
+    let mut matching: Vec<usize> = candidates
+        .into_iter()
+        .filter(|&position| {
+            engine_type.as_ref().is_none_or(|engine| jobs[position].spec.engine_type == *engine)
+        })
+        .collect();
+    if let Some(status) = status {
+        matching.retain(|&position| {
+            jobs[position].task.settle(now);
+            jobs[position].task.status == status
+        });
+    }
+    let total = matching.len();
+    let page: Vec<Value> = page_of(matching, cur_page, per_page)
+        .into_iter()
+        .map(|position| {
+            jobs[position].task.settle(now);
+            job_info(&jobs[position])
+        })
+        .collect();
+    Ok(Done {
+        body: json!({ "total_record": total, "jobs": page }),
+        took_effect: false,
+        item_errors: Vec::new(),
+    })
+}
+
+/// One `JobInfo` of `ShowJobList`.
+fn job_info(job: &HuaweiJobState) -> Value {
+    let spec = &job.spec;
+    json!({
+        "id": spec.id,
+        "name": spec.name.clone().unwrap_or_else(|| spec.id.clone()),
+        "status": job.task.status,
+        "create_time": (job.created_at.unix_timestamp_nanos() / 1_000_000).to_string(),
+        "description": "",
+        "engine_type": spec.engine_type,
+        "net_type": "vpc",
+        "billing_tag": false,
+        "job_direction": "up",
+        "db_use_type": spec.db_use_type,
+        "task_type": spec.task_type,
+        "children": [],
+        "node_newFramework": true,
+        "job_action": { "available_actions": [], "unavailable_actions": [], "current_action": "" },
+    })
+}
+
 /// One `QueryJobResp` (the fields a client of the emulator can rely on).
 fn detail(job: &HuaweiJobState) -> Value {
     let spec = &job.spec;
@@ -263,7 +363,7 @@ fn detail(job: &HuaweiJobState) -> Value {
         "db_use_type": spec.db_use_type,
         "job_direction": "up",
         "net_type": "vpc",
-        "engine_type": "mysql",
+        "engine_type": spec.engine_type,
         "failed_reason": "",
         "error_code": "",
         "error_message": "",

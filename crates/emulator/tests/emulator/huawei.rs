@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use jobform_emulator::{HuaweiAccount, ItemError, Outcome};
+use jobform_emulator::{HuaweiAccount, HuaweiJob, ItemError, Outcome, World};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -241,4 +241,92 @@ fn delete_types_have_their_own_preconditions() {
     assert_eq!(delete(DRS_JOBS[0], "terminate")["status"], "failed", "already ending");
     assert_eq!(delete(DRS_JOBS[1], "force_terminate")["status"], "success");
     assert_eq!(emulator.job_status(DRS_JOBS[1]).as_deref(), Some("RELEASE_RESOURCE_STARTED"));
+}
+
+/// The example world plus `count` DRS jobs of each `db_use_type`, every
+/// third one paused and every fifth an Oracle job.
+fn listing_world(counts: [(&str, usize); 3]) -> World {
+    let mut world = example_world();
+    let template = world.huawei.jobs[0].clone();
+    for (use_type, count) in counts {
+        for n in 0..count {
+            world.huawei.jobs.push(HuaweiJob {
+                id: format!("{n:08}-0000-4000-8000-{:012}", use_type.len()),
+                name: Some(format!("{use_type}-{n}")),
+                status: if n % 3 == 0 { "PAUSING" } else { "INCRE_TRANSFER_STARTED" }.into(),
+                db_use_type: use_type.into(),
+                engine_type: if n % 5 == 0 { "oracle-to-gaussdb" } else { "mysql" }.into(),
+                ..template.clone()
+            });
+        }
+    }
+    world
+}
+
+fn show_job_list(emulator: &jobform_emulator::Emulator, body: &serde_json::Value) -> Answer {
+    hw(emulator, &hw_aksk(), "POST", PROJECT, "", body)
+}
+
+#[test]
+fn show_job_list_pages_one_db_use_type_with_its_total() {
+    let emulator = start(listing_world([("migration", 150), ("sync", 70), ("cloudDataGuard", 30)]));
+    let example_migrations =
+        example_world().huawei.jobs.iter().filter(|job| job.db_use_type == "migration").count();
+    let first = show_job_list(
+        &emulator,
+        &json!({ "db_use_type": "migration", "cur_page": 1, "per_page": 100 }),
+    );
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(first.body["total_record"], json!(150 + example_migrations));
+    assert_eq!(first.body["jobs"].as_array().unwrap().len(), 100);
+    let job = &first.body["jobs"][0];
+    assert_eq!(job["id"], DRS_JOBS[0]);
+    assert_eq!(
+        (job["name"].as_str(), job["db_use_type"].as_str()),
+        (Some("eu_replica_a"), Some("migration"))
+    );
+    assert!(
+        job["status"].is_string() && job["engine_type"] == "mysql" && job["job_action"].is_object()
+    );
+    let last = show_job_list(
+        &emulator,
+        &json!({ "db_use_type": "migration", "cur_page": 2, "per_page": 100 }),
+    );
+    assert_eq!(last.body["jobs"].as_array().unwrap().len(), 50 + example_migrations);
+    let sync = show_job_list(&emulator, &json!({ "db_use_type": "sync" }));
+    // per_page defaults to 10.
+    assert_eq!(
+        (sync.body["total_record"].clone(), sync.body["jobs"].as_array().unwrap().len()),
+        (json!(70), 10)
+    );
+
+    let paused = show_job_list(
+        &emulator,
+        &json!({ "db_use_type": "sync", "per_page": 100, "status": "PAUSING" }),
+    );
+    assert_eq!(paused.body["total_record"], json!(24));
+    assert!(paused.body["jobs"].as_array().unwrap().iter().all(|job| job["status"] == "PAUSING"));
+    let oracle = show_job_list(
+        &emulator,
+        &json!({ "db_use_type": "cloudDataGuard", "engine_type": "oracle-to-gaussdb" }),
+    );
+    assert_eq!(oracle.body["total_record"], json!(6));
+    let journal = emulator.journal();
+    assert!(journal.iter().any(|entry| entry.action == "ShowJobList"));
+}
+
+#[test]
+fn show_job_list_refuses_what_the_api_refuses() {
+    let emulator = start(example_world());
+    assert_eq!(show_job_list(&emulator, &json!({})).code(), "DRS.M00201");
+    assert_eq!(show_job_list(&emulator, &json!({ "db_use_type": "replay" })).code(), "DRS.M00202");
+    assert_eq!(
+        show_job_list(&emulator, &json!({ "db_use_type": "sync", "per_page": 101 })).code(),
+        "DRS.M00211"
+    );
+    assert_eq!(
+        show_job_list(&emulator, &json!({ "db_use_type": "sync", "cur_page": 0, "per_page": 10 }))
+            .code(),
+        "DRS.M00210"
+    );
 }

@@ -264,7 +264,8 @@ pub(crate) fn hw_token() -> HwAuth {
     HwAuth::Token(HW_TOKEN.into())
 }
 
-/// Sends a Huawei v3 request (`method` on `/v3/{project}/jobs/{operation}`).
+/// Sends a Huawei v3 request (`method` on `/v3/{project}/jobs/{operation}`,
+/// or on `/v3/{project}/jobs` for an empty `operation`).
 pub(crate) fn hw(
     emulator: &Emulator,
     auth: &HwAuth,
@@ -273,7 +274,11 @@ pub(crate) fn hw(
     operation: &str,
     body: &Value,
 ) -> Answer {
-    let path = format!("/v3/{project}/jobs/{operation}");
+    let path = if operation.is_empty() {
+        format!("/v3/{project}/jobs")
+    } else {
+        format!("/v3/{project}/jobs/{operation}")
+    };
     let body = body.to_string();
     let mut headers: Vec<(String, String)> = vec![
         ("content-type".into(), "application/json".into()),

@@ -36,6 +36,7 @@ fn vector_world() -> World {
         status: "INCRE_TRANSFER_STARTED".into(),
         db_use_type: "migration".into(),
         task_type: "FULL_INCR_TRANS".into(),
+        engine_type: "mysql".into(),
         created_at: None,
         paused_at: None,
     });
