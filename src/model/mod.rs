@@ -6,6 +6,7 @@ mod clock;
 mod description;
 mod job;
 mod kind;
+mod listing;
 mod lookup;
 mod operation;
 mod options;
@@ -20,6 +21,7 @@ pub use job::{
     SourceLocation,
 };
 pub use kind::{Cloud, JobKind};
+pub use listing::{ListedJob, Listing, ListingQuery};
 pub use lookup::{LiveLookup, ReadFailure};
 pub use operation::ActionVerb;
 pub use options::{AlibabaOptions, HuaweiOptions, KindOptions};

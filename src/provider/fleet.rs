@@ -13,8 +13,8 @@ use super::{
     ProviderError, ProviderErrorKind, RequestOutcome,
 };
 use crate::model::{
-    Address, Cloud, DesiredJob, JobKind, LiveJob, LiveLookup, ProviderConfig, ProviderRef,
-    ReadFailure, SourceLocation,
+    Address, Cloud, DesiredJob, JobKind, ListedJob, ListingQuery, LiveJob, LiveLookup,
+    ProviderConfig, ProviderRef, ReadFailure, SourceLocation,
 };
 use crate::state::JobRecord;
 
@@ -178,6 +178,22 @@ impl Fleet {
             {
                 client.hint_job_types(hints);
             }
+        }
+    }
+}
+
+impl Fleet {
+    /// Every job `query` asks for, from the client of its provider block
+    /// (see [`CloudProvider::list`]).
+    ///
+    /// # Errors
+    ///
+    /// The listing's error; a provider the fleet was not built with is
+    /// refused as unconfigured.
+    pub async fn list(&self, query: &ListingQuery) -> Result<Vec<ListedJob>, ProviderError> {
+        match self.clients.get(&query.provider) {
+            Some(client) => client.provider.list(query).await,
+            None => Err(unconfigured(&query.provider, "list")),
         }
     }
 }

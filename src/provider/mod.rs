@@ -27,6 +27,16 @@
 //! announces the total), is in flight together, within `max_in_flight` and
 //! each action's pace.
 //!
+//! # Listings
+//!
+//! [`CloudProvider::list`] answers a [`ListingQuery`] (`jobform import`, the
+//! data sources) with every job of one listing, paged the same way
+//! (`paging`): `DescribeDtsJobs` per `JobType` with `Status` when asked
+//! (`PageSize=30`), the legacy `DescribeMigrationJobs` /
+//! `DescribeSynchronizationJobs` (`PageSize=30`, no filters), DRS
+//! `ShowJobList` per `db_use_type` with `status` / `engine_type` when asked
+//! (`per_page` 100): ⌈jobs / page⌉ requests per type.
+//!
 //! `batch-detail` is not called: the status word already says what the
 //! planner needs (DRS has no two-way topology; the phase is in the word).
 //! An id the listing lacks, or that DRS answers with `DRS.10000010`, is
@@ -101,6 +111,7 @@ mod http;
 mod huawei;
 mod lenient;
 mod pace;
+mod paging;
 mod registry;
 mod retry;
 mod settings;
@@ -111,7 +122,8 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use crate::model::{
-    ActionVerb, Address, DesiredJob, JobKind, KindOptions, LiveJob, ProviderConfig,
+    ActionVerb, Address, Cloud, DesiredJob, JobKind, KindOptions, ListedJob, ListingQuery, LiveJob,
+    ProviderConfig,
 };
 
 pub use alibaba::{AlibabaClient, DtsJobType};
@@ -363,6 +375,43 @@ impl CloudProvider {
                 CloudProvider::Huawei(HuaweiClient::from_config(block, env)?)
             }
         })
+    }
+}
+
+impl CloudProvider {
+    /// Every job `query` asks for, in the cloud's order (DTS: by `JobType`,
+    /// DRS: by `db_use_type`, in [`Listing::job_types`](crate::model::Listing::job_types)
+    /// order), each two-way task once with its reverse task's status. Paged
+    /// like every read: ⌈jobs / page⌉ requests per job type, the pages after
+    /// the first in flight together within `max_in_flight` and the action's
+    /// pace, retried and throttled like every read.
+    ///
+    /// # Errors
+    ///
+    /// A query the wire cannot carry ([`ListingQuery::check`]) or of another
+    /// cloud, refused before sending; else the first failing page's error
+    /// (with its request id), past its retries.
+    pub async fn list(&self, query: &ListingQuery) -> Result<Vec<ListedJob>, ProviderError> {
+        match self {
+            CloudProvider::Alibaba(client) => client.list(query).await,
+            CloudProvider::Huawei(client) => client.list(query).await,
+        }
+    }
+}
+
+/// Refuses, before anything is sent, a query the wire cannot carry or that
+/// another cloud's client must answer.
+fn check_query(cloud: Cloud, query: &ListingQuery) -> Result<(), ProviderError> {
+    let refusal = if query.listing.kind().cloud() == cloud {
+        query.check().err()
+    } else {
+        Some(format!("{} is not listed by the {cloud} provider", query.listing))
+    };
+    match refusal {
+        Some(detail) => {
+            Err(ProviderError::local(cloud, "list", ProviderErrorKind::Unsupported { detail }))
+        }
+        None => Ok(()),
     }
 }
 

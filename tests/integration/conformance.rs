@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use jobform::model::{
     ActionVerb, Address, AlibabaProvider, DesiredJob, DesiredState, Direction, HuaweiProvider,
-    JobKind, KindOptions, PauseMode, ProviderConfig, ProviderRef, ProviderTuning, SourceLocation,
+    JobKind, KindOptions, Listing, ListingQuery, PauseMode, ProviderConfig, ProviderRef,
+    ProviderTuning, SourceLocation,
 };
 use jobform::plan::{Action, PlanInput, PlanOptions, plan};
 use jobform::provider::fleet::{Fleet, ReadItem};
@@ -247,4 +248,40 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
         }
     }
     assert!(proposed > 40, "the table exercised only {proposed} actions");
+}
+
+/// The listings `jobform import` and the data sources read agree with the
+/// emulator job for job: every job of the example world is listed once,
+/// under its own listing, with its status, its reverse task's and its type.
+#[test]
+fn every_listing_lists_each_emulated_job_once_with_its_status() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let emulator = Emulator::start(World::example()).unwrap();
+    let providers = providers(emulator.url());
+    let references: Vec<ProviderRef> = providers.iter().map(ProviderConfig::reference).collect();
+    let fleet = Fleet::build(&providers, &references, &|_: &str| None).unwrap();
+    let mut listed = Vec::new();
+    for listing in Listing::ALL {
+        let provider = ProviderRef { cloud: listing.kind().cloud(), alias: None };
+        let jobs = runtime.block_on(fleet.list(&ListingQuery::all(listing, provider))).unwrap();
+        listed.extend(jobs.into_iter().map(|job| {
+            let job_type = job.job_type.unwrap_or_else(|| format!("{}", job.kind));
+            (job.id, job.status, job.reverse_status, job_type)
+        }));
+    }
+    let mut emulated: Vec<_> = emulator
+        .jobs()
+        .into_iter()
+        .map(|job| {
+            let job_type = match job.kind.as_str() {
+                "LEGACY_MIGRATION" => "alibaba_migration".to_owned(),
+                "LEGACY_SYNCHRONIZATION" => "alibaba_synchronization".to_owned(),
+                other => other.to_owned(),
+            };
+            (job.id, job.status, job.reverse_status, job_type)
+        })
+        .collect();
+    listed.sort();
+    emulated.sort();
+    assert_eq!(listed, emulated);
 }

@@ -4,26 +4,29 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::{join_all, try_join_all};
-use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, KindOptions, LiveJob, LiveReverse,
-    Secret,
+    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, KindOptions, ListedJob, Listing,
+    ListingQuery, LiveJob, LiveReverse, Secret,
 };
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
+use crate::provider::paging::{Page, Walk};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome, describe};
+use crate::provider::{
+    Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome, check_query, describe,
+};
 
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
 use super::wire::{
-    DtsJob, DtsJobPage, Envelope, MigrationPage, SynchronizationPage, SynchronizationStatus,
+    DtsJob, DtsJobPage, Envelope, MigrationPage, SynchronizationJob, SynchronizationPage,
+    SynchronizationStatus,
 };
 
 /// The largest page every DTS listing accepts (`PageSize` 10/20/30).
@@ -193,6 +196,112 @@ impl AlibabaClient {
         )
     }
 
+    /// Every job `query` asks for (see [`crate::provider::CloudProvider::list`]):
+    /// `DescribeDtsJobs` once per `JobType` (all three when the query names
+    /// none), or a legacy listing, each paged (`PageSize=30`, the pages after
+    /// the first in flight together).
+    pub async fn list(&self, query: &ListingQuery) -> Result<Vec<ListedJob>, ProviderError> {
+        check_query(Cloud::Alibaba, query)?;
+        match query.listing {
+            Listing::AlibabaDtsJobs => {
+                let listings = try_join_all(query.job_types().into_iter().flatten().map(|word| {
+                    let mut params = self.params(&[
+                        ("Region", &self.region),
+                        ("JobType", word),
+                        ("WithoutDbList", "true"),
+                    ]);
+                    if let Some(status) = &query.status {
+                        params.push(("Status".to_owned(), status.clone()));
+                    }
+                    async move {
+                        let listed = self
+                            .pages(
+                                "DescribeDtsJobs",
+                                "PageNumber",
+                                params,
+                                |page: DtsJobPage| (page.jobs, page.total),
+                                |_| false,
+                            )
+                            .await?;
+                        Ok::<_, ProviderError>((word, listed))
+                    }
+                }))
+                .await?;
+                Ok(listings
+                    .into_iter()
+                    .flat_map(|(word, listed)| {
+                        pair_directions(listed).into_iter().map(move |(job, reverse_status)| {
+                            ListedJob {
+                                kind: JobKind::AlibabaDts,
+                                name: job.name.unwrap_or_else(|| job.id.clone()),
+                                status: job.status.unwrap_or_default(),
+                                job_type: Some(word.to_owned()),
+                                instance_id: job.instance_id.filter(|id| !id.is_empty()),
+                                two_way: Some(reverse_status.is_some()),
+                                reverse_status,
+                                id: job.id,
+                            }
+                        })
+                    })
+                    .collect())
+            }
+            Listing::AlibabaMigrationJobs => {
+                let listed = self
+                    .pages(
+                        "DescribeMigrationJobs",
+                        "PageNum",
+                        self.params(&[]),
+                        |page: MigrationPage| {
+                            (page.jobs.map(|jobs| jobs.items).unwrap_or_default(), page.total)
+                        },
+                        |_| false,
+                    )
+                    .await?;
+                Ok(listed
+                    .into_iter()
+                    .map(|job| ListedJob {
+                        kind: JobKind::AlibabaMigration,
+                        name: job.name.unwrap_or_else(|| job.id.clone()),
+                        status: job.status.unwrap_or_default(),
+                        reverse_status: None,
+                        job_type: None,
+                        instance_id: None,
+                        // The legacy migration API has no two-way jobs.
+                        two_way: Some(false),
+                        id: job.id,
+                    })
+                    .collect())
+            }
+            Listing::AlibabaSynchronizationJobs => {
+                let listed = self
+                    .pages(
+                        "DescribeSynchronizationJobs",
+                        "PageNum",
+                        self.params(&[]),
+                        |page: SynchronizationPage| (page.jobs, page.total),
+                        |_| false,
+                    )
+                    .await?;
+                Ok(pair_directions(listed)
+                    .into_iter()
+                    .map(|(job, reverse_status)| ListedJob {
+                        kind: JobKind::AlibabaSynchronization,
+                        name: job.name.unwrap_or_else(|| job.id.clone()),
+                        status: job.status.unwrap_or_default(),
+                        job_type: None,
+                        instance_id: None,
+                        // A reverse item says two-way; its absence says nothing
+                        // (the listing may leave reverse tasks out).
+                        two_way: reverse_status.as_ref().map(|_| true),
+                        reverse_status,
+                        id: job.id,
+                    })
+                    .collect())
+            }
+            Listing::HuaweiDrsJobs => Err(foreign_kind("list", JobKind::HuaweiDrs)),
+        }
+    }
+
     /// Sends `call` as one request (see [`crate::provider::Provider::execute`]):
     /// the single-job form for one action, the batch form (`DtsJobIds`) for several.
     pub async fn execute(&self, call: &Call) -> Vec<ActionResult> {
@@ -346,22 +455,10 @@ impl AlibabaClient {
             }
             let mut learned = Vec::new();
             for (job_type, listed) in listings {
-                // A two-way task may be listed as two items, one per direction.
-                let mut by_id: BTreeMap<String, (Option<DtsJob>, Option<String>)> = BTreeMap::new();
-                for job in listed {
-                    let entry = by_id.entry(job.id.clone()).or_default();
-                    if job.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("reverse")) {
-                        entry.1 = job.status;
-                    } else {
-                        entry.0 = Some(job);
-                    }
-                }
-                for (id, (forward, reverse_status)) in by_id {
-                    if let Some(job) = forward {
-                        if asked.remove(id.as_str()).is_some() {
-                            learned.push((id, job_type));
-                            found.push(dts_live_job(job_type, job, reverse_status));
-                        }
+                for (job, reverse_status) in pair_directions(listed) {
+                    if asked.remove(job.id.as_str()).is_some() {
+                        learned.push((job.id.clone(), job_type));
+                        found.push(dts_live_job(job_type, job, reverse_status));
                     }
                 }
             }
@@ -441,20 +538,12 @@ impl AlibabaClient {
                 },
             )
             .await?;
-        let mut by_id: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
-        for job in listed.into_iter().filter(|job| ids.contains_key(job.id.as_str())) {
-            let entry = by_id.entry(job.id).or_default();
-            let status = Some(job.status.unwrap_or_default());
-            if job.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("reverse")) {
-                entry.1 = status;
-            } else {
-                entry.0 = status;
-            }
-        }
-        let jobs = by_id.into_iter().filter_map(|(id, (forward, reverse))| {
-            let forward = forward?;
+        let listed = listed.into_iter().filter(|job| ids.contains_key(job.id.as_str())).collect();
+        let jobs = pair_directions(listed).into_iter().map(|(job, reverse)| {
+            let id = job.id;
+            let forward = job.status.unwrap_or_default();
             let wants_reverse = ids.get(id.as_str()).copied().unwrap_or(false);
-            Some(async move {
+            async move {
                 let reverse = match reverse {
                     Some(status) => Some(status),
                     None if wants_reverse => {
@@ -500,22 +589,20 @@ impl AlibabaClient {
                     // A synchronization replicates changes from the start.
                     incremental: Some(true),
                 })
-            })
+            }
         });
         join_all(jobs).await.into_iter().collect()
     }
 
-    /// Every item of a paged listing, `PageSize` 30: stops at a short page,
-    /// at `TotalRecordCount`, or when `done` says the caller has what it
-    /// needs. The first page announces the total; the pages after it go out
-    /// together (as many at once as the transport lets fly), read in order.
+    /// Every item of a paged listing, `PageSize` 30 (see [`Walk::collect`]):
+    /// the first page announces the total, the pages after it go out together.
     async fn pages<P: DeserializeOwned, I>(
         &self,
         operation: &'static str,
         page_param: &str,
         params: Vec<(String, String)>,
         split: impl Fn(P) -> (Vec<I>, Option<u64>),
-        mut done: impl FnMut(&[I]) -> bool,
+        done: impl FnMut(&[I]) -> bool,
     ) -> Result<Vec<I>, ProviderError> {
         let fetch = |page_number: usize| {
             let mut page_params = params.clone();
@@ -526,51 +613,16 @@ impl AlibabaClient {
                 let (page, request_id) =
                     self.call::<P>(operation, &page_params, Intent::Read).await?;
                 let (items, total) = split(page);
-                Ok::<_, ProviderError>((items, total, request_id))
+                Ok::<_, ProviderError>(Page { items, total, request_id })
             }
         };
-        let (mut items, total, _) = fetch(1).await?;
-        let finished = |items: &[I], page: &[I], done: bool| {
-            done || page.len() < PAGE_SIZE || total.is_some_and(|t| items.len() as u64 >= t)
+        let walk = Walk {
+            cloud: Cloud::Alibaba,
+            operation,
+            page_size: PAGE_SIZE,
+            max_in_flight: self.transport.max_in_flight(),
         };
-        if finished(&items, &items, done(&items)) {
-            return Ok(items);
-        }
-        // Without a total the listing can only be walked one page at a time.
-        let last = total.map_or(usize::MAX, |t| {
-            usize::try_from(t.div_ceil(PAGE_SIZE as u64)).unwrap_or(usize::MAX)
-        });
-        let mut rest = stream::iter(2..=last).map(fetch).buffered(if total.is_some() {
-            self.transport.max_in_flight()
-        } else {
-            1
-        });
-        let mut page_number = 1;
-        while let Some((page, _, request_id)) = rest.try_next().await? {
-            page_number += 1;
-            let stop = done(&page);
-            let short = page.len() < PAGE_SIZE;
-            items.extend(page);
-            if stop || short || total.is_some_and(|t| items.len() as u64 >= t) {
-                return Ok(items);
-            }
-            if page_number >= last {
-                return Err(ProviderError {
-                    request_id,
-                    ..ProviderError::local(
-                        Cloud::Alibaba,
-                        operation,
-                        ProviderErrorKind::Malformed {
-                            reason: format!(
-                                "the listing did not end after the {page_number} pages its TotalRecordCount announced"
-                            ),
-                            excerpt: String::new(),
-                        },
-                    )
-                });
-            }
-        }
-        Ok(items)
+        walk.collect(fetch, done).await
     }
 
     /// One signed RPC call, retried per `intent`; returns the decoded body and the request id.
@@ -699,15 +751,10 @@ fn classify(code: &str, http_status: u16) -> (bool, bool) {
     (refused_transiently || server_failed, server_failed && !refused_transiently)
 }
 
-/// A DTS listing item as a live job.
-fn dts_live_job(job_type: DtsJobType, job: DtsJob, reverse_item: Option<String>) -> LiveJob {
+/// A DTS listing item as a live job, with its reverse task's status (see [`pair_directions`]).
+fn dts_live_job(job_type: DtsJobType, job: DtsJob, reverse: Option<String>) -> LiveJob {
     let raw_status = job.status.unwrap_or_default();
-    let reverse = job
-        .reverse
-        .and_then(|reverse| reverse.status)
-        .filter(|status| !status.is_empty())
-        .or(reverse_item)
-        .map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw });
+    let reverse = reverse.map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw });
     let sync = job_type == DtsJobType::Sync;
     LiveJob {
         kind: JobKind::AlibabaDts,
@@ -719,6 +766,71 @@ fn dts_live_job(job_type: DtsJobType, job: DtsJob, reverse_item: Option<String>)
         change_tracking: job_type == DtsJobType::Subscribe,
         incremental: job.mode.and_then(|mode| mode.data_synchronization).or(sync.then_some(true)),
     }
+}
+
+/// An item of a listing that shows each direction of a two-way task.
+trait DirectedItem {
+    fn id(&self) -> &str;
+    fn is_reverse(&self) -> bool;
+    /// The status of the reverse task this item is.
+    fn into_reverse_status(self) -> Option<String>;
+    /// The status of its reverse task the forward item carries itself.
+    fn own_reverse_status(&mut self) -> Option<String>;
+}
+
+impl DirectedItem for DtsJob {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn is_reverse(&self) -> bool {
+        self.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("reverse"))
+    }
+    fn into_reverse_status(self) -> Option<String> {
+        self.status
+    }
+    fn own_reverse_status(&mut self) -> Option<String> {
+        self.reverse.take().and_then(|reverse| reverse.status)
+    }
+}
+
+impl DirectedItem for SynchronizationJob {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn is_reverse(&self) -> bool {
+        self.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("reverse"))
+    }
+    fn into_reverse_status(self) -> Option<String> {
+        Some(self.status.unwrap_or_default())
+    }
+    fn own_reverse_status(&mut self) -> Option<String> {
+        None
+    }
+}
+
+/// Each forward item of a listing, in id order, with the status of its
+/// reverse task: a two-way task may be listed as one item carrying its
+/// `ReverseJob` (preferred, when it names a status) or as two items, one per
+/// direction. A reverse item without its forward item is dropped.
+fn pair_directions<J: DirectedItem>(listed: Vec<J>) -> Vec<(J, Option<String>)> {
+    let mut by_id: BTreeMap<String, (Option<J>, Option<String>)> = BTreeMap::new();
+    for job in listed {
+        let entry = by_id.entry(job.id().to_owned()).or_default();
+        if job.is_reverse() {
+            entry.1 = job.into_reverse_status();
+        } else {
+            entry.0 = Some(job);
+        }
+    }
+    by_id
+        .into_values()
+        .filter_map(|(forward, reverse_item)| {
+            let mut forward = forward?;
+            let reverse =
+                forward.own_reverse_status().filter(|status| !status.is_empty()).or(reverse_item);
+            Some((forward, reverse))
+        })
+        .collect()
 }
 
 /// The `ClientToken` of a legacy call: derived from the action's seed, so a

@@ -76,6 +76,10 @@ pub(super) struct DtsJobPage {
 pub(super) struct DtsJob {
     #[serde(rename = "DtsJobId")]
     pub(super) id: String,
+    #[serde(rename = "DtsJobName", default)]
+    pub(super) name: Option<String>,
+    #[serde(rename = "DtsInstanceID", alias = "DtsInstanceId", default)]
+    pub(super) instance_id: Option<String>,
     #[serde(rename = "Status", default)]
     pub(super) status: Option<String>,
     /// `Forward` or `Reverse`.
@@ -129,6 +133,8 @@ pub(super) struct MigrationJobs {
 pub(super) struct MigrationJob {
     #[serde(rename = "MigrationJobID", alias = "MigrationJobId")]
     pub(super) id: String,
+    #[serde(rename = "MigrationJobName", default)]
+    pub(super) name: Option<String>,
     #[serde(rename = "MigrationJobStatus", default)]
     pub(super) status: Option<String>,
     #[serde(rename = "MigrationMode", default)]
@@ -149,6 +155,8 @@ pub(super) struct SynchronizationPage {
 pub(super) struct SynchronizationJob {
     #[serde(rename = "SynchronizationJobId", alias = "SynchronizationJobID")]
     pub(super) id: String,
+    #[serde(rename = "SynchronizationJobName", default)]
+    pub(super) name: Option<String>,
     #[serde(rename = "Status", default)]
     pub(super) status: Option<String>,
     #[serde(rename = "SynchronizationDirection", default)]

@@ -10,26 +10,31 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    ActionVerb, Cloud, HuaweiOptions, HuaweiProvider, JobKind, KindOptions, LiveJob,
+    ActionVerb, Cloud, HuaweiOptions, HuaweiProvider, JobKind, KindOptions, ListedJob,
+    ListingQuery, LiveJob,
 };
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
 use crate::provider::describe;
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
+use crate::provider::paging::{Page, Walk};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
-use crate::provider::{Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome};
+use crate::provider::{Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome, check_query};
 
 use super::sign::{Request, sdk_date};
 use super::status::{incremental, live_state};
 use super::wire::{
-    BatchRequest, BatchResults, DeleteItem, ErrorBody, PageRequest, PauseItem, RetryItem,
-    StatusPage, StatusRequest,
+    BatchRequest, BatchResults, DeleteItem, ErrorBody, JobListPage, ListRequest, PageRequest,
+    PauseItem, RetryItem, StatusPage, StatusRequest,
 };
 
 /// The most ids one `batch-status` page returns (`per_page` ≤ 100).
 const STATUS_PAGE_SIZE: usize = 100;
+
+/// The most jobs one `ShowJobList` page returns (`per_page` ≤ 100).
+const LIST_PAGE_SIZE: usize = 100;
 
 /// The per-item code of a job id the cloud does not know.
 const JOB_NOT_FOUND: &str = "DRS.10000010";
@@ -164,6 +169,56 @@ impl HuaweiClient {
         Ok(found)
     }
 
+    /// Every job `query` asks for (see [`crate::provider::CloudProvider::list`]):
+    /// `ShowJobList` once per `db_use_type` (the three when the query names
+    /// none, as the API requires one), `per_page` 100, the pages after the
+    /// first in flight together.
+    pub async fn list(&self, query: &ListingQuery) -> Result<Vec<ListedJob>, ProviderError> {
+        check_query(Cloud::Huawei, query)?;
+        let walk = Walk {
+            cloud: Cloud::Huawei,
+            operation: "ShowJobList",
+            page_size: LIST_PAGE_SIZE,
+            max_in_flight: self.transport.max_in_flight(),
+        };
+        let listings = try_join_all(query.job_types().into_iter().flatten().map(|db_use_type| {
+            let fetch = move |page: usize| async move {
+                let request = ListRequest {
+                    db_use_type,
+                    cur_page: page as u64,
+                    per_page: LIST_PAGE_SIZE as u64,
+                    status: query.status.as_deref(),
+                    engine_type: query.engine_type.as_deref(),
+                };
+                let (answer, request_id) = self
+                    .call::<JobListPage>(Method::POST, "", "ShowJobList", &request, Intent::Read)
+                    .await?;
+                Ok(Page { items: answer.jobs, total: answer.total_record, request_id })
+            };
+            let walk = &walk;
+            async move {
+                let listed = walk.collect(fetch, |_| false).await?;
+                Ok::<_, ProviderError>((db_use_type, listed))
+            }
+        }))
+        .await?;
+        Ok(listings
+            .into_iter()
+            .flat_map(|(db_use_type, listed)| {
+                listed.into_iter().map(move |job| ListedJob {
+                    kind: JobKind::HuaweiDrs,
+                    name: job.name.unwrap_or_else(|| job.id.clone()),
+                    status: job.status.unwrap_or_default(),
+                    reverse_status: None,
+                    job_type: Some(job.db_use_type.unwrap_or_else(|| db_use_type.to_owned())),
+                    instance_id: None,
+                    two_way: None,
+                    id: job.id,
+                })
+            })
+            .collect())
+    }
+
     /// Sends `call` as one batch request (see [`crate::provider::Provider::execute`]),
     /// each item's result checked.
     pub async fn execute(&self, call: &Call) -> Vec<ActionResult> {
@@ -284,7 +339,8 @@ impl HuaweiClient {
         }
     }
 
-    /// One v3 call on `/v3/{project_id}/jobs/{path}` with a JSON body (`operation` names it in errors and logs),
+    /// One v3 call on `/v3/{project_id}/jobs/{path}` (`/v3/{project_id}/jobs`
+    /// for an empty `path`) with a JSON body (`operation` names it in errors and logs),
     /// retried per `intent`; returns the decoded body and `X-Request-Id`.
     async fn call<T: DeserializeOwned>(
         &self,
@@ -296,9 +352,13 @@ impl HuaweiClient {
     ) -> Result<(T, Option<String>), ProviderError> {
         let body = serde_json::to_vec(body).expect("request bodies serialise");
         let mut url = self.endpoint.clone();
-        let path =
-            format!("{}/v3/{}/jobs/{path}", url.path().trim_end_matches('/'), self.project_id);
-        url.set_path(&path);
+        let mut full_path =
+            format!("{}/v3/{}/jobs", url.path().trim_end_matches('/'), self.project_id);
+        if !path.is_empty() {
+            full_path.push('/');
+            full_path.push_str(path);
+        }
+        url.set_path(&full_path);
         self.transport
             .call(
                 operation,
@@ -422,6 +482,7 @@ fn decode<T: DeserializeOwned>(
 pub(crate) fn decode_every_answer(raw: &RawResponse) -> Vec<Result<(), ProviderError>> {
     vec![
         decode::<StatusPage>("batch-status", raw).map(drop),
+        decode::<JobListPage>("ShowJobList", raw).map(drop),
         decode::<BatchResults>("batch-pause-task", raw).map(drop),
     ]
 }

@@ -39,6 +39,39 @@ pub(super) struct JobStatus {
     pub(super) error_message: Option<String>,
 }
 
+/// `POST /v3/{project_id}/jobs` (`ShowJobList`'s `QueryJobsReq`).
+#[derive(Debug, Serialize)]
+pub(super) struct ListRequest<'a> {
+    pub(super) db_use_type: &'a str,
+    pub(super) cur_page: u64,
+    pub(super) per_page: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) engine_type: Option<&'a str>,
+}
+
+/// The `ShowJobList` answer.
+#[derive(Debug, Deserialize)]
+pub(super) struct JobListPage {
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    pub(super) total_record: Option<u64>,
+    #[serde(default)]
+    pub(super) jobs: Vec<JobInfo>,
+}
+
+/// `JobInfo`.
+#[derive(Debug, Deserialize)]
+pub(super) struct JobInfo {
+    pub(super) id: String,
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    #[serde(default)]
+    pub(super) status: Option<String>,
+    #[serde(default)]
+    pub(super) db_use_type: Option<String>,
+}
+
 /// A batch action's body: `{"jobs": [...]}`.
 #[derive(Debug, Serialize)]
 pub(super) struct BatchRequest<T> {

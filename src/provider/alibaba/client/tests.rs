@@ -721,3 +721,187 @@ fn only_status_words_of_one_job_type_hint_it() {
     assert_eq!(DtsJobType::of_status("Suspending"), None);
     assert_eq!(DtsJobType::of_status("Finished"), None);
 }
+
+fn listing(listing: Listing) -> ListingQuery {
+    ListingQuery::all(listing, crate::model::ProviderRef { cloud: Cloud::Alibaba, alias: None })
+}
+
+/// `DescribeDtsJobs` without ids: `count` jobs of each `JobType`, the first
+/// SYNC task two-way, names with the characters a cloud name may hold.
+fn dts_listing_world(counts: [(&'static str, usize); 3]) -> impl Fn(&Recorded, usize) -> Reply {
+    move |request, _| {
+        assert_signed(request);
+        assert_eq!(request.param("Action"), Some("DescribeDtsJobs"));
+        assert_eq!(request.param("DtsJobId"), None);
+        assert_eq!(request.param("WithoutDbList"), Some("true"));
+        let job_type = request.param("JobType").unwrap();
+        let count = counts.iter().find(|(t, _)| *t == job_type).unwrap().1;
+        let size: usize = request.param("PageSize").unwrap().parse().unwrap();
+        let page: usize = request.param("PageNumber").unwrap().parse().unwrap();
+        let items: Vec<Value> = (0..count)
+            .skip((page - 1) * size)
+            .take(size)
+            .map(|n| {
+                let id = format!("{}{n:03}", &job_type[..2].to_lowercase());
+                json!({
+                    "DtsJobId": id,
+                    "DtsJobName": format!("orders {job_type} #{n}"),
+                    "DtsInstanceID": format!("dts{id}"),
+                    "Status": if job_type == "SYNC" { "Synchronizing" } else { "Suspending" },
+                    "DtsJobDirection": "Forward",
+                    "ReverseJob": (job_type == "SYNC" && n == 0).then(|| json!({"Status": "Suspending", "DtsJobDirection": "Reverse"})),
+                })
+            })
+            .collect();
+        ok(&json!({"DtsJobList": items, "TotalRecordCount": count, "PageNumber": page}))
+    }
+}
+
+#[tokio::test]
+async fn a_listing_of_95_dts_jobs_takes_one_request_per_page_of_each_type() {
+    let responder =
+        Responder::start(dts_listing_world([("MIGRATION", 40), ("SYNC", 35), ("SUBSCRIBE", 20)]))
+            .await;
+    let listed = client(&responder).list(&listing(Listing::AlibabaDtsJobs)).await.unwrap();
+
+    assert_eq!(listed.len(), 95);
+    // ⌈40/30⌉ + ⌈35/30⌉ + ⌈20/30⌉ pages.
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 2 + 2 + 1);
+    assert!(requests.iter().all(|r| r.param("PageSize") == Some("30")));
+    let two_way = listed.iter().find(|job| job.id == "sy000").unwrap();
+    assert_eq!(
+        two_way,
+        &ListedJob {
+            kind: JobKind::AlibabaDts,
+            id: "sy000".into(),
+            name: "orders SYNC #0".into(),
+            status: "Synchronizing".into(),
+            reverse_status: Some("Suspending".into()),
+            job_type: Some("SYNC".into()),
+            instance_id: Some("dtssy000".into()),
+            two_way: Some(true),
+        }
+    );
+    let migration = listed.iter().find(|job| job.id == "mi039").unwrap();
+    assert_eq!(
+        (migration.job_type.as_deref(), migration.two_way),
+        (Some("MIGRATION"), Some(false))
+    );
+
+    // One type, with the status filter the request carries.
+    let responder =
+        Responder::start(dts_listing_world([("MIGRATION", 0), ("SYNC", 35), ("SUBSCRIBE", 0)]))
+            .await;
+    let query = ListingQuery {
+        job_type: Some("SYNC".into()),
+        status: Some("Synchronizing".into()),
+        ..listing(Listing::AlibabaDtsJobs)
+    };
+    assert_eq!(client(&responder).list(&query).await.unwrap().len(), 35);
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.param("JobType") == Some("SYNC")
+                && r.param("Status") == Some("Synchronizing"))
+    );
+}
+
+#[tokio::test]
+async fn legacy_listings_list_every_page_and_pair_the_directions() {
+    let responder = Responder::start(|request, _| {
+        assert_signed(request);
+        let page: usize = request.param("PageNum").unwrap().parse().unwrap();
+        match request.param("Action").unwrap() {
+            "DescribeMigrationJobs" => {
+                let jobs: Vec<Value> = (0..75)
+                    .skip((page - 1) * 30)
+                    .take(30)
+                    .map(|n| json!({"MigrationJobID": format!("dtsm{n}"), "MigrationJobName": format!("m{n}"), "MigrationJobStatus": "Migrating"}))
+                    .collect();
+                ok(&json!({"Success": "true", "TotalRecordCount": 75, "MigrationJobs": {"MigrationJob": jobs}}))
+            }
+            "DescribeSynchronizationJobs" => {
+                let jobs: Vec<Value> = [("dtss0", "Forward", "Synchronizing"), ("dtss0", "Reverse", "Suspending"), ("dtss1", "Forward", "Synchronizing")]
+                    .iter()
+                    .map(|(id, direction, status)| json!({"SynchronizationJobId": id, "SynchronizationJobName": "s", "SynchronizationDirection": direction, "Status": status}))
+                    .collect();
+                ok(&json!({"TotalRecordCount": 3, "SynchronizationInstances": jobs}))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    })
+    .await;
+    let client = client(&responder);
+
+    let migrations = client.list(&listing(Listing::AlibabaMigrationJobs)).await.unwrap();
+    assert_eq!(migrations.len(), 75);
+    assert_eq!((migrations[74].id.as_str(), migrations[74].name.as_str()), ("dtsm74", "m74"));
+    let synchronizations =
+        client.list(&listing(Listing::AlibabaSynchronizationJobs)).await.unwrap();
+    let summary: Vec<_> = synchronizations
+        .iter()
+        .map(|job| (job.id.as_str(), job.reverse_status.as_deref(), job.two_way))
+        .collect();
+    assert_eq!(summary, [("dtss0", Some("Suspending"), Some(true)), ("dtss1", None, None)]);
+    // ⌈75/30⌉ + 1 pages.
+    assert_eq!(responder.requests().len(), 3 + 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_listing_page_is_retried() {
+    let world = dts_listing_world([("MIGRATION", 40), ("SYNC", 0), ("SUBSCRIBE", 0)]);
+    let responder = Responder::start(move |request, n| {
+        if request.param("PageNumber") == Some("2") && n < 3 {
+            Reply::json(400, &json!({"RequestId": "t", "Code": "Throttling.User", "Message": "Request was denied due to user flow control."}))
+                .header("x-acs-retry-after", "40")
+        } else {
+            world(request, n)
+        }
+    })
+    .await;
+    let query =
+        ListingQuery { job_type: Some("MIGRATION".into()), ..listing(Listing::AlibabaDtsJobs) };
+    let listed = client(&responder).list(&query).await.unwrap();
+    assert_eq!(listed.len(), 40);
+    assert!(responder.requests().len() > 2);
+}
+
+#[tokio::test]
+async fn a_malformed_listing_page_is_an_error_naming_its_operation_and_request() {
+    let responder = Responder::start(|request, _| {
+        if request.param("PageNumber") == Some("2") {
+            ok(&json!({"RequestId": "req-bad-page", "DtsJobList": [{"Status": "Migrating"}], "TotalRecordCount": 40}))
+        } else {
+            dts_listing_world([("MIGRATION", 40), ("SYNC", 0), ("SUBSCRIBE", 0)])(request, 0)
+        }
+    })
+    .await;
+    let query =
+        ListingQuery { job_type: Some("MIGRATION".into()), ..listing(Listing::AlibabaDtsJobs) };
+    let error = client(&responder).list(&query).await.unwrap_err();
+    assert_eq!(
+        (error.operation, error.request_id.as_deref()),
+        ("DescribeDtsJobs", Some("req-bad-page"))
+    );
+    assert!(error.to_string().contains("DtsJobId"), "{error}");
+}
+
+#[tokio::test]
+async fn a_query_the_wire_cannot_carry_is_refused_unsent() {
+    let responder = Responder::start(|_, _| Reply::raw(599, "never asked")).await;
+    let query = ListingQuery {
+        status: Some("Synchronizing".into()),
+        ..listing(Listing::AlibabaSynchronizationJobs)
+    };
+    let error = client(&responder).list(&query).await.unwrap_err();
+    assert_eq!(error.code(), "jobform.Unsupported");
+    let other_cloud = client(&responder).list(&listing(Listing::HuaweiDrsJobs)).await.unwrap_err();
+    assert!(
+        other_cloud.to_string().contains("not listed by the alibaba provider"),
+        "{other_cloud}"
+    );
+    assert!(responder.requests().is_empty());
+}

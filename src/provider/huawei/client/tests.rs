@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::model::{ActionVerb, Address, LiveState, PauseMode, Secret};
+use crate::model::{ActionVerb, Address, Listing, LiveState, PauseMode, Secret};
 use crate::provider::testing::{
     LogCapture, Recorded, Reply, Responder, fixed_clock, listing_error, quick_settings,
 };
@@ -425,4 +425,113 @@ async fn requests_in_flight_are_bounded() {
     assert_eq!(read.found.len(), 600);
     assert_eq!(responder.requests().len(), 6);
     assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+}
+
+fn listing() -> ListingQuery {
+    ListingQuery::all(
+        Listing::HuaweiDrsJobs,
+        crate::model::ProviderRef { cloud: Cloud::Huawei, alias: None },
+    )
+}
+
+/// `ShowJobList` over `count` jobs of each `db_use_type`.
+fn drs_listing_world(counts: [(&'static str, usize); 3]) -> impl Fn(&Recorded, usize) -> Reply {
+    move |request, _| {
+        assert_signed(request);
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("POST", "/v3/054ba152d480d55b2f5dc0069e7ddef0/jobs")
+        );
+        let body = request.json();
+        let use_type = body["db_use_type"].as_str().unwrap();
+        let count = counts.iter().find(|(t, _)| *t == use_type).unwrap().1;
+        let size = usize::try_from(body["per_page"].as_u64().unwrap()).unwrap();
+        let page = usize::try_from(body["cur_page"].as_u64().unwrap()).unwrap();
+        let jobs: Vec<Value> = (0..count)
+            .skip((page - 1) * size)
+            .take(size)
+            .map(|n| json!({"id": format!("{n:08}-0000-4000-8000-{:012}", use_type.len()), "name": format!("{use_type}-{n}"), "status": "INCRE_TRANSFER_STARTED", "db_use_type": use_type}))
+            .collect();
+        Reply::json(200, &json!({"total_record": count, "jobs": jobs}))
+            .header("x-request-id", "req-list")
+    }
+}
+
+#[tokio::test]
+async fn a_listing_of_250_drs_jobs_takes_one_request_per_page_of_each_use_type() {
+    let responder = Responder::start(drs_listing_world([
+        ("migration", 150),
+        ("sync", 70),
+        ("cloudDataGuard", 30),
+    ]))
+    .await;
+    let listed = client(&responder).list(&listing()).await.unwrap();
+
+    assert_eq!(listed.len(), 250);
+    // ⌈150/100⌉ + ⌈70/100⌉ + ⌈30/100⌉ pages; db_use_type is required, so each is asked.
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 2 + 1 + 1);
+    assert!(requests.iter().all(|r| r.json()["per_page"] == 100));
+    assert_eq!(
+        listed[149],
+        ListedJob {
+            kind: JobKind::HuaweiDrs,
+            id: "00000149-0000-4000-8000-000000000009".into(),
+            name: "migration-149".into(),
+            status: "INCRE_TRANSFER_STARTED".into(),
+            reverse_status: None,
+            job_type: Some("migration".into()),
+            instance_id: None,
+            two_way: None,
+        }
+    );
+
+    let responder = Responder::start(drs_listing_world([
+        ("migration", 150),
+        ("sync", 0),
+        ("cloudDataGuard", 0),
+    ]))
+    .await;
+    let query = ListingQuery {
+        job_type: Some("migration".into()),
+        status: Some("INCRE_TRANSFER_STARTED".into()),
+        engine_type: Some("mysql".into()),
+        ..listing()
+    };
+    assert_eq!(client(&responder).list(&query).await.unwrap().len(), 150);
+    let requests = responder.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[0].json(),
+        json!({"db_use_type": "migration", "cur_page": 1, "per_page": 100, "status": "INCRE_TRANSFER_STARTED", "engine_type": "mysql"})
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_drs_listing_page_is_retried() {
+    let world = drs_listing_world([("migration", 0), ("sync", 120), ("cloudDataGuard", 0)]);
+    let responder = Responder::start(move |request, n| {
+        if request.json()["cur_page"] == 2 && n < 3 {
+            Reply::json(429, &json!({"error_code": "APIGW.0308", "error_msg": "over ratelimit", "request_id": "t"}))
+        } else {
+            world(request, n)
+        }
+    })
+    .await;
+    let query = ListingQuery { job_type: Some("sync".into()), ..listing() };
+    assert_eq!(client(&responder).list(&query).await.unwrap().len(), 120);
+    assert!(responder.requests().len() > 2);
+}
+
+#[tokio::test]
+async fn a_malformed_drs_listing_page_is_an_error_naming_its_operation_and_request() {
+    let responder = Responder::start(|_, _| {
+        Reply::json(200, &json!({"total_record": 3, "jobs": [{"name": "no id"}]}))
+            .header("x-request-id", "req-bad")
+    })
+    .await;
+    let query = ListingQuery { job_type: Some("sync".into()), ..listing() };
+    let error = client(&responder).list(&query).await.unwrap_err();
+    assert_eq!((error.operation, error.request_id.as_deref()), ("ShowJobList", Some("req-bad")));
+    assert!(error.to_string().contains("`id`"), "{error}");
 }
