@@ -15,8 +15,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jobform::model::{ActionVerb, Address, JobKind};
-use jobform::state::{ActionOutcome, Actor, AuditEntry, ChangeSet, StateFile, StateStore};
+use jobform::model::{Address, JobKind};
+use jobform::state::{
+    ActionOutcome, Actor, AuditEntry, AuditVerb, ChangeSet, StateFile, StateStore,
+};
 use jobform_emulator::{Emulator, World};
 use serde_json::json;
 
@@ -169,7 +171,7 @@ fn write_history(dir: &Path) {
                 message: Some("nightly maintenance window".to_owned()),
                 address: Address::instance(JobKind::HuaweiDrs, "history", job_id.clone()),
                 job_id,
-                verb: ActionVerb::Suspend,
+                verb: AuditVerb::Suspend,
                 request_id: Some(format!("req-{chunk}-{i}")),
                 outcome: ActionOutcome::Succeeded,
                 detail: Some("the job shows it took effect".to_owned()),

@@ -189,7 +189,7 @@ pub(super) fn account(
         message: signature.message.map(str::to_owned),
         address: change.address.clone(),
         job_id: change.id.clone(),
-        verb,
+        verb: verb.into(),
         request_id,
         outcome,
         detail,

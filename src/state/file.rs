@@ -731,8 +731,8 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::model::{ActionVerb, Direction, JobKind, LiveState, ProviderRef};
-    use crate::state::record::{ActionOutcome, Observation};
+    use crate::model::{Direction, JobKind, LiveState, ProviderRef};
+    use crate::state::record::{ActionOutcome, AuditVerb, Observation};
 
     fn record(raw_status: &str) -> JobRecord {
         JobRecord {
@@ -757,7 +757,7 @@ mod tests {
             message: None,
             address: Address::new(JobKind::HuaweiDrs, name),
             job_id: "8d0e8e36-a618-490d-8a46-8c61ac9bb502".to_owned(),
-            verb: ActionVerb::Suspend,
+            verb: AuditVerb::Suspend,
             request_id: None,
             outcome: ActionOutcome::Succeeded,
             detail: None,

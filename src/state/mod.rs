@@ -14,8 +14,8 @@ pub use file::StateFile;
 pub use lock::{BROKEN_LOCK_ID, LockInfo, StateLock};
 pub use pg::{PgSettings, PgStore};
 pub use record::{
-    ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, FORMAT_VERSION, JobRecord,
-    Observation, PauseRecord, PauseSource, State, StateDocument,
+    ActionOutcome, ActionRecord, Actor, AuditEntry, AuditVerb, ChangeSet, FORMAT_VERSION,
+    JobRecord, Observation, PauseRecord, PauseSource, State, StateDocument,
 };
 pub use store::StateStore;
 

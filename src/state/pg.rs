@@ -300,7 +300,7 @@ impl Statements {
             sql("SELECT lineage, serial, format_version, jobform_version FROM {s}.states \
                  WHERE workspace = $1"),
             sql("SELECT address, record FROM {s}.jobs WHERE workspace = $1"),
-            sql(&commit_sql(BUMP)),
+            sql(&commit_sql(&BUMP)),
             sql(&commit_sql(&CREATE)),
             "SELECT pg_try_advisory_lock($1)".to_owned(),
             sql("SELECT id, operation, who, host, pid, backend_pid, version, \
@@ -394,9 +394,16 @@ impl AuditColumns {
 }
 
 /// The compare-and-swap of a commit on a stored state: the serial moves on
-/// only from the one the writer read (`$3`), at its lineage (`$2`).
-const BUMP: &str = "UPDATE {s}.states SET serial = serial + 1, jobform_version = $7 \
-    WHERE workspace = $1 AND lineage = $2 AND serial = $3 RETURNING serial";
+/// only from the one the writer read (`$3`), at its lineage (`$2`). The
+/// format version moves up to this build's: what it appends (an `import`
+/// audit entry) may be more than an older reader understands.
+static BUMP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "UPDATE {{s}}.states SET serial = serial + 1, jobform_version = $7, \
+             format_version = GREATEST(format_version, {FORMAT_VERSION}) \
+         WHERE workspace = $1 AND lineage = $2 AND serial = $3 RETURNING serial"
+    )
+});
 
 /// The compare-and-swap of the first commit (`$3` is 0): it creates the
 /// state's row, or, when one exists (a pushed empty state), moves it on
@@ -406,7 +413,8 @@ static CREATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         "INSERT INTO {{s}}.states AS stored (workspace, lineage, serial, format_version, \
              jobform_version) VALUES ($1, $2, $3::bigint + 1, {FORMAT_VERSION}, $7) \
          ON CONFLICT (workspace) DO UPDATE SET serial = stored.serial + 1, \
-             jobform_version = excluded.jobform_version \
+             jobform_version = excluded.jobform_version, \
+             format_version = GREATEST(stored.format_version, excluded.format_version) \
              WHERE stored.lineage = excluded.lineage AND stored.serial = $3 \
          RETURNING serial"
     )

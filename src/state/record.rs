@@ -12,8 +12,10 @@ use crate::model::{
 
 /// The newest state format this build reads and the one it writes. Version 1
 /// held the audit log inside the state document; version 2 keeps it in a
-/// file of its own (version 1 files are read, and migrated on their first write).
-pub const FORMAT_VERSION: u32 = 2;
+/// file of its own (version 1 files are read, and migrated on their first
+/// write); version 3 adds the audit verb `import` (`jobform import`), which
+/// a version 2 reader would refuse (versions 1 and 2 are read as they are).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// What jobform has observed of every job and the last action it sent: the
 /// working copy commands read and the engine updates. The audit log is not
@@ -271,14 +273,51 @@ pub struct AuditEntry {
     pub address: Address,
     /// The cloud's job id.
     pub job_id: String,
-    /// What was sent.
-    pub verb: ActionVerb,
+    /// What was sent, or `import`.
+    pub verb: AuditVerb,
     /// The cloud's request id, when it answered.
     pub request_id: Option<String>,
     /// How it ended.
     pub outcome: ActionOutcome,
     /// The error or the cloud's message, when there is one.
     pub detail: Option<String>,
+}
+
+/// What an audit entry records: an action sent, or a job `jobform import`
+/// adopted (nothing sent; the job's name and status are in the detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditVerb {
+    /// `suspend` sent.
+    Suspend,
+    /// `resume` sent.
+    Resume,
+    /// `stop` sent.
+    Stop,
+    /// Imported by `jobform import` (format version 3).
+    Import,
+}
+
+impl AuditVerb {
+    /// The word used in output, JSON and the pg `audit.verb` column.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditVerb::Suspend => "suspend",
+            AuditVerb::Resume => "resume",
+            AuditVerb::Stop => "stop",
+            AuditVerb::Import => "import",
+        }
+    }
+}
+
+impl From<ActionVerb> for AuditVerb {
+    fn from(verb: ActionVerb) -> Self {
+        match verb {
+            ActionVerb::Suspend => AuditVerb::Suspend,
+            ActionVerb::Resume => AuditVerb::Resume,
+            ActionVerb::Stop => AuditVerb::Stop,
+        }
+    }
 }
 
 /// Who ran a command: the user and host, or the CI run.

@@ -172,7 +172,7 @@ fn rm_forgets_records_bumps_the_serial_and_keeps_a_backup() {
     );
     let after: serde_json::Value = serde_json::from_str(&outcome.read(STATE_PATH)).unwrap();
     assert_eq!(after["serial"], 4);
-    assert_eq!(after["format_version"], 2, "migrated on its first write");
+    assert_eq!(after["format_version"], 3, "migrated on its first write");
     assert_eq!(after["jobs"].as_object().unwrap().len(), 2);
     assert!(after.get("audit").is_none(), "the audit log moved to a file of its own");
     let audit = outcome.read("state/jobform.state.json.audit");
@@ -252,14 +252,14 @@ fn corrupt_truncated_and_newer_states_are_refused_and_left_alone() {
     The state file state/jobform.state.json is corrupt: no `format_version` field
     It was left untouched. Restore it from state/jobform.state.json.backup, or fix it by hand.
     "#);
-    let newer = STATE.replace("\"format_version\": 1", "\"format_version\": 3");
+    let newer = STATE.replace("\"format_version\": 1", "\"format_version\": 4");
     jobform_snapshot!(Test::new().file(STATE_PATH, &newer).args(["show"]), @r#"
     exit_code: 1
     ----- stdout -----
 
     ----- stderr -----
     Error: State from a newer jobform
-    The state file state/jobform.state.json has format version 3, but this jobform (0.1.0) reads up to version 2. Upgrade jobform to use it.
+    The state file state/jobform.state.json has format version 4, but this jobform (0.1.0) reads up to version 3. Upgrade jobform to use it.
     "#);
 }
 
