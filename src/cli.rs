@@ -77,6 +77,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Execute a plan (a fresh one, or a saved PLANFILE) and record the results in the state.
     Apply(ApplyArgs),
+    /// Write HCL for the jobs of the configured providers that no block manages, and record them in the state.
+    Import(ImportArgs),
     /// Show the state, or a saved plan file.
     Show(ShowArgs),
     /// Inspect or edit the state, move it between backends.
@@ -181,6 +183,7 @@ impl Command {
         match self {
             Command::Plan(args) => Some(&mut args.state),
             Command::Apply(args) => Some(&mut args.state),
+            Command::Import(args) => Some(&mut args.state),
             Command::Show(args) => Some(&mut args.state),
             Command::ForceUnlock(args) => Some(&mut args.state),
             Command::State(
@@ -372,6 +375,42 @@ pub struct ApplyArgs {
     /// Stream events as JSON lines.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub state: StateArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `jobform import`.
+#[derive(Debug, Args)]
+#[command(after_help = "Each job becomes a `job` block named after its cloud name, with its \
+    live state; two-way synchronizations become a forward and a reverse block. Run it again: \
+    it finds only jobs still unmanaged. Exit status: 0 also when there is nothing to import.")]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    /// List the jobs of this provider block only: alibaba, alibaba.ALIAS, huawei, huawei.ALIAS (repeatable) [default: every block].
+    #[arg(long = "provider", value_name = "PROVIDER")]
+    pub providers: Vec<String>,
+
+    /// Import only the jobs whose cloud name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub filter: Option<String>,
+
+    /// One `for_each` block per kind, provider, direction and state (a map of name to id) instead of a block per job.
+    #[arg(long)]
+    pub group: bool,
+
+    /// Write the HCL to FILE (a new file: see --force) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Overwrite the --out FILE if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 
     #[command(flatten)]
     pub state: StateArgs,

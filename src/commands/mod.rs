@@ -5,6 +5,7 @@ mod apply;
 mod completions;
 mod emulator;
 mod fmt;
+mod import;
 mod plan;
 mod state;
 mod validate;
@@ -47,6 +48,9 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<Exit
         Command::Apply(args) => {
             // Unlocked: the live view on a terminal draws from another thread.
             apply::run(&args, &mut io::stdout(), &mut io::stderr(), (stdout, stderr))
+        }
+        Command::Import(args) => {
+            import::run(&args, &mut io::stdout().lock(), &mut io::stderr().lock(), (stdout, stderr))
         }
         Command::Show(args) => buffered_stdout(|out| state::show(&args, out, stdout)),
         Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),

@@ -12,6 +12,7 @@ mod escaping;
 mod escaping_cli;
 mod exactly_once;
 mod fmt;
+mod import;
 mod pg;
 mod plan;
 mod provider;
