@@ -55,9 +55,11 @@ pub(super) fn managed_status(
     })
 }
 
-/// What `job` needs, given its live status (`raw`, `state`) and pause clock.
+/// What `job` needs to reach `desired` (its `state`, or `suspended` inside
+/// its window), given its live status (`raw`, `state`) and pause clock.
 pub(super) fn decide(
     job: &DesiredJob,
+    desired: DesiredState,
     live: &LiveJob,
     raw: &str,
     state: LiveState,
@@ -65,7 +67,7 @@ pub(super) fn decide(
 ) -> Decision {
     let kind = describe(job.kind());
     let status = format!("{state} ({raw})");
-    match (job.state, state) {
+    match (desired, state) {
         (DesiredState::Running, LiveState::Running)
         | (DesiredState::Suspended, LiveState::Suspended)
         | (DesiredState::Stopped, LiveState::Stopped) => {

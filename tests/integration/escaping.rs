@@ -68,6 +68,7 @@ fn plan(s: &[String; 6]) -> PlanView<'static> {
         desired: desired.map(str::to_owned),
         live: live((i + 3) % 6),
         pause: None,
+        window: None,
         depends_on: vec![address((i + 4) % 6)],
         description: Some(s[(i + 5) % 6].clone()),
     };

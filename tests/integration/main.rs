@@ -20,3 +20,4 @@ mod robustness;
 mod sensitive;
 mod state;
 mod validate;
+mod windows;

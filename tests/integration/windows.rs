@@ -1,0 +1,307 @@
+//! Maintenance windows (`suspend_window`) on the emulator's clock: jobform
+//! follows it (`JOBFORM_CLOCK_URL`), and the tests move it forward instead
+//! of sleeping.
+
+use std::time::Duration;
+
+use jobform_emulator::{Emulator, World};
+use serde_json::Value;
+use time::macros::datetime;
+
+use crate::support::Test;
+
+/// The example world, its clock at 2026-12-05T00:00:00Z.
+fn emulator() -> Emulator {
+    let mut world = World::example();
+    world.now = Some(datetime!(2026-12-05 00:00 UTC));
+    Emulator::start(world).expect("start the emulator")
+}
+
+/// The example providers and variables, `jobs` as the job blocks, pointed
+/// at `emulator` and following its clock.
+fn configured(emulator: &Emulator, jobs: &str) -> Test {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let read = |name: &str| std::fs::read_to_string(examples.join(name)).unwrap();
+    Test::new()
+        .file("providers.hcl", &read("providers.hcl"))
+        .file("variables.hcl", &read("variables.hcl"))
+        .file("jobs.hcl", jobs)
+        .emulated(emulator)
+        .env("JOBFORM_CLOCK_URL", emulator.url())
+}
+
+const BILLING_IN_A_WINDOW: &str = r#"
+    job "alibaba_dts" "billing_migration" {
+      id          = "k2n8x7c1vq90002"
+      instance_id = "dtsk2n8x7c1vq90002"
+      state       = "running"
+      suspend_window = {
+        from  = "2026-12-05T09:00:00+08:00"
+        until = "2026-12-05T11:00:00+08:00"
+      }
+    }
+"#;
+
+/// The one change of a `plan --json`.
+fn planned(test: &Test) -> Value {
+    let outcome = test.run();
+    assert!(outcome.stderr.is_empty(), "{}", outcome.stderr);
+    let plan: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    plan["changes"][0].clone()
+}
+
+#[test]
+fn a_window_suspends_the_job_while_open_and_resumes_it_after() {
+    let emulator = emulator();
+    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    let plan = test.again(&["plan", "--json"]);
+
+    let before = planned(&plan);
+    assert_eq!(before["action"], "no-op");
+    assert_eq!(before["desired"], "running");
+    assert_eq!(before["window"]["phase"], "upcoming");
+    assert_eq!(before["window"]["next_edge"], "2026-12-05T01:00:00Z");
+
+    emulator.advance(Duration::from_secs(3600));
+    let open = planned(&plan);
+    assert_eq!(open["action"], "suspend");
+    assert_eq!(open["desired"], "suspended");
+    assert_eq!(open["window"]["phase"], "open");
+    assert_eq!(open["window"]["next_edge"], "2026-12-05T03:00:00Z");
+    let applied = test.again(&["apply", "--auto-approve"]).run();
+    assert_eq!(applied.code, Some(0), "{}{}", applied.stdout, applied.stderr);
+    assert_eq!(planned(&plan)["action"], "no-op");
+
+    emulator.advance(Duration::from_secs(2 * 3600));
+    let after = planned(&plan);
+    assert_eq!(after["action"], "resume");
+    assert_eq!(after["desired"], "running");
+    assert_eq!(after["window"]["phase"], "ended");
+    assert_eq!(after["window"]["next_edge"], Value::Null);
+}
+
+/// Provider blocks for both clouds, so the tests see only the windows' mistakes.
+const PROVIDERS: &str = r#"
+    provider "alibaba" {
+      region = "cn-hangzhou"
+    }
+
+    provider "huawei" {
+      region     = "ap-southeast-1"
+      project_id = "054ba152d480d55b2f5dc0069e7ddef0"
+    }
+"#;
+
+fn validate(main: &str) -> Test {
+    Test::new().file("providers.hcl", PROVIDERS).file("main.hcl", main).args(["validate"])
+}
+
+#[test]
+fn each_bad_field_of_a_fixed_window_is_located() {
+    jobform_snapshot!(validate(r#"
+        job "alibaba_dts" "bad_instant" {
+          id    = "l3m1213ye7l0001"
+          state = "running"
+          suspend_window = { from = "tomorrow 2am", until = "2026-12-05T04:00:00+08:00" }
+        }
+
+        job "alibaba_dts" "backwards" {
+          id    = "l3m1213ye7l0001"
+          state = "running"
+          suspend_window = {
+            from  = "2026-12-05T04:00:00+08:00"
+            until = "2026-12-05T02:00:00+08:00"
+          }
+        }
+
+        job "alibaba_dts" "no_end" {
+          id             = "l3m1213ye7l0001"
+          state          = "running"
+          suspend_window = { from = "2026-12-05T04:00:00+08:00", unitl = "2026-12-05T06:00:00+08:00" }
+        }
+
+        job "huawei_drs" "both_forms" {
+          id    = "8d0e8e36-a618-490d-8a46-8c61ac9bb502"
+          state = "running"
+          suspend_window = {
+            until = "2026-12-05T04:00:00+08:00"
+            every = "0 2 * * SUN"
+          }
+        }
+
+        job "huawei_drs" "stopped" {
+          id             = "8d0e8e36-a618-490d-8a46-8c61ac9bb502"
+          state          = "stopped"
+          allow_stop     = true
+          suspend_window = { until = "2026-12-05T04:00:00+08:00" }
+        }
+    "#), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid instant
+      --> main.hcl:4:29
+       |
+     4 |   suspend_window = { from = "tomorrow 2am", until = "2026-12-05T04:00:00+08:00" }
+       |                             ^^^^^^^^^^^^^^
+       |
+    "tomorrow 2am" is not an RFC 3339 instant such as "2026-12-05T02:00:00+08:00" (a date, a time and an offset or Z).
+
+    Error: Invalid suspend window
+      --> main.hcl:12:13
+        |
+     12 |     until = "2026-12-05T02:00:00+08:00"
+        |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        |
+    The window closes (until) no later than it opens (from): until must come after from.
+
+    Error: Missing required argument
+      --> main.hcl:19:20
+        |
+     19 |   suspend_window = { from = "2026-12-05T04:00:00+08:00", unitl = "2026-12-05T06:00:00+08:00" }
+        |                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        |
+    The suspend window needs "until". A suspend window is either fixed, { from = "2026-12-05T02:00:00+08:00", until = "2026-12-05T04:00:00+08:00" } (from is optional), or recurring, { every = "0 2 * * SUN", duration = "2h", time_zone = "Asia/Shanghai" }.
+
+    Error: Unsupported argument
+      --> main.hcl:19:58
+        |
+     19 |   suspend_window = { from = "2026-12-05T04:00:00+08:00", unitl = "2026-12-05T06:00:00+08:00" }
+        |                                                          ^^^^^
+        |
+    A suspend window has no "unitl". Did you mean "until"? A suspend window is either fixed, { from = "2026-12-05T02:00:00+08:00", until = "2026-12-05T04:00:00+08:00" } (from is optional), or recurring, { every = "0 2 * * SUN", duration = "2h", time_zone = "Asia/Shanghai" }.
+
+    Error: Invalid suspend window
+      --> main.hcl:27:5
+        |
+     27 |     every = "0 2 * * SUN"
+        |     ^^^^^
+        |
+    "until" makes this window fixed and "every" recurring; it cannot be both. A suspend window is either fixed, { from = "2026-12-05T02:00:00+08:00", until = "2026-12-05T04:00:00+08:00" } (from is optional), or recurring, { every = "0 2 * * SUN", duration = "2h", time_zone = "Asia/Shanghai" }.
+
+    Error: Suspend window on a stopped job
+      --> main.hcl:35:3
+        |
+     35 |   suspend_window = { until = "2026-12-05T04:00:00+08:00" }
+        |   ^^^^^^^^^^^^^^
+        |
+    A stopped job cannot be paused, so it has no suspend window: remove suspend_window, or declare the state the job keeps outside the window.
+    "#);
+}
+
+#[test]
+fn each_bad_field_of_a_recurring_window_is_located() {
+    jobform_snapshot!(validate(r#"
+        job "huawei_drs" "eu_replica" {
+          for_each = { bad_cron = "0 25 * * SUN", bad_zone = "Europe/Berlinn" }
+          id       = "8d0e8e36-a618-490d-8a46-8c61ac9bb502"
+          state    = "running"
+          suspend_window = {
+            every     = each.key == "bad_cron" ? each.value : "0 2 * * SUN"
+            duration  = "2 hours"
+            time_zone = each.key == "bad_zone" ? each.value : "Asia/Shanghai"
+          }
+        }
+
+        job "alibaba_dts" "overlapping" {
+          id    = "l3m1213ye7l0001"
+          state = "running"
+          suspend_window = { every = "0 2 * * *", duration = "23h30m", time_zone = "Europe/Berlin" }
+        }
+
+        job "alibaba_dts" "not_an_object" {
+          id             = "l3m1213ye7l0001"
+          state          = "running"
+          suspend_window = "2h"
+        }
+
+        job "alibaba_dts" "no_zone" {
+          id             = "l3m1213ye7l0001"
+          state          = "running"
+          suspend_window = { every = "0 2 * * *", duration = "2h" }
+        }
+    "#), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid schedule
+      --> main.hcl:6:17
+       |
+     6 |     every     = each.key == "bad_cron" ? each.value : "0 2 * * SUN"
+       |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+       |
+    Invalid cron schedule: hour field "25": 25 is out of range 0-23.
+
+    Error: Invalid duration
+      --> main.hcl:7:17
+       |
+     7 |     duration  = "2 hours"
+       |                 ^^^^^^^^^
+       |
+    "2 hours" is not a duration: write hours, minutes and seconds as in "2h", "90m" or "1h30m".
+
+    Error: Invalid time zone
+      --> main.hcl:8:17
+       |
+     8 |     time_zone = each.key == "bad_zone" ? each.value : "Asia/Shanghai"
+       |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+       |
+    "Europe/Berlinn" is not an IANA time zone name such as "Europe/Berlin" or "UTC".
+
+    Error: Overlapping suspend windows
+      --> main.hcl:15:54
+        |
+     15 |   suspend_window = { every = "0 2 * * *", duration = "23h30m", time_zone = "Europe/Berlin" }
+        |                                                      ^^^^^^^^
+        |
+    "0 2 * * *" opens a window at 2026-03-29 03:00 CEST and the next at 2026-03-30 02:00 CEST, less than the duration (23h30m) apart: occurrences must not overlap.
+
+    Error: Incorrect argument value type
+      --> main.hcl:21:20
+        |
+     21 |   suspend_window = "2h"
+        |                    ^^^^
+        |
+    Inappropriate value for argument "suspend_window": object required, got string. A suspend window is either fixed, { from = "2026-12-05T02:00:00+08:00", until = "2026-12-05T04:00:00+08:00" } (from is optional), or recurring, { every = "0 2 * * SUN", duration = "2h", time_zone = "Asia/Shanghai" }.
+
+    Error: Missing required argument
+      --> main.hcl:27:20
+        |
+     27 |   suspend_window = { every = "0 2 * * *", duration = "2h" }
+        |                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        |
+    The suspend window needs "time_zone". A suspend window is either fixed, { from = "2026-12-05T02:00:00+08:00", until = "2026-12-05T04:00:00+08:00" } (from is optional), or recurring, { every = "0 2 * * SUN", duration = "2h", time_zone = "Asia/Shanghai" }.
+    "#);
+}
+
+#[test]
+fn a_valid_window_of_each_form_validates() {
+    jobform_snapshot!(validate(r#"
+        job "alibaba_dts" "orders" {
+          id    = "l3m1213ye7l0001"
+          state = "running"
+          suspend_window = {
+            from  = "2026-12-05T02:00:00+08:00"
+            until = "2026-12-05T04:00:00+08:00"
+          }
+        }
+
+        job "huawei_drs" "eu_replica" {
+          id    = "8d0e8e36-a618-490d-8a46-8c61ac9bb502"
+          state = "running"
+          suspend_window = {
+            every     = "0 2 * * SUN"
+            duration  = "2h"
+            time_zone = "Asia/Shanghai"
+          }
+        }
+    "#), @r#"
+    exit_code: 0
+    ----- stdout -----
+    Success! The configuration is valid (2 jobs, 2 providers).
+
+    ----- stderr -----
+    "#);
+}
