@@ -110,6 +110,28 @@ impl SuspendWindow {
         }
     }
 
+    /// When the first window open at `since` or opening after it closes:
+    /// when a job paused at `since` was to run again. `None` when no window
+    /// closes after `since` (a fixed one closed before).
+    pub fn first_close_after(&self, since: OffsetDateTime) -> Option<OffsetDateTime> {
+        match self {
+            SuspendWindow::Fixed { until, .. } => (*until > since).then_some(*until),
+            SuspendWindow::Recurring { every, duration, time_zone } => every
+                .next_after(to_timestamp(since - *duration), &time_zone.zone)
+                .map(|opened| from_timestamp(opened) + *duration),
+        }
+    }
+
+    /// How long each opening keeps the job paused, when the declaration
+    /// says so (a recurring window's `duration`, a fixed window's `until -
+    /// from`); `None` for a fixed window without `from`.
+    pub fn declared_length(&self) -> Option<Duration> {
+        match self {
+            SuspendWindow::Fixed { from, until } => from.map(|from| *until - from),
+            SuspendWindow::Recurring { duration, .. } => Some(*duration),
+        }
+    }
+
     /// Refuses a recurring window whose occurrences overlap (one opens
     /// before the last closed), over a year of its schedule: each
     /// occurrence must be a window of its own, or none would say when the
@@ -331,6 +353,20 @@ mod tests {
                 closes_at: datetime!(2027-03-28 03:00 UTC),
             }
         );
+    }
+
+    #[test]
+    fn the_first_close_after_a_pause_is_when_the_job_was_to_resume() {
+        let until = datetime!(2026-12-05 04:00 UTC);
+        let fixed = SuspendWindow::Fixed { from: None, until };
+        assert_eq!(fixed.first_close_after(until - Duration::HOUR), Some(until));
+        assert_eq!(fixed.first_close_after(until), None);
+        let weekly = recurring("0 2 * * SUN", "2h", "UTC");
+        // Paused inside the 2026-12-06 window, or before it: that window's close.
+        let close = datetime!(2026-12-06 04:00 UTC);
+        assert_eq!(weekly.first_close_after(datetime!(2026-12-06 03:00 UTC)), Some(close));
+        assert_eq!(weekly.first_close_after(datetime!(2026-12-01 00:00 UTC)), Some(close));
+        assert_eq!(weekly.first_close_after(close), Some(datetime!(2026-12-13 04:00 UTC)));
     }
 
     #[test]

@@ -129,6 +129,11 @@ pub enum Code {
     /// An earlier request for the job's action has an unknown outcome: it is
     /// not sent again unless the user says so (`--resend-unknown`).
     OutcomeUnknown,
+    /// A maintenance window would keep the job paused longer than its
+    /// kind allows.
+    WindowTooLong,
+    /// The job's maintenance window has closed, and the job is still paused.
+    ResumeOverdue,
 }
 
 impl Code {
@@ -154,6 +159,8 @@ impl Code {
             Code::DependencyBlocked => "dependency_blocked",
             Code::PartialPlan => "partial_plan",
             Code::OutcomeUnknown => "outcome_unknown",
+            Code::WindowTooLong => "window_too_long",
+            Code::ResumeOverdue => "resume_overdue",
         }
     }
 }

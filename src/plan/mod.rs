@@ -291,17 +291,27 @@ fn plan_job(
     };
     change.live = Some(LiveStatus { raw_status: raw.clone(), state });
     change.drift = record.and_then(|record| drift(record, &raw, state)).map(Box::new);
+    let mut recorded_mode = None;
     if state == LiveState::Suspended {
         let recorded = record.and_then(JobRecord::pause_seen);
         let clock = pause_clock(recorded.as_ref(), now);
-        let mode = recorded.and_then(|p| p.pause_mode);
-        change.warnings = rules::deadline_warnings(job, live, &clock, mode, now);
+        recorded_mode = recorded.and_then(|p| p.pause_mode);
+        change.warnings = rules::deadline_warnings(job, live, &clock, recorded_mode, now);
+        change
+            .warnings
+            .extend(phase.and_then(|phase| rules::resume_overdue(job, phase, &clock, now)));
         change.pause = Some(Box::new(clock));
     }
     if options.refresh_only {
         change.action = Action::NoOp;
         change.reason = format!("refresh only: observed {state} ({raw})");
         return change;
+    }
+    if let Some(too_long) = phase.and_then(|phase| {
+        rules::window_too_long(job, live, phase, change.pause.as_deref(), recorded_mode, now)
+    }) {
+        let message = too_long.message.clone();
+        return blocked(change, too_long.code, message);
     }
     let decision = rules::decide(job, desired, live, &raw, state, change.pause.as_deref());
     change.action = decision.action;

@@ -16,7 +16,7 @@
 use std::fmt;
 
 use jiff::civil::{Date, DateTime};
-use jiff::tz::{Disambiguation, TimeZone};
+use jiff::tz::{AmbiguousOffset, Disambiguation, TimeZone};
 use jiff::{Timestamp, ToSpan as _};
 
 /// How far ahead a schedule is searched: 8 years holds a leap day whatever
@@ -129,32 +129,57 @@ impl Cron {
     /// The first time strictly after `after` that the schedule fires, read
     /// in `zone`; `None` when it fires no more within the search horizon.
     pub fn next_after(&self, after: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
-        // The day before too: a fold can put `after` in a day whose earlier
-        // civil times are still ahead.
-        let start = zone.to_datetime(after).date().yesterday().ok()?;
-        let mut day = start;
+        // Civil times before `after`'s fire before it, unless the clocks
+        // went back within the last hours (a repeated hour puts an earlier
+        // civil time at a later instant): then a few hours back are asked.
+        let civil_after = zone.to_datetime(after);
+        let lookback = 3.hours();
+        let earlier = after.checked_sub(lookback).ok()?;
+        let floor = if zone.to_offset(earlier) == zone.to_offset(after) {
+            civil_after
+        } else {
+            civil_after.checked_sub(lookback).ok()?
+        };
+        // A skipped time fires later than the civil times after it (02:30
+        // at 03:30, 03:00 at 03:00), so the soonest is kept until a time
+        // outside any gap, or the next day, settles it.
+        let mut shifted: Option<(Timestamp, Date)> = None;
+        let mut day = floor.date();
         for _ in 0..SEARCH_DAYS {
-            let soonest = self
-                .fires_on(day)
-                .filter_map(|civil| {
-                    zone.to_ambiguous_timestamp(civil).disambiguate(Disambiguation::Compatible).ok()
-                })
-                .filter(|&fire| fire > after)
-                .min();
-            if soonest.is_some() {
-                return soonest;
+            for civil in self.fires_on(day, floor) {
+                let ambiguous = zone.to_ambiguous_timestamp(civil);
+                let Ok(fire) = ambiguous.disambiguate(Disambiguation::Compatible) else {
+                    continue;
+                };
+                if fire <= after {
+                    continue;
+                }
+                if matches!(ambiguous.offset(), AmbiguousOffset::Gap { .. }) {
+                    if shifted.is_none_or(|(soonest, _)| fire < soonest) {
+                        shifted = Some((fire, day));
+                    }
+                    continue;
+                }
+                return Some(shifted.map_or(fire, |(soonest, _)| soonest.min(fire)));
+            }
+            if let Some((soonest, found_on)) = shifted {
+                if day > found_on {
+                    return Some(soonest);
+                }
             }
             day = day.checked_add(1.day()).ok()?;
         }
-        None
+        shifted.map(|(soonest, _)| soonest)
     }
 
-    /// The civil times the schedule names on `day`.
-    fn fires_on(&self, day: Date) -> impl Iterator<Item = DateTime> + '_ {
-        let matches = self.matches_day(day);
-        let hours = self.hours.iter(23).filter(move |_| matches);
+    /// The civil times the schedule names on `day`, from `floor` on.
+    fn fires_on(&self, day: Date, floor: DateTime) -> impl Iterator<Item = DateTime> + '_ {
+        let matches = self.matches_day(day) && day >= floor.date();
+        let first_hour = if day == floor.date() { floor.hour() } else { 0 };
+        let hours = self.hours.iter(23).filter(move |&hour| matches && hour >= first_hour);
         hours.flat_map(move |hour| {
-            self.minutes.iter(59).map(move |minute| day.at(hour, minute, 0, 0))
+            let civil = self.minutes.iter(59).map(move |minute| day.at(hour, minute, 0, 0));
+            civil.filter(move |&civil| civil >= floor)
         })
     }
 
