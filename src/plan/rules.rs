@@ -287,7 +287,7 @@ pub(super) fn window_too_long(
         Notice::new(
             Code::WindowTooLong,
             format!(
-                "the window would keep the job paused {span}, longer than {}: {why}. Shorten the window",
+                "the window would keep the job paused {span}, longer than {}: {why}. Shorten the window.",
                 limit_words(limit)
             ),
         )

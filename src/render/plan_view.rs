@@ -395,3 +395,27 @@ impl PauseView {
         format!("paused {bound}{age} (since {})", self.since)
     }
 }
+
+impl WindowView {
+    /// `open: replication back at … (in 1h 59m)`, `upcoming: pauses at … (in
+    /// 2d 4h), replication back at …`, `ended at …`: the window in one
+    /// phrase, its times in UTC.
+    pub fn describe(&self) -> String {
+        let within = |seconds: Option<i64>| {
+            seconds.map(|s| format!(" (in {})", human_duration(time::Duration::seconds(s))))
+        };
+        match (self.phase.as_str(), &self.opens_at) {
+            ("open", _) => format!(
+                "window open: replication back at {}{}",
+                self.closes_at,
+                within(self.seconds_until_resume).unwrap_or_default()
+            ),
+            ("upcoming", Some(opens_at)) => format!(
+                "window upcoming: pauses at {opens_at}{}, replication back at {}",
+                within(self.seconds_until_next_edge).unwrap_or_default(),
+                self.closes_at
+            ),
+            _ => format!("window ended at {}", self.closes_at),
+        }
+    }
+}

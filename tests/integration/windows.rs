@@ -42,6 +42,22 @@ const BILLING_IN_A_WINDOW: &str = r#"
     }
 "#;
 
+/// Snapshots a run whose times left tick with the emulator's real-time
+/// clock: the seconds are redacted, the hours and minutes kept.
+macro_rules! ticking_snapshot {
+    ($test:expr, @$snapshot:literal) => {{
+        let mut filters = crate::support::FILTERS.to_vec();
+        filters.push((r"(\(in (\d+[dh] )*\d+m) \d+s\)", "$1 __s)"));
+        filters.push((r"(paused (\d+[dh] )*\d+m) \d+s \(", "$1 __s ("));
+        filters.push((r"(\d+m) \d+s ago", "$1 __s ago"));
+        let outcome = $test.run();
+        insta::with_settings!({ filters => filters }, {
+            insta::assert_snapshot!(outcome.snapshot(), @$snapshot);
+        });
+        outcome
+    }};
+}
+
 /// The one change of a `plan --json`.
 fn planned(test: &Test) -> Value {
     let outcome = test.run();
@@ -68,6 +84,58 @@ fn a_window_suspends_the_job_while_open_and_resumes_it_after() {
     assert_eq!(open["desired"], "suspended");
     assert_eq!(open["window"]["phase"], "open");
     assert_eq!(open["window"]["next_edge"], "2026-12-05T03:00:00Z");
+    let left = open["window"]["seconds_until_resume"].as_i64().unwrap();
+    assert!((7000..=7200).contains(&left), "{left}");
+    ticking_snapshot!(test.again(&["plan"]), @r#"
+    exit_code: 0
+    ----- stdout -----
+    jobform will perform the following actions:
+
+      ~ alibaba_dts.billing_migration will be suspended
+          "running" -> "suspended"  (live: Migrating)
+          id k2n8x7c1vq90002 via alibaba
+
+    Maintenance windows:
+
+      alibaba_dts.billing_migration: window open: replication back at [TIME] (in 1h 59m __s)
+
+    Requests, in order:
+
+      Wave 1
+        SuspendDtsJob via alibaba: alibaba_dts.billing_migration
+
+    Plan: 1 to suspend, 0 to resume, 0 to stop, 0 blocked (1 request).
+
+    ----- stderr -----
+    "#);
+    ticking_snapshot!(test.again(&["plan", "--format", "markdown"]), @r#"
+    exit_code: 0
+    ----- stdout -----
+    ### jobform: 1 to suspend, 0 to resume, 0 to stop, 0 blocked (1 request).
+
+    > [!NOTE]
+    > Maintenance windows (when each job pauses and when its replication is back):
+    > - alibaba_dts.billing_migration: window open: replication back at [TIME] (in 1h 59m __s)
+
+    <details><summary>Changes (1)</summary>
+
+    ```diff
+    ! alibaba_dts.billing_migration will be suspended
+    !     "running" -> "suspended"
+    !     live: Migrating
+    ```
+
+    </details>
+
+    <details><summary>Requests (1)</summary>
+
+    - wave 1: `SuspendDtsJob` via alibaba: alibaba_dts.billing_migration
+
+    </details>
+
+
+    ----- stderr -----
+    "#);
     let applied = test.again(&["apply", "--auto-approve"]).run();
     assert_eq!(applied.code, Some(0), "{}{}", applied.stdout, applied.stderr);
     assert_eq!(planned(&plan)["action"], "no-op");
@@ -78,6 +146,117 @@ fn a_window_suspends_the_job_while_open_and_resumes_it_after() {
     assert_eq!(after["desired"], "running");
     assert_eq!(after["window"]["phase"], "ended");
     assert_eq!(after["window"]["next_edge"], Value::Null);
+}
+
+#[test]
+fn a_seven_hour_window_on_an_incremental_task_is_refused() {
+    let emulator = emulator();
+    let jobs = BILLING_IN_A_WINDOW.replace("11:00:00+08:00", "16:00:00+08:00");
+    ticking_snapshot!(configured(&emulator, &jobs).args(["plan", "--detailed-exitcode"]), @r#"
+    exit_code: 1
+    ----- stdout -----
+    Blocked: nothing will be sent for these
+
+      ! alibaba_dts.billing_migration
+          [window_too_long] the window would keep the job paused from [TIME] to [TIME], longer than 6 hours: an incremental task paused longer than 6 hours cannot be restarted. Shorten the window.
+
+    Maintenance windows:
+
+      alibaba_dts.billing_migration: window upcoming: pauses at [TIME] (in 59m __s), replication back at [TIME]
+
+    Plan: 0 to suspend, 0 to resume, 0 to stop, 1 blocked (0 requests).
+
+    Error: 1 job blocked: this plan cannot be applied. Fix them, narrow the plan with --target/--exclude, or pass --skip-blocked.
+
+    ----- stderr -----
+    "#);
+}
+
+#[test]
+fn a_job_still_paused_after_its_window_is_resume_overdue() {
+    let emulator = emulator();
+    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    emulator.advance(Duration::from_secs(3600));
+    let applied = test.again(&["apply", "--auto-approve"]).run();
+    assert_eq!(applied.code, Some(0), "{}{}", applied.stdout, applied.stderr);
+    // No apply ran at the close: 2h 30m later the job is still paused.
+    emulator.advance(Duration::from_secs(2 * 3600 + 30 * 60));
+    ticking_snapshot!(test.again(&["plan", "--detailed-exitcode"]), @r#"
+    exit_code: 2
+    ----- stdout -----
+    jobform will perform the following actions:
+
+      + alibaba_dts.billing_migration will be resumed
+          "suspended" -> "running"  (live: Suspending, paused 2h 30m __s (since [TIME]))
+          id k2n8x7c1vq90002 via alibaba
+
+    Maintenance windows:
+
+      alibaba_dts.billing_migration: window ended at [TIME]
+
+    Warnings:
+
+      ! alibaba_dts.billing_migration [resume_overdue]: the window closed at [TIME], 30m __s ago, and the job is still paused: apply to resume it (deadline [TIME])
+
+    Requests, in order:
+
+      Wave 1
+        StartDtsJob via alibaba: alibaba_dts.billing_migration
+
+    Plan: 0 to suspend, 1 to resume, 0 to stop, 0 blocked (1 request).
+
+    ----- stderr -----
+    "#);
+}
+
+/// A weekly window in Berlin across the night the clocks go forward
+/// (2027-03-28): it opens at 01:00 local time, in winter time that week and
+/// summer time the next, and stays open 3 hours of elapsed time.
+#[test]
+fn a_recurring_window_keeps_local_time_across_daylight_saving() {
+    let mut world = World::example();
+    world.now = Some(datetime!(2027-03-22 00:00 UTC));
+    let emulator = Emulator::start(world).unwrap();
+    let test = configured(
+        &emulator,
+        r#"
+        job "alibaba_dts" "billing_migration" {
+          id          = "k2n8x7c1vq90002"
+          instance_id = "dtsk2n8x7c1vq90002"
+          state       = "running"
+          suspend_window = {
+            every     = "0 1 * * SUN"
+            duration  = "3h"
+            time_zone = "Europe/Berlin"
+          }
+        }
+        "#,
+    );
+    let plan = test.again(&["plan", "--json"]);
+    let window = |change: &Value| {
+        let w = &change["window"];
+        [&w["phase"], &w["opens_at"], &w["closes_at"], &w["next_edge"]]
+            .map(|v| v.as_str().unwrap_or("-").to_owned())
+    };
+    // 01:00 CET is 00:00 UTC.
+    assert_eq!(
+        window(&planned(&plan)),
+        ["upcoming", "2027-03-28T00:00:00Z", "2027-03-28T03:00:00Z", "2027-03-28T00:00:00Z"]
+    );
+    emulator.advance(Duration::from_secs(6 * 86_400 + 3600));
+    let open = planned(&plan);
+    assert_eq!(open["action"], "suspend");
+    // Three hours of elapsed time: 05:00 CEST, though the clocks skipped an hour.
+    assert_eq!(
+        window(&open),
+        ["open", "2027-03-28T00:00:00Z", "2027-03-28T03:00:00Z", "2027-03-28T03:00:00Z"]
+    );
+    emulator.advance(Duration::from_secs(3 * 3600));
+    // 01:00 CEST is 23:00 UTC the day before.
+    assert_eq!(
+        window(&planned(&plan)),
+        ["upcoming", "2027-04-03T23:00:00Z", "2027-04-04T02:00:00Z", "2027-04-03T23:00:00Z"]
+    );
 }
 
 /// Provider blocks for both clouds, so the tests see only the windows' mistakes.
