@@ -162,6 +162,9 @@ impl Error {
                 SavedPlanError::StateChanged { .. } => "State changed since the plan",
                 SavedPlanError::VariableChanged { .. } => "Variable differs from the plan",
                 SavedPlanError::Mismatch(_) => "Plan file does not match",
+                SavedPlanError::WindowEdgePassed { .. } => {
+                    "Maintenance window moved on since the plan"
+                }
                 SavedPlanError::Plan(_) => "Cannot plan",
             },
             Error::Providers(failures) | Error::Apply(ApplyError::Providers(failures)) => {

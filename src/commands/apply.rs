@@ -94,6 +94,7 @@ pub(crate) fn run(
             variables: &variables,
             state: &loaded.prior,
             state_ref: loaded.state_ref.as_ref(),
+            now: clock.now(),
         };
         let plan = saved
             .verify(current)

@@ -259,6 +259,57 @@ fn a_recurring_window_keeps_local_time_across_daylight_saving() {
     );
 }
 
+/// A plan saved inside a window, applied after the window closed, would
+/// pause a job the configuration now wants running: it is refused.
+#[test]
+fn a_saved_plan_is_refused_once_a_window_edge_passed() {
+    let emulator = emulator();
+    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    emulator.advance(Duration::from_secs(3600));
+    let saved = test.again(&["plan", "--out", "w.plan"]).run();
+    assert_eq!(saved.code, Some(0), "{}", saved.stderr);
+    emulator.advance(Duration::from_secs(2 * 3600));
+    emulator.clear_journal();
+    jobform_snapshot!(test.again(&["apply", "w.plan"]), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Maintenance window moved on since the plan
+    w.plan: a maintenance window opened or closed at [TIME] since this plan was made (at [TIME]), so what the plan decided for it no longer holds; nothing was sent. Run `jobform plan --out` again.
+    "#);
+    assert!(emulator.journal().iter().all(|entry| !entry.action.contains("Suspend")));
+    // Before the edge, the same file is applied.
+    let test = configured(&emulator, BILLING_IN_A_WINDOW.replace("11:00:00", "13:00:00").as_str());
+    let saved = test.again(&["plan", "--out", "w.plan"]).run();
+    assert_eq!(saved.code, Some(0), "{}", saved.stderr);
+    let applied = test.again(&["apply", "w.plan"]).run();
+    assert_eq!(applied.code, Some(0), "{}{}", applied.stdout, applied.stderr);
+}
+
+#[test]
+fn edited_window_fields_in_a_saved_plan_are_refused_naming_the_field() {
+    let emulator = emulator();
+    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    emulator.advance(Duration::from_secs(3600));
+    for (field, value) in [
+        ("next_edge", "2026-12-06T03:00:00Z"),
+        ("closes_at", "2026-12-06T03:00:00Z"),
+        ("phase", "ended"),
+    ] {
+        let saved = test.again(&["plan", "--out", "w.plan"]).run();
+        let mut plan: Value = serde_json::from_str(&saved.read("w.plan")).unwrap();
+        plan["plan"]["changes"][0]["window"][field] = Value::from(value);
+        std::fs::write(saved.path().join("w.plan"), plan.to_string()).unwrap();
+        let applied = test.again(&["apply", "w.plan"]).run();
+        assert_eq!(applied.code, Some(1), "{field}: {}", applied.stdout);
+        let named = format!(
+            "plan.changes.alibaba_dts.billing_migration.window.{field} is \"{value}\" in the plan file"
+        );
+        assert!(applied.stderr.contains(&named), "{field}: {}", applied.stderr);
+    }
+}
+
 /// Provider blocks for both clouds, so the tests see only the windows' mistakes.
 const PROVIDERS: &str = r#"
     provider "alibaba" {
