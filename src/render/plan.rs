@@ -143,7 +143,8 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
         }
         writeln!(out)?;
     }
-    if let Some(sentence) = status_sentence(view) {
+    let sentence = status_sentence(view);
+    if let Some(sentence) = &sentence {
         writeln!(out, "{sentence}")?;
     }
     let mut moving =
@@ -187,7 +188,9 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
     )?;
     let windows = window_lines(view, terminal::line);
     if !windows.is_empty() {
-        writeln!(out, "Maintenance windows:\n")?;
+        // Set apart from a "No changes." sentence just above.
+        let gap = if sentence.is_some() { "\n" } else { "" };
+        writeln!(out, "{gap}Maintenance windows:\n")?;
         for line in &windows {
             writeln!(out, "  {line}")?;
         }

@@ -507,6 +507,20 @@ fn each_bad_field_of_a_recurring_window_is_located() {
 }
 
 #[test]
+fn the_windows_example_validates() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/windows/main.hcl");
+    let test = Test::new().file("main.hcl", &std::fs::read_to_string(example).unwrap());
+    jobform_snapshot!(test.args(["validate"]), @r#"
+    exit_code: 0
+    ----- stdout -----
+    Success! The configuration is valid (3 jobs, 2 providers).
+
+    ----- stderr -----
+    "#);
+}
+
+#[test]
 fn a_valid_window_of_each_form_validates() {
     jobform_snapshot!(validate(r#"
         job "alibaba_dts" "orders" {
