@@ -181,7 +181,12 @@ pub(super) fn decode(
             SuspendWindow::Recurring { every: every?, duration: duration?, time_zone: time_zone? };
         if let Err(why) = window.check_overlap() {
             let span = written.value("duration", field);
-            diagnostics.push(sources.error(span, "Overlapping suspend windows", format!("{why}.")));
+            let detail = if field.sensitive {
+                "The schedule opens a window before the last one closed: occurrences must not overlap.".to_owned()
+            } else {
+                format!("{why}.")
+            };
+            diagnostics.push(sources.error(span, "Overlapping suspend windows", detail));
             return None;
         }
         window

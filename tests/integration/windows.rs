@@ -506,6 +506,40 @@ fn each_bad_field_of_a_recurring_window_is_located() {
     "#);
 }
 
+/// A window from a sensitive variable is reported at the argument, its
+/// values never shown.
+#[test]
+fn a_sensitive_window_is_never_echoed() {
+    let test = validate(
+        r#"
+        variable "cutover" {
+          sensitive = true
+          default   = { from = "2026-12-05T02:00:00Z", until = "at 4 o'clock sharp" }
+        }
+
+        job "alibaba_dts" "orders" {
+          id             = "l3m1213ye7l0001"
+          state          = "running"
+          suspend_window = var.cutover
+        }
+    "#,
+    );
+    let outcome = jobform_snapshot!(test, @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid instant
+      --> main.hcl:9:20
+       |
+     9 |   suspend_window = var.cutover
+       |                    ^^^^^^^^^^^
+       |
+    (sensitive value) is not an RFC 3339 instant such as "2026-12-05T02:00:00+08:00" (a date, a time and an offset or Z).
+    "#);
+    assert!(!outcome.stderr.contains("sharp"), "{}", outcome.stderr);
+}
+
 #[test]
 fn the_windows_example_validates() {
     let example =
