@@ -60,6 +60,74 @@ impl Written {
     }
 }
 
+/// The object being read, with where its parts were written.
+struct Reader<'a> {
+    field: &'a Field,
+    entries: &'a hcl::Map<String, Value>,
+    written: Written,
+    sources: &'a SourceMap,
+}
+
+impl Reader<'_> {
+    /// The entry `name`, unless absent or `null` (not set, as for arguments).
+    fn set(&self, name: &str) -> Option<&Value> {
+        self.entries.get(name).filter(|value| !value.is_null())
+    }
+
+    /// The string entry `name`, if set; another type is reported.
+    fn string(&self, name: &str, diagnostics: &mut Diagnostics) -> Option<String> {
+        match self.set(name)? {
+            Value::String(text) => Some(text.clone()),
+            other => {
+                let detail = format!(
+                    "Inappropriate value for \"{name}\" in suspend_window: string required, got {}.",
+                    type_name(other)
+                );
+                let span = self.written.value(name, self.field);
+                diagnostics.push(self.sources.error(span, "Incorrect argument value type", detail));
+                None
+            }
+        }
+    }
+
+    /// Reports the required entry `name` when it is not set.
+    fn require(&self, name: &str, diagnostics: &mut Diagnostics) {
+        if self.set(name).is_none() {
+            let detail = format!("The suspend window needs \"{name}\". {SHAPE}");
+            diagnostics.push(self.sources.error(
+                &self.field.span,
+                "Missing required argument",
+                detail,
+            ));
+        }
+    }
+
+    /// The string entry `name` read by `parse`. A refusal is reported at
+    /// the entry's value with `parse`'s reason, or, when it gives none or
+    /// the window is sensitive, as "… is not `what`" (the value masked).
+    fn parsed<T>(
+        &self,
+        name: &str,
+        summary: &str,
+        what: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<T> {
+        let text = self.string(name, diagnostics)?;
+        parse(&text)
+            .map_err(|why| {
+                let detail = if self.field.sensitive || why.is_empty() {
+                    format!("{} is not {what}.", self.field.quote(&text))
+                } else {
+                    format!("{why}.")
+                };
+                let span = self.written.value(name, self.field);
+                diagnostics.push(self.sources.error(span, summary, detail));
+            })
+            .ok()
+    }
+}
+
 /// Reads the evaluated `suspend_window` argument; `None` after reporting
 /// what is wrong. `expression` is the argument as written, for locations.
 pub(super) fn decode(
@@ -76,7 +144,8 @@ pub(super) fn decode(
         diagnostics.push(sources.error(&field.span, "Incorrect argument value type", detail));
         return None;
     };
-    let written = Written::of(expression, field);
+    let reader = Reader { field, entries, written: Written::of(expression, field), sources };
+    let written = &reader.written;
     let errors_before = diagnostics.error_count();
     let known = FIXED.into_iter().chain(RECURRING);
     for name in entries.keys().filter(|name| !known.clone().any(|k| k == name.as_str())) {
@@ -84,10 +153,8 @@ pub(super) fn decode(
         let detail = format!("A suspend window has no \"{name}\".{hint} {SHAPE}");
         diagnostics.push(sources.error(written.key(name, field), "Unsupported argument", detail));
     }
-    // A `null` field counts as not set, as for arguments.
-    let set = |name: &str| entries.get(name).filter(|value| !value.is_null());
-    let fixed = FIXED.into_iter().find(|name| set(name).is_some());
-    let recurring = RECURRING.into_iter().find(|name| set(name).is_some());
+    let fixed = FIXED.into_iter().find(|name| reader.set(name).is_some());
+    let recurring = RECURRING.into_iter().find(|name| reader.set(name).is_some());
     if let (Some(fixed), Some(recurring)) = (fixed, recurring) {
         let later =
             if written.key(fixed, field).bytes.start > written.key(recurring, field).bytes.start {
@@ -98,126 +165,71 @@ pub(super) fn decode(
         let detail = format!(
             "\"{fixed}\" makes this window fixed and \"{recurring}\" recurring; it cannot be both. {SHAPE}"
         );
-        diagnostics.push(sources.error(
-            written.key(later, field),
-            "Invalid suspend window",
-            detail,
-        ));
+        let span = written.key(later, field);
+        diagnostics.push(sources.error(span, "Invalid suspend window", detail));
         return None;
     }
-    let string = |name: &str, diagnostics: &mut Diagnostics| -> Option<String> {
-        match set(name)? {
-            Value::String(text) => Some(text.clone()),
-            other => {
-                let detail = format!(
-                    "Inappropriate value for \"{name}\" in suspend_window: string required, got {}.",
-                    type_name(other)
-                );
-                let span = written.value(name, field);
-                diagnostics.push(sources.error(span, "Incorrect argument value type", detail));
-                None
-            }
-        }
-    };
-    let missing = |name: &str, diagnostics: &mut Diagnostics| {
-        let detail = format!("The suspend window needs \"{name}\". {SHAPE}");
-        diagnostics.push(sources.error(&field.span, "Missing required argument", detail));
-    };
-    let shown = |text: &str| field.quote(text);
     let window = if recurring.is_some() {
-        let read = |name: &str, diagnostics: &mut Diagnostics| {
-            let text = string(name, diagnostics);
-            if set(name).is_none() {
-                missing(name, diagnostics);
-            }
-            text
-        };
-        let every = read("every", diagnostics).and_then(|text| {
-            Cron::parse(&text)
-                .map_err(|error| {
-                    let span = written.value("every", field);
-                    let detail = if field.sensitive {
-                        "The schedule is not a five-field cron expression.".to_owned()
-                    } else {
-                        format!("Invalid cron schedule: {error}.")
-                    };
-                    diagnostics.push(sources.error(span, "Invalid schedule", detail));
-                })
-                .ok()
-        });
-        let duration = read("duration", diagnostics).and_then(|text| {
-            parse_go_duration(&text)
-                .map_err(|error| {
-                    let detail = if field.sensitive {
-                        format!("{} is not a duration such as \"2h\" or \"1h30m\".", shown(&text))
-                    } else {
-                        format!("{error}.")
-                    };
-                    diagnostics.push(sources.error(
-                        written.value("duration", field),
-                        "Invalid duration",
-                        detail,
-                    ));
-                })
-                .ok()
-        });
-        let time_zone = read("time_zone", diagnostics).and_then(|text| {
-            Zone::get(&text)
-                .map_err(|error| {
-                    let detail = if field.sensitive {
-                        format!("{} is not an IANA time zone name.", shown(&text))
-                    } else {
-                        format!("{error}.")
-                    };
-                    diagnostics.push(sources.error(
-                        written.value("time_zone", field),
-                        "Invalid time zone",
-                        detail,
-                    ));
-                })
-                .ok()
-        });
+        for name in RECURRING {
+            reader.require(name, diagnostics);
+        }
+        let every = reader.parsed(
+            "every",
+            "Invalid schedule",
+            "a five-field cron schedule such as \"0 2 * * SUN\"",
+            |text| Cron::parse(text).map_err(|error| format!("Invalid cron schedule: {error}")),
+            diagnostics,
+        );
+        let duration = reader.parsed(
+            "duration",
+            "Invalid duration",
+            "a duration such as \"2h\" or \"1h30m\"",
+            parse_go_duration,
+            diagnostics,
+        );
+        let time_zone = reader.parsed(
+            "time_zone",
+            "Invalid time zone",
+            "an IANA time zone name such as \"Europe/Berlin\"",
+            Zone::get,
+            diagnostics,
+        );
         let window =
             SuspendWindow::Recurring { every: every?, duration: duration?, time_zone: time_zone? };
         if let Err(why) = window.check_overlap() {
-            let span = written.value("duration", field);
             let detail = if field.sensitive {
                 "The schedule opens a window before the last one closed: occurrences must not overlap.".to_owned()
             } else {
                 format!("{why}.")
             };
+            let span = written.value("duration", field);
             diagnostics.push(sources.error(span, "Overlapping suspend windows", detail));
             return None;
         }
         window
     } else {
+        reader.require("until", diagnostics);
         let instant = |name: &str, diagnostics: &mut Diagnostics| {
-            let text = string(name, diagnostics)?;
-            // Kept in UTC, as every time jobform shows or records.
-            OffsetDateTime::parse(&text, &Rfc3339)
-                .map(|at| at.to_offset(UtcOffset::UTC))
-                .map_err(|_| {
-                    let detail = format!(
-                        "{} is not an RFC 3339 instant such as \"2026-12-05T02:00:00+08:00\" (a date, a time and an offset or Z).",
-                        shown(&text)
-                    );
-                    diagnostics.push(sources.error(written.value(name, field), "Invalid instant", detail));
-                })
-                .ok()
+            reader.parsed(
+                name,
+                "Invalid instant",
+                "an RFC 3339 instant such as \"2026-12-05T02:00:00+08:00\" (a date, a time and an offset or Z)",
+                // Kept in UTC, as every time jobform shows or records.
+                |text| {
+                    OffsetDateTime::parse(text, &Rfc3339)
+                        .map(|at| at.to_offset(UtcOffset::UTC))
+                        .map_err(|_| String::new())
+                },
+                diagnostics,
+            )
         };
         let from = instant("from", diagnostics);
         let until = instant("until", diagnostics);
-        if set("until").is_none() {
-            missing("until", diagnostics);
-        }
         if let (Some(from), Some(until)) = (from, until) {
             if until <= from {
                 let detail = "The window closes (until) no later than it opens (from): until must come after from.";
-                diagnostics.push(sources.error(
-                    written.value("until", field),
-                    "Invalid suspend window",
-                    detail,
-                ));
+                let span = written.value("until", field);
+                diagnostics.push(sources.error(span, "Invalid suspend window", detail));
             }
         }
         SuspendWindow::Fixed { from, until: until? }
