@@ -540,6 +540,31 @@ fn a_sensitive_window_is_never_echoed() {
     assert!(!outcome.stderr.contains("sharp"), "{}", outcome.stderr);
 }
 
+/// `emulator run` makes the command it runs follow the emulator's clock:
+/// the example's one-off window is open at the world's time.
+#[test]
+fn emulator_run_plans_on_the_emulated_clock() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut world: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("emulator.world.json")).unwrap())
+            .unwrap();
+    world["now"] = Value::from("2026-12-04T19:00:00Z");
+    let test = Test::new()
+        .file("main.hcl", &std::fs::read_to_string(root.join("windows/main.hcl")).unwrap())
+        .file("emulator.world.json", &world.to_string())
+        .args(["emulator", "run", "--", "plan", "--json"]);
+    let outcome = test.run();
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let plan: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let billing = &plan["changes"][0];
+    assert_eq!(billing["address"], "alibaba_dts.billing_migration");
+    assert_eq!(
+        (&billing["action"], &billing["window"]["phase"]),
+        (&"suspend".into(), &"open".into())
+    );
+    assert_eq!(plan["changes"][1]["window"]["next_edge"], "2026-12-06T01:00:00Z");
+}
+
 #[test]
 fn the_windows_example_validates() {
     let example =
