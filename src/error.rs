@@ -111,6 +111,14 @@ pub enum Error {
         /// The errored state file.
         saved: PathBuf,
     },
+    /// The emulator clock named by `JOBFORM_CLOCK_URL` could not be read.
+    #[error("cannot read the clock at {url} (JOBFORM_CLOCK_URL): {reason}")]
+    Clock {
+        /// The clock's URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),
@@ -154,6 +162,9 @@ impl Error {
                 SavedPlanError::StateChanged { .. } => "State changed since the plan",
                 SavedPlanError::VariableChanged { .. } => "Variable differs from the plan",
                 SavedPlanError::Mismatch(_) => "Plan file does not match",
+                SavedPlanError::WindowEdgePassed { .. } => {
+                    "Maintenance window moved on since the plan"
+                }
                 SavedPlanError::Plan(_) => "Cannot plan",
             },
             Error::Providers(failures) | Error::Apply(ApplyError::Providers(failures)) => {
@@ -170,6 +181,7 @@ impl Error {
             Error::Emulator(_) => "Emulator not started",
             Error::Apply(ApplyError::Blocked(_)) => "Plan has blocked jobs",
             Error::Salvaged { .. } => "State write failed, state saved locally",
+            Error::Clock { .. } => "Cannot read the clock",
             Error::Usage(_) => "Invalid command line",
             Error::Unformattable(_) => "Cannot format",
             Error::Stdout(_) => "Cannot write output",

@@ -33,7 +33,7 @@ pub use self::interrupt::Interrupt;
 pub use self::report::{
     ApplyReport, ApplyStatus, ApplySummary, JobOutcome, JobResult, SkipReason, short_duration,
 };
-pub use self::timer::{SystemTimer, Timer};
+pub use self::timer::Timer;
 use crate::model::Address;
 use crate::plan::Plan;
 use crate::provider::fleet::{Fleet, ProviderFailures};

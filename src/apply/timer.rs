@@ -15,17 +15,3 @@ pub trait Timer: Send + Sync {
     /// Waits `duration`.
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
 }
-
-/// The real clock and tokio's sleep.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemTimer;
-
-impl Timer for SystemTimer {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-
-    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
-        tokio::time::sleep(duration)
-    }
-}

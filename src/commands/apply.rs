@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt, SystemTimer};
+use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt};
 use crate::cli::ApplyArgs;
 use crate::config::{VarInputs, VarOption};
 use crate::error::{Error, ExitStatus};
@@ -14,6 +14,7 @@ use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
 use crate::state::Actor;
 
+use super::clock::Clock;
 use super::plan::{load, plan_options, prepare, runtime, saved_variables};
 use super::print_warnings;
 use super::state::read_saved_plan;
@@ -65,6 +66,8 @@ pub(crate) fn run(
     // Held from before planning until the last result is recorded.
     let _held = store.lock("apply", &actor, lock.lock_timeout)?;
     let runtime = runtime()?;
+    // Plans and records follow one clock, the emulator's when one is named.
+    let clock = Clock::from_env(&runtime)?;
     let (loaded, plan) = if let Some(path) = plan_file {
         // Nothing in the file is trusted: the configuration must make the
         // same plan from the file's own inputs. The engine re-reads every
@@ -91,6 +94,7 @@ pub(crate) fn run(
             variables: &variables,
             state: &loaded.prior,
             state_ref: loaded.state_ref.as_ref(),
+            now: clock.now(),
         };
         let plan = saved
             .verify(current)
@@ -99,7 +103,8 @@ pub(crate) fn run(
         print_warnings(&loaded.warnings, err, stderr);
         (loaded, plan)
     } else {
-        let prepared = prepare(&runtime, &vars.inputs, &*store, &plan_options(shape)?)?;
+        let prepared =
+            prepare(&runtime, &vars.inputs, &*store, &plan_options(shape)?, clock.now())?;
         let plan = prepared.plan;
         print_warnings(&prepared.loaded.warnings, err, stderr);
         if !*json {
@@ -143,7 +148,7 @@ pub(crate) fn run(
     };
     let report = runtime.block_on(async {
         tokio::select! {
-            report = apply::apply(input, &mut recorded, &SystemTimer, &interrupt, hooks) => Some(report),
+            report = apply::apply(input, &mut recorded, &clock, &interrupt, hooks) => Some(report),
             () = interrupted(&interrupt, err) => None,
         }
     });

@@ -10,6 +10,7 @@ use std::time::Duration;
 use jobform_emulator::{Cloud as EmulatedCloud, Emulator, JobView, World};
 use sha2::{Digest, Sha256};
 
+use super::clock::CLOCK_URL_VARIABLE;
 use crate::cli::EmulatorCommand;
 use crate::error::{Error, ExitStatus};
 use crate::model::Cloud;
@@ -164,7 +165,9 @@ fn exec(
         .args(command)
         .env_remove("JOBFORM_CHDIR")
         .env(endpoint_variable(Cloud::Alibaba), emulator.url())
-        .env(endpoint_variable(Cloud::Huawei), emulator.url());
+        .env(endpoint_variable(Cloud::Huawei), emulator.url())
+        // Maintenance windows open and close on the emulated clock.
+        .env(CLOCK_URL_VARIABLE, emulator.url());
     if let Some(account) = alibaba {
         child
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", account.access_key_id)

@@ -2,6 +2,7 @@
 //! library layers, calls them, and renders the result. No domain logic here.
 
 mod apply;
+mod clock;
 mod completions;
 mod emulator;
 mod fmt;

@@ -18,6 +18,8 @@ use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette, Terminal, plural};
 use crate::state::{State, StateStore};
 
+use super::clock::Clock;
+
 /// The configuration and the state, loaded, with the clients of the
 /// providers the selected jobs use: everything a plan needs but the reads.
 pub(crate) struct Loaded {
@@ -98,7 +100,8 @@ pub(crate) fn load(
     Ok(Loaded { config, warnings: loaded.warnings, prior, state_ref, selected, fleet })
 }
 
-/// [`load`], then reads the selected jobs' live status in bulk and plans.
+/// [`load`], then reads the selected jobs' live status in bulk and plans
+/// as of `now`.
 ///
 /// # Errors
 ///
@@ -110,6 +113,7 @@ pub(crate) fn prepare(
     vars: &VarInputs,
     store: &dyn StateStore,
     options: &PlanOptions,
+    now: OffsetDateTime,
 ) -> Result<Prepared, Error> {
     let mut loaded = load(vars, store, options)?;
     let started = std::time::Instant::now();
@@ -132,7 +136,7 @@ pub(crate) fn prepare(
         providers: &loaded.config.providers,
         live: &live,
         prior: &loaded.prior,
-        now: OffsetDateTime::now_utc(),
+        now,
         options,
     })?;
     // A re-send the user asked for but the plan does not make would leave
@@ -211,7 +215,9 @@ pub(crate) fn run(
     let (stdout, stderr) = palettes;
     let options = plan_options(shape)?;
     let store = super::state::open_store(state)?;
-    let Prepared { loaded, live, plan } = prepare(&runtime()?, &vars.inputs, &*store, &options)?;
+    let runtime = runtime()?;
+    let now = Clock::from_env(&runtime)?.now();
+    let Prepared { loaded, live, plan } = prepare(&runtime, &vars.inputs, &*store, &options, now)?;
     super::print_warnings(&loaded.warnings, err, stderr);
     // What `--out` saves is built before rendering, so that the
     // configuration's jobs, the state and the live reads are freed first and

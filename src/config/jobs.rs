@@ -21,11 +21,21 @@ use super::source::{FileId, SourceMap, Span};
 
 /// The arguments every job kind accepts; a kind adds its own
 /// ([`KindDescription::attributes`]).
-const COMMON_ATTRIBUTES: [&str; 8] =
-    ["allow_stop", "depends_on", "description", "direction", "for_each", "id", "provider", "state"];
+const COMMON_ATTRIBUTES: [&str; 9] = [
+    "allow_stop",
+    "depends_on",
+    "description",
+    "direction",
+    "for_each",
+    "id",
+    "provider",
+    "state",
+    "suspend_window",
+];
 
 /// The common arguments evaluated once per instance (a kind's own are too).
-const INSTANCE_ATTRIBUTES: [&str; 5] = ["allow_stop", "description", "direction", "id", "state"];
+const INSTANCE_ATTRIBUTES: [&str; 6] =
+    ["allow_stop", "description", "direction", "id", "state", "suspend_window"];
 
 const STATES: [(&str, DesiredState); 3] = [
     ("running", DesiredState::Running),
@@ -299,6 +309,15 @@ impl Instance<'_> {
         let pause_mode = fields.choice("pause_mode", &PAUSE_MODES, diagnostics).unwrap_or_default();
         let instance_id = fields.string("instance_id", diagnostics);
         let description = fields.string("description", diagnostics);
+        let suspend_window = fields.get("suspend_window").and_then(|field| {
+            let written = self.block.body.get_attribute("suspend_window").map(|a| &a.value);
+            let window = super::window::decode(field, written, sources, diagnostics)?;
+            if state == Some(DesiredState::Stopped) {
+                let detail = "A stopped job cannot be paused, so it has no suspend window: remove suspend_window, or declare the state the job keeps outside the window.";
+                diagnostics.push(sources.error(&field.key, "Suspend window on a stopped job", detail));
+            }
+            Some(Box::new(window))
+        });
         if diagnostics.error_count() > errors_before {
             return None;
         }
@@ -313,6 +332,7 @@ impl Instance<'_> {
             description,
             provider: self.provider.clone(),
             declared_at: sources.location(self.header),
+            suspend_window,
         };
         Some((job, id_span))
     }

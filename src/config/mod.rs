@@ -52,6 +52,7 @@ mod schema;
 mod source;
 mod types;
 mod variables;
+mod window;
 
 pub use backend::{PgBackend, find as find_backend};
 pub(crate) use diag::sentence;

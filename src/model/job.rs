@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Address, Cloud, JobKind, KindOptions};
+use super::{Address, Cloud, JobKind, KindOptions, SuspendWindow};
 
 /// The state a job block asks for (`state = "…"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -182,6 +182,9 @@ pub struct DesiredJob {
     pub provider: ProviderRef,
     /// Where the job block was declared.
     pub declared_at: SourceLocation,
+    /// `suspend_window`: when the job is to be paused whatever `state`
+    /// says. Boxed: few jobs have one.
+    pub suspend_window: Option<Box<SuspendWindow>>,
 }
 
 impl DesiredJob {

@@ -12,6 +12,7 @@ mod operation;
 mod options;
 mod provider;
 mod secret;
+mod window;
 
 pub use address::{Address, AddressParseError, InstanceKey, is_identifier};
 pub use clock::{human_duration, limit_words, timestamp};
@@ -29,3 +30,6 @@ pub use provider::{
     AlibabaProvider, DEFAULT_BATCH_SIZE, HuaweiProvider, ProviderConfig, ProviderTuning,
 };
 pub use secret::{SENSITIVE_VALUE, Secret};
+pub use window::{
+    Cron, CronError, SuspendWindow, WindowPhase, Zone, go_duration, parse_go_duration,
+};

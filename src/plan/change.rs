@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::model::{
-    ActionVerb, Address, DesiredState, JobKind, KindOptions, LiveState, ProviderRef,
+    ActionVerb, Address, DesiredState, JobKind, KindOptions, LiveState, ProviderRef, WindowPhase,
 };
 use crate::state::PauseSource;
 
@@ -129,6 +129,11 @@ pub enum Code {
     /// An earlier request for the job's action has an unknown outcome: it is
     /// not sent again unless the user says so (`--resend-unknown`).
     OutcomeUnknown,
+    /// A maintenance window would keep the job paused longer than its
+    /// kind allows.
+    WindowTooLong,
+    /// The job's maintenance window has closed, and the job is still paused.
+    ResumeOverdue,
 }
 
 impl Code {
@@ -154,6 +159,8 @@ impl Code {
             Code::DependencyBlocked => "dependency_blocked",
             Code::PartialPlan => "partial_plan",
             Code::OutcomeUnknown => "outcome_unknown",
+            Code::WindowTooLong => "window_too_long",
+            Code::ResumeOverdue => "resume_overdue",
         }
     }
 }
@@ -234,6 +241,99 @@ mod whole_seconds {
     }
 }
 
+/// Where a job's maintenance window stood when the plan was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowStatus {
+    /// `upcoming`, `open` or `ended`.
+    pub phase: WindowPhaseLabel,
+    /// When the window opens (upcoming) or opened (open, when known).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub opens_at: Option<OffsetDateTime>,
+    /// When it closes (upcoming, open) or closed (ended).
+    #[serde(with = "time::serde::rfc3339")]
+    pub closes_at: OffsetDateTime,
+    /// When the phase changes next (`None` once ended).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_edge: Option<OffsetDateTime>,
+    /// From the plan to `next_edge`, in whole seconds on disk.
+    #[serde(with = "optional_whole_seconds")]
+    pub until_next_edge: Option<Duration>,
+    /// From the plan to when the window lets the job run again (its
+    /// closing; `None` once ended), in whole seconds on disk.
+    #[serde(with = "optional_whole_seconds")]
+    pub until_resume: Option<Duration>,
+}
+
+mod optional_whole_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Duration;
+
+    #[allow(clippy::ref_option, reason = "serde's `with` passes a reference")]
+    pub(super) fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&d.whole_seconds()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<i64>::deserialize(d)?.map(Duration::seconds))
+    }
+}
+
+impl WindowStatus {
+    pub(super) fn new(phase: WindowPhase, now: OffsetDateTime) -> Self {
+        let (opens_at, closes_at) = match phase {
+            WindowPhase::Upcoming { opens_at, closes_at } => (Some(opens_at), closes_at),
+            WindowPhase::Open { opened_at, closes_at } => (opened_at, closes_at),
+            WindowPhase::Ended { closed_at } => (None, closed_at),
+        };
+        let label = match phase {
+            WindowPhase::Upcoming { .. } => WindowPhaseLabel::Upcoming,
+            WindowPhase::Open { .. } => WindowPhaseLabel::Open,
+            WindowPhase::Ended { .. } => WindowPhaseLabel::Ended,
+        };
+        let next_edge = phase.next_edge();
+        WindowStatus {
+            phase: label,
+            opens_at,
+            closes_at,
+            next_edge,
+            until_next_edge: next_edge.map(|edge| edge - now),
+            until_resume: (label != WindowPhaseLabel::Ended).then(|| closes_at - now),
+        }
+    }
+}
+
+/// The phase of a window, as plans name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowPhaseLabel {
+    /// Not open yet.
+    Upcoming,
+    /// Open: the job is to be paused.
+    Open,
+    /// Over, none follows.
+    Ended,
+}
+
+impl WindowPhaseLabel {
+    /// The word used in output and JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            WindowPhaseLabel::Upcoming => "upcoming",
+            WindowPhaseLabel::Open => "open",
+            WindowPhaseLabel::Ended => "ended",
+        }
+    }
+}
+
 /// The plan for one job address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobChange {
@@ -255,8 +355,13 @@ pub struct JobChange {
     /// Why it is blocked, when it is. Boxed, like `drift` and `pause`: most
     /// changes have none, and a 100,000-job plan holds every change at once.
     pub blocker: Option<Box<Notice>>,
-    /// The declared state (`None` for a forget).
+    /// The state the job is to be in now: the declared state, or
+    /// `suspended` inside its window (`None` for a forget).
     pub desired: Option<DesiredState>,
+    /// The job's `suspend_window` at plan time, if it has one. Boxed: few
+    /// jobs have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Box<WindowStatus>>,
     /// The live status (`None` when not found, unread, or for a forget).
     pub live: Option<LiveStatus>,
     /// What changed outside jobform since the last apply.

@@ -17,6 +17,7 @@ pub(crate) fn desired(kind: JobKind, name: &str, id: &str, state: DesiredState) 
         description: None,
         provider: ProviderRef { cloud: kind.cloud(), alias: None },
         declared_at: SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 },
+        suspend_window: None,
     }
 }
 

@@ -19,12 +19,17 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use self::batch::Request;
-pub use self::change::{Action, Code, Drift, JobChange, LiveStatus, Notice, PauseClock};
+pub use self::change::{
+    Action, Code, Drift, JobChange, LiveStatus, Notice, PauseClock, WindowPhaseLabel, WindowStatus,
+};
 pub use self::rules::WARN_BEFORE;
 pub use self::saved::{
     Current, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, SavedVariable, StateRef,
 };
-use crate::model::{Address, DesiredJob, LiveLookup, LiveState, ProviderConfig, ProviderRef};
+use crate::model::{
+    Address, DesiredJob, DesiredState, LiveLookup, LiveState, ProviderConfig, ProviderRef,
+    WindowPhase,
+};
 use crate::state::{ActionOutcome, JobRecord, PauseRecord, PauseSource, State};
 
 /// How the user narrowed or shaped the plan. Part of the plan (and of a
@@ -137,6 +142,16 @@ impl Plan {
     pub fn change(&self, address: &Address) -> Option<&JobChange> {
         self.changes.iter().find(|c| &c.address == address)
     }
+
+    /// When this plan stops being the right one because a maintenance
+    /// window opens or closes: the earliest upcoming edge over every planned
+    /// job with a `suspend_window`, whatever its action now (a job with
+    /// nothing to do now may have a window opening soonest). `None` when no
+    /// planned job has a window still to open or close. A command that keeps
+    /// the windows (a scheduler, `jobform watch`) plans again at that time.
+    pub fn next_window_edge(&self) -> Option<OffsetDateTime> {
+        self.changes.iter().filter_map(|c| c.window.as_ref()?.next_edge).min()
+    }
 }
 
 /// Why no plan could be made.
@@ -217,6 +232,10 @@ fn plan_job(
     now: OffsetDateTime,
     options: &PlanOptions,
 ) -> JobChange {
+    let phase = job.suspend_window.as_ref().map(|window| window.at(now));
+    // Inside its window a job is to be paused, whatever `state` says.
+    let desired =
+        if phase.is_some_and(WindowPhase::is_open) { DesiredState::Suspended } else { job.state };
     let mut change = JobChange {
         address: job.address.clone(),
         kind: job.kind(),
@@ -226,7 +245,8 @@ fn plan_job(
         action: Action::Blocked,
         reason: String::new(),
         blocker: None,
-        desired: Some(job.state),
+        desired: Some(desired),
+        window: phase.map(|phase| Box::new(WindowStatus::new(phase, now))),
         live: None,
         drift: None,
         pause: None,
@@ -271,11 +291,15 @@ fn plan_job(
     };
     change.live = Some(LiveStatus { raw_status: raw.clone(), state });
     change.drift = record.and_then(|record| drift(record, &raw, state)).map(Box::new);
+    let mut recorded_mode = None;
     if state == LiveState::Suspended {
         let recorded = record.and_then(JobRecord::pause_seen);
         let clock = pause_clock(recorded.as_ref(), now);
-        let mode = recorded.and_then(|p| p.pause_mode);
-        change.warnings = rules::deadline_warnings(job, live, &clock, mode, now);
+        recorded_mode = recorded.and_then(|p| p.pause_mode);
+        change.warnings = rules::deadline_warnings(job, live, &clock, recorded_mode, now);
+        change
+            .warnings
+            .extend(phase.and_then(|phase| rules::resume_overdue(job, phase, &clock, now)));
         change.pause = Some(Box::new(clock));
     }
     if options.refresh_only {
@@ -283,7 +307,13 @@ fn plan_job(
         change.reason = format!("refresh only: observed {state} ({raw})");
         return change;
     }
-    let decision = rules::decide(job, live, &raw, state, change.pause.as_deref());
+    if let Some(too_long) = phase.and_then(|phase| {
+        rules::window_too_long(job, live, phase, change.pause.as_deref(), recorded_mode, now)
+    }) {
+        let message = too_long.message.clone();
+        return blocked(change, too_long.code, message);
+    }
+    let decision = rules::decide(job, desired, live, &raw, state, change.pause.as_deref());
     change.action = decision.action;
     change.reason = decision.reason;
     change.blocker = decision.blocker.map(Box::new);
@@ -354,6 +384,7 @@ fn forget(address: &Address, record: &JobRecord) -> JobChange {
             .to_owned(),
         blocker: None,
         desired: None,
+        window: None,
         live: None,
         drift: None,
         pause: None,

@@ -6,8 +6,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::change::{Action, Code, Notice, PauseClock};
 use crate::model::{
-    ActionVerb, DesiredJob, DesiredState, LiveJob, LiveState, PauseMode, human_duration,
-    limit_words, timestamp,
+    ActionVerb, DesiredJob, DesiredState, LiveJob, LiveState, PauseMode, WindowPhase,
+    human_duration, limit_words, timestamp,
 };
 use crate::provider::describe;
 use crate::state::{ActionOutcome, ActionRecord, PauseSource};
@@ -55,9 +55,11 @@ pub(super) fn managed_status(
     })
 }
 
-/// What `job` needs, given its live status (`raw`, `state`) and pause clock.
+/// What `job` needs to reach `desired` (its `state`, or `suspended` inside
+/// its window), given its live status (`raw`, `state`) and pause clock.
 pub(super) fn decide(
     job: &DesiredJob,
+    desired: DesiredState,
     live: &LiveJob,
     raw: &str,
     state: LiveState,
@@ -65,7 +67,7 @@ pub(super) fn decide(
 ) -> Decision {
     let kind = describe(job.kind());
     let status = format!("{state} ({raw})");
-    match (job.state, state) {
+    match (desired, state) {
         (DesiredState::Running, LiveState::Running)
         | (DesiredState::Suspended, LiveState::Suspended)
         | (DesiredState::Stopped, LiveState::Stopped) => {
@@ -217,6 +219,105 @@ pub(super) fn deadline_warnings(
         }
     }
     warnings
+}
+
+/// The longest the cloud lets `job` stay paused, and what happens past it:
+/// for Alibaba, 6 hours for an incremental task (it cannot be restarted
+/// after) and 7 days for any other (the cloud fails it); for DRS paused
+/// with `pause_mode` (`mode`) = "all", 24 hours (the source logs may
+/// expire). `target` stops replay only: capture goes on and no limit applies.
+fn pause_limit(job: &DesiredJob, live: &LiveJob, mode: PauseMode) -> Option<(Duration, String)> {
+    let limits = describe(job.kind()).pause_limits;
+    if let Some(window) = limits.source_log_window {
+        return (mode == PauseMode::All).then(|| {
+            (
+                window,
+                format!(
+                    "a DRS job paused with pause_mode = \"all\" may lose its source logs after {}",
+                    limit_words(window)
+                ),
+            )
+        });
+    }
+    match (live.incremental != Some(false), limits.restart_window, limits.suspend_limit) {
+        (true, Some(window), _) => Some((
+            window,
+            format!(
+                "an incremental task paused longer than {} cannot be restarted",
+                limit_words(window)
+            ),
+        )),
+        (_, _, Some(limit)) => {
+            Some((limit, format!("the cloud fails a task paused for {}", limit_words(limit))))
+        }
+        _ => None,
+    }
+}
+
+/// The `window_too_long` blocker: the window (as declared, or as it will
+/// keep this job paused, counted from the recorded pause when the job is
+/// paused already) is longer than the cloud allows.
+pub(super) fn window_too_long(
+    job: &DesiredJob,
+    live: &LiveJob,
+    phase: WindowPhase,
+    pause: Option<&PauseClock>,
+    recorded_mode: Option<PauseMode>,
+    now: OffsetDateTime,
+) -> Option<Notice> {
+    let window = job.suspend_window.as_deref()?;
+    let mode = recorded_mode.or(job.options.pause_mode_sent(ActionVerb::Suspend));
+    let (limit, why) = pause_limit(job, live, mode.unwrap_or_default())?;
+    let (start, end, counted) = match phase {
+        WindowPhase::Upcoming { opens_at, closes_at } => (opens_at, closes_at, ""),
+        WindowPhase::Open { closes_at, .. } => match pause {
+            Some(clock) => (clock.since, closes_at, ", counted from the recorded pause"),
+            None => (now, closes_at, ""),
+        },
+        WindowPhase::Ended { .. } => return None,
+    };
+    let declared = window.declared_length().unwrap_or(Duration::ZERO);
+    let length = (end - start).max(declared);
+    (length > limit).then(|| {
+        let span = if declared > end - start {
+            format!("for {} each time it opens", human_duration(declared))
+        } else {
+            format!("from {} to {}{counted}", timestamp(start), timestamp(end))
+        };
+        Notice::new(
+            Code::WindowTooLong,
+            format!(
+                "the window would keep the job paused {span}, longer than {}: {why}. Shorten the window.",
+                limit_words(limit)
+            ),
+        )
+    })
+}
+
+/// The `resume_overdue` warning: the window a paused job was paused for
+/// has closed, and nothing resumed it (a scheduled apply did not run).
+pub(super) fn resume_overdue(
+    job: &DesiredJob,
+    phase: WindowPhase,
+    clock: &PauseClock,
+    now: OffsetDateTime,
+) -> Option<Notice> {
+    let window = job.suspend_window.as_deref()?;
+    if phase.is_open() || job.state != DesiredState::Running {
+        return None;
+    }
+    let closed = window.first_close_after(clock.since).filter(|&closed| closed <= now)?;
+    Some(
+        Notice::new(
+            Code::ResumeOverdue,
+            format!(
+                "the window closed at {}, {} ago, and the job is still paused: apply to resume it",
+                timestamp(closed),
+                human_duration(now - closed)
+            ),
+        )
+        .with_deadline(closed),
+    )
 }
 
 /// Names an earlier action whose outcome is not known, for the

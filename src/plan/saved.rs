@@ -16,15 +16,19 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Plan, PlanError, PlanInput, PlanOptions, plan};
-use crate::model::{Address, DesiredJob, LiveLookup, ProviderConfig};
+use time::OffsetDateTime;
+
+use crate::model::{Address, DesiredJob, LiveLookup, ProviderConfig, timestamp};
 use crate::state::State;
 
 /// The saved-plan format this build writes and the only one it reads:
 /// version 1 files lack what verification needs, version 2 files record a
 /// read failure as its wording alone (version 3 keeps its code and request
 /// id), version 3 files spread a change's kind options over three fields
-/// (version 4 carries them as one `options` value).
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 4;
+/// (version 4 carries them as one `options` value), version 4 files know
+/// nothing of maintenance windows (version 5 records each job's window and
+/// plans it as of the plan's time).
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 5;
 
 /// Which state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +159,18 @@ pub enum SavedPlanError {
         /// Its value now.
         now: String,
     },
+    /// A maintenance window the plan relied on opened or closed since.
+    #[error(
+        "a maintenance window opened or closed at {} since this plan was made (at {}), so what the plan decided for it no longer holds; nothing was sent. Run `jobform plan --out` again",
+        timestamp(*edge),
+        timestamp(*planned_at)
+    )]
+    WindowEdgePassed {
+        /// The edge that passed (the plan's earliest).
+        edge: OffsetDateTime,
+        /// When the plan was made.
+        planned_at: OffsetDateTime,
+    },
     /// The configuration cannot be planned (a `depends_on` cycle).
     #[error(transparent)]
     Plan(#[from] PlanError),
@@ -194,6 +210,8 @@ pub struct Current<'a> {
     pub state: &'a State,
     /// Its lineage and serial, when a state file exists.
     pub state_ref: Option<&'a StateRef>,
+    /// The time the plan is applied at.
+    pub now: OffsetDateTime,
 }
 
 impl SavedPlan {
@@ -258,8 +276,9 @@ impl SavedPlan {
     /// # Errors
     ///
     /// [`SavedPlanError::ConfigChanged`], [`SavedPlanError::StateChanged`],
-    /// [`SavedPlanError::Mismatch`] naming the first difference, or a
-    /// planning error.
+    /// [`SavedPlanError::Mismatch`] naming the first difference,
+    /// [`SavedPlanError::WindowEdgePassed`] when a window the plan relied on
+    /// opened or closed by `current.now`, or a planning error.
     pub fn verify(&self, current: Current<'_>) -> Result<&Plan, SavedPlanError> {
         // Named first: a differing variable is the likeliest cause of a
         // digest mismatch, and the only one a user can fix from the message.
@@ -296,9 +315,17 @@ impl SavedPlan {
         // seconds), and it names every field.
         let ours = serde_json::to_value(&self.plan).expect("plans serialize");
         let theirs = serde_json::to_value(&again).expect("plans serialize");
-        match first_difference(&keyed_changes(ours), &keyed_changes(theirs), "plan") {
-            Some(difference) => Err(SavedPlanError::Mismatch(difference)),
-            None => Ok(&self.plan),
+        if let Some(difference) =
+            first_difference(&keyed_changes(ours), &keyed_changes(theirs), "plan")
+        {
+            return Err(SavedPlanError::Mismatch(difference));
+        }
+        // Checked on the verified plan: the file's own edges cannot be edited.
+        match self.plan.next_window_edge() {
+            Some(edge) if edge <= current.now => {
+                Err(SavedPlanError::WindowEdgePassed { edge, planned_at: self.plan.planned_at })
+            }
+            _ => Ok(&self.plan),
         }
     }
 }
@@ -421,6 +448,7 @@ mod tests {
             variables: &f.variables,
             state: &f.state,
             state_ref: state,
+            now: datetime!(2026-11-21 12:05 UTC),
         }
     }
 
@@ -504,7 +532,7 @@ mod tests {
             Err(SavedPlanError::Corrupt(_))
         ));
         assert!(matches!(SavedPlan::from_json(b"{}"), Err(SavedPlanError::Corrupt(_))));
-        for version in [1, 2, 3, 9] {
+        for version in [1, 2, 3, 4, 9] {
             let other = String::from_utf8(bytes.clone()).unwrap().replacen(
                 &format!("\"format_version\": {SAVED_PLAN_FORMAT_VERSION}"),
                 &format!("\"format_version\": {version}"),

@@ -11,7 +11,7 @@ use super::fixtures::{desired, live};
 use super::*;
 use crate::model::{
     AlibabaOptions, Cloud, DesiredState, Direction, JobKind, KindOptions, LiveJob, LiveLookup,
-    LiveReverse, PauseMode, ProviderRef, ReadFailure, SourceLocation,
+    LiveReverse, PauseMode, ProviderRef, ReadFailure, SourceLocation, SuspendWindow,
 };
 use crate::state::{ActionRecord, Observation, PauseRecord};
 
@@ -681,4 +681,154 @@ mod properties {
 fn a_change_stays_small() {
     let size = std::mem::size_of::<JobChange>();
     assert!(size <= 320, "JobChange grew to {size} bytes");
+}
+
+fn windowed(kind: JobKind, id: &str, window: SuspendWindow) -> DesiredJob {
+    DesiredJob {
+        suspend_window: Some(Box::new(window)),
+        ..desired(kind, "windowed", id, DesiredState::Running)
+    }
+}
+
+fn fixed(from: Option<OffsetDateTime>, until: OffsetDateTime) -> SuspendWindow {
+    SuspendWindow::Fixed { from, until }
+}
+
+#[test]
+fn inside_its_window_a_job_is_to_be_suspended_and_outside_it_running() {
+    let running = live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running);
+    let paused = live(JobKind::AlibabaDts, "id1", "Suspending", LiveState::Suspended);
+    let window = |from: i64, until: i64| {
+        fixed(Some(NOW + Duration::hours(from)), NOW + Duration::hours(until))
+    };
+    for (window, found, action, desired_now) in [
+        (window(1, 3), running.clone(), Action::NoOp, DesiredState::Running),
+        (window(-1, 1), running.clone(), Action::Suspend, DesiredState::Suspended),
+        (window(-1, 1), paused.clone(), Action::NoOp, DesiredState::Suspended),
+        (window(-3, -1), paused.clone(), Action::Resume, DesiredState::Running),
+    ] {
+        let change = single(windowed(JobKind::AlibabaDts, "id1", window), found);
+        assert_eq!((change.action, change.desired), (action, Some(desired_now)), "{change:?}");
+    }
+}
+
+#[test]
+fn the_next_window_edge_is_the_earliest_over_every_job_whatever_its_action() {
+    let soon = windowed(
+        JobKind::AlibabaDts,
+        "id1",
+        fixed(Some(NOW + Duration::hours(2)), NOW + Duration::hours(4)),
+    );
+    let open = DesiredJob {
+        address: Address::new(JobKind::AlibabaDts, "open"),
+        ..windowed(JobKind::AlibabaDts, "id2", fixed(None, NOW + Duration::hours(3)))
+    };
+    let ended = DesiredJob {
+        address: Address::new(JobKind::AlibabaDts, "ended"),
+        ..windowed(JobKind::AlibabaDts, "id3", fixed(None, NOW - Duration::hours(1)))
+    };
+    let found = |job: &DesiredJob, id: &str| {
+        (
+            job.address.clone(),
+            LiveLookup::Found(live(JobKind::AlibabaDts, id, "Synchronizing", LiveState::Running)),
+        )
+    };
+    let lives = [found(&soon, "id1"), found(&open, "id2"), found(&ended, "id3")];
+    let plan = run(&[soon.clone(), open.clone(), ended.clone()], &lives, &State::new());
+    // The soonest opening is a no-op now, and still the next edge.
+    assert_eq!(plan.change(&soon.address).unwrap().action, Action::NoOp);
+    assert_eq!(plan.next_window_edge(), Some(NOW + Duration::hours(2)));
+    let plan = run(&[open, ended.clone()], &lives[1..], &State::new());
+    assert_eq!(plan.next_window_edge(), Some(NOW + Duration::hours(3)));
+    assert_eq!(run(&[ended], &lives[2..], &State::new()).next_window_edge(), None);
+}
+
+#[test]
+fn a_window_longer_than_the_kind_allows_is_blocked_naming_the_limit() {
+    let running = live(JobKind::AlibabaDts, "id1", "Synchronizing", LiveState::Running);
+    let seven_hours = fixed(Some(NOW + Duration::hours(1)), NOW + Duration::hours(8));
+    let change = single(windowed(JobKind::AlibabaDts, "id1", seven_hours.clone()), running.clone());
+    assert_eq!(outcome_of(&change), E::B(Code::WindowTooLong));
+    assert!(
+        change.reason.contains("longer than 6 hours: an incremental task"),
+        "{}",
+        change.reason
+    );
+    // A full-migration task may stay paused 7 days.
+    let full = LiveJob { incremental: Some(false), ..running.clone() };
+    assert_eq!(
+        outcome_of(&single(windowed(JobKind::AlibabaDts, "id1", seven_hours), full.clone())),
+        E::A(Action::NoOp)
+    );
+    let eight_days = fixed(Some(NOW + Duration::hours(1)), NOW + Duration::days(8));
+    assert_eq!(
+        outcome_of(&single(windowed(JobKind::AlibabaDts, "id1", eight_days.clone()), full)),
+        E::B(Code::WindowTooLong)
+    );
+    // DRS: 24 hours with pause_mode = "all", no limit with "target".
+    let drs_running = live(JobKind::HuaweiDrs, "id1", "INCRE_TRANSFER_STARTED", LiveState::Running);
+    let target = windowed(JobKind::HuaweiDrs, "id1", eight_days.clone());
+    assert_eq!(outcome_of(&single(target.clone(), drs_running.clone())), E::A(Action::NoOp));
+    let all = DesiredJob {
+        options: KindOptions::new(Cloud::Huawei, Direction::Forward, None, PauseMode::All),
+        ..windowed(
+            JobKind::HuaweiDrs,
+            "id1",
+            fixed(Some(NOW + Duration::hours(1)), NOW + Duration::hours(26)),
+        )
+    };
+    let change = single(all, drs_running);
+    assert_eq!(outcome_of(&change), E::B(Code::WindowTooLong));
+    assert!(change.reason.contains("longer than 24 hours"), "{}", change.reason);
+}
+
+#[test]
+fn an_open_window_on_a_paused_job_counts_from_the_recorded_pause() {
+    let job = windowed(JobKind::AlibabaDts, "id1", fixed(None, NOW + Duration::hours(2)));
+    let found =
+        LiveLookup::Found(live(JobKind::AlibabaDts, "id1", "Suspending", LiveState::Suspended));
+    let lives = [(job.address.clone(), found)];
+    // Paused 3 hours ago, closing in 2: 5 hours, within the 6.
+    let three_hours = with_record(
+        &job.address,
+        paused_record(JobKind::AlibabaDts, "id1", NOW - Duration::hours(3), PauseSource::Jobform),
+    );
+    let change = run(std::slice::from_ref(&job), &lives, &three_hours).changes.remove(0);
+    assert_eq!(outcome_of(&change), E::A(Action::NoOp));
+    // Paused 5 hours ago: 7 hours by the close.
+    let five_hours = with_record(
+        &job.address,
+        paused_record(JobKind::AlibabaDts, "id1", NOW - Duration::hours(5), PauseSource::Jobform),
+    );
+    let change = run(std::slice::from_ref(&job), &lives, &five_hours).changes.remove(0);
+    assert_eq!(outcome_of(&change), E::B(Code::WindowTooLong));
+    assert!(change.reason.contains("counted from the recorded pause"), "{}", change.reason);
+}
+
+#[test]
+fn a_job_still_paused_after_its_window_is_resume_overdue() {
+    let job = windowed(
+        JobKind::AlibabaDts,
+        "id1",
+        fixed(Some(NOW - Duration::hours(4)), NOW - Duration::minutes(90)),
+    );
+    let found =
+        LiveLookup::Found(live(JobKind::AlibabaDts, "id1", "Suspending", LiveState::Suspended));
+    let record = with_record(
+        &job.address,
+        paused_record(JobKind::AlibabaDts, "id1", NOW - Duration::hours(4), PauseSource::Jobform),
+    );
+    let change = run(std::slice::from_ref(&job), &[(job.address.clone(), found.clone())], &record)
+        .changes
+        .remove(0);
+    assert_eq!(change.action, Action::Resume);
+    let overdue = change.warnings.iter().find(|w| w.code == Code::ResumeOverdue).unwrap();
+    assert_eq!(overdue.deadline, Some(NOW - Duration::minutes(90)));
+    assert!(overdue.message.contains("1h 30m ago"), "{}", overdue.message);
+    // Declared suspended anyway: nothing is overdue.
+    let kept = DesiredJob { state: DesiredState::Suspended, ..job };
+    let change = run(std::slice::from_ref(&kept), &[(kept.address.clone(), found)], &record)
+        .changes
+        .remove(0);
+    assert!(change.warnings.iter().all(|w| w.code != Code::ResumeOverdue), "{:?}", change.warnings);
 }

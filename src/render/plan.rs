@@ -143,7 +143,8 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
         }
         writeln!(out)?;
     }
-    if let Some(sentence) = status_sentence(view) {
+    let sentence = status_sentence(view);
+    if let Some(sentence) = &sentence {
         writeln!(out, "{sentence}")?;
     }
     let mut moving =
@@ -185,6 +186,16 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
         palette,
         |c| vec![id_line(c)],
     )?;
+    let windows = window_lines(view, terminal::line);
+    if !windows.is_empty() {
+        // Set apart from a "No changes." sentence just above.
+        let gap = if sentence.is_some() { "\n" } else { "" };
+        writeln!(out, "{gap}Maintenance windows:\n")?;
+        for line in &windows {
+            writeln!(out, "  {line}")?;
+        }
+        writeln!(out)?;
+    }
     if !view.warnings.is_empty() {
         writeln!(out, "{}\n", palette.warning("Warnings:"))?;
         for warning in &view.warnings {
@@ -218,6 +229,16 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
         )?;
     }
     Ok(())
+}
+
+/// `ADDRESS: window open: replication back at …`, one line for each job
+/// with a maintenance window (whatever its action), the address passed
+/// through `escape`.
+fn window_lines(view: &PlanView, escape: fn(&str) -> String) -> Vec<String> {
+    view.changes
+        .iter()
+        .filter_map(|c| Some(format!("{}: {}", escape(&c.address), c.window.as_ref()?.describe())))
+        .collect()
 }
 
 /// The job block's description, as a line of its own when there is one.
@@ -332,6 +353,8 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     }));
     let warnings: Vec<String> =
         view.warnings.iter().map(|w| format!("> - {}", notice_line(w, md::text))).collect();
+    let windows: Vec<String> =
+        window_lines(view, md::text).into_iter().map(|line| format!("> - {line}")).collect();
 
     let mut shown = 0;
     let diff: Vec<String> = view
@@ -370,6 +393,12 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     );
     budget.block("> [!CAUTION]\n> Stops and blocked jobs:\n", &flags, "> - ", "\n");
     budget.block("> [!WARNING]\n> Warnings and deadlines:\n", &warnings, "> - ", "\n");
+    budget.block(
+        "> [!NOTE]\n> Maintenance windows (when each job pauses and when its replication is back):\n",
+        &windows,
+        "> - ",
+        "\n",
+    );
     let fence = md::fence(&diff);
     budget.folded(
         &format!("Changes ({shown})"),

@@ -125,6 +125,9 @@ pub struct ChangeView {
     pub live: Option<LiveView>,
     /// The pause clock of a paused job.
     pub pause: Option<PauseView>,
+    /// The job's maintenance window (absent when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowView>,
     /// The jobs this one waits for.
     pub depends_on: Vec<String>,
     /// The job block's `description` (null when it has none; absent in
@@ -153,6 +156,24 @@ pub struct PauseView {
     pub source: PauseSource,
     /// Age in seconds.
     pub age_seconds: i64,
+}
+
+/// A maintenance window, where it stood when the plan was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowView {
+    /// `upcoming`, `open` or `ended`.
+    pub phase: String,
+    /// RFC 3339: when it opens or opened (absent when not known).
+    pub opens_at: Option<String>,
+    /// RFC 3339: when it closes or closed.
+    pub closes_at: String,
+    /// RFC 3339: when the phase changes next (absent once ended).
+    pub next_edge: Option<String>,
+    /// Seconds until `next_edge`.
+    pub seconds_until_next_edge: Option<i64>,
+    /// Seconds until the window lets the job run again (absent once ended).
+    pub seconds_until_resume: Option<i64>,
 }
 
 /// A drifted job.
@@ -307,6 +328,14 @@ fn change(change: &JobChange) -> ChangeView {
             source: p.source,
             age_seconds: p.age.whole_seconds(),
         }),
+        window: change.window.as_ref().map(|w| WindowView {
+            phase: w.phase.label().to_owned(),
+            opens_at: w.opens_at.map(timestamp),
+            closes_at: timestamp(w.closes_at),
+            next_edge: w.next_edge.map(timestamp),
+            seconds_until_next_edge: w.until_next_edge.map(time::Duration::whole_seconds),
+            seconds_until_resume: w.until_resume.map(time::Duration::whole_seconds),
+        }),
         depends_on: change.depends_on.iter().map(ToString::to_string).collect(),
         description: change.description.clone(),
     }
@@ -364,5 +393,29 @@ impl PauseView {
         let age = human_duration(time::Duration::seconds(self.age_seconds));
         let bound = if first_seen { "at least " } else { "" };
         format!("paused {bound}{age} (since {})", self.since)
+    }
+}
+
+impl WindowView {
+    /// `open: replication back at … (in 1h 59m)`, `upcoming: pauses at … (in
+    /// 2d 4h), replication back at …`, `ended at …`: the window in one
+    /// phrase, its times in UTC.
+    pub fn describe(&self) -> String {
+        let within = |seconds: Option<i64>| {
+            seconds.map(|s| format!(" (in {})", human_duration(time::Duration::seconds(s))))
+        };
+        match (self.phase.as_str(), &self.opens_at) {
+            ("open", _) => format!(
+                "window open: replication back at {}{}",
+                self.closes_at,
+                within(self.seconds_until_resume).unwrap_or_default()
+            ),
+            ("upcoming", Some(opens_at)) => format!(
+                "window upcoming: pauses at {opens_at}{}, replication back at {}",
+                within(self.seconds_until_next_edge).unwrap_or_default(),
+                self.closes_at
+            ),
+            _ => format!("window ended at {}", self.closes_at),
+        }
     }
 }

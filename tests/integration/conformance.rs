@@ -205,6 +205,7 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
                     description: None,
                     provider: ProviderRef { cloud: kind.cloud(), alias: None },
                     declared_at: at(),
+                    suspend_window: None,
                 };
                 let env = |_: &str| None;
                 let fleet = Fleet::build(&providers, [&job.provider], &env).unwrap();

@@ -1,7 +1,8 @@
 //! Untrusted text never escapes (issue #13). Every renderer and the
 //! Markdown helpers are fed hostile strings in every field that comes from
 //! outside (addresses with `for_each` keys, job ids, the clouds' status
-//! words, messages and request ids): the human output holds no control
+//! words, messages and request ids, the window lines that repeat
+//! addresses): the human output holds no control
 //! character but colour codes and as many lines as with benign strings; the
 //! Markdown, read by a CommonMark parser with GitHub's extensions, has exactly
 //! the structure of the same plan with benign strings; JSON keeps the strings
@@ -18,6 +19,7 @@ use jobform::render::markdown::{code, fence, text};
 use jobform::render::plan::{human, markdown};
 use jobform::render::plan_view::{
     ChangeView, Changes, DriftView, LiveView, NoticeView, PlanView, RequestView, WaveView,
+    WindowView,
 };
 use jobform::render::terminal::{self, is_inert};
 use jobform::render::{Palette, Terminal};
@@ -68,6 +70,15 @@ fn plan(s: &[String; 6]) -> PlanView<'static> {
         desired: desired.map(str::to_owned),
         live: live((i + 3) % 6),
         pause: None,
+        // The window line repeats the (hostile) address.
+        window: (i == 0).then(|| WindowView {
+            phase: "open".to_owned(),
+            opens_at: Some("2026-11-21T11:00:00Z".to_owned()),
+            closes_at: "2026-11-21T13:00:00Z".to_owned(),
+            next_edge: Some("2026-11-21T13:00:00Z".to_owned()),
+            seconds_until_next_edge: Some(3600),
+            seconds_until_resume: Some(3600),
+        }),
         depends_on: vec![address((i + 4) % 6)],
         description: Some(s[(i + 5) % 6].clone()),
     };
@@ -335,7 +346,8 @@ fn the_issue_example_renders_literally() {
 }
 
 /// What a reviewer must read is not folded: drift, stops and blocked jobs,
-/// and deadlines are GitHub alerts above the first `<details>`, and stay
+/// deadlines and maintenance windows are GitHub alerts above the first
+/// `<details>`, and stay
 /// so whatever strings the plan holds (the property tests above compare
 /// every hostile plan's structure with this one).
 #[test]
@@ -350,7 +362,8 @@ fn drift_stops_and_deadlines_are_alerts_above_the_folds() {
         [
             "Start(BlockQuote(Some(Important)))",
             "Start(BlockQuote(Some(Caution)))",
-            "Start(BlockQuote(Some(Warning)))"
+            "Start(BlockQuote(Some(Warning)))",
+            "Start(BlockQuote(Some(Note)))"
         ],
         "{shape:?}"
     );

@@ -21,3 +21,4 @@ mod robustness;
 mod sensitive;
 mod state;
 mod validate;
+mod windows;
