@@ -103,7 +103,7 @@ fn check_dependency(
     diagnostics: &mut Diagnostics,
 ) {
     let Some(block) = blocks.get(&target.block()) else {
-        let names = blocks.keys().filter(|a| a.kind == target.kind).map(|a| a.name.as_str());
+        let names = blocks.keys().filter(|a| a.kind == target.kind).map(|a| &*a.name);
         let hint = did_you_mean(&target.name, names)
             .replace("Did you mean \"", &format!("Did you mean \"{}.", target.kind));
         let detail =
