@@ -61,7 +61,7 @@ impl ApplyHooks for Recorder {
 }
 
 fn location() -> SourceLocation {
-    SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 }
+    SourceLocation { file: "main.hcl".into(), line: 1, column: 1 }
 }
 
 /// Requests time out after a second, so a lost answer costs little real time.
@@ -301,9 +301,9 @@ async fn stops_jobs_on_both_clouds() {
     let jobs: Vec<DesiredJob> = example_jobs(DesiredState::Stopped)
         .into_iter()
         .filter(|j| {
-            j.kind() != JobKind::AlibabaSynchronization && j.address.name != "orders_sync_reverse"
+            j.kind() != JobKind::AlibabaSynchronization && &*j.address.name != "orders_sync_reverse"
         })
-        .filter(|j| j.address.name != "audit_trail" && j.depends_on.is_empty())
+        .filter(|j| &*j.address.name != "audit_trail" && j.depends_on.is_empty())
         .collect();
     let plan = rig.plan(&jobs, &PlanOptions::default()).await;
     let (report, _, _) = rig.apply(&plan).await;
@@ -316,9 +316,9 @@ async fn stops_jobs_on_both_clouds() {
 async fn blocked_jobs_refuse_the_apply_unless_skipped() {
     let rig = Rig::example();
     let mut jobs = example_jobs(DesiredState::Suspended);
-    jobs.retain(|j| j.address.name == "audit_trail" || j.address.name == "billing_migration");
+    jobs.retain(|j| &*j.address.name == "audit_trail" || &*j.address.name == "billing_migration");
     // Pausing change tracking is a silent no-op on the cloud: blocked.
-    jobs.iter_mut().find(|j| j.address.name == "audit_trail").unwrap().state =
+    jobs.iter_mut().find(|j| &*j.address.name == "audit_trail").unwrap().state =
         DesiredState::Suspended;
     let plan = rig.plan(&jobs, &PlanOptions::default()).await;
     let mut state = rig.file.load().unwrap();

@@ -77,7 +77,7 @@ pub(crate) fn run(
         return Ok(ExitStatus::Success);
     }
     let taken =
-        config.jobs.iter().map(|job| (job.address.kind, job.address.name.clone())).collect();
+        config.jobs.iter().map(|job| (job.address.kind, job.address.name.to_string())).collect();
     let imports =
         if *group { grouped(candidates, taken) } else { one_block_each(candidates, taken) };
     // A generator bug fails here, naming what it would have written.

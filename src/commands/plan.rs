@@ -68,12 +68,11 @@ pub(crate) fn load(
     let state_ref =
         prior_file.as_ref().map(|s| StateRef { lineage: s.lineage.clone(), serial: s.serial });
     let prior = prior_file.unwrap_or_default();
-    let selected: Vec<ReadItem> = config
-        .jobs
-        .iter()
-        .filter(|job| options.selects(&job.address))
-        .map(ReadItem::from)
-        .collect();
+    // Sized to the jobs: collected through a filter, the vector grew by
+    // doubling to 131,072 slots for 100,000 jobs.
+    let mut selected: Vec<ReadItem> = Vec::with_capacity(config.jobs.len());
+    selected
+        .extend(config.jobs.iter().filter(|job| options.selects(&job.address)).map(ReadItem::from));
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, selected.iter().map(|item| &item.provider), &env)?;
     tracing::info!(

@@ -239,7 +239,7 @@ pub(super) fn decode(
             }
         }
         let address = match key {
-            Some((key, _)) => Address::instance(kind, name, key),
+            Some((key, _)) => address.with_key(key),
             None => address.clone(),
         };
         if let Some((job, id_span)) = template.build(address, &fields, sources, diagnostics) {

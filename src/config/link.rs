@@ -62,7 +62,11 @@ pub(super) fn link(
     report_shared_ids(sources, &blocks, diagnostics);
 
     let providers = providers.into_values().filter(|p| p.valid).map(|p| p.config).collect();
-    let mut jobs: Vec<DesiredJob> = blocks.into_values().flat_map(|b| b.instances).collect();
+    // Sized once: grown block by block, the jobs' vector was copied as it
+    // doubled while the blocks' own vectors were still held.
+    let mut jobs: Vec<DesiredJob> =
+        Vec::with_capacity(blocks.values().map(|b| b.instances.len()).sum());
+    jobs.extend(blocks.into_values().flat_map(|b| b.instances));
     jobs.sort_by(|a, b| a.address.cmp(&b.address));
     (providers, jobs)
 }
@@ -103,7 +107,7 @@ fn check_dependency(
     diagnostics: &mut Diagnostics,
 ) {
     let Some(block) = blocks.get(&target.block()) else {
-        let names = blocks.keys().filter(|a| a.kind == target.kind).map(|a| a.name.as_str());
+        let names = blocks.keys().filter(|a| a.kind == target.kind).map(|a| &*a.name);
         let hint = did_you_mean(&target.name, names)
             .replace("Did you mean \"", &format!("Did you mean \"{}.", target.kind));
         let detail =

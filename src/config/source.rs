@@ -6,6 +6,7 @@
 //! computed here. Columns count characters, 1-based, as Terraform's do.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::model::SourceLocation;
 
@@ -38,7 +39,8 @@ impl Span {
 /// One loaded file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    name: String,
+    /// Shared with every [`SourceLocation`] in the file.
+    name: Arc<str>,
     text: String,
     /// Byte offset of the first character of each line.
     line_starts: Vec<usize>,
@@ -166,7 +168,8 @@ impl SourceMap {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect::<Vec<_>>();
-        let mut file = SourceFile { name: name.into(), text, line_starts, masked: Vec::new() };
+        let name = Arc::from(name.into());
+        let mut file = SourceFile { name, text, line_starts, masked: Vec::new() };
         for index in 0..file.line_starts.len() {
             let line = file.line_range(index);
             if let Some(value) = secret_assignment_value(&file.text[line.clone()]) {
@@ -196,7 +199,7 @@ impl SourceMap {
     pub fn range(&self, span: &Span) -> SourceRange {
         let file = self.file(span.file);
         SourceRange {
-            filename: file.name.clone(),
+            filename: file.name.to_string(),
             start: file.position(span.bytes.start),
             end: file.position(span.bytes.end),
         }
@@ -204,8 +207,9 @@ impl SourceMap {
 
     /// Where a span starts, as the model records declarations.
     pub fn location(&self, span: &Span) -> SourceLocation {
-        let range = self.range(span);
-        SourceLocation { file: range.filename, line: range.start.line, column: range.start.column }
+        let file = self.file(span.file);
+        let start = file.position(span.bytes.start);
+        SourceLocation::new(Arc::clone(&file.name), start.line, start.column)
     }
 
     /// The masked source line of a span, with the span highlighted.
@@ -218,9 +222,10 @@ impl SourceMap {
     pub fn span_at(&self, location: &SourceLocation) -> Option<Span> {
         let index = self.files.iter().position(|f| f.name == location.file)?;
         let file = &self.files[index];
-        let line = file.line_range(location.line.checked_sub(1)?);
+        let line = file.line_range(usize::try_from(location.line).ok()?.checked_sub(1)?);
         let text = &file.text[line.clone()];
-        let (offset, _) = text.char_indices().nth(location.column.checked_sub(1)?)?;
+        let column = usize::try_from(location.column).ok()?;
+        let (offset, _) = text.char_indices().nth(column.checked_sub(1)?)?;
         let word = text[offset..]
             .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
             .unwrap_or(text.len() - offset)

@@ -2,6 +2,7 @@
 //! cloud reports), the two inputs the planner diffs.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -144,15 +145,25 @@ impl<'de> Deserialize<'de> for ProviderRef {
     }
 }
 
-/// Where something was declared: `file:line:column` (1-based).
+/// Where something was declared: `file:line:column` (1-based). Every job
+/// declared in a file shares its name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SourceLocation {
     /// The file, as the user named it (relative to the working directory).
-    pub file: String,
+    pub file: Arc<str>,
     /// 1-based line.
-    pub line: usize,
+    pub line: u32,
     /// 1-based column, in characters.
-    pub column: usize,
+    pub column: u32,
+}
+
+impl SourceLocation {
+    /// The location `line:column` of `file` (a position past `u32::MAX`,
+    /// in a file of more than 4 GiB, reads as `u32::MAX`).
+    pub fn new(file: impl Into<Arc<str>>, line: usize, column: usize) -> Self {
+        let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        SourceLocation { file: file.into(), line: saturate(line), column: saturate(column) }
+    }
 }
 
 impl fmt::Display for SourceLocation {

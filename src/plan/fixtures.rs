@@ -16,7 +16,7 @@ pub(crate) fn desired(kind: JobKind, name: &str, id: &str, state: DesiredState) 
         depends_on: Vec::new(),
         description: None,
         provider: ProviderRef { cloud: kind.cloud(), alias: None },
-        declared_at: SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 },
+        declared_at: SourceLocation { file: "main.hcl".into(), line: 1, column: 1 },
         suspend_window: None,
     }
 }

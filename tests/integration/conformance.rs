@@ -122,7 +122,7 @@ const DTS_ID: &str = "k2n8x7c1vq90002";
 const DRS_ID: &str = "8d0e8e36-a618-490d-8a46-8c61ac9bb502";
 
 fn at() -> SourceLocation {
-    SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 }
+    SourceLocation { file: "main.hcl".into(), line: 1, column: 1 }
 }
 
 fn providers(url: &str) -> Vec<ProviderConfig> {

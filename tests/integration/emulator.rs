@@ -124,7 +124,7 @@ fn signed_read(url: &str) -> Result<String, String> {
         security_token: None,
         endpoint: Some(url.to_owned()),
         tuning: jobform::model::ProviderTuning::default(),
-        declared_at: SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 },
+        declared_at: SourceLocation { file: "main.hcl".into(), line: 1, column: 1 },
     });
     let client = CloudProvider::from_config(&block, &|_| None).map_err(|e| e.to_string())?;
     let job = JobRef {
