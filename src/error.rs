@@ -122,6 +122,9 @@ pub enum Error {
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),
+    /// A file a command would write exists, and `--force` was not given.
+    #[error("{} already exists: jobform does not overwrite it unless --force is given", .0.display())]
+    OutputExists(PathBuf),
     /// `fmt` met files it cannot format (each reported with its location).
     #[error("{} could not be formatted", crate::render::plural(.0.len(), "file"))]
     Unformattable(Vec<FileFormatError>),
@@ -183,6 +186,7 @@ impl Error {
             Error::Salvaged { .. } => "State write failed, state saved locally",
             Error::Clock { .. } => "Cannot read the clock",
             Error::Usage(_) => "Invalid command line",
+            Error::OutputExists(_) => "Output file exists",
             Error::Unformattable(_) => "Cannot format",
             Error::Stdout(_) => "Cannot write output",
         }

@@ -50,10 +50,7 @@ pub(crate) fn run(
     // Refused before anything is read or sent.
     if let Some(path) = out_file {
         if !force && path.exists() {
-            return Err(Error::Usage(format!(
-                "--out {} already exists: jobform import does not overwrite a file unless --force is given",
-                path.display()
-            )));
+            return Err(Error::OutputExists(path.clone()));
         }
     }
     let dir = super::working_dir()?;
@@ -96,11 +93,21 @@ pub(crate) fn run(
     let changes = imports.changes(&actor, now);
     // The file first: when it cannot be written, nothing is recorded.
     if let Some(path) = out_file {
-        std::fs::write(path, &hcl).map_err(|source| Error::Io {
-            action: "cannot write",
-            path: path.clone(),
-            source,
-        })?;
+        // `create_new` unless forced: a file that appeared since the check
+        // above is not overwritten either.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if *force {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        options.open(path).and_then(|mut file| file.write_all(hcl.as_bytes())).map_err(
+            |source| match source.kind() {
+                std::io::ErrorKind::AlreadyExists => Error::OutputExists(path.clone()),
+                _ => Error::Io { action: "cannot write", path: path.clone(), source },
+            },
+        )?;
     }
     store.commit(&prior.lineage, prior.serial, &changes)?;
     store.compact()?;

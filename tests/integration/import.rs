@@ -414,8 +414,8 @@ fn an_existing_file_is_not_overwritten_without_force() {
     ----- stdout -----
 
     ----- stderr -----
-    Error: Invalid command line
-    --out imported.hcl already exists: jobform import does not overwrite a file unless --force is given.
+    Error: Output file exists
+    imported.hcl already exists: jobform does not overwrite it unless --force is given.
     "#);
     assert_eq!(std::fs::read_to_string(test.path().join("imported.hcl")).unwrap(), "# mine\n");
     jobform_snapshot!(test.again(&["import", "--out", "imported.hcl", "--force"]), @r#"
