@@ -204,29 +204,21 @@ impl AlibabaClient {
         check_query(Cloud::Alibaba, query)?;
         match query.listing {
             Listing::AlibabaDtsJobs => {
-                let listings = try_join_all(query.job_types().into_iter().flatten().map(|word| {
-                    let mut params = self.params(&[
-                        ("Region", &self.region),
-                        ("JobType", word),
-                        ("WithoutDbList", "true"),
-                    ]);
-                    if let Some(status) = &query.status {
-                        params.push(("Status".to_owned(), status.clone()));
-                    }
-                    async move {
-                        let listed = self
-                            .pages(
-                                "DescribeDtsJobs",
-                                "PageNumber",
-                                params,
-                                |page: DtsJobPage| (page.jobs, page.total),
-                                |_| false,
-                            )
-                            .await?;
-                        Ok::<_, ProviderError>((word, listed))
-                    }
-                }))
-                .await?;
+                let listings =
+                    try_join_all(query.job_types().into_iter().flatten().map(|word| {
+                        let mut params = self.params(&[
+                            ("Region", &self.region),
+                            ("JobType", word),
+                            ("WithoutDbList", "true"),
+                        ]);
+                        if let Some(status) = &query.status {
+                            params.push(("Status".to_owned(), status.clone()));
+                        }
+                        async move {
+                            Ok::<_, ProviderError>((word, self.describe_dts_jobs(params).await?))
+                        }
+                    }))
+                    .await?;
                 Ok(listings
                     .into_iter()
                     .flat_map(|(word, listed)| {
@@ -433,16 +425,7 @@ impl AlibabaClient {
                         ("DtsJobId", &chunk.join(",")),
                         ("WithoutDbList", "true"),
                     ]);
-                    let listed = self
-                        .pages(
-                            "DescribeDtsJobs",
-                            "PageNumber",
-                            params,
-                            |page: DtsJobPage| (page.jobs, page.total),
-                            |_| false,
-                        )
-                        .await?;
-                    Ok::<_, ProviderError>((job_type, listed))
+                    Ok::<_, ProviderError>((job_type, self.describe_dts_jobs(params).await?))
                 })
             }))
             .await?;
@@ -596,6 +579,21 @@ impl AlibabaClient {
 
     /// Every item of a paged listing, `PageSize` 30 (see [`Walk::collect`]):
     /// the first page announces the total, the pages after it go out together.
+    /// Every page of one `DescribeDtsJobs` query (a listing or an id filter).
+    async fn describe_dts_jobs(
+        &self,
+        params: Vec<(String, String)>,
+    ) -> Result<Vec<DtsJob>, ProviderError> {
+        self.pages(
+            "DescribeDtsJobs",
+            "PageNumber",
+            params,
+            |page: DtsJobPage| (page.jobs, page.total),
+            |_| false,
+        )
+        .await
+    }
+
     async fn pages<P: DeserializeOwned, I>(
         &self,
         operation: &'static str,
