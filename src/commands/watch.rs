@@ -156,11 +156,11 @@ pub(crate) fn run(
                 return Ok(ExitStatus::Interrupted);
             }
         };
-        let wake =
-            [Some(clock.now() + args.interval), next_edge, until].into_iter().flatten().min();
-        let sleep = wake.map_or(args.interval, |wake| {
-            Duration::try_from(wake - clock.now()).unwrap_or(Duration::ZERO)
-        });
+        let wake = [next_edge, until]
+            .into_iter()
+            .flatten()
+            .fold(clock.now() + args.interval, OffsetDateTime::min);
+        let sleep = Duration::try_from(wake - clock.now()).unwrap_or(Duration::ZERO);
         let interrupt = &watch.signals.interrupt;
         watch.runtime.block_on(async {
             tokio::select! {
