@@ -10,6 +10,7 @@ use serde_json::Value;
 use time::macros::datetime;
 
 use crate::support::Test;
+use crate::support::pg::Cluster;
 
 /// The example world, its clock at 2026-12-05T00:00:00Z plus `ahead`, its
 /// transitions instant.
@@ -270,4 +271,68 @@ fn a_blocked_window_is_reported_and_the_exit_status_says_so() {
     "#);
     assert_eq!(status.code(), Some(4));
     assert_eq!(actions(&emulator), []);
+}
+
+/// On the PostgreSQL state: a round takes the lock and lets it go, so
+/// another command gets it while the watch sleeps; what the watch applied is
+/// in the database.
+#[test]
+fn watch_keeps_a_window_on_the_postgresql_state() {
+    use jobform::state::{Actor, PgStore, StateStore};
+
+    let Some(cluster) = Cluster::start(false) else { return };
+    let emulator = emulator(Duration::ZERO);
+    let test = configured(&emulator, TWO_WINDOWS)
+        .file("backend.hcl", "backend \"pg\" {\n  schema_name = \"jobform\"\n}\n")
+        .env("PG_CONN_STR", &cluster.conn_str());
+    let mut child =
+        test.again(&["watch", "--interval", "100ms", "--max-duration", "90m"]).spawn_piped();
+    let mut lines = Lines::of(&mut child);
+    lines.until("next window edge at 2026-12-05T01:00:00Z");
+    let store = PgStore::connect(&cluster.settings("default")).unwrap();
+    let actor = Actor { user: "probe".to_owned(), host: "test".to_owned(), ci: None };
+    drop(store.lock("probe", &actor, Duration::from_secs(10)).expect("free between rounds"));
+    emulator.advance(Duration::from_secs(3600));
+    lines.until("next window edge at 2026-12-05T02:00:00Z");
+    emulator.advance(Duration::from_secs(3600));
+    let status = child.wait().unwrap();
+    watch_snapshot!(lines.all(), @r#"
+    [NOW]  watching: planning at each window edge and every 100ms, until [TIME]
+    [NOW]  no changes; next window edge at 2026-12-05T01:00:00Z (in [DURATION])
+    [NOW]  alibaba_dts.billing_migration  suspended (window open)
+    [NOW]  no changes; next window edge at 2026-12-05T02:00:00Z (in [DURATION])
+    [NOW]  stopping: --max-duration 1h 30m reached; every round did its whole plan
+    "#);
+    assert_eq!(status.code(), Some(0));
+    let state = store.load().unwrap();
+    let billing = &state.jobs[&"alibaba_dts.billing_migration".parse().unwrap()];
+    let action = billing.last_action.as_ref().expect("the suspend is recorded");
+    assert_eq!((action.verb.label(), action.outcome.label()), ("suspend", "succeeded"));
+}
+
+/// An address from the configuration is shown escaped: a hostile
+/// `for_each` key neither drives the terminal nor forges a line.
+#[test]
+fn a_hostile_address_stays_one_inert_line() {
+    let emulator = emulator(Duration::from_secs(3600 + 30 * 60));
+    let jobs = TWO_WINDOWS.replace(
+        "id          = \"k2n8x7c1vq90002\"",
+        "for_each    = { \"x\\u001b]0;owned\\u0007\\n2026-12-05T01:30:00Z  forged\" = \"k2n8x7c1vq90002\" }\n  id          = each.value",
+    );
+    let test = configured(&emulator, &jobs);
+    let mut child =
+        test.again(&["watch", "--interval", "100ms", "--max-duration", "1h"]).spawn_piped();
+    let mut lines = Lines::of(&mut child);
+    lines.until("next window edge at 2026-12-05T02:00:00Z");
+    emulator.advance(Duration::from_secs(3600));
+    let status = child.wait().unwrap();
+    let all = lines.all();
+    assert!(jobform::render::terminal::is_inert(&all), "{all:?}");
+    watch_snapshot!(all, @r#"
+    [NOW]  watching: planning at each window edge and every 100ms, until [TIME]
+    [NOW]  alibaba_dts.billing_migration["x\x1b]0;owned\x07\n2026-12-05T01:30:00Z  forged"]  suspended (window open)
+    [NOW]  no changes; next window edge at 2026-12-05T02:00:00Z (in [DURATION])
+    [NOW]  stopping: --max-duration 1h reached; every round did its whole plan
+    "#);
+    assert_eq!(status.code(), Some(0));
 }
