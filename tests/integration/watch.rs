@@ -336,3 +336,37 @@ fn a_hostile_address_stays_one_inert_line() {
     "#);
     assert_eq!(status.code(), Some(0));
 }
+
+/// Ctrl-C while the watch sleeps ends it at once, every round kept (0); a
+/// second Ctrl-C during a held request exits at once (130).
+#[test]
+fn ctrl_c_while_sleeping_stops_at_once_and_a_second_one_during_a_request_exits() {
+    let emulator = emulator(Duration::ZERO);
+    let test = configured(&emulator, TWO_WINDOWS);
+    let mut child = test.again(&["watch"]).spawn_piped();
+    let mut lines = Lines::of(&mut child);
+    lines.until("no changes");
+    interrupt(&child);
+    let status = child.wait().unwrap();
+    watch_snapshot!(lines.all(), @r#"
+    [NOW]  watching: planning at each window edge and every 5m
+    [NOW]  no changes; next window edge at 2026-12-05T01:00:00Z (in [DURATION])
+    [NOW]  stopping: interrupted; every round did its whole plan
+    "#);
+    assert_eq!(status.code(), Some(0));
+
+    emulator.advance(Duration::from_secs(3600));
+    emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("SuspendDtsJob"));
+    let mut child = test.again(&["watch"]).spawn_piped();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    crate::support::wait_until_held(&emulator, &mut child);
+    interrupt(&child);
+    // The second comes once the first is acknowledged (two signals at once
+    // may count as one).
+    crate::support::read_until(&mut stderr, "Interrupt received");
+    interrupt(&child);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "exited at once: {status}");
+    let lock = test.again(&["state", "list"]).run();
+    assert_eq!(lock.code, Some(0), "the lock went with it: {}", lock.stderr);
+}
