@@ -68,7 +68,7 @@ enum Round {
         /// The earliest window edge ahead, as of the plan.
         next_edge: Option<OffsetDateTime>,
     },
-    /// Ctrl-C came before anything was applied.
+    /// Ctrl-C came while planning: the plan's changes were not applied.
     Interrupted,
     /// A second Ctrl-C: exit at once.
     Abandoned,
@@ -150,7 +150,11 @@ pub(crate) fn run(
                 }
                 next_edge
             }
-            Round::Interrupted => continue,
+            Round::Interrupted => {
+                // The round's plan had work that was not done.
+                kept = false;
+                continue;
+            }
             Round::Abandoned => {
                 watch.runtime.shutdown_background();
                 return Ok(ExitStatus::Interrupted);
