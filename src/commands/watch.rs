@@ -94,6 +94,15 @@ pub(crate) fn run(
     err: &mut dyn Write,
     palettes: (Palette, Palette),
 ) -> Result<ExitStatus, Error> {
+    // One-off decisions, not for every round: a re-send would be asked
+    // again once done (an error then), and a refresh never acts.
+    if args.shape.refresh_only || !args.shape.resend_unknown.is_empty() {
+        return Err(Error::Usage(
+            "--refresh-only and --resend-unknown are for one `plan` or `apply`, not for every \
+             round of a watch"
+                .to_owned(),
+        ));
+    }
     let runtime = runtime()?;
     let signals = Signals::listen(&runtime);
     let watch = Watch {

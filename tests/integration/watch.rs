@@ -370,3 +370,16 @@ fn ctrl_c_while_sleeping_stops_at_once_and_a_second_one_during_a_request_exits()
     let lock = test.again(&["state", "list"]).run();
     assert_eq!(lock.code, Some(0), "the lock went with it: {}", lock.stderr);
 }
+
+/// A re-send or a refresh is decided once, not at every round.
+#[test]
+fn one_off_plan_options_are_refused() {
+    jobform_snapshot!(Test::new().args(["watch", "--resend-unknown", "alibaba_dts.x"]), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Invalid command line
+    --refresh-only and --resend-unknown are for one `plan` or `apply`, not for every round of a watch.
+    "#);
+}
