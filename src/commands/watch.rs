@@ -77,6 +77,9 @@ enum Round {
 /// What a quiet round reported: the blocked jobs and the next edge.
 type Quiet = (Vec<(Address, Code)>, Option<OffsetDateTime>);
 
+/// The warnings a round stated, by job (`None`: the plan's own) and code.
+type Warned = Vec<(Option<Address>, Code)>;
+
 /// What stays the same from round to round.
 struct Watch<'a> {
     args: &'a WatchArgs,
@@ -125,6 +128,7 @@ pub(crate) fn run(
     );
     let mut kept = true;
     let mut seen: Option<Quiet> = None;
+    let mut warned = Warned::new();
     let mut first = true;
     let mut replanned = false;
     loop {
@@ -139,7 +143,7 @@ pub(crate) fn run(
             render::watch::line(out, clock.now(), WatchLine::Stopped { end, kept }, stdout);
             break;
         }
-        let round = watch.round(&clock, first, seen.as_ref(), out, err)?;
+        let round = watch.round(&clock, first, seen.as_ref(), &mut warned, out, err)?;
         first = false;
         let next_edge = match round {
             Round::Quiet { seen: now_seen, kept: round_kept, next_edge } => {
@@ -188,12 +192,14 @@ pub(crate) fn run(
 impl Watch<'_> {
     /// One round under the state lock: plan as of `clock`, report, apply.
     /// `seen` is what the previous round reported when it applied nothing:
-    /// the same report is not printed again.
+    /// the same report is not printed again; `warned`, the warnings the
+    /// previous round stated, is updated.
     fn round(
         &self,
         clock: &Clock,
         first: bool,
         seen: Option<&Quiet>,
+        warned: &mut Warned,
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<Round, Error> {
@@ -217,24 +223,38 @@ impl Watch<'_> {
                 Some((&c.address, c.blocker.as_deref().filter(|_| c.action == Action::Blocked)?))
             })
             .collect();
+        // A warning about a job this round acts on is answered by the
+        // action (a `resume_overdue` job is resumed); the others are said
+        // when they first stand, not at every round.
+        let warnings: Vec<_> = plan
+            .warnings
+            .iter()
+            .map(|notice| (None, notice))
+            .chain(
+                plan.changes
+                    .iter()
+                    .filter(|c| !c.action.sends_request())
+                    .flat_map(|c| c.warnings.iter().map(|w| (Some(&c.address), w))),
+            )
+            .collect();
+        let now = clock.now();
+        for &(address, notice) in &warnings {
+            if !warned.iter().any(|(a, code)| a.as_ref() == address && *code == notice.code) {
+                render::watch::line(out, now, WatchLine::Warning { address, notice }, stdout);
+            }
+        }
+        *warned = warnings.iter().map(|(address, w)| (address.cloned(), w.code)).collect();
         let quiet = !plan.applyable() || !plan.has_changes();
-        let now_seen: Quiet = (
-            blocked.iter().map(|(address, blocker)| ((*address).clone(), blocker.code)).collect(),
-            next_edge,
-        );
+        let now_seen: Quiet =
+            (blocked.iter().map(|(address, b)| ((*address).clone(), b.code)).collect(), next_edge);
         // A quiet round that reports what the last one did says nothing:
         // one line per decision, not one per round.
         if !quiet || seen != Some(&now_seen) {
             for &(address, blocker) in &blocked {
-                render::watch::line(
-                    out,
-                    clock.now(),
-                    WatchLine::Blocked { address, blocker },
-                    stdout,
-                );
+                render::watch::line(out, now, WatchLine::Blocked { address, blocker }, stdout);
             }
             if quiet && blocked.is_empty() {
-                render::watch::line(out, clock.now(), WatchLine::Idle { next_edge }, stdout);
+                render::watch::line(out, now, WatchLine::Idle { next_edge }, stdout);
             }
         }
         if quiet {

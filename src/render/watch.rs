@@ -47,6 +47,13 @@ pub enum WatchLine<'a> {
         /// Why.
         blocker: &'a Notice,
     },
+    /// A warning of the plan (a deadline, `resume_overdue`, `partial_plan`).
+    Warning {
+        /// The job it is about, if one.
+        address: Option<&'a Address>,
+        /// The warning.
+        notice: &'a Notice,
+    },
     /// The plan has nothing to do.
     Idle {
         /// The earliest window edge ahead, if any.
@@ -76,6 +83,13 @@ pub fn line(out: &mut dyn Write, now: OffsetDateTime, line: WatchLine<'_>, palet
             palette.error("blocked"),
             blocker.code,
             Terminal(&blocker.message)
+        ),
+        WatchLine::Warning { address, notice } => format!(
+            "{}{} [{}]: {}",
+            address.map(|address| format!("{}  ", palette.strong(address))).unwrap_or_default(),
+            palette.warning("warning"),
+            notice.code,
+            Terminal(&notice.message)
         ),
         WatchLine::Idle { next_edge: Some(edge) } => format!(
             "no changes; next window edge at {} (in {})",

@@ -383,3 +383,28 @@ fn one_off_plan_options_are_refused() {
     --refresh-only and --resend-unknown are for one `plan` or `apply`, not for every round of a watch.
     "#);
 }
+
+/// The plan's warnings get a line each, said once while they stand.
+#[test]
+fn a_warning_is_said_once() {
+    let emulator = emulator(Duration::ZERO);
+    let test = configured(&emulator, TWO_WINDOWS);
+    let mut child = test
+        .again(&["watch", "--interval", "100ms", "--target", "alibaba_dts.billing_migration"])
+        .spawn_piped();
+    let mut lines = Lines::of(&mut child);
+    lines.until("no changes");
+    emulator.advance(Duration::from_secs(3600));
+    lines.until("next window edge at 2026-12-05T03:00:00Z");
+    interrupt(&child);
+    let status = child.wait().unwrap();
+    watch_snapshot!(lines.all(), @r#"
+    [NOW]  watching: planning at each window edge and every 100ms
+    [NOW]  warning [partial_plan]: --target/--exclude narrowed this plan: jobs left out were neither read nor planned
+    [NOW]  no changes; next window edge at 2026-12-05T01:00:00Z (in [DURATION])
+    [NOW]  alibaba_dts.billing_migration  suspended (window open)
+    [NOW]  no changes; next window edge at 2026-12-05T03:00:00Z (in [DURATION])
+    [NOW]  stopping: interrupted; every round did its whole plan
+    "#);
+    assert_eq!(status.code(), Some(0));
+}
