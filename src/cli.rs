@@ -79,6 +79,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Write HCL for the jobs of the configured providers that no block manages, and record them in the state.
     Import(ImportArgs),
+    /// Keep the maintenance windows: plan and apply at each window edge and every --interval, sleeping in between.
+    Watch(WatchArgs),
     /// Show the state, or a saved plan file.
     Show(ShowArgs),
     /// Inspect or edit the state, move it between backends.
@@ -184,6 +186,7 @@ impl Command {
             Command::Plan(args) => Some(&mut args.state),
             Command::Apply(args) => Some(&mut args.state),
             Command::Import(args) => Some(&mut args.state),
+            Command::Watch(args) => Some(&mut args.state),
             Command::Show(args) => Some(&mut args.state),
             Command::ForceUnlock(args) => Some(&mut args.state),
             Command::State(
@@ -417,6 +420,46 @@ pub struct ImportArgs {
 
     #[command(flatten)]
     pub lock: LockArgs,
+}
+
+/// `jobform watch`.
+#[derive(Debug, Args)]
+#[command(after_help = "One line per decision on stdout. The state lock is taken for each round \
+    (plan, then apply) and never held while sleeping. Exit status: 0 when every round did its \
+    whole plan, 4 when some round had blocked jobs or an action that failed or was skipped, 1 \
+    on an error (configuration, state, providers: as `plan`), 130 on a second Ctrl-C. Ctrl-C \
+    once: no new action starts, the requests in flight are recorded, then watch stops; while \
+    sleeping it stops at once.")]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    /// How the plans are made (as `plan`'s options).
+    #[command(flatten)]
+    pub shape: PlanShapeArgs,
+
+    /// Plan again at least this often between window edges, e.g. 30s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
+    pub interval: Duration,
+
+    /// Stop after this long (on the clock jobform follows), e.g. 8h [default: until Ctrl-C].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_duration: Option<Duration>,
+
+    #[command(flatten)]
+    pub state: StateArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// [`parse_duration`], refusing zero: a watch would plan without pause.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval.is_zero() {
+        return Err(format!("`{text}` is no interval: give more than zero"));
+    }
+    Ok(interval)
 }
 
 /// `jobform show`.

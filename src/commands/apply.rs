@@ -4,7 +4,9 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::apply::{self, ApplyInput, ApplyOptions, ApplyStatus, Interrupt};
+use crate::apply::{
+    self, ApplyError, ApplyInput, ApplyOptions, ApplyReport, ApplyStatus, Interrupt,
+};
 use crate::cli::ApplyArgs;
 use crate::config::{VarInputs, VarOption};
 use crate::error::{Error, ExitStatus};
@@ -12,7 +14,7 @@ use crate::plan::Current;
 use crate::render::apply::{HumanProgress, JsonProgress, LiveProgress};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette};
-use crate::state::Actor;
+use crate::state::{Actor, State, StateStore};
 
 use super::clock::Clock;
 use super::plan::{load, plan_options, prepare, runtime, saved_variables};
@@ -160,17 +162,7 @@ pub(crate) fn run(
         runtime.shutdown_background();
         return Ok(ExitStatus::Interrupted);
     };
-    let report = match report {
-        Ok(report) => report,
-        Err(apply::ApplyError::State(error)) => {
-            // A backend out of reach: what this apply knows is kept locally.
-            return Err(match store.salvage(&recorded)? {
-                Some(saved) => Error::Salvaged { error, saved },
-                None => apply::ApplyError::State(error).into(),
-            });
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let report = finished(report, &*store, &recorded)?;
     Ok(match report.status() {
         ApplyStatus::Success => ExitStatus::Success,
         ApplyStatus::Partial => ExitStatus::Partial,
@@ -195,21 +187,44 @@ fn confirmed(out: &mut dyn Write) -> Result<bool, Error> {
     Ok(answer.trim() == "yes")
 }
 
+/// The engine's report, or the command's error. When the state could not be
+/// written (a backend out of reach), what the apply knows, `recorded`, is
+/// kept locally first.
+pub(super) fn finished(
+    report: Result<ApplyReport, ApplyError>,
+    store: &dyn StateStore,
+    recorded: &State,
+) -> Result<ApplyReport, Error> {
+    match report {
+        Ok(report) => Ok(report),
+        Err(ApplyError::State(error)) => Err(match store.salvage(recorded)? {
+            Some(saved) => Error::Salvaged { error, saved },
+            None => ApplyError::State(error).into(),
+        }),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// The first Ctrl-C raises the interrupt (no new action starts; the ones in
 /// flight are answered and recorded); the second completes, for the apply
 /// to be abandoned at once. Never completes otherwise.
 async fn interrupted(interrupt: &Interrupt, err: &mut dyn Write) {
     if tokio::signal::ctrl_c().await.is_ok() {
         interrupt.raise();
-        let _ = writeln!(
-            err,
-            "\nInterrupt received: no new requests; waiting for {} in flight (their answers are \
-             recorded). Press Ctrl-C again to exit at once (exit status 130).",
-            render::plural(interrupt.in_flight(), "request")
-        );
+        acknowledge(interrupt, err);
         if tokio::signal::ctrl_c().await.is_ok() {
             return;
         }
     }
     std::future::pending::<()>().await;
+}
+
+/// Says on `err` what the first Ctrl-C does while requests may be in flight.
+pub(super) fn acknowledge(interrupt: &Interrupt, err: &mut dyn Write) {
+    let _ = writeln!(
+        err,
+        "\nInterrupt received: no new requests; waiting for {} in flight (their answers are \
+         recorded). Press Ctrl-C again to exit at once (exit status 130).",
+        render::plural(interrupt.in_flight(), "request")
+    );
 }

@@ -10,6 +10,7 @@ mod import;
 mod plan;
 mod state;
 mod validate;
+mod watch;
 
 use std::io::{self, Write};
 
@@ -52,6 +53,9 @@ pub(crate) fn execute(cli: Cli, stdout: Palette, stderr: Palette) -> Result<Exit
         }
         Command::Import(args) => {
             import::run(&args, &mut io::stdout().lock(), &mut io::stderr().lock(), (stdout, stderr))
+        }
+        Command::Watch(args) => {
+            watch::run(&args, &mut io::stdout(), &mut io::stderr(), (stdout, stderr))
         }
         Command::Show(args) => buffered_stdout(|out| state::show(&args, out, stdout)),
         Command::State(command) => state::run(&command, &mut io::stdout().lock(), stdout),

@@ -71,7 +71,7 @@ fn doing(verb: ActionVerb) -> &'static str {
     }
 }
 
-fn done(verb: ActionVerb) -> &'static str {
+pub(super) fn done(verb: ActionVerb) -> &'static str {
     match verb {
         ActionVerb::Suspend => "suspended",
         ActionVerb::Resume => "resumed",

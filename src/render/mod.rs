@@ -14,6 +14,7 @@ pub mod plan;
 pub mod plan_view;
 pub mod state;
 pub mod terminal;
+pub mod watch;
 
 pub use palette::Palette;
 pub use terminal::{Terminal, TerminalText};

@@ -21,4 +21,5 @@ mod robustness;
 mod sensitive;
 mod state;
 mod validate;
+mod watch;
 mod windows;
