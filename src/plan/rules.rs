@@ -280,7 +280,7 @@ pub(super) fn window_too_long(
     let length = (end - start).max(declared);
     (length > limit).then(|| {
         let span = if declared > end - start {
-            format!("for {} each time it opens", human_duration(declared))
+            format!("for {} as declared", human_duration(declared))
         } else {
             format!("from {} to {}{counted}", timestamp(start), timestamp(end))
         };
