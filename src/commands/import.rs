@@ -20,7 +20,7 @@ use regex::Regex;
 use time::OffsetDateTime;
 
 use crate::cli::ImportArgs;
-use crate::config::{self, Config, Environment};
+use crate::config::Config;
 use crate::error::{Error, ExitStatus, FileFormatError};
 use crate::hclfmt;
 use crate::model::{
@@ -56,9 +56,10 @@ pub(crate) fn run(
             )));
         }
     }
-    let dir = super::working_dir()?;
-    let loaded = config::load_dir(&dir, &vars.inputs, &Environment::from_process())
-        .map_err(Error::Config)?;
+    // Jobs a block manages through a data source are managed too.
+    let runtime = super::plan::runtime()?;
+    let (loaded, _) =
+        super::plan::load_config(&vars.inputs, super::plan::DataRead::List(&runtime))?;
     super::print_warnings(&loaded.warnings, err, stderr);
     let config = loaded.config;
     let selected = selected_providers(&config, providers)?;

@@ -429,7 +429,7 @@ fn job_address(expr: &Expression) -> Result<Address, String> {
 }
 
 /// Reads `provider = alibaba` or `provider = alibaba.eu` without evaluating it.
-fn provider_reference(
+pub(super) fn provider_reference(
     sources: &SourceMap,
     file: FileId,
     attribute: &Attribute,

@@ -129,6 +129,8 @@ pub enum Code {
     /// An earlier request for the job's action has an unknown outcome: it is
     /// not sent again unless the user says so (`--resend-unknown`).
     OutcomeUnknown,
+    /// A data source matched no job.
+    DataSourceEmpty,
 }
 
 impl Code {
@@ -154,6 +156,7 @@ impl Code {
             Code::DependencyBlocked => "dependency_blocked",
             Code::PartialPlan => "partial_plan",
             Code::OutcomeUnknown => "outcome_unknown",
+            Code::DataSourceEmpty => "data_source_empty",
         }
     }
 }

@@ -15,16 +15,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{Plan, PlanError, PlanInput, PlanOptions, plan};
-use crate::model::{Address, DesiredJob, LiveLookup, ProviderConfig};
+use super::{DataSourceMatch, Plan, PlanError, PlanInput, PlanOptions, plan};
+use crate::model::{Address, DesiredJob, ListedJob, LiveLookup, ProviderConfig};
 use crate::state::State;
 
 /// The saved-plan format this build writes and the only one it reads:
 /// version 1 files lack what verification needs, version 2 files record a
 /// read failure as its wording alone (version 3 keeps its code and request
 /// id), version 3 files spread a change's kind options over three fields
-/// (version 4 carries them as one `options` value).
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 4;
+/// (version 4 carries them as one `options` value), version 4 files have
+/// no data sources (version 5 records what each matched).
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 5;
 
 /// Which state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +56,10 @@ pub struct SavedPlan {
     pub variables: BTreeMap<String, SavedVariable>,
     /// What the clouds said about each planned job.
     pub live: BTreeMap<Address, LiveLookup>,
+    /// The jobs each data source matched, by address (`data.KIND.NAME`):
+    /// `apply FILE` evaluates the configuration with these, never with a
+    /// new listing, so a job that appeared since the plan is not acted on.
+    pub data: BTreeMap<String, Vec<ListedJob>>,
     /// The plan, with the live status it assumed for every job.
     pub plan: Plan,
 }
@@ -194,6 +199,8 @@ pub struct Current<'a> {
     pub state: &'a State,
     /// Its lineage and serial, when a state file exists.
     pub state_ref: Option<&'a StateRef>,
+    /// What each data source matches in the file's recorded jobs.
+    pub data_sources: &'a [DataSourceMatch],
 }
 
 impl SavedPlan {
@@ -202,6 +209,7 @@ impl SavedPlan {
     pub fn new(
         plan: Plan,
         live: BTreeMap<Address, LiveLookup>,
+        data: BTreeMap<String, Vec<ListedJob>>,
         variables: BTreeMap<String, SavedVariable>,
         config_digest: &str,
         state: Option<StateRef>,
@@ -213,6 +221,7 @@ impl SavedPlan {
             state,
             variables,
             live,
+            data,
             plan,
         }
     }
@@ -284,6 +293,13 @@ impl SavedPlan {
                 now: describe(current.state_ref),
             });
         }
+        // Named before the changes it explains: an edited expansion adds
+        // or drops instances, and the ids are what was edited.
+        let recorded = serde_json::to_value(&self.plan.data_sources).expect("plans serialize");
+        let made = serde_json::to_value(current.data_sources).expect("plans serialize");
+        if let Some(difference) = first_difference(&recorded, &made, "data_sources") {
+            return Err(SavedPlanError::Mismatch(difference));
+        }
         let again = plan(PlanInput {
             jobs: current.jobs,
             providers: current.providers,
@@ -291,7 +307,8 @@ impl SavedPlan {
             prior: current.state,
             now: self.plan.planned_at,
             options: &self.plan.options,
-        })?;
+        })?
+        .with_data_sources(current.data_sources.to_vec());
         // Compared as JSON: that is what the file holds (pause ages in whole
         // seconds), and it names every field.
         let ours = serde_json::to_value(&self.plan).expect("plans serialize");
@@ -406,6 +423,7 @@ mod tests {
         let saved = SavedPlan::new(
             made,
             lives,
+            BTreeMap::new(),
             variables.clone(),
             "digest-a",
             Some(StateRef { lineage: "l".to_owned(), serial: 3 }),
@@ -421,6 +439,7 @@ mod tests {
             variables: &f.variables,
             state: &f.state,
             state_ref: state,
+            data_sources: &[],
         }
     }
 
