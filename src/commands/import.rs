@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 
-use futures_util::future::join_all;
 use regex::Regex;
 use time::OffsetDateTime;
 
@@ -28,7 +27,7 @@ use crate::model::{
     LiveState, ProviderConfig, ProviderRef,
 };
 use crate::provider::describe;
-use crate::provider::fleet::{Fleet, ProviderFailure, ProviderFailures};
+use crate::provider::fleet::Fleet;
 use crate::render::{Palette, Terminal, plural};
 use crate::state::{
     ActionOutcome, Actor, AuditEntry, AuditVerb, ChangeSet, JobRecord, Observation, PauseRecord,
@@ -65,7 +64,7 @@ pub(crate) fn run(
     let selected = selected_providers(&config, providers)?;
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, &selected, &env)?;
-    let listed = list_all(&config, &fleet, &selected)?;
+    let listed = list_all(&fleet, &selected)?;
 
     let (candidates, skipped) = unmanaged(&config, &listed, filter.as_ref());
     for skip in &skipped {
@@ -149,7 +148,6 @@ fn selected_providers(config: &Config, named: &[String]) -> Result<Vec<ProviderR
 /// Every listing of every selected provider, all in flight together; every
 /// failing provider block is reported at once, with where it is declared.
 fn list_all(
-    config: &Config,
     fleet: &Fleet,
     selected: &[ProviderRef],
 ) -> Result<Vec<(ProviderRef, ListedJob)>, Error> {
@@ -162,34 +160,14 @@ fn list_all(
                 .map(|listing| ListingQuery::all(listing, provider.clone()))
         })
         .collect();
+    let queries: Vec<&ListingQuery> = queries.iter().collect();
     let runtime = super::plan::runtime()?;
-    let answers = runtime.block_on(join_all(queries.iter().map(|query| fleet.list(query))));
-    let mut listed = Vec::new();
-    let mut failures: Vec<ProviderFailure> = Vec::new();
-    for (query, answer) in queries.iter().zip(answers) {
-        match answer {
-            Ok(jobs) => listed.extend(jobs.into_iter().map(|job| (query.provider.clone(), job))),
-            // One error per block: its first failing listing says why.
-            Err(error) if !failures.iter().any(|f| f.provider == query.provider) => {
-                let declared_at = config
-                    .providers
-                    .iter()
-                    .find(|block| block.reference() == query.provider)
-                    .map(|block| match block {
-                        ProviderConfig::Alibaba(block) => block.declared_at.clone(),
-                        ProviderConfig::Huawei(block) => block.declared_at.clone(),
-                    })
-                    .expect("only declared providers are selected");
-                failures.push(ProviderFailure {
-                    provider: query.provider.clone(),
-                    declared_at,
-                    error,
-                });
-            }
-            Err(_) => {}
-        }
-    }
-    if failures.is_empty() { Ok(listed) } else { Err(ProviderFailures(failures).into()) }
+    let answers = runtime.block_on(fleet.list_each(&queries))?;
+    Ok(queries
+        .iter()
+        .zip(answers)
+        .flat_map(|(query, jobs)| jobs.into_iter().map(|job| (query.provider.clone(), job)))
+        .collect())
 }
 
 /// One task of a listed job that no block manages: a job, or the reverse

@@ -305,3 +305,81 @@ pub(super) fn check_reference(
     }
     Ok(valid)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cloud, JobKind};
+
+    fn listed(id: &str, name: &str, status: &str) -> ListedJob {
+        ListedJob {
+            kind: JobKind::AlibabaDts,
+            id: id.to_owned(),
+            name: name.to_owned(),
+            status: status.to_owned(),
+            reverse_status: None,
+            job_type: Some("SYNC".to_owned()),
+            instance_id: None,
+            two_way: Some(false),
+        }
+    }
+
+    #[test]
+    fn selects_by_name_pattern_and_any_of_the_statuses() {
+        let provider = ProviderRef { cloud: Cloud::Alibaba, alias: None };
+        let source = DataSource {
+            address: "data.alibaba_dts_jobs.orders".to_owned(),
+            query: ListingQuery::all(Listing::AlibabaDtsJobs, provider),
+            name_regex: Some(Regex::new("^orders-").unwrap()),
+            statuses: vec!["Synchronizing".to_owned(), "Suspending".to_owned()],
+            declared_at: SourceLocation { file: "main.hcl".to_owned(), line: 1, column: 1 },
+        };
+        let jobs = [
+            listed("a", "orders-eu", "Synchronizing"),
+            listed("b", "orders-us", "Suspending"),
+            listed("c", "orders-ap", "Failed"),
+            listed("d", "billing-orders-eu", "Synchronizing"),
+        ];
+        let ids: Vec<String> = source.select(&jobs).into_iter().map(|job| job.id).collect();
+        assert_eq!(ids, ["a", "b"]);
+    }
+
+    #[test]
+    fn the_value_holds_ids_and_jobs_with_null_where_the_cloud_says_nothing() {
+        let value = value(&[listed("b", "two", "Suspending"), listed("a", "one", "Synchronizing")]);
+        assert_eq!(
+            serde_json::to_string(&value).unwrap(),
+            r#"{"ids":["a","b"],"jobs":{"a":{"name":"one","status":"Synchronizing","job_type":"SYNC","instance_id":null,"two_way":false},"b":{"name":"two","status":"Suspending","job_type":"SYNC","instance_id":null,"two_way":false}}}"#
+        );
+    }
+
+    #[test]
+    fn references_are_checked_by_shape() {
+        let declared = BTreeMap::from([
+            ((Listing::AlibabaDtsJobs, "orders".to_owned()), true),
+            ((Listing::HuaweiDrsJobs, "broken".to_owned()), false),
+        ]);
+        let check = |path: &[&str]| {
+            let path: Vec<Option<String>> =
+                path.iter().map(|s| (*s != "[]").then(|| (*s).to_owned())).collect();
+            check_reference(&path, &declared).map_err(|(summary, _)| summary)
+        };
+        assert_eq!(check(&["alibaba_dts_jobs", "orders", "ids"]), Ok(true));
+        assert_eq!(check(&["alibaba_dts_jobs", "orders", "jobs", "[]", "status"]), Ok(true));
+        assert_eq!(check(&["huawei_drs_jobs", "broken", "ids"]), Ok(false));
+        assert_eq!(
+            check(&["alibaba_dts_jobs", "orders", "jobs", "[]", "state"]),
+            Err("Unsupported attribute")
+        );
+        assert_eq!(check(&["alibaba_dts_jobs", "orders"]), Err("Unsupported attribute"));
+        assert_eq!(
+            check(&["alibaba_dts_jobs", "other", "ids"]),
+            Err("Reference to undeclared data source")
+        );
+        assert_eq!(
+            check(&["alibaba_dts", "orders", "ids"]),
+            Err("Reference to undeclared data source")
+        );
+        assert_eq!(check(&["alibaba_dts_jobs"]), Err("Invalid reference"));
+    }
+}

@@ -3,7 +3,7 @@
 //! requests, what the plan shows of them, and that a saved plan is applied
 //! with the expansion it recorded.
 
-use jobform_emulator::Emulator;
+use jobform_emulator::{Emulator, Fault, FaultKind};
 use serde_json::{Value, json};
 
 use crate::import::{paging_world, paging_world_and, requests};
@@ -183,6 +183,23 @@ fn data_sources_expand_to_the_matching_jobs_in_one_paged_listing_per_query() {
         markdown.contains("- data.alibaba_dts_jobs.sync matched 11 jobs (data.hcl:10:1)\n"),
         "{markdown}"
     );
+}
+
+#[test]
+fn a_listing_that_fails_fails_the_plan_like_a_read() {
+    let emulator = start(paging_world());
+    emulator.inject(Fault::new(FaultKind::GatewayPage { status: 403 }).on_action("ShowJobList"));
+    let test = fleet(&emulator);
+    jobform_snapshot!(test.again(&["plan"]), @r#"
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Provider not usable
+    data.hcl:5:1: provider huawei cannot be used: unexpected response: not JSON: expected value at line 1 column 1 (ShowJobList, HTTP 403); fix: check the block's region, project_id and endpoint (and JOBFORM_HUAWEI_ENDPOINT), DNS, and the network or proxy between jobform and the cloud.
+    "#);
+    // The DTS listing's two pages; no job is read once a listing failed.
+    assert_eq!(requests(&emulator, "DescribeDtsJobs"), 2);
 }
 
 #[test]
