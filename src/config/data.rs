@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use hcl::Value;
 use hcl::edit::Span as _;
+use hcl::edit::expr::Expression;
 use hcl::edit::structure::Block;
 use regex::Regex;
 
@@ -21,8 +22,9 @@ use super::diag::Diagnostics;
 use super::eval::{Evaluator, Scope};
 use super::fields::{Field, Fields};
 use super::jobs::provider_reference;
+use super::references::References;
 use super::schema::{Schema, check_body, did_you_mean, header_span};
-use super::source::{FileId, Span};
+use super::source::{FileId, SourceMap, Span};
 use super::types::TypeConstraint;
 
 /// The attributes of each job in `data.KIND.NAME.jobs`.
@@ -251,6 +253,49 @@ pub(super) fn decode(
         _ => None,
     };
     Some(DeclaredData { listing, name: name.to_owned(), header, provider, provider_span, source })
+}
+
+/// In a job block whose `for_each` is `data.KIND.NAME.jobs`, `each.value` is
+/// a job: an attribute it does not have is reported once, at the reference,
+/// also where no instance is evaluated (`validate`, where every data source
+/// is empty). Returns the arguments that hold such a reference, which are
+/// then not evaluated (each instance would report it again).
+pub(super) fn check_each_value<'b>(
+    sources: &SourceMap,
+    file: FileId,
+    block: &'b Block,
+    diagnostics: &mut Diagnostics,
+) -> Vec<&'b str> {
+    let Some(for_each) = block.body.get_attribute("for_each") else { return Vec::new() };
+    let over_jobs = match (&for_each.value, References::of(&for_each.value).names.as_slice()) {
+        (Expression::Traversal(_), [reference]) => {
+            reference.root == "data"
+                && matches!(reference.path.as_slice(), [Some(_), Some(_), Some(jobs)] if jobs == "jobs")
+        }
+        _ => false,
+    };
+    if !over_jobs {
+        return Vec::new();
+    }
+    let mut wrong = Vec::new();
+    for attribute in block.body.attributes() {
+        let references = References::of(&attribute.value);
+        for reference in references.free().filter(|r| r.root == "each") {
+            let [Some(value), Some(name), ..] = reference.path.as_slice() else { continue };
+            if value != "value" || JOB_ATTRIBUTES.contains(&name.as_str()) {
+                continue;
+            }
+            let hint = did_you_mean(name, JOB_ATTRIBUTES);
+            let detail = format!(
+                "each.value is a job of the data source, with the attributes {}; not \"{name}\".{hint}",
+                JOB_ATTRIBUTES.join(", ")
+            );
+            let span = Span::new(file, reference.span.clone());
+            diagnostics.push(sources.error(&span, "Unsupported attribute", detail));
+            wrong.push(attribute.key.as_str());
+        }
+    }
+    wrong
 }
 
 /// Checks a reference rooted at `data` against the declared data sources

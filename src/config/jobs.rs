@@ -134,6 +134,7 @@ pub(super) fn decode(
         diagnostics,
     );
 
+    let wrong_each_value = super::data::check_each_value(sources, file, block, diagnostics);
     let depends_on = block
         .body
         .get_attribute("depends_on")
@@ -190,6 +191,7 @@ pub(super) fn decode(
             let key = a.key.as_str();
             allowed.contains(&key)
                 && (INSTANCE_ATTRIBUTES.contains(&key) || !COMMON_ATTRIBUTES.contains(&key))
+                && !wrong_each_value.contains(&key)
         })
         .filter_map(|a| {
             let key = Span::new(file, a.key.span().unwrap_or_default());

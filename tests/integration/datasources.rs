@@ -404,6 +404,13 @@ job "alibaba_dts" "set" {
   state = "running"
 }
 
+job "alibaba_dts" "each" {
+  for_each    = data.alibaba_dts_jobs.sync.jobs
+  id          = each.key
+  state       = each.value.status == "Suspending" ? "suspended" : "running"
+  description = "${each.value.name} (${each.value.stauts})"
+}
+
 job "alibaba_dts" "list" {
   for_each = data.alibaba_dts_jobs.sync.id
   id       = each.value
@@ -440,9 +447,17 @@ job "alibaba_dts" "list" {
     Inappropriate value for argument "id": string required, got list.
 
     Error: Unsupported attribute
-      --> main.hcl:27:14
+      --> main.hcl:30:40
         |
-     27 |   for_each = data.alibaba_dts_jobs.sync.id
+     30 |   description = "${each.value.name} (${each.value.stauts})"
+        |                                        ^^^^^^^^^^^^^^^^^
+        |
+    each.value is a job of the data source, with the attributes instance_id, job_type, name, status, two_way; not "stauts". Did you mean "status"?
+
+    Error: Unsupported attribute
+      --> main.hcl:34:14
+        |
+     34 |   for_each = data.alibaba_dts_jobs.sync.id
         |              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
         |
     data.alibaba_dts_jobs.sync has two attributes: "ids" (a set of job ids) and "jobs" (a map from job id to job).
