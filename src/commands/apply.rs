@@ -17,7 +17,7 @@ use crate::render::{self, Palette};
 use crate::state::{Actor, State, StateStore};
 
 use super::clock::Clock;
-use super::plan::{load, plan_options, prepare, runtime, saved_variables};
+use super::plan::{DataRead, data_matches, load, plan_options, prepare, runtime, saved_variables};
 use super::print_warnings;
 use super::state::read_saved_plan;
 
@@ -87,8 +87,11 @@ pub(crate) fn run(
                 .collect(),
         };
         inputs.options.extend(vars.inputs.options.iter().cloned());
-        let loaded = load(&inputs, &*store, &saved.plan.options)?;
+        // The data sources hold what the plan recorded: a job listed only
+        // now is no instance of the plan, whatever it matches.
+        let loaded = load(&inputs, DataRead::Recorded(&saved.data), &*store, &saved.plan.options)?;
         let variables = saved_variables(&loaded.config);
+        let data_sources = data_matches(&loaded.config, &saved.data);
         let current = Current {
             jobs: &loaded.config.jobs,
             providers: &loaded.config.providers,
@@ -97,6 +100,7 @@ pub(crate) fn run(
             state: &loaded.prior,
             state_ref: loaded.state_ref.as_ref(),
             now: clock.now(),
+            data_sources: &data_sources,
         };
         let plan = saved
             .verify(current)

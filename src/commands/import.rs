@@ -15,12 +15,11 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 
-use futures_util::future::join_all;
 use regex::Regex;
 use time::OffsetDateTime;
 
 use crate::cli::ImportArgs;
-use crate::config::{self, Config, Environment};
+use crate::config::Config;
 use crate::error::{Error, ExitStatus, FileFormatError};
 use crate::hclfmt;
 use crate::model::{
@@ -28,7 +27,7 @@ use crate::model::{
     LiveState, ProviderConfig, ProviderRef,
 };
 use crate::provider::describe;
-use crate::provider::fleet::{Fleet, ProviderFailure, ProviderFailures};
+use crate::provider::fleet::Fleet;
 use crate::render::{Palette, Terminal, plural};
 use crate::state::{
     ActionOutcome, Actor, AuditEntry, AuditVerb, ChangeSet, JobRecord, Observation, PauseRecord,
@@ -53,15 +52,16 @@ pub(crate) fn run(
             return Err(Error::OutputExists(path.clone()));
         }
     }
-    let dir = super::working_dir()?;
-    let loaded = config::load_dir(&dir, &vars.inputs, &Environment::from_process())
-        .map_err(Error::Config)?;
+    // Jobs a block manages through a data source are managed too.
+    let runtime = super::plan::runtime()?;
+    let (loaded, _) =
+        super::plan::load_config(&vars.inputs, super::plan::DataRead::List(&runtime))?;
     super::print_warnings(&loaded.warnings, err, stderr);
     let config = loaded.config;
     let selected = selected_providers(&config, providers)?;
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, &selected, &env)?;
-    let listed = list_all(&config, &fleet, &selected)?;
+    let listed = list_all(&fleet, &selected)?;
 
     let (candidates, skipped) = unmanaged(&config, &listed, filter.as_ref());
     for skip in &skipped {
@@ -155,7 +155,6 @@ fn selected_providers(config: &Config, named: &[String]) -> Result<Vec<ProviderR
 /// Every listing of every selected provider, all in flight together; every
 /// failing provider block is reported at once, with where it is declared.
 fn list_all(
-    config: &Config,
     fleet: &Fleet,
     selected: &[ProviderRef],
 ) -> Result<Vec<(ProviderRef, ListedJob)>, Error> {
@@ -168,34 +167,14 @@ fn list_all(
                 .map(|listing| ListingQuery::all(listing, provider.clone()))
         })
         .collect();
+    let queries: Vec<&ListingQuery> = queries.iter().collect();
     let runtime = super::plan::runtime()?;
-    let answers = runtime.block_on(join_all(queries.iter().map(|query| fleet.list(query))));
-    let mut listed = Vec::new();
-    let mut failures: Vec<ProviderFailure> = Vec::new();
-    for (query, answer) in queries.iter().zip(answers) {
-        match answer {
-            Ok(jobs) => listed.extend(jobs.into_iter().map(|job| (query.provider.clone(), job))),
-            // One error per block: its first failing listing says why.
-            Err(error) if !failures.iter().any(|f| f.provider == query.provider) => {
-                let declared_at = config
-                    .providers
-                    .iter()
-                    .find(|block| block.reference() == query.provider)
-                    .map(|block| match block {
-                        ProviderConfig::Alibaba(block) => block.declared_at.clone(),
-                        ProviderConfig::Huawei(block) => block.declared_at.clone(),
-                    })
-                    .expect("only declared providers are selected");
-                failures.push(ProviderFailure {
-                    provider: query.provider.clone(),
-                    declared_at,
-                    error,
-                });
-            }
-            Err(_) => {}
-        }
-    }
-    if failures.is_empty() { Ok(listed) } else { Err(ProviderFailures(failures).into()) }
+    let answers = runtime.block_on(fleet.list_each(&queries))?;
+    Ok(queries
+        .iter()
+        .zip(answers)
+        .flat_map(|(query, jobs)| jobs.into_iter().map(|job| (query.provider.clone(), job)))
+        .collect())
 }
 
 /// One task of a listed job that no block manages: a job, or the reverse

@@ -3,16 +3,18 @@
 //!
 //! [`load`] and [`prepare`] are the pipeline up to the plan, shared with `apply`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use time::OffsetDateTime;
 
 use crate::cli::{Format, PlanArgs, PlanShapeArgs};
-use crate::config::{self, Config, Diagnostics, Environment, VarInputs};
+use crate::config::{self, Config, DataInput, DataValues, Diagnostics, Environment, VarInputs};
 use crate::error::{Error, ExitStatus};
-use crate::model::{Address, LiveLookup};
-use crate::plan::{self, Plan, PlanInput, PlanOptions, SavedPlan, SavedVariable, StateRef};
+use crate::model::{Address, ListingQuery, LiveLookup};
+use crate::plan::{
+    self, DataSourceMatch, Plan, PlanInput, PlanOptions, SavedPlan, SavedVariable, StateRef,
+};
 use crate::provider::fleet::{Fleet, ReadItem};
 use crate::render::plan_view::PlanView;
 use crate::render::{self, Palette, Terminal, plural};
@@ -35,6 +37,93 @@ pub(crate) struct Loaded {
     pub(crate) selected: Vec<ReadItem>,
     /// The clients of the providers the selected jobs use.
     pub(crate) fleet: Fleet,
+    /// The jobs each data source matched, as the configuration was loaded with.
+    pub(crate) data: DataValues,
+}
+
+/// Where the data sources' values come from.
+#[derive(Clone, Copy)]
+pub(crate) enum DataRead<'a> {
+    /// Listed now, with this runtime.
+    List(&'a tokio::runtime::Runtime),
+    /// As a saved plan recorded them: nothing is listed.
+    Recorded(&'a DataValues),
+}
+
+/// Loads the configuration in the working directory with its data
+/// sources' values, and returns those values too. Listing them takes a
+/// first load (the data blocks are evaluated before any job block), each
+/// distinct query listed once, all at once, then the load proper.
+///
+/// # Errors
+///
+/// Configuration diagnostics; every provider block a data source could not
+/// be listed from.
+pub(crate) fn load_config(
+    vars: &VarInputs,
+    data: DataRead<'_>,
+) -> Result<(config::Loaded, DataValues), Error> {
+    let dir = super::working_dir()?;
+    let environment = Environment::from_process();
+    let load = |input| config::load_dir(&dir, vars, &environment, input).map_err(Error::Config);
+    let runtime = match data {
+        DataRead::Recorded(values) => return Ok((load(DataInput::Known(values))?, values.clone())),
+        DataRead::List(runtime) => runtime,
+    };
+    let unread = load(DataInput::Unknown)?;
+    if unread.config.data_sources.is_empty() {
+        return Ok((unread, DataValues::new()));
+    }
+    let values = read_data_sources(runtime, &unread.config)?;
+    Ok((load(DataInput::Known(&values))?, values))
+}
+
+/// Lists each distinct query of the data sources once and selects what
+/// each data source matches.
+fn read_data_sources(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+) -> Result<DataValues, Error> {
+    let started = std::time::Instant::now();
+    let queries: Vec<&ListingQuery> = config
+        .data_sources
+        .iter()
+        .map(|source| &source.query)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let env = |name: &str| std::env::var(name).ok();
+    let fleet = Fleet::build(&config.providers, queries.iter().map(|query| &query.provider), &env)?;
+    let answers = runtime.block_on(fleet.list_each(&queries))?;
+    let listed: BTreeMap<&ListingQuery, Vec<_>> = queries.into_iter().zip(answers).collect();
+    tracing::info!(
+        "data sources: {} from {} in {} ms",
+        plural(config.data_sources.len(), "data source"),
+        plural(listed.len(), "listing"),
+        started.elapsed().as_millis()
+    );
+    Ok(config
+        .data_sources
+        .iter()
+        .map(|source| (source.address.clone(), source.select(&listed[&source.query])))
+        .collect())
+}
+
+/// What each data source of `config` matched in `data`, as a plan records it.
+pub(crate) fn data_matches(config: &Config, data: &DataValues) -> Vec<DataSourceMatch> {
+    config
+        .data_sources
+        .iter()
+        .map(|source| {
+            let jobs = data.get(&source.address).map_or(&[][..], Vec::as_slice);
+            let ids: BTreeSet<&str> = jobs.iter().map(|job| job.id.as_str()).collect();
+            DataSourceMatch {
+                address: source.address.clone(),
+                declared_at: source.declared_at.clone(),
+                ids: ids.into_iter().map(str::to_owned).collect(),
+            }
+        })
+        .collect()
 }
 
 /// A fresh plan and what it was made from.
@@ -47,22 +136,21 @@ pub(crate) struct Prepared {
     pub(crate) plan: Plan,
 }
 
-/// Loads the configuration in the working directory and the state at
-/// `store`, and builds the clients of the providers the jobs
-/// `options` selects use.
+/// Loads the configuration in the working directory (see [`load_config`])
+/// and the state at `store`, and builds the clients of the providers the
+/// jobs `options` selects use.
 ///
 /// # Errors
 ///
-/// Configuration diagnostics, state errors, every provider block that cannot
-/// be built (missing credentials).
+/// As [`load_config`]; state errors, every provider block that cannot be
+/// built (missing credentials).
 pub(crate) fn load(
     vars: &VarInputs,
+    data: DataRead<'_>,
     store: &dyn StateStore,
     options: &PlanOptions,
 ) -> Result<Loaded, Error> {
-    let dir = super::working_dir()?;
-    let loaded =
-        config::load_dir(&dir, vars, &Environment::from_process()).map_err(Error::Config)?;
+    let (loaded, data) = load_config(vars, data)?;
     let config = loaded.config;
     let prior_file = store.read()?;
     let state_ref =
@@ -96,7 +184,7 @@ pub(crate) fn load(
     // The state knows which API family each recorded id belongs to: no
     // probe of the wrong `JobType` is sent for it.
     fleet.hint_job_types(prior.jobs.values());
-    Ok(Loaded { config, warnings: loaded.warnings, prior, state_ref, selected, fleet })
+    Ok(Loaded { config, warnings: loaded.warnings, prior, state_ref, selected, fleet, data })
 }
 
 /// [`load`], then reads the selected jobs' live status in bulk and plans
@@ -114,7 +202,7 @@ pub(crate) fn prepare(
     options: &PlanOptions,
     now: OffsetDateTime,
 ) -> Result<Prepared, Error> {
-    let mut loaded = load(vars, store, options)?;
+    let mut loaded = load(vars, DataRead::List(runtime), store, options)?;
     let started = std::time::Instant::now();
     // A provider block that cannot be read fails the run before anything is
     // planned, whatever the flags: `--skip-blocked` passes over jobs, never
@@ -137,7 +225,8 @@ pub(crate) fn prepare(
         prior: &loaded.prior,
         now,
         options,
-    })?;
+    })?
+    .with_data_sources(data_matches(&loaded.config, &loaded.data));
     // A re-send the user asked for but the plan does not make would leave
     // them believing it was sent.
     if let Some(unused) = options
@@ -226,6 +315,7 @@ pub(crate) fn run(
         let saved = SavedPlan::new(
             plan.clone(),
             live,
+            loaded.data.clone(),
             saved_variables(&loaded.config),
             &loaded.config.digest,
             loaded.state_ref.clone(),

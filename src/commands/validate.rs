@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use crate::cli::ValidateArgs;
-use crate::config::{self, Environment};
+use crate::config::{self, DataInput, Environment};
 use crate::error::{Error, ExitStatus};
 use crate::render::{self, Palette, plural};
 
@@ -21,7 +21,8 @@ pub(crate) fn run(
     let ValidateArgs { vars, json } = args;
     let (stdout, stderr) = palettes;
     let dir = super::working_dir()?;
-    let loaded = config::load_dir(&dir, &vars.inputs, &Environment::from_process());
+    let loaded =
+        config::load_dir(&dir, &vars.inputs, &Environment::from_process(), DataInput::Unknown);
     if *json {
         let (diagnostics, valid) = match &loaded {
             Ok(loaded) => (&loaded.warnings, true),
@@ -32,9 +33,14 @@ pub(crate) fn run(
     }
     let loaded = loaded.map_err(Error::Config)?;
     super::print_warnings(&loaded.warnings, err, stderr);
+    // The jobs a data source gives are known once `plan` reads it.
+    let data_sources = match loaded.config.data_sources.len() {
+        0 => String::new(),
+        count => format!(", {} read at plan time", plural(count, "data source")),
+    };
     writeln!(
         out,
-        "{} The configuration is valid ({}, {}).",
+        "{} The configuration is valid ({}, {}{data_sources}).",
         stdout.added("Success!"),
         plural(loaded.config.jobs.len(), "job"),
         plural(loaded.config.providers.len(), "provider"),

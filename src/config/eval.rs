@@ -22,6 +22,9 @@ use hcl::edit::visit::{self, Visit};
 use hcl::eval::{Context, ErrorKind, Evaluate};
 use hcl::{Expression, Value};
 
+use crate::model::Listing;
+
+use super::data::{self, DataInput, DeclaredData};
 use super::diag::Diagnostics;
 use super::functions::{self, FUNCTION_NAMES};
 use super::references::References;
@@ -62,6 +65,10 @@ pub(super) struct Evaluator<'s> {
     failed: HashSet<String>,
     /// `var.X` / `local.X` whose value is sensitive.
     sensitive: HashSet<String>,
+    /// The data sources, `(KIND, NAME)` → whether the block is valid, once
+    /// declared (job blocks only read them: everything else is evaluated
+    /// before any is read).
+    data_sources: Option<BTreeMap<(Listing, String), bool>>,
     context: Context<'static>,
 }
 
@@ -76,6 +83,7 @@ impl<'s> Evaluator<'s> {
             locals: BTreeMap::new(),
             failed: HashSet::new(),
             sensitive: HashSet::new(),
+            data_sources: None,
             context,
         }
     }
@@ -143,6 +151,28 @@ impl<'s> Evaluator<'s> {
             self.failed.insert(format!("local.{name}"));
         }
         self.context.declare_var("local", object(&self.locals));
+    }
+
+    /// Declares the data sources with their values: every one empty for
+    /// [`DataInput::Unknown`], else the jobs it matched.
+    pub(super) fn declare_data(&mut self, declared: &[DeclaredData], input: DataInput<'_>) {
+        let mut kinds: BTreeMap<&str, hcl::Map<String, Value>> = BTreeMap::new();
+        let mut names = BTreeMap::new();
+        for block in declared {
+            names.insert((block.listing, block.name.clone()), block.source.is_some());
+            let address = format!("data.{}.{}", block.listing, block.name);
+            let jobs = match input {
+                DataInput::Known(values) => values.get(&address).map_or(&[][..], Vec::as_slice),
+                DataInput::Unknown => &[],
+            };
+            kinds
+                .entry(block.listing.label())
+                .or_default()
+                .insert(block.name.clone(), data::value(jobs));
+        }
+        let value = kinds.into_iter().map(|(kind, names)| (kind.to_owned(), Value::Object(names)));
+        self.context.declare_var("data", Value::Object(value.collect()));
+        self.data_sources = Some(names);
     }
 
     /// Marks a local as declared but not evaluated yet (so a reference to it is
@@ -254,7 +284,7 @@ impl<'s> Evaluator<'s> {
                 }
             }
             let problem = match (reference.root.as_str(), reference.attribute.as_deref(), scope) {
-                ("var" | "local" | "each", _, Scope::Constant) => Some((
+                ("var" | "local" | "each" | "data", _, Scope::Constant) => Some((
                     "Variables not allowed",
                     "This value must be a constant: it can use functions, but no variables."
                         .to_owned(),
@@ -280,6 +310,20 @@ impl<'s> Evaluator<'s> {
                         reference.root, reference.root
                     ),
                 )),
+                ("data", _, _) => match &self.data_sources {
+                    None => Some((
+                        "Invalid reference",
+                        "Data sources can be read in job blocks only: variables, locals, providers and data blocks are evaluated before any data source is read.".to_owned(),
+                    )),
+                    Some(declared) => match data::check_reference(&reference.path, declared) {
+                        Ok(true) => None,
+                        Ok(false) => {
+                            depends_on_failure = true;
+                            None
+                        }
+                        Err((summary, detail)) => Some((summary, detail)),
+                    },
+                },
                 ("each", _, Scope::Module) => Some((
                     "Reference to \"each\" in context without for_each",
                     "The \"each\" object can be used only in job blocks that set for_each."

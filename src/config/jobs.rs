@@ -144,6 +144,7 @@ pub(super) fn decode(
         diagnostics,
     );
 
+    let wrong_each_value = super::data::check_each_value(sources, file, block, diagnostics);
     let depends_on = block
         .body
         .get_attribute("depends_on")
@@ -200,6 +201,7 @@ pub(super) fn decode(
             let key = a.key.as_str();
             allowed.contains(&key)
                 && (INSTANCE_ATTRIBUTES.contains(&key) || !COMMON_ATTRIBUTES.contains(&key))
+                && !wrong_each_value.contains(&key)
         })
         .filter_map(|a| {
             let key = Span::new(file, a.key.span().unwrap_or_default());
@@ -449,7 +451,7 @@ fn job_address(expr: &Expression) -> Result<Address, String> {
 }
 
 /// Reads `provider = alibaba` or `provider = alibaba.eu` without evaluating it.
-fn provider_reference(
+pub(super) fn provider_reference(
     sources: &SourceMap,
     file: FileId,
     attribute: &Attribute,

@@ -1,11 +1,12 @@
-//! Checks across blocks, once every block is decoded: duplicate providers and
-//! job addresses, provider references, `depends_on` targets and cycles, and
+//! Checks across blocks, once every block is decoded: duplicate providers,
+//! data sources and job addresses, provider references, `depends_on` targets and cycles, and
 //! two blocks managing the same cloud job.
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::{Address, DesiredJob, ProviderConfig, ProviderRef};
+use crate::model::{Address, DesiredJob, Listing, ProviderConfig, ProviderRef};
 
+use super::data::{DataSource, DeclaredData};
 use super::diag::Diagnostics;
 use super::graph;
 use super::jobs::DeclaredJob;
@@ -13,13 +14,15 @@ use super::providers::DeclaredProvider;
 use super::schema::did_you_mean;
 use super::source::{SourceMap, Span};
 
-/// The providers and the job instances (in address order) of a configuration.
+/// The providers, the job instances and the data sources (both in address
+/// order) of a configuration.
 pub(super) fn link(
     sources: &SourceMap,
     declared_providers: Vec<DeclaredProvider>,
+    declared_data: Vec<DeclaredData>,
     declared_jobs: Vec<DeclaredJob>,
     diagnostics: &mut Diagnostics,
-) -> (Vec<ProviderConfig>, Vec<DesiredJob>) {
+) -> (Vec<ProviderConfig>, Vec<DesiredJob>, Vec<DataSource>) {
     let mut providers: BTreeMap<ProviderRef, DeclaredProvider> = BTreeMap::new();
     for provider in declared_providers {
         let reference = provider.config.reference();
@@ -38,6 +41,32 @@ pub(super) fn link(
         providers.insert(reference, provider);
     }
 
+    let mut data: BTreeMap<(Listing, String), DeclaredData> = BTreeMap::new();
+    for block in declared_data {
+        let key = (block.listing, block.name.clone());
+        if let Some(first) = data.get(&key) {
+            let detail = format!(
+                "A data source \"{}\" \"{}\" was already declared at {}. Each data block needs a unique kind and name.",
+                block.listing,
+                block.name,
+                sources.range(&first.header)
+            );
+            diagnostics.push(sources.error(&block.header, "Duplicate data source", detail));
+            continue;
+        }
+        if let Some(reference) = &block.provider {
+            let users = format!("{} data sources", block.listing);
+            let at = Use {
+                reference,
+                span: block.provider_span.as_ref(),
+                header: &block.header,
+                users: &users,
+            };
+            check_provider(sources, &at, &providers, diagnostics);
+        }
+        data.insert(key, block);
+    }
+
     let mut blocks: BTreeMap<Address, DeclaredJob> = BTreeMap::new();
     for job in declared_jobs {
         if let Some(first) = blocks.get(&job.address) {
@@ -53,7 +82,16 @@ pub(super) fn link(
     }
 
     for job in blocks.values() {
-        check_provider(sources, job, &providers, diagnostics);
+        if let Some(reference) = &job.provider {
+            let users = format!("{} jobs", job.address.kind);
+            let at = Use {
+                reference,
+                span: job.provider_span.as_ref(),
+                header: &job.header,
+                users: &users,
+            };
+            check_provider(sources, &at, &providers, diagnostics);
+        }
         for dependency in &job.depends_on {
             check_dependency(sources, &dependency.address, &dependency.span, &blocks, diagnostics);
         }
@@ -68,32 +106,44 @@ pub(super) fn link(
         Vec::with_capacity(blocks.values().map(|b| b.instances.len()).sum());
     jobs.extend(blocks.into_values().flat_map(|b| b.instances));
     jobs.sort_by(|a, b| a.address.cmp(&b.address));
-    (providers, jobs)
+    let data = data.into_values().filter_map(|block| block.source).collect();
+    (providers, jobs, data)
+}
+
+/// A block's use of a provider.
+struct Use<'a> {
+    reference: &'a ProviderRef,
+    /// The `provider` argument (`None`: the default provider, implicitly).
+    span: Option<&'a Span>,
+    /// The block's header.
+    header: &'a Span,
+    /// Who uses it, for the message: `alibaba_dts jobs`.
+    users: &'a str,
 }
 
 fn check_provider(
     sources: &SourceMap,
-    job: &DeclaredJob,
+    at: &Use<'_>,
     providers: &BTreeMap<ProviderRef, DeclaredProvider>,
     diagnostics: &mut Diagnostics,
 ) {
-    let Some(reference) = &job.provider else { return };
+    let reference = at.reference;
     if providers.contains_key(reference) {
         return;
     }
     let declared = providers.keys().filter(|p| p.cloud == reference.cloud).map(ToString::to_string);
     let declared: Vec<String> = declared.collect();
     let hint = did_you_mean(&reference.to_string(), declared.iter().map(String::as_str));
-    let diagnostic = match &job.provider_span {
+    let diagnostic = match at.span {
         Some(span) => sources.error(
             span,
             "Reference to undeclared provider",
             format!("No provider \"{reference}\" is declared: add a provider \"{}\" block with alias = \"{}\".{hint}", reference.cloud, reference.alias.as_deref().unwrap_or_default()),
         ),
         None => sources.error(
-            &job.header,
+            at.header,
             "Missing provider configuration",
-            format!("No provider \"{0}\" block without alias is declared. {1} jobs use it unless they set provider = {0}.ALIAS.{hint}", reference.cloud, job.address.kind),
+            format!("No provider \"{0}\" block without alias is declared. {1} use it unless they set provider = {0}.ALIAS.{hint}", reference.cloud, at.users),
         ),
     };
     diagnostics.push(diagnostic);

@@ -11,6 +11,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::model::{DesiredJob, ProviderConfig};
 
+use super::data::{DataInput, DataSource};
 use super::diag::{Diagnostic, Diagnostics};
 use super::environment::{Environment, EnvironmentScope};
 use super::eval::Evaluator;
@@ -18,7 +19,7 @@ use super::parse::{self, ParsedFile};
 use super::schema::{TOP_LEVEL_BLOCKS, did_you_mean};
 use super::source::{FileId, SourceMap, Span};
 use super::variables::{self, ValueSource, VarInputs, VarOption};
-use super::{jobs, link, locals, providers};
+use super::{data, jobs, link, locals, providers};
 
 /// A loaded, valid configuration.
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
     /// Every job instance, in address order.
     pub jobs: Vec<DesiredJob>,
+    /// Every data source, in address order.
+    pub data_sources: Vec<DataSource>,
     /// SHA-256 (hex) of the configuration files, the variable values and the
     /// environment variables `env()` read: equal digests mean the same desired
     /// state, which a saved plan checks before it is applied.
@@ -66,6 +69,7 @@ pub fn load_dir(
     dir: &Path,
     inputs: &VarInputs,
     environment: &Environment,
+    data: DataInput<'_>,
 ) -> Result<Loaded, Diagnostics> {
     let scope = EnvironmentScope::enter(environment);
     let mut diagnostics = Diagnostics::new();
@@ -150,6 +154,12 @@ pub fn load_dir(
         .iter()
         .filter_map(|&(file, block)| providers::decode(&evaluator, file, block, &mut diagnostics))
         .collect();
+    let declared_data: Vec<data::DeclaredData> = top
+        .data
+        .iter()
+        .filter_map(|&(file, block)| data::decode(&evaluator, file, block, &mut diagnostics))
+        .collect();
+    evaluator.declare_data(&declared_data, data);
     let declared_jobs = top
         .jobs
         .iter()
@@ -160,8 +170,8 @@ pub fn load_dir(
     // 20 MB of the configuration's peak).
     drop(top);
     drop(configuration);
-    let (providers, jobs) =
-        link::link(&sources, declared_providers, declared_jobs, &mut diagnostics);
+    let (providers, jobs, data_sources) =
+        link::link(&sources, declared_providers, declared_data, declared_jobs, &mut diagnostics);
 
     let digest = digest(&sources, &evaluator, scope.finish());
     let variables = evaluator
@@ -177,7 +187,7 @@ pub fn load_dir(
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let config = Config { providers, jobs, digest, variables, sources };
+    let config = Config { providers, jobs, data_sources, digest, variables, sources };
     Ok(Loaded { config, warnings: diagnostics })
 }
 
@@ -195,6 +205,7 @@ struct TopLevel<'a> {
     variables: Vec<(FileId, &'a Block)>,
     locals: Vec<(FileId, &'a Block)>,
     providers: Vec<(FileId, &'a Block)>,
+    data: Vec<(FileId, &'a Block)>,
     jobs: Vec<(FileId, &'a Block)>,
 }
 
@@ -209,7 +220,7 @@ fn top_level_blocks<'a>(
             let span = Span::new(parsed.file, attribute.key.span().unwrap_or_default());
             let name = attribute.key.as_str();
             let detail = format!(
-                "An argument named \"{name}\" is not expected at the top level: configuration files hold variable, locals, provider and job blocks."
+                "An argument named \"{name}\" is not expected at the top level: configuration files hold variable, locals, provider, data and job blocks."
             );
             diagnostics.push(sources.error(&span, "Unsupported argument", detail));
         }
@@ -219,6 +230,7 @@ fn top_level_blocks<'a>(
                 "variable" => top.variables.push(entry),
                 "locals" => top.locals.push(entry),
                 "provider" => top.providers.push(entry),
+                "data" => top.data.push(entry),
                 "job" => top.jobs.push(entry),
                 // Read on its own, before the rest (see `super::backend`).
                 "backend" => {}
@@ -275,7 +287,9 @@ mod tests {
     fn load(options: &[VarOption], environment: &[(&str, &str)]) -> Config {
         let inputs = VarInputs { options: options.to_vec() };
         let environment = environment.iter().copied().collect();
-        load_dir(&examples(), &inputs, &environment).expect("the examples are valid").config
+        load_dir(&examples(), &inputs, &environment, DataInput::Unknown)
+            .expect("the examples are valid")
+            .config
     }
 
     #[test]

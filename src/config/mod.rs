@@ -30,11 +30,13 @@
 //!
 //! # Pipeline
 //!
-//! `parse` (hcl-edit, spans kept) → `variables` → `locals` → `providers` and
-//! `jobs` (each attribute evaluated on its own by `eval`, `for_each`
-//! expanded) → `link` (cross-block checks) → [`Config`].
+//! `parse` (hcl-edit, spans kept) → `variables` → `locals` → `providers`
+//! and `data` blocks → `jobs` (each attribute evaluated on its own by `eval`,
+//! `for_each` expanded, the data sources' values as read or unknown) →
+//! `link` (cross-block checks) → [`Config`].
 
 mod backend;
+mod data;
 mod diag;
 mod environment;
 mod eval;
@@ -55,6 +57,7 @@ mod variables;
 mod window;
 
 pub use backend::{PgBackend, find as find_backend};
+pub use data::{DataInput, DataSource, DataValues};
 pub(crate) use diag::sentence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Snippet, SourcePos, SourceRange};
 pub use environment::Environment;

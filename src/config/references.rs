@@ -19,6 +19,10 @@ pub(super) struct Reference {
     pub(super) root: String,
     /// The attribute after the root (`region` in `var.region`), if any.
     pub(super) attribute: Option<String>,
+    /// Every step of the traversal after the root: an attribute name, or
+    /// `None` for an index or a splat (`data.K.N.jobs[k].name`: `K`, `N`,
+    /// `jobs`, `None`, `name`).
+    pub(super) path: Vec<Option<String>>,
     /// The whole traversal (`var.region`), or the bare name.
     pub(super) span: Range<usize>,
 }
@@ -63,6 +67,7 @@ impl Visit for References {
             Expression::Variable(root) => self.names.push(Reference {
                 root: root.as_str().to_owned(),
                 attribute: None,
+                path: Vec::new(),
                 span: root.span().unwrap_or_default(),
             }),
             Expression::Traversal(traversal) => {
@@ -73,9 +78,18 @@ impl Visit for References {
                     Some(TraversalOperator::GetAttr(name)) => Some(name.as_str().to_owned()),
                     _ => None,
                 };
+                let path = traversal
+                    .operators
+                    .iter()
+                    .map(|op| match &**op {
+                        TraversalOperator::GetAttr(name) => Some(name.as_str().to_owned()),
+                        _ => None,
+                    })
+                    .collect();
                 self.names.push(Reference {
                     root: root.as_str().to_owned(),
                     attribute,
+                    path,
                     span: traversal.span().unwrap_or_default(),
                 });
                 for operator in &traversal.operators {

@@ -14,7 +14,8 @@ pub(super) const SECRET_ATTRIBUTES: [&str; 4] =
     ["access_key_secret", "auth_token", "secret_key", "security_token"];
 
 /// The blocks a configuration file may hold.
-pub(super) const TOP_LEVEL_BLOCKS: [&str; 5] = ["backend", "job", "locals", "provider", "variable"];
+pub(super) const TOP_LEVEL_BLOCKS: [&str; 6] =
+    ["backend", "data", "job", "locals", "provider", "variable"];
 
 /// What a block body may contain.
 pub(super) struct Schema<'a> {

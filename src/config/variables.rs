@@ -523,7 +523,13 @@ mod tests {
             std::fs::write(dir.path().join(name), text).unwrap();
         }
         let inputs = VarInputs { options: options.to_vec() };
-        let loaded = load_dir(dir.path(), &inputs, &env.iter().copied().collect()).unwrap();
+        let loaded = load_dir(
+            dir.path(),
+            &inputs,
+            &env.iter().copied().collect(),
+            super::super::DataInput::Unknown,
+        )
+        .unwrap();
         loaded.config.jobs[0].description.clone().unwrap()
     }
 

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::{JobKind, ProviderRef};
 
 /// A listing operation of a cloud.
@@ -161,8 +163,9 @@ impl ListingQuery {
 }
 
 /// One job as a listing reports it: the cloud's strings, verbatim and
-/// untrusted (a name may hold anything).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// untrusted (a name may hold anything). Serialized in saved plans, as the
+/// jobs a data source matched.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ListedJob {
     /// The kind the listing serves.
     pub kind: JobKind,

@@ -134,6 +134,8 @@ pub enum Code {
     WindowTooLong,
     /// The job's maintenance window has closed, and the job is still paused.
     ResumeOverdue,
+    /// A data source matched no job.
+    DataSourceEmpty,
 }
 
 impl Code {
@@ -161,6 +163,7 @@ impl Code {
             Code::OutcomeUnknown => "outcome_unknown",
             Code::WindowTooLong => "window_too_long",
             Code::ResumeOverdue => "resume_overdue",
+            Code::DataSourceEmpty => "data_source_empty",
         }
     }
 }

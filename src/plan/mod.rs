@@ -28,7 +28,7 @@ pub use self::saved::{
 };
 use crate::model::{
     Address, DesiredJob, DesiredState, LiveLookup, LiveState, ProviderConfig, ProviderRef,
-    WindowPhase,
+    SourceLocation, WindowPhase,
 };
 use crate::state::{ActionOutcome, JobRecord, PauseRecord, PauseSource, State};
 
@@ -119,6 +119,20 @@ pub struct Plan {
     pub warnings: Vec<Notice>,
     /// The options it was made with.
     pub options: PlanOptions,
+    /// What each data source matched (none declared: empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_sources: Vec<DataSourceMatch>,
+}
+
+/// The jobs one data source matched: the expansion a plan was made with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSourceMatch {
+    /// `data.KIND.NAME`.
+    pub address: String,
+    /// Where its block is.
+    pub declared_at: SourceLocation,
+    /// The ids of the jobs it matched, sorted.
+    pub ids: Vec<String>,
 }
 
 impl Plan {
@@ -130,6 +144,24 @@ impl Plan {
     /// Whether it may be applied: nothing blocked, or `--skip-blocked`.
     pub fn applyable(&self) -> bool {
         self.options.skip_blocked || self.changes.iter().all(|c| c.action != Action::Blocked)
+    }
+
+    /// The plan with what its data sources matched, and a
+    /// `data_source_empty` warning for each that matched nothing (a
+    /// misspelt pattern or status manages no job, silently otherwise).
+    #[must_use]
+    pub fn with_data_sources(mut self, matches: Vec<DataSourceMatch>) -> Self {
+        self.warnings.extend(matches.iter().filter(|m| m.ids.is_empty()).map(|m| {
+            Notice::new(
+                Code::DataSourceEmpty,
+                format!(
+                    "{} (declared at {}) matched no job: no block expands from it",
+                    m.address, m.declared_at
+                ),
+            )
+        }));
+        self.data_sources = matches;
+        self
     }
 
     /// The counts, always derived from the changes and waves (a saved plan
@@ -222,7 +254,14 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             "--target/--exclude narrowed this plan: jobs left out were neither read nor planned",
         ));
     }
-    Ok(Plan { planned_at: now, changes, waves, warnings, options: options.clone() })
+    Ok(Plan {
+        planned_at: now,
+        changes,
+        waves,
+        warnings,
+        options: options.clone(),
+        data_sources: Vec::new(),
+    })
 }
 
 fn plan_job(

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{Plan, PlanError, PlanInput, PlanOptions, plan};
+use super::{DataSourceMatch, Plan, PlanError, PlanInput, PlanOptions, plan};
 use time::OffsetDateTime;
 
-use crate::model::{Address, DesiredJob, LiveLookup, ProviderConfig, timestamp};
+use crate::model::{Address, DesiredJob, ListedJob, LiveLookup, ProviderConfig, timestamp};
 use crate::state::State;
 
 /// The saved-plan format this build writes and the only one it reads:
@@ -26,8 +26,9 @@ use crate::state::State;
 /// read failure as its wording alone (version 3 keeps its code and request
 /// id), version 3 files spread a change's kind options over three fields
 /// (version 4 carries them as one `options` value), version 4 files know
-/// nothing of maintenance windows (version 5 records each job's window and
-/// plans it as of the plan's time).
+/// nothing of maintenance windows and data sources (version 5 records each
+/// job's window, plans it as of the plan's time, and records what each data
+/// source matched).
 pub const SAVED_PLAN_FORMAT_VERSION: u32 = 5;
 
 /// Which state a plan was made against.
@@ -59,6 +60,10 @@ pub struct SavedPlan {
     pub variables: BTreeMap<String, SavedVariable>,
     /// What the clouds said about each planned job.
     pub live: BTreeMap<Address, LiveLookup>,
+    /// The jobs each data source matched, by address (`data.KIND.NAME`):
+    /// `apply FILE` evaluates the configuration with these, never with a
+    /// new listing, so a job that appeared since the plan is not acted on.
+    pub data: BTreeMap<String, Vec<ListedJob>>,
     /// The plan, with the live status it assumed for every job.
     pub plan: Plan,
 }
@@ -212,6 +217,8 @@ pub struct Current<'a> {
     pub state_ref: Option<&'a StateRef>,
     /// The time the plan is applied at.
     pub now: OffsetDateTime,
+    /// What each data source matches in the file's recorded jobs.
+    pub data_sources: &'a [DataSourceMatch],
 }
 
 impl SavedPlan {
@@ -220,6 +227,7 @@ impl SavedPlan {
     pub fn new(
         plan: Plan,
         live: BTreeMap<Address, LiveLookup>,
+        data: BTreeMap<String, Vec<ListedJob>>,
         variables: BTreeMap<String, SavedVariable>,
         config_digest: &str,
         state: Option<StateRef>,
@@ -231,6 +239,7 @@ impl SavedPlan {
             state,
             variables,
             live,
+            data,
             plan,
         }
     }
@@ -303,6 +312,13 @@ impl SavedPlan {
                 now: describe(current.state_ref),
             });
         }
+        // Named before the changes it explains: an edited expansion adds
+        // or drops instances, and the ids are what was edited.
+        let recorded = serde_json::to_value(&self.plan.data_sources).expect("plans serialize");
+        let made = serde_json::to_value(current.data_sources).expect("plans serialize");
+        if let Some(difference) = first_difference(&recorded, &made, "data_sources") {
+            return Err(SavedPlanError::Mismatch(difference));
+        }
         let again = plan(PlanInput {
             jobs: current.jobs,
             providers: current.providers,
@@ -310,7 +326,8 @@ impl SavedPlan {
             prior: current.state,
             now: self.plan.planned_at,
             options: &self.plan.options,
-        })?;
+        })?
+        .with_data_sources(current.data_sources.to_vec());
         // Compared as JSON: that is what the file holds (pause ages in whole
         // seconds), and it names every field.
         let ours = serde_json::to_value(&self.plan).expect("plans serialize");
@@ -433,6 +450,7 @@ mod tests {
         let saved = SavedPlan::new(
             made,
             lives,
+            BTreeMap::new(),
             variables.clone(),
             "digest-a",
             Some(StateRef { lineage: "l".to_owned(), serial: 3 }),
@@ -449,6 +467,7 @@ mod tests {
             state: &f.state,
             state_ref: state,
             now: datetime!(2026-11-21 12:05 UTC),
+            data_sources: &[],
         }
     }
 

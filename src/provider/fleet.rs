@@ -196,6 +196,43 @@ impl Fleet {
             None => Err(unconfigured(&query.provider, "list")),
         }
     }
+
+    /// The answers to every query, all in flight together (each listing
+    /// pages within its provider's limits). Every query's provider must be
+    /// one the fleet was built with.
+    ///
+    /// # Errors
+    ///
+    /// Every provider block a listing of failed, once each, with the first
+    /// failing listing's error.
+    pub async fn list_each(
+        &self,
+        queries: &[&ListingQuery],
+    ) -> Result<Vec<Vec<ListedJob>>, ProviderFailures> {
+        let answers = join_all(queries.iter().map(|query| self.list(query))).await;
+        let mut listed = Vec::with_capacity(answers.len());
+        let mut failures: Vec<ProviderFailure> = Vec::new();
+        for (query, answer) in queries.iter().zip(answers) {
+            match answer {
+                Ok(jobs) => listed.push(jobs),
+                Err(error) if !failures.iter().any(|f| f.provider == query.provider) => {
+                    let declared_at = self
+                        .clients
+                        .get(&query.provider)
+                        .map(|client| client.declared_at.clone())
+                        .expect("the fleet was built for every query's provider");
+                    failures.push(ProviderFailure {
+                        provider: query.provider.clone(),
+                        declared_at,
+                        error,
+                    });
+                }
+                Err(_) => {}
+            }
+        }
+        failures.sort_by(|a, b| a.declared_at.cmp(&b.declared_at));
+        if failures.is_empty() { Ok(listed) } else { Err(ProviderFailures(failures)) }
+    }
 }
 
 impl<P: Provider> Fleet<P> {

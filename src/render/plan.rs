@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::plan_view::{ChangeView, DriftView, NoticeView, PlanView};
+use super::plan_view::{ChangeView, DataSourceView, DriftView, NoticeView, PlanView};
 use super::{Palette, Terminal, markdown as md, plural, terminal};
 use crate::plan::Action;
 
@@ -130,6 +130,11 @@ fn status_sentence(view: &PlanView) -> Option<String> {
     }
 }
 
+/// `data.KIND.NAME matched 3 jobs (main.hcl:1:1)`.
+fn data_source_line(source: &DataSourceView) -> String {
+    format!("{} matched {} ({})", source.address, plural(source.matched, "job"), source.declared_at)
+}
+
 /// The human rendering.
 pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Result<()> {
     if !view.drift.is_empty() {
@@ -140,6 +145,13 @@ pub fn human(out: &mut dyn Write, view: &PlanView, palette: Palette) -> io::Resu
         )?;
         for drift in &view.drift {
             writeln!(out, "  {}", drift_line(drift, terminal::line))?;
+        }
+        writeln!(out)?;
+    }
+    if !view.data_sources.is_empty() {
+        writeln!(out, "Data sources read:")?;
+        for source in &view.data_sources {
+            writeln!(out, "  {}", Terminal(data_source_line(source)))?;
         }
         writeln!(out)?;
     }
@@ -336,6 +348,12 @@ pub fn markdown(view: &PlanView, limit: usize) -> String {
     if let Some(sentence) = status_sentence(view) {
         head.push_str(&md::text(&sentence));
         head.push_str("\n\n");
+    }
+    for source in &view.data_sources {
+        let _ = writeln!(head, "- {}", md::text(&data_source_line(source)));
+    }
+    if !view.data_sources.is_empty() {
+        head.push('\n');
     }
     let drift: Vec<String> =
         view.drift.iter().map(|d| format!("> - {}", drift_line(d, md::text))).collect();

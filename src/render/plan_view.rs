@@ -40,6 +40,21 @@ pub struct PlanView<'a> {
     pub warnings: Vec<NoticeView>,
     /// Every blocked job's reason (with its address).
     pub errors: Vec<NoticeView>,
+    /// What each data source matched (absent when none is declared).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_sources: Vec<DataSourceView>,
+}
+
+/// One data source of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSourceView {
+    /// `data.KIND.NAME`.
+    pub address: String,
+    /// `file:line:column` of its block.
+    pub declared_at: String,
+    /// How many jobs it matched.
+    pub matched: usize,
 }
 
 /// The jobs of a view: a plan's own changes, each made into a
@@ -299,6 +314,15 @@ impl<'a> PlanView<'a> {
             drift,
             warnings,
             errors,
+            data_sources: plan
+                .data_sources
+                .iter()
+                .map(|source| DataSourceView {
+                    address: source.address.clone(),
+                    declared_at: source.declared_at.to_string(),
+                    matched: source.ids.len(),
+                })
+                .collect(),
         }
     }
 

@@ -141,6 +141,7 @@ fn plan(s: &[String; 6]) -> PlanView<'static> {
         }],
         warnings: vec![notice(1, "restart_window_closing")],
         errors: vec![notice(3, "unknown_status")],
+        data_sources: Vec::new(),
     }
 }
 

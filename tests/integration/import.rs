@@ -36,7 +36,12 @@ fn world(add: impl FnOnce(&mut Value)) -> World {
 /// 95 DTS jobs (40 migrations, 35 synchronizations of which 4 two-way, 20
 /// change trackings; every fourth paused) and 250 DRS jobs (150 migration,
 /// 70 sync, 30 cloudDataGuard; every fifth paused; three sync jobs share a name).
-fn paging_world() -> World {
+pub(crate) fn paging_world() -> World {
+    paging_world_and(|_| {})
+}
+
+/// [`paging_world`] with `add` applied to its JSON.
+pub(crate) fn paging_world_and(add: impl FnOnce(&mut Value)) -> World {
     world(|world| {
         let alibaba = world["alibaba"]["jobs"].as_array_mut().unwrap();
         for (kind, count, running) in [
@@ -75,6 +80,7 @@ fn paging_world() -> World {
                 }));
             }
         }
+        add(world);
     })
 }
 
@@ -83,7 +89,7 @@ fn start(world: World) -> Emulator {
 }
 
 /// How many requests of `action` the emulator answered.
-fn requests(emulator: &Emulator, action: &str) -> usize {
+pub(crate) fn requests(emulator: &Emulator, action: &str) -> usize {
     emulator.journal().iter().filter(|entry| entry.action == action).count()
 }
 

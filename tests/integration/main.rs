@@ -7,6 +7,7 @@ mod support;
 mod apply;
 mod cli;
 mod conformance;
+mod datasources;
 mod emulator;
 mod escaping;
 mod escaping_cli;

@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 
-use jobform::config::{Environment, VarInputs, load_dir};
+use jobform::config::{DataInput, Environment, VarInputs, load_dir};
 use jobform::hclfmt::format_source;
 use jobform::plan::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError};
 use jobform::provider::ProviderErrorKind;
@@ -135,7 +135,12 @@ fn an_error_at_a_crlf_line_ending_is_reported() {
     for text in ["m{#w\r\n", "m{#w\r\n\u{84}\nw"] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.hcl"), text).unwrap();
-        let result = load_dir(dir.path(), &VarInputs::default(), &Environment::default());
+        let result = load_dir(
+            dir.path(),
+            &VarInputs::default(),
+            &Environment::default(),
+            DataInput::Unknown,
+        );
         assert!(result.is_err_and(|diagnostics| diagnostics.error_count() > 0), "{text:?}");
     }
 }
@@ -148,7 +153,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.hcl"), &text).unwrap();
         let environment = Environment::default();
-        match load_dir(dir.path(), &VarInputs::default(), &environment) {
+        match load_dir(dir.path(), &VarInputs::default(), &environment, DataInput::Unknown) {
             Ok(_) => {}
             Err(diagnostics) => prop_assert!(diagnostics.error_count() > 0),
         }
