@@ -9,8 +9,8 @@ use jobform_emulator::{Emulator, Fault, FaultKind, World};
 use serde_json::Value;
 use time::macros::datetime;
 
-use crate::support::Test;
 use crate::support::pg::Cluster;
+use crate::support::{Test, on_emulator_clock};
 
 /// The example world, its clock at 2026-12-05T00:00:00Z plus `ahead`, its
 /// transitions instant.
@@ -19,19 +19,6 @@ fn emulator(ahead: Duration) -> Emulator {
     world.now = Some(datetime!(2026-12-05 00:00 UTC) + ahead);
     world.transition_delay_seconds = 0;
     Emulator::start(world).expect("start the emulator")
-}
-
-/// The example providers and variables, `jobs` as the job blocks, pointed
-/// at `emulator` and following its clock.
-fn configured(emulator: &Emulator, jobs: &str) -> Test {
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let read = |name: &str| std::fs::read_to_string(examples.join(name)).unwrap();
-    Test::new()
-        .file("providers.hcl", &read("providers.hcl"))
-        .file("variables.hcl", &read("variables.hcl"))
-        .file("jobs.hcl", jobs)
-        .emulated(emulator)
-        .env("JOBFORM_CLOCK_URL", emulator.url())
 }
 
 /// Billing paused 01:00–03:00 UTC, the EU replica 02:00–04:00 UTC.
@@ -142,7 +129,7 @@ fn interrupt(child: &Child) {
 #[test]
 fn watch_keeps_two_windows_of_different_jobs() {
     let emulator = emulator(Duration::ZERO);
-    let test = configured(&emulator, TWO_WINDOWS);
+    let test = on_emulator_clock(&emulator, TWO_WINDOWS);
     let mut child =
         test.again(&["watch", "--interval", "100ms", "--max-duration", "5h"]).spawn_piped();
     let mut lines = Lines::of(&mut child);
@@ -208,7 +195,7 @@ fn watch_keeps_two_windows_of_different_jobs() {
 fn ctrl_c_during_a_held_request_stops_with_nothing_half_recorded() {
     let emulator = emulator(Duration::from_secs(3600 + 30 * 60));
     emulator.inject(Fault::new(FaultKind::Slow { delay_ms: 3_600_000 }).on_action("SuspendDtsJob"));
-    let test = configured(&emulator, TWO_WINDOWS);
+    let test = on_emulator_clock(&emulator, TWO_WINDOWS);
     let mut child = test.again(&["watch", "--interval", "100ms"]).spawn_piped();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     crate::support::wait_until_held(&emulator, &mut child);
@@ -257,7 +244,7 @@ fn ctrl_c_during_a_held_request_stops_with_nothing_half_recorded() {
 fn a_blocked_window_is_reported_and_the_exit_status_says_so() {
     let emulator = emulator(Duration::ZERO);
     let seven_hours = TWO_WINDOWS.replace("11:00:00+08:00", "16:00:00+08:00");
-    let test = configured(&emulator, &seven_hours);
+    let test = on_emulator_clock(&emulator, &seven_hours);
     let mut child =
         test.again(&["watch", "--interval", "100ms", "--max-duration", "30m"]).spawn_piped();
     let mut lines = Lines::of(&mut child);
@@ -282,7 +269,7 @@ fn watch_keeps_a_window_on_the_postgresql_state() {
 
     let Some(cluster) = Cluster::start(false) else { return };
     let emulator = emulator(Duration::ZERO);
-    let test = configured(&emulator, TWO_WINDOWS)
+    let test = on_emulator_clock(&emulator, TWO_WINDOWS)
         .file("backend.hcl", "backend \"pg\" {\n  schema_name = \"jobform\"\n}\n")
         .env("PG_CONN_STR", &cluster.conn_str());
     let mut child =
@@ -319,7 +306,7 @@ fn a_hostile_address_stays_one_inert_line() {
         "id          = \"k2n8x7c1vq90002\"",
         "for_each    = { \"x\\u001b]0;owned\\u0007\\n2026-12-05T01:30:00Z  forged\" = \"k2n8x7c1vq90002\" }\n  id          = each.value",
     );
-    let test = configured(&emulator, &jobs);
+    let test = on_emulator_clock(&emulator, &jobs);
     let mut child =
         test.again(&["watch", "--interval", "100ms", "--max-duration", "1h"]).spawn_piped();
     let mut lines = Lines::of(&mut child);
@@ -342,7 +329,7 @@ fn a_hostile_address_stays_one_inert_line() {
 #[test]
 fn ctrl_c_while_sleeping_stops_at_once_and_a_second_one_during_a_request_exits() {
     let emulator = emulator(Duration::ZERO);
-    let test = configured(&emulator, TWO_WINDOWS);
+    let test = on_emulator_clock(&emulator, TWO_WINDOWS);
     let mut child = test.again(&["watch"]).spawn_piped();
     let mut lines = Lines::of(&mut child);
     lines.until("no changes");
@@ -388,7 +375,7 @@ fn one_off_plan_options_are_refused() {
 #[test]
 fn a_warning_is_said_once() {
     let emulator = emulator(Duration::ZERO);
-    let test = configured(&emulator, TWO_WINDOWS);
+    let test = on_emulator_clock(&emulator, TWO_WINDOWS);
     let mut child = test
         .again(&["watch", "--interval", "100ms", "--target", "alibaba_dts.billing_migration"])
         .spawn_piped();

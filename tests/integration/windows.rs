@@ -8,26 +8,13 @@ use jobform_emulator::{Emulator, World};
 use serde_json::Value;
 use time::macros::datetime;
 
-use crate::support::Test;
+use crate::support::{Test, on_emulator_clock};
 
 /// The example world, its clock at 2026-12-05T00:00:00Z.
 fn emulator() -> Emulator {
     let mut world = World::example();
     world.now = Some(datetime!(2026-12-05 00:00 UTC));
     Emulator::start(world).expect("start the emulator")
-}
-
-/// The example providers and variables, `jobs` as the job blocks, pointed
-/// at `emulator` and following its clock.
-fn configured(emulator: &Emulator, jobs: &str) -> Test {
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let read = |name: &str| std::fs::read_to_string(examples.join(name)).unwrap();
-    Test::new()
-        .file("providers.hcl", &read("providers.hcl"))
-        .file("variables.hcl", &read("variables.hcl"))
-        .file("jobs.hcl", jobs)
-        .emulated(emulator)
-        .env("JOBFORM_CLOCK_URL", emulator.url())
 }
 
 const BILLING_IN_A_WINDOW: &str = r#"
@@ -69,7 +56,7 @@ fn planned(test: &Test) -> Value {
 #[test]
 fn a_window_suspends_the_job_while_open_and_resumes_it_after() {
     let emulator = emulator();
-    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    let test = on_emulator_clock(&emulator, BILLING_IN_A_WINDOW);
     let plan = test.again(&["plan", "--json"]);
 
     let before = planned(&plan);
@@ -152,7 +139,7 @@ fn a_window_suspends_the_job_while_open_and_resumes_it_after() {
 fn a_seven_hour_window_on_an_incremental_task_is_refused() {
     let emulator = emulator();
     let jobs = BILLING_IN_A_WINDOW.replace("11:00:00+08:00", "16:00:00+08:00");
-    ticking_snapshot!(configured(&emulator, &jobs).args(["plan", "--detailed-exitcode"]), @r#"
+    ticking_snapshot!(on_emulator_clock(&emulator, &jobs).args(["plan", "--detailed-exitcode"]), @r#"
     exit_code: 1
     ----- stdout -----
     Blocked: nothing will be sent for these
@@ -175,7 +162,7 @@ fn a_seven_hour_window_on_an_incremental_task_is_refused() {
 #[test]
 fn a_job_still_paused_after_its_window_is_resume_overdue() {
     let emulator = emulator();
-    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    let test = on_emulator_clock(&emulator, BILLING_IN_A_WINDOW);
     emulator.advance(Duration::from_secs(3600));
     let applied = test.again(&["apply", "--auto-approve"]).run();
     assert_eq!(applied.code, Some(0), "{}{}", applied.stdout, applied.stderr);
@@ -217,7 +204,7 @@ fn a_recurring_window_keeps_local_time_across_daylight_saving() {
     let mut world = World::example();
     world.now = Some(datetime!(2027-03-22 00:00 UTC));
     let emulator = Emulator::start(world).unwrap();
-    let test = configured(
+    let test = on_emulator_clock(
         &emulator,
         r#"
         job "alibaba_dts" "billing_migration" {
@@ -264,7 +251,7 @@ fn a_recurring_window_keeps_local_time_across_daylight_saving() {
 #[test]
 fn a_saved_plan_is_refused_once_a_window_edge_passed() {
     let emulator = emulator();
-    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    let test = on_emulator_clock(&emulator, BILLING_IN_A_WINDOW);
     emulator.advance(Duration::from_secs(3600));
     let saved = test.again(&["plan", "--out", "w.plan"]).run();
     assert_eq!(saved.code, Some(0), "{}", saved.stderr);
@@ -280,7 +267,8 @@ fn a_saved_plan_is_refused_once_a_window_edge_passed() {
     "#);
     assert!(emulator.journal().iter().all(|entry| !entry.action.contains("Suspend")));
     // Before the edge, the same file is applied.
-    let test = configured(&emulator, BILLING_IN_A_WINDOW.replace("11:00:00", "13:00:00").as_str());
+    let test =
+        on_emulator_clock(&emulator, BILLING_IN_A_WINDOW.replace("11:00:00", "13:00:00").as_str());
     let saved = test.again(&["plan", "--out", "w.plan"]).run();
     assert_eq!(saved.code, Some(0), "{}", saved.stderr);
     let applied = test.again(&["apply", "w.plan"]).run();
@@ -290,7 +278,7 @@ fn a_saved_plan_is_refused_once_a_window_edge_passed() {
 #[test]
 fn edited_window_fields_in_a_saved_plan_are_refused_naming_the_field() {
     let emulator = emulator();
-    let test = configured(&emulator, BILLING_IN_A_WINDOW);
+    let test = on_emulator_clock(&emulator, BILLING_IN_A_WINDOW);
     emulator.advance(Duration::from_secs(3600));
     for (field, value) in [
         ("next_edge", "2026-12-06T03:00:00Z"),

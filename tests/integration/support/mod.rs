@@ -235,6 +235,19 @@ pub(crate) fn wait_until_held(
     }
 }
 
+/// The example providers and variables, `jobs` as the job blocks, pointed
+/// at `emulator` and following its clock (`JOBFORM_CLOCK_URL`).
+pub(crate) fn on_emulator_clock(emulator: &jobform_emulator::Emulator, jobs: &str) -> Test {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let read = |name: &str| std::fs::read_to_string(examples.join(name)).unwrap();
+    Test::new()
+        .file("providers.hcl", &read("providers.hcl"))
+        .file("variables.hcl", &read("variables.hcl"))
+        .file("jobs.hcl", jobs)
+        .emulated(emulator)
+        .env("JOBFORM_CLOCK_URL", emulator.url())
+}
+
 /// An emulator of the example world whose transitions settle at once, so
 /// applies are quick.
 pub(crate) fn instant_emulator() -> jobform_emulator::Emulator {
