@@ -222,11 +222,15 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
                 .map(|(address, record)| forget(address, record)),
         );
     }
-    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    // Unstable, so in place: a stable sort borrowed a buffer of half the
+    // changes (14.8 MB at 100,000 jobs, the plan's peak). Addresses are
+    // unique (a forget is only made for an address no block declares), so
+    // the order is the same.
+    changes.sort_unstable_by(|a, b| a.address.cmp(&b.address));
     order::block_dependents(&mut changes);
 
     let wave_of = order::waves(&changes).map_err(PlanError::Cycle)?;
-    let wave_count = wave_of.values().max().map_or(0, |w| w + 1);
+    let wave_count = wave_of.iter().flatten().max().map_or(0, |w| w + 1);
     let batch_size = |provider: &ProviderRef| {
         providers
             .iter()
@@ -236,8 +240,8 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     // One pass over the changes, not one per wave: a long `depends_on`
     // chain makes as many waves as jobs.
     let mut members: Vec<Vec<&JobChange>> = vec![Vec::new(); wave_count];
-    for change in &changes {
-        if let Some(&index) = wave_of.get(&change.address) {
+    for (change, wave) in changes.iter().zip(wave_of) {
+        if let Some(index) = wave {
             members[index].push(change);
         }
     }

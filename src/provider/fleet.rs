@@ -264,7 +264,7 @@ impl<P: Provider> Fleet<P> {
         let mut failures = Vec::new();
         for (items, read) in self.read_each(items).await {
             match read {
-                Ok(read) => lookups.extend(lookups_of(&items, &read)),
+                Ok(read) => lookups.extend(lookups_of(&items, read)),
                 Err(failure) => failures.push(failure),
             }
         }
@@ -279,7 +279,7 @@ impl<P: Provider> Fleet<P> {
         let mut lookups = Vec::with_capacity(items.len());
         for (items, read) in self.read_each(items).await {
             match read {
-                Ok(read) => lookups.extend(lookups_of(&items, &read)),
+                Ok(read) => lookups.extend(lookups_of(&items, read)),
                 Err(failure) => {
                     let error = LiveLookup::ReadFailed(ReadFailure::from(&failure.error));
                     lookups.extend(items.iter().map(|item| (item.address.clone(), error.clone())));
@@ -340,18 +340,37 @@ impl<P: Provider> Fleet<P> {
 }
 
 /// The lookups of one provider's items in its read (indexed once: a lookup
-/// per job must not scan the read).
-fn lookups_of(items: &[&ReadItem], read: &LiveRead) -> Vec<(Address, LiveLookup)> {
-    let found: HashMap<(JobKind, &str), &LiveJob> =
-        read.found.iter().map(|live| ((live.kind, live.id.as_str()), live)).collect();
+/// per job must not scan the read). Each live job is moved into its lookup,
+/// not copied: at 100,000 jobs a copy held two of every job at once.
+fn lookups_of(items: &[&ReadItem], read: LiveRead) -> Vec<(Address, LiveLookup)> {
+    let LiveRead { found, failed, .. } = read;
     let failed: HashMap<(JobKind, &str), &ProviderError> =
-        read.failed.iter().map(|(job, error)| ((job.kind, job.id.as_str()), error)).collect();
-    items
+        failed.iter().map(|(job, error)| ((job.kind, job.id.as_str()), error)).collect();
+    let index: HashMap<(JobKind, &str), usize> =
+        found.iter().enumerate().map(|(i, live)| ((live.kind, live.id.as_str()), i)).collect();
+    // How many items still want each live job: an id declared twice gets a
+    // copy, the last one the job itself.
+    let mut wanted = vec![0_usize; found.len()];
+    let positions: Vec<Option<usize>> = items
         .iter()
         .map(|item| {
+            let position = index.get(&(item.job.kind, item.job.id.as_str())).copied();
+            position.inspect(|&i| wanted[i] += 1)
+        })
+        .collect();
+    drop(index);
+    let mut found: Vec<Option<LiveJob>> = found.into_iter().map(Some).collect();
+    items
+        .iter()
+        .zip(positions)
+        .map(|(item, position)| {
             let key = (item.job.kind, item.job.id.as_str());
-            let lookup = match (found.get(&key), failed.get(&key)) {
-                (Some(live), _) => LiveLookup::Found((*live).clone()),
+            let lookup = match (position, failed.get(&key)) {
+                (Some(i), _) => {
+                    wanted[i] -= 1;
+                    let live = if wanted[i] == 0 { found[i].take() } else { found[i].clone() };
+                    LiveLookup::Found(live.expect("a live job is taken by its last item"))
+                }
                 (None, Some(error)) => LiveLookup::ReadFailed(ReadFailure::from(*error)),
                 (None, None) => LiveLookup::NotFound,
             };

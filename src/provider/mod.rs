@@ -203,16 +203,25 @@ impl LiveRead {
         found: Vec<LiveJob>,
         failed: &HashMap<JobKind, ProviderError>,
     ) -> LiveRead {
-        // Indexed by (kind, id): a fleet of thousands must not cost a scan per job.
-        let mut by_key: HashMap<(JobKind, String), LiveJob> =
-            found.into_iter().map(|live| ((live.kind, live.id.clone()), live)).collect();
+        // Indexed by (kind, id): a fleet of thousands must not cost a scan per
+        // job. The index borrows the ids and maps to positions (no string
+        // copied per job, no job moved twice); the jobs are then moved out
+        // of their slots in the order asked.
+        let position: HashMap<(JobKind, &str), usize> =
+            found.iter().enumerate().map(|(i, live)| ((live.kind, live.id.as_str()), i)).collect();
+        let positions: Vec<Option<usize>> = requested
+            .iter()
+            .map(|job| position.get(&(job.kind, job.id.as_str())).copied())
+            .collect();
+        drop(position);
+        let mut slots: Vec<Option<LiveJob>> = found.into_iter().map(Some).collect();
         let mut seen: HashSet<(JobKind, &str)> = HashSet::new();
         let mut read = LiveRead::default();
-        for job in requested {
+        for (job, position) in requested.iter().zip(positions) {
             if !seen.insert((job.kind, job.id.as_str())) {
                 continue;
             }
-            match (by_key.remove(&(job.kind, job.id.clone())), failed.get(&job.kind)) {
+            match (position.and_then(|i| slots[i].take()), failed.get(&job.kind)) {
                 (Some(live), _) => read.found.push(live),
                 (None, Some(error)) => read.failed.push((job.clone(), error.clone())),
                 (None, None) => read.not_found.push(job.clone()),

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::model::Cloud;
@@ -88,5 +89,64 @@ impl Walk {
             }
         }
         Ok(items)
+    }
+}
+
+/// The results of `tasks`, at most `limit` at a time, in the order they
+/// finish; the first error ends it. Each task is made only as a slot frees:
+/// made up front (a read's 300 DRS chunks, or 167 `DescribeDtsJobs` filters
+/// at 50,000 jobs), their futures held megabytes while waiting for the
+/// `max_in_flight` requests the transport lets through anyway.
+///
+/// The tasks come boxed: a closure held across an `await` in a future that
+/// must be `Send` trips rustc's higher-ranked lifetime check (issue 64552).
+pub(crate) async fn bounded<'a, T, E, Fut>(
+    mut tasks: Box<dyn Iterator<Item = Fut> + Send + 'a>,
+    limit: usize,
+) -> Result<Vec<T>, E>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut running: FuturesUnordered<Fut> = tasks.by_ref().take(limit.max(1)).collect();
+    let mut done = Vec::new();
+    while let Some(result) = running.next().await {
+        done.push(result?);
+        running.extend(tasks.next());
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn bounded_makes_each_task_only_as_a_slot_frees() {
+        let made = AtomicUsize::new(0);
+        let finished = AtomicUsize::new(0);
+        let most_alive = AtomicUsize::new(0);
+        let tasks = (0..10).map(|n| {
+            made.fetch_add(1, Ordering::SeqCst);
+            let (made, finished, most_alive) = (&made, &finished, &most_alive);
+            async move {
+                let alive = made.load(Ordering::SeqCst) - finished.load(Ordering::SeqCst);
+                most_alive.fetch_max(alive, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                finished.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, ()>(n)
+            }
+        });
+        let mut done = bounded(Box::new(tasks), 3).await.unwrap();
+        done.sort_unstable();
+        assert_eq!(done, (0..10).collect::<Vec<_>>());
+        assert_eq!(most_alive.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn bounded_stops_at_the_first_error() {
+        let tasks = (0..10).map(|n| async move { if n == 4 { Err(n) } else { Ok(n) } });
+        assert_eq!(bounded(Box::new(tasks), 2).await, Err(4));
     }
 }

@@ -15,7 +15,7 @@ use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, parse_endpoint, retry_after};
-use crate::provider::paging::{Page, Walk};
+use crate::provider::paging::{Page, Walk, bounded};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
 use crate::provider::{
@@ -417,7 +417,7 @@ impl AlibabaClient {
             if rounds.is_empty() {
                 break;
             }
-            let listings = try_join_all(rounds.values().flat_map(|&(job_type, ref ids)| {
+            let filters = rounds.values().flat_map(|&(job_type, ref ids)| {
                 ids.chunks(IDS_PER_LISTING).map(move |chunk| async move {
                     let params = self.params(&[
                         ("Region", &self.region),
@@ -427,8 +427,8 @@ impl AlibabaClient {
                     ]);
                     Ok::<_, ProviderError>((job_type, self.describe_dts_jobs(params).await?))
                 })
-            }))
-            .await?;
+            });
+            let listings = bounded(Box::new(filters), self.transport.max_in_flight()).await?;
             for (job_type, ids) in rounds.values() {
                 for id in ids {
                     if let Some(tried) = asked.get_mut(id) {

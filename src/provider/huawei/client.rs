@@ -18,7 +18,7 @@ use crate::provider::credentials::{self, EnvLookup, HuaweiCredentials};
 use crate::provider::describe;
 use crate::provider::error::{ProviderError, ProviderErrorKind};
 use crate::provider::http::{RawResponse, Transport, host_header, parse_endpoint, retry_after};
-use crate::provider::paging::{Page, Walk};
+use crate::provider::paging::{Page, Walk, bounded};
 use crate::provider::retry::Intent;
 use crate::provider::settings::Settings;
 use crate::provider::{Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome, check_query};
@@ -106,8 +106,11 @@ impl HuaweiClient {
                 ids.push(&job.id);
             }
         }
-        let pages =
-            try_join_all(ids.chunks(STATUS_PAGE_SIZE).map(|chunk| self.read_chunk(chunk))).await;
+        let pages = bounded(
+            Box::new(ids.chunks(STATUS_PAGE_SIZE).map(|chunk| self.read_chunk(chunk))),
+            self.transport.max_in_flight(),
+        )
+        .await;
         LiveRead::assemble(
             jobs,
             [(JobKind::HuaweiDrs, pages.map(|pages| pages.into_iter().flatten().collect()))],
