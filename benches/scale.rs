@@ -224,10 +224,12 @@ fn apply_against_baseline(binary: &str) {
 /// The per-job loop: for every job, read its status, then pause it, each
 /// one request, sequentially; returns the wall time.
 fn baseline(fleet: &Fleet) -> Duration {
-    use jobform::model::{ActionVerb, Address, Direction, JobKind, KindOptions, PauseMode, Secret};
+    use jobform::model::{
+        ActionVerb, Address, Direction, DtsJobType, JobKind, KindOptions, PauseMode, Secret,
+    };
     use jobform::provider::{
-        Action, AlibabaClient, AlibabaCredentials, Call, DtsJobType, HuaweiClient,
-        HuaweiCredentials, JobRef, RequestOutcome, Settings, SystemClock,
+        Action, AlibabaClient, AlibabaCredentials, Call, HuaweiClient, HuaweiCredentials, JobRef,
+        RequestOutcome, Settings, SystemClock,
     };
     let emulator = Emulator::start(
         World::from_json(&fleet.world().to_string(), "bench world").expect("world"),

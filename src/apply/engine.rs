@@ -152,8 +152,7 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
                             self.state,
                             &mut self.pending,
                             change,
-                            &live.raw_status,
-                            live.state,
+                            live,
                             plan.planned_at,
                         );
                         self.confirm_unsettled(change, &live.raw_status, live.state);

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 use crate::model::{ActionVerb, Address, LiveState};
-use crate::plan::{Action, JobChange};
+use crate::plan::{Action, JobChange, LiveStatus};
 use crate::state::{
     ActionOutcome, ActionRecord, Actor, AuditEntry, ChangeSet, JobRecord, Observation, PauseRecord,
     PauseSource, State,
@@ -61,8 +61,7 @@ fn record<'s>(
     state: &'s mut State,
     changes: &mut Changes,
     change: &JobChange,
-    raw_status: &str,
-    live: LiveState,
+    seen: &LiveStatus,
     at: OffsetDateTime,
 ) -> &'s mut JobRecord {
     changes.touch(&change.address);
@@ -71,7 +70,12 @@ fn record<'s>(
         id: change.id.clone(),
         provider: change.provider.clone(),
         direction: change.options.direction(),
-        observed: Observation { raw_status: raw_status.to_owned(), state: live, at },
+        observed: Observation {
+            raw_status: seen.raw_status.clone(),
+            state: seen.state,
+            at,
+            job_type: seen.job_type,
+        },
         paused: None,
         last_action: None,
     })
@@ -81,17 +85,23 @@ fn record<'s>(
 /// job without a pause record was first seen paused now; a job seen in a
 /// resting state other than paused has no pause any more. A job between
 /// states, or in a status jobform does not know, keeps its pause record.
+/// A read that does not say the job's `JobType` keeps the recorded one (the
+/// type of a job never changes).
 pub(super) fn observe(
     state: &mut State,
     changes: &mut Changes,
     change: &JobChange,
-    raw_status: &str,
-    live: LiveState,
+    seen: &LiveStatus,
     at: OffsetDateTime,
 ) {
-    let record = record(state, changes, change, raw_status, live, at);
-    record.observed = Observation { raw_status: raw_status.to_owned(), state: live, at };
-    match live {
+    let record = record(state, changes, change, seen, at);
+    record.observed = Observation {
+        raw_status: seen.raw_status.clone(),
+        state: seen.state,
+        at,
+        job_type: seen.job_type.or(record.observed.job_type),
+    };
+    match seen.state {
         LiveState::Suspended => {
             record.paused.get_or_insert(PauseRecord {
                 since: at,
@@ -202,13 +212,12 @@ pub(super) fn reached(
     state: &mut State,
     changes: &mut Changes,
     change: &JobChange,
-    raw_status: &str,
-    live: LiveState,
+    seen: &LiveStatus,
     sent_at: OffsetDateTime,
     at: OffsetDateTime,
 ) {
-    observe(state, changes, change, raw_status, live, at);
-    if live == LiveState::Suspended {
+    observe(state, changes, change, seen, at);
+    if seen.state == LiveState::Suspended {
         if let Some(record) = state.jobs.get_mut(&change.address) {
             record.paused = Some(PauseRecord {
                 since: sent_at,
@@ -216,5 +225,56 @@ pub(super) fn reached(
                 pause_mode: change.options.pause_mode_sent(ActionVerb::Suspend),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::model::{
+        Cloud, Direction, DtsJobType, JobKind, KindOptions, PauseMode, ProviderRef,
+    };
+
+    fn change() -> JobChange {
+        JobChange {
+            address: Address::new(JobKind::AlibabaDts, "orders_sync"),
+            kind: JobKind::AlibabaDts,
+            id: "l3m1213ye7l0001".to_owned(),
+            provider: ProviderRef { cloud: Cloud::Alibaba, alias: None },
+            options: KindOptions::new(Cloud::Alibaba, Direction::Forward, None, PauseMode::Target),
+            action: Action::Suspend,
+            reason: String::new(),
+            blocker: None,
+            desired: None,
+            window: None,
+            live: None,
+            drift: None,
+            pause: None,
+            warnings: Vec::new(),
+            depends_on: Vec::new(),
+            description: None,
+            resend: false,
+        }
+    }
+
+    fn seen(raw_status: &str, state: LiveState, job_type: Option<DtsJobType>) -> LiveStatus {
+        LiveStatus { raw_status: raw_status.to_owned(), state, job_type }
+    }
+
+    #[test]
+    fn a_read_without_a_job_type_keeps_the_recorded_one() {
+        let (mut state, mut changes, change) = (State::new(), Changes::default(), change());
+        let at = datetime!(2026-11-21 10:00 UTC);
+        let running = seen("Synchronizing", LiveState::Running, Some(DtsJobType::Sync));
+        observe(&mut state, &mut changes, &change, &running, at);
+        let paused = seen("Suspending", LiveState::Suspended, None);
+        observe(&mut state, &mut changes, &change, &paused, at);
+        let observed = &state.jobs[&change.address].observed;
+        assert_eq!(
+            (observed.raw_status.as_str(), observed.job_type),
+            ("Suspending", Some(DtsJobType::Sync))
+        );
     }
 }

@@ -17,8 +17,8 @@ mod engine;
 mod fake;
 mod reliability;
 use crate::model::{
-    AlibabaOptions, AlibabaProvider, DesiredJob, DesiredState, Direction, JobKind, KindOptions,
-    PauseMode, ProviderConfig, ProviderTuning, Secret, SourceLocation,
+    AlibabaOptions, AlibabaProvider, DesiredJob, DesiredState, Direction, DtsJobType, JobKind,
+    KindOptions, PauseMode, ProviderConfig, ProviderTuning, Secret, SourceLocation,
 };
 use crate::plan::fixtures::desired;
 use crate::plan::{self, Code, PlanInput, PlanOptions};
@@ -275,7 +275,15 @@ async fn suspends_every_kind_in_waves_then_resumes_them() {
         assert_eq!(rig.emulator.job_status(id).as_deref(), Some("PAUSING"));
     }
     assert_eq!(rig.emulator.reverse_status("l3m1213ye7l0001").as_deref(), Some("Suspending"));
+    // Each DTS job's `JobType` as found, for the next read to route it by.
+    let job_types: BTreeMap<String, Option<DtsJobType>> =
+        state.jobs.iter().map(|(a, r)| (a.to_string(), r.observed.job_type)).collect();
+    assert_eq!(job_types["alibaba_dts.orders_sync"], Some(DtsJobType::Sync));
+    assert_eq!(job_types["alibaba_dts.orders_sync_reverse"], Some(DtsJobType::Sync));
+    assert_eq!(job_types["alibaba_dts.billing_migration"], Some(DtsJobType::Migration));
+    assert_eq!(job_types["alibaba_migration.legacy_inventory"], None);
     let eu = state.jobs.iter().find(|(a, _)| a.kind == JobKind::HuaweiDrs).unwrap().1;
+    assert_eq!(eu.observed.job_type, None);
     assert_eq!(eu.observed.raw_status, "PAUSING");
     let paused = eu.paused.as_ref().unwrap();
     assert_eq!(paused.source, PauseSource::Jobform);

@@ -23,8 +23,8 @@ use crate::config::Config;
 use crate::error::{Error, ExitStatus, FileFormatError};
 use crate::hclfmt;
 use crate::model::{
-    ActionVerb, Address, DesiredState, Direction, JobKind, ListedJob, Listing, ListingQuery,
-    LiveState, ProviderConfig, ProviderRef,
+    ActionVerb, Address, DesiredState, Direction, DtsJobType, JobKind, ListedJob, Listing,
+    ListingQuery, LiveState, ProviderConfig, ProviderRef,
 };
 use crate::provider::describe;
 use crate::provider::fleet::Fleet;
@@ -295,6 +295,7 @@ impl Imports<'_> {
                         raw_status: candidate.status.to_owned(),
                         state,
                         at: now,
+                        job_type: listed_dts_job_type(job),
                     },
                     // Already paused when first seen: the pause is at least this old.
                     paused: (state == LiveState::Suspended).then_some(PauseRecord {
@@ -436,6 +437,16 @@ fn grouped(candidates: Vec<Candidate<'_>>, mut taken: Taken) -> Imports<'_> {
         hcl.push_str("}\n\n");
     }
     Imports { hcl, records }
+}
+
+/// The `JobType` a DTS job was listed under, for its record: the next read
+/// asks it under that type alone. Other kinds' listings have no DTS type
+/// (DRS's `db_use_type` is another vocabulary).
+fn listed_dts_job_type(job: &ListedJob) -> Option<DtsJobType> {
+    match job.kind {
+        JobKind::AlibabaDts => job.job_type.as_deref().and_then(DtsJobType::from_word),
+        JobKind::AlibabaMigration | JobKind::AlibabaSynchronization | JobKind::HuaweiDrs => None,
+    }
 }
 
 /// The comment above a task: its kind, cloud name and status.

@@ -18,8 +18,8 @@ pub use address::{Address, AddressParseError, InstanceKey, is_identifier};
 pub use clock::{human_duration, limit_words, timestamp};
 pub use description::{KindAttribute, KindDescription, Operation, PauseLimits};
 pub use job::{
-    DesiredJob, DesiredState, Direction, LiveJob, LiveReverse, LiveState, PauseMode, ProviderRef,
-    SourceLocation,
+    DesiredJob, DesiredState, Direction, DtsJobType, LiveJob, LiveReverse, LiveState, PauseMode,
+    ProviderRef, SourceLocation,
 };
 pub use kind::{Cloud, JobKind};
 pub use listing::{ListedJob, Listing, ListingQuery};

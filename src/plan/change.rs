@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::model::{
-    ActionVerb, Address, DesiredState, JobKind, KindOptions, LiveState, ProviderRef, WindowPhase,
+    ActionVerb, Address, DesiredState, DtsJobType, JobKind, KindOptions, LiveState, ProviderRef,
+    WindowPhase,
 };
 use crate::state::PauseSource;
 
@@ -204,6 +205,9 @@ pub struct LiveStatus {
     pub raw_status: String,
     /// jobform's normalised state.
     pub state: LiveState,
+    /// The `JobType` a DTS job was found under, for apply to record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_type: Option<DtsJobType>,
 }
 
 /// What the last apply recorded, when it differs from the live status.

@@ -32,5 +32,6 @@ pub(crate) fn live(kind: JobKind, id: &str, raw: &str, state: LiveState) -> Live
         two_way: Some(false),
         change_tracking: false,
         incremental: Some(true),
+        dts_job_type: None,
     }
 }

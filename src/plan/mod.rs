@@ -326,13 +326,16 @@ fn plan_job(
     let (raw, state) = match rules::managed_status(job, live) {
         Ok(status) => status,
         Err(notice) => {
-            change.live =
-                Some(LiveStatus { raw_status: live.raw_status.clone(), state: live.state });
+            change.live = Some(LiveStatus {
+                raw_status: live.raw_status.clone(),
+                state: live.state,
+                job_type: live.dts_job_type,
+            });
             let message = notice.message.clone();
             return blocked(change, notice.code, message);
         }
     };
-    change.live = Some(LiveStatus { raw_status: raw.clone(), state });
+    change.live = Some(LiveStatus { raw_status: raw.clone(), state, job_type: live.dts_job_type });
     change.drift = record.and_then(|record| drift(record, &raw, state)).map(Box::new);
     let mut recorded_mode = None;
     if state == LiveState::Suspended {

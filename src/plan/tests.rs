@@ -252,6 +252,7 @@ fn paused_record(kind: JobKind, id: &str, since: OffsetDateTime, source: PauseSo
             raw_status: "Suspending".to_owned(),
             state: LiveState::Suspended,
             at: since,
+            job_type: None,
         },
         paused: Some(PauseRecord { since, source, pause_mode: None }),
         last_action: None,

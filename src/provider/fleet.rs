@@ -9,11 +9,11 @@ use std::fmt;
 use futures_util::future::join_all;
 
 use super::{
-    ActionResult, Call, CloudProvider, DtsJobType, EnvLookup, JobRef, LiveRead, Provider,
-    ProviderError, ProviderErrorKind, RequestOutcome,
+    ActionResult, Call, CloudProvider, EnvLookup, JobRef, LiveRead, Provider, ProviderError,
+    ProviderErrorKind, RequestOutcome,
 };
 use crate::model::{
-    Address, Cloud, DesiredJob, JobKind, ListedJob, ListingQuery, LiveJob, LiveLookup,
+    Address, Cloud, DesiredJob, DtsJobType, JobKind, ListedJob, ListingQuery, LiveJob, LiveLookup,
     ProviderConfig, ProviderRef, ReadFailure, SourceLocation,
 };
 use crate::state::JobRecord;
@@ -159,16 +159,14 @@ impl Fleet {
         if failures.is_empty() { Ok(Fleet { clients }) } else { Err(ProviderFailures(failures)) }
     }
 
-    /// Seeds each Alibaba client with the DTS `JobType` of ids whose
-    /// recorded status names it (see [`DtsJobType::of_record`]), so the next
-    /// read asks each id under its own type and sends no probe of another.
-    /// A hint only orders the probes: an id not found under it is asked under
-    /// the other types.
+    /// Seeds each Alibaba client with the DTS `JobType` of recorded ids (see
+    /// [`DtsJobType::of_record`]), so the next read asks each id under its
+    /// own type and sends no probe of another. A hint only orders the
+    /// probes: an id not found under it is asked under the other types.
     pub fn hint_job_types<'a>(&self, recorded: impl IntoIterator<Item = &'a JobRecord>) {
         let mut by_provider: BTreeMap<&ProviderRef, Vec<(&str, DtsJobType)>> = BTreeMap::new();
         for record in recorded {
-            if let Some(job_type) = DtsJobType::of_record(record.kind, &record.observed.raw_status)
-            {
+            if let Some(job_type) = DtsJobType::of_record(record) {
                 by_provider.entry(&record.provider).or_default().push((&record.id, job_type));
             }
         }

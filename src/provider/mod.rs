@@ -126,7 +126,7 @@ use crate::model::{
     ProviderConfig,
 };
 
-pub use alibaba::{AlibabaClient, DtsJobType};
+pub use alibaba::AlibabaClient;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credentials::{AlibabaCredentials, EnvLookup, HuaweiCredentials};
 pub use error::{ProviderError, ProviderErrorKind};

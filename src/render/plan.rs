@@ -625,6 +625,7 @@ mod tests {
                     raw_status: "Suspending".into(),
                     state: LiveState::Suspended,
                     at: now - Duration::hours(5),
+                    job_type: None,
                 },
                 paused: Some(PauseRecord {
                     since: now - Duration::minutes(320),

@@ -744,6 +744,7 @@ mod tests {
                 raw_status: raw_status.to_owned(),
                 state: LiveState::Suspended,
                 at: datetime!(2026-11-21 10:00 UTC),
+                job_type: None,
             },
             paused: None,
             last_action: None,

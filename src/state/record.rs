@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::model::{
-    ActionVerb, Address, Direction, JobKind, KindOptions, LiveState, PauseMode, ProviderRef,
+    ActionVerb, Address, Direction, DtsJobType, JobKind, KindOptions, LiveState, PauseMode,
+    ProviderRef,
 };
 
 /// The newest state format this build reads and the one it writes. Version 1
@@ -145,6 +146,11 @@ pub struct Observation {
     /// When it was read.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The `JobType` a DTS job was found under (`MIGRATION`, `SYNC`,
+    /// `SUBSCRIBE`), once known: the next read asks the id under it alone.
+    /// Absent for other kinds and in states written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_type: Option<DtsJobType>,
 }
 
 /// The pause clock of a paused job.
@@ -371,7 +377,7 @@ impl std::fmt::Display for Actor {
 
 #[cfg(test)]
 mod tests {
-    use super::Actor;
+    use super::{Actor, DtsJobType, Observation};
 
     #[test]
     fn actor_names_the_ci_run() {
@@ -387,5 +393,17 @@ mod tests {
         assert_eq!(actor.user, "dba");
         assert_eq!(actor.ci.as_deref(), Some("github-actions acme/jobs run 42 by octocat"));
         assert_eq!(Actor::current(|_| None).ci, None);
+    }
+
+    #[test]
+    fn an_observation_records_the_job_type_as_its_wire_word_and_reads_without_one() {
+        let recorded = r#"{"raw_status":"Suspending","state":"suspended","at":"2026-11-21T10:00:00Z","job_type":"SYNC"}"#;
+        let observation: Observation = serde_json::from_str(recorded).unwrap();
+        assert_eq!(observation.job_type, Some(DtsJobType::Sync));
+        assert_eq!(serde_json::to_string(&observation).unwrap(), recorded);
+        let before = r#"{"raw_status":"PAUSING","state":"suspended","at":"2026-11-21T10:00:00Z"}"#;
+        let observation: Observation = serde_json::from_str(before).unwrap();
+        assert_eq!(observation.job_type, None);
+        assert_eq!(serde_json::to_string(&observation).unwrap(), before);
     }
 }

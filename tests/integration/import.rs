@@ -439,6 +439,11 @@ fn an_existing_file_is_not_overwritten_without_force() {
 
     ----- stderr -----
     "#);
+    // The record keeps the JobType the job was listed under, for the next read.
+    let state = std::fs::read_to_string(test.path().join("state/jobform.state.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    let observed = &state["jobs"]["alibaba_dts.orders_sync_reverse"]["observed"];
+    assert_eq!(observed["job_type"], "SYNC");
     // The audit names the machine: its host name is redacted.
     let shown = test.again(&["show"]).run();
     let mut filters = FILTERS.to_vec();

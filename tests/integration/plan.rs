@@ -4,7 +4,7 @@
 use jobform::render::plan_view::PlanView;
 use jobform_emulator::{Emulator, World};
 
-use crate::support::Test;
+use crate::support::{Test, instant_emulator};
 
 fn emulator() -> Emulator {
     Emulator::start(World::example()).expect("start the emulator")
@@ -649,4 +649,36 @@ fn dts_ids_are_asked_under_the_job_type_the_state_recorded() {
         .map(|entry| entry.jobs.len())
         .collect();
     assert_eq!(filters, [1, 1, 1]);
+}
+
+#[test]
+fn a_paused_synchronization_is_asked_under_the_job_type_recorded_when_it_was_paused() {
+    let emulator = instant_emulator();
+    let suspend = Test::new()
+        .examples()
+        .emulated(&emulator)
+        .args(["apply", "--auto-approve", "--target", "alibaba_dts.orders_sync"])
+        .args(["--var", "maintenance=true"])
+        .run();
+    assert_eq!(suspend.code, Some(0), "{}", suspend.stderr);
+    assert_eq!(emulator.job_status("l3m1213ye7l0001").as_deref(), Some("Suspending"));
+    let state: serde_json::Value =
+        serde_json::from_str(&suspend.read("state/jobform.state.json")).unwrap();
+    let observed = &state["jobs"]["alibaba_dts.orders_sync"]["observed"];
+    assert_eq!(observed["raw_status"], "Suspending");
+    assert_eq!(observed["job_type"], "SYNC");
+    emulator.clear_journal();
+
+    let plan = Test::in_dir(&suspend).emulated(&emulator).args(["plan"]).run();
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    // `Suspending` names no JobType, the record does: the id is in one
+    // listing filter (SYNC, where it is found), not first in an empty
+    // MIGRATION probe.
+    let asked = emulator
+        .journal()
+        .into_iter()
+        .filter(|entry| entry.action == "DescribeDtsJobs")
+        .filter(|entry| entry.jobs.iter().any(|id| id == "l3m1213ye7l0001"))
+        .count();
+    assert_eq!(asked, 1);
 }

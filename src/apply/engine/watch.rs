@@ -13,6 +13,7 @@ use crate::apply::report::short_duration;
 use crate::apply::timer::Timer;
 use crate::apply::{ApplyError, ApplyEvent};
 use crate::model::{Address, LiveLookup, LiveState, ReadFailure};
+use crate::plan::LiveStatus;
 use crate::provider::Provider;
 use crate::provider::fleet::ReadItem;
 
@@ -163,23 +164,20 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
     ) -> Settled {
         let change = watch.sent.change;
         let task = match lookup {
-            Some(LiveLookup::Found(live)) => live
-                .task_status(change.options.direction())
-                .map(|(raw, state)| (raw.to_owned(), state)),
+            Some(LiveLookup::Found(live)) => {
+                live.task_status(change.options.direction()).map(|(raw, state)| LiveStatus {
+                    raw_status: raw.to_owned(),
+                    state,
+                    job_type: live.dts_job_type,
+                })
+            }
             _ => None,
         };
         let took = elapsed(watch.sent.at, now);
-        if let Some((raw, live)) = &task {
+        if let Some(seen) = &task {
+            let (raw, live) = (&seen.raw_status, &seen.state);
             if *live == watch.target {
-                ledger::reached(
-                    self.state,
-                    &mut self.pending,
-                    change,
-                    raw,
-                    *live,
-                    watch.sent.at,
-                    now,
-                );
+                ledger::reached(self.state, &mut self.pending, change, seen, watch.sent.at, now);
                 let mut detail = format!("reached {live} ({raw}) after {}", short_duration(took));
                 if !watch.answered {
                     detail.push_str("; the request had no answer, the job shows it took effect");
@@ -189,7 +187,7 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
             }
             let ended = *live == LiveState::Stopped && watch.target != LiveState::Stopped;
             if *live == LiveState::Failed || ended {
-                ledger::observe(self.state, &mut self.pending, change, raw, *live, now);
+                ledger::observe(self.state, &mut self.pending, change, seen, now);
                 let detail = format!("the job is now {live} ({raw}) instead of {}", watch.target);
                 self.record(&watch.sent, Outcome::Failed { detail });
                 return Settled::Yes;
@@ -212,11 +210,13 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
         if now < watch.deadline {
             return Settled::No;
         }
-        if let Some((raw, live)) = &task {
-            ledger::observe(self.state, &mut self.pending, change, raw, *live, now);
+        if let Some(seen) = &task {
+            ledger::observe(self.state, &mut self.pending, change, seen, now);
         }
         let seen = match (&task, lookup) {
-            (Some((raw, live)), _) => format!("it is still {live} ({raw})"),
+            (Some(LiveStatus { raw_status, state, .. }), _) => {
+                format!("it is still {state} ({raw_status})")
+            }
             (None, Some(LiveLookup::ReadFailed(error))) => format!("it could not be read: {error}"),
             (None, _) => "the cloud no longer reports it".to_owned(),
         };

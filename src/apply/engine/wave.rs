@@ -12,7 +12,7 @@ use crate::apply::timer::Timer;
 use crate::apply::{ApplyError, ApplyEvent};
 use crate::model::LiveLookup;
 use crate::model::{Address, LiveState};
-use crate::plan::{JobChange, Request, Wave};
+use crate::plan::{JobChange, LiveStatus, Request, Wave};
 use crate::provider::fleet::ReadItem;
 use crate::provider::{self, Provider};
 
@@ -57,8 +57,8 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
         let mut going = BTreeSet::new();
         for change in ready {
             match fresh(change, lookups.get(&change.address)) {
-                Ok((raw, live)) => {
-                    ledger::observe(self.state, &mut self.pending, change, &raw, live, now);
+                Ok(seen) => {
+                    ledger::observe(self.state, &mut self.pending, change, &seen, now);
                     going.insert(&change.address);
                 }
                 Err(detail) => self.skip(change, SkipReason::Stale, detail),
@@ -120,12 +120,12 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
 }
 
 /// The job's re-read status if it is still what the plan assumed, else why not.
-fn fresh(change: &JobChange, lookup: Option<&LiveLookup>) -> Result<(String, LiveState), String> {
+fn fresh(change: &JobChange, lookup: Option<&LiveLookup>) -> Result<LiveStatus, String> {
     let assumed = change.live.as_ref().expect("acting changes were planned from a live status");
     match lookup {
         Some(LiveLookup::Found(live)) => match live.task_status(change.options.direction()) {
             Some((raw, state)) if raw.eq_ignore_ascii_case(&assumed.raw_status) => {
-                Ok((raw.to_owned(), state))
+                Ok(LiveStatus { raw_status: raw.to_owned(), state, job_type: live.dts_job_type })
             }
             Some((raw, state)) => Err(format!(
                 "the job is now {state} ({raw}), but the plan assumed {} ({}); plan again",

@@ -200,6 +200,7 @@ impl Provider for FakeCloud {
                 two_way: None,
                 change_tracking: false,
                 incremental: Some(true),
+                dts_job_type: None,
             });
         }
         Ok(read)

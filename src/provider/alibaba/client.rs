@@ -8,8 +8,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    ActionVerb, AlibabaProvider, Cloud, Direction, JobKind, KindOptions, ListedJob, Listing,
-    ListingQuery, LiveJob, LiveReverse, Secret,
+    ActionVerb, AlibabaProvider, Cloud, Direction, DtsJobType, JobKind, KindOptions, ListedJob,
+    Listing, ListingQuery, LiveJob, LiveReverse, Secret,
 };
 use crate::provider::clock::{Clock, SystemClock};
 use crate::provider::credentials::{self, AlibabaCredentials, EnvLookup};
@@ -21,6 +21,7 @@ use crate::provider::settings::Settings;
 use crate::provider::{
     Action, ActionResult, Call, JobRef, LiveRead, RequestOutcome, check_query, describe,
 };
+use crate::state::JobRecord;
 
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
@@ -36,32 +37,9 @@ const PAGE_SIZE: usize = 30;
 /// query string of about 5 KB, well within what HTTP front ends accept.
 const IDS_PER_LISTING: usize = 10 * PAGE_SIZE;
 
-/// The `JobType`s of `DescribeDtsJobs`, in the order an id of unknown type
-/// is probed; the API lists one type per call.
-const DTS_JOB_TYPES: [DtsJobType; 3] =
-    [DtsJobType::Migration, DtsJobType::Sync, DtsJobType::Subscribe];
-
-/// The `JobType` a `DescribeDtsJobs` listing filters by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DtsJobType {
-    /// `MIGRATION`.
-    Migration,
-    /// `SYNC`.
-    Sync,
-    /// `SUBSCRIBE` (change tracking).
-    Subscribe,
-}
-
+/// What the DTS status words say of a job's `JobType` (the type itself is
+/// model vocabulary: the state records it).
 impl DtsJobType {
-    /// The wire word.
-    fn word(self) -> &'static str {
-        match self {
-            DtsJobType::Migration => "MIGRATION",
-            DtsJobType::Sync => "SYNC",
-            DtsJobType::Subscribe => "SUBSCRIBE",
-        }
-    }
-
     /// The type a DTS status word belongs to, when only one type uses it
     /// (`Migrating` is a migration's, `Normal` a change tracking's);
     /// `Suspending`, `Finished` and the like say nothing.
@@ -75,11 +53,16 @@ impl DtsJobType {
         }
     }
 
-    /// The type a recorded job's status names, when the job is an
-    /// `alibaba_dts` task (the legacy kinds have no `JobType`).
-    pub fn of_record(kind: JobKind, raw_status: &str) -> Option<DtsJobType> {
-        match kind {
-            JobKind::AlibabaDts => DtsJobType::of_status(raw_status),
+    /// The type of a recorded job, when it is an `alibaba_dts` task (the
+    /// legacy kinds have no `JobType`): the type it was found under, else
+    /// (a state written before types were recorded) the one its recorded
+    /// status names.
+    pub fn of_record(record: &JobRecord) -> Option<DtsJobType> {
+        match record.kind {
+            JobKind::AlibabaDts => record
+                .observed
+                .job_type
+                .or_else(|| DtsJobType::of_status(&record.observed.raw_status)),
             JobKind::AlibabaMigration | JobKind::AlibabaSynchronization | JobKind::HuaweiDrs => {
                 None
             }
@@ -409,7 +392,7 @@ impl AlibabaClient {
                     .get(*id)
                     .copied()
                     .filter(|hint| tried & hint.bit() == 0)
-                    .or_else(|| DTS_JOB_TYPES.into_iter().find(|t| tried & t.bit() == 0));
+                    .or_else(|| DtsJobType::ALL.into_iter().find(|t| tried & t.bit() == 0));
                 if let Some(job_type) = next {
                     rounds.entry(job_type.bit()).or_insert((job_type, Vec::new())).1.push(id);
                 }
@@ -490,6 +473,7 @@ impl AlibabaClient {
                     two_way: Some(false),
                     change_tracking: false,
                     incremental: job.mode.and_then(|mode| mode.data_synchronization),
+                    dts_job_type: None,
                 }
             })
             .collect())
@@ -571,6 +555,7 @@ impl AlibabaClient {
                     change_tracking: false,
                     // A synchronization replicates changes from the start.
                     incremental: Some(true),
+                    dts_job_type: None,
                 })
             }
         });
@@ -763,6 +748,7 @@ fn dts_live_job(job_type: DtsJobType, job: DtsJob, reverse: Option<String>) -> L
         reverse,
         change_tracking: job_type == DtsJobType::Subscribe,
         incremental: job.mode.and_then(|mode| mode.data_synchronization).or(sync.then_some(true)),
+        dts_job_type: Some(job_type),
     }
 }
 

@@ -8,8 +8,8 @@ mod sign;
 mod status;
 mod wire;
 
+pub use client::AlibabaClient;
 pub(super) use client::decode_every_answer;
-pub use client::{AlibabaClient, DtsJobType};
 
 /// Regions the SDKs map to the central endpoint `dts.aliyuncs.com`
 /// (`alibabacloud_dts20200101/client.py`); every other region uses

@@ -153,6 +153,7 @@ impl HuaweiClient {
                             kind: JobKind::HuaweiDrs,
                             state: live_state(&raw_status),
                             incremental: incremental(&raw_status),
+                            dts_job_type: None,
                             id: item.id,
                             raw_status,
                             reverse: None,

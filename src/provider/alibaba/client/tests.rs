@@ -12,6 +12,7 @@ use crate::provider::alibaba::sign::signature;
 use crate::provider::testing::{
     LogCapture, Recorded, Reply, Responder, fixed_clock, listing_error, quick_settings,
 };
+use crate::state::JobRecord;
 
 const KEY_ID: &str = "LTAIjobformexample";
 const SECRET: &str = "jobform-example-secret";
@@ -711,6 +712,61 @@ async fn a_wrong_hint_costs_a_probe_not_a_result() {
     let read = client.read(&[job_ref(JobKind::AlibabaDts, "m1")]).await.unwrap();
     assert_eq!(read.found[0].raw_status, "Migrating");
     assert_eq!(job_types_asked(&responder), ["SUBSCRIBE", "MIGRATION"]);
+}
+
+/// The record of an `alibaba_dts` job seen `raw_status`, found under `job_type`.
+fn dts_record(id: &str, raw_status: &str, job_type: Option<DtsJobType>) -> JobRecord {
+    JobRecord {
+        kind: JobKind::AlibabaDts,
+        id: id.into(),
+        provider: crate::model::ProviderRef { cloud: Cloud::Alibaba, alias: None },
+        direction: Direction::Forward,
+        observed: crate::state::Observation {
+            raw_status: raw_status.into(),
+            state: LiveState::Suspended,
+            at: time::macros::datetime!(2026-11-21 10:00 UTC),
+            job_type,
+        },
+        paused: None,
+        last_action: None,
+    }
+}
+
+#[tokio::test]
+async fn a_paused_job_is_read_under_its_recorded_job_type_alone() {
+    let world = vec![
+        ("SYNC", "s1".to_owned(), "Suspending", None),
+        ("SYNC", "s2".to_owned(), "Suspending", None),
+    ];
+    let responder = Responder::start(dts_world(world)).await;
+    let client = client(&responder);
+    // `Suspending` names no type: only the recorded one routes `s1`.
+    let records = [
+        dts_record("s1", "Suspending", Some(DtsJobType::Sync)),
+        dts_record("s2", "Suspending", None),
+    ];
+    client.hint_job_types(
+        records.iter().filter_map(|r| Some((r.id.as_str(), DtsJobType::of_record(r)?))),
+    );
+    let read = client.read(&[job_ref(JobKind::AlibabaDts, "s1")]).await.unwrap();
+    assert_eq!(read.found[0].dts_job_type, Some(DtsJobType::Sync));
+    assert_eq!(job_types_asked(&responder), ["SYNC"]);
+    let before = responder.requests().len();
+    client.read(&[job_ref(JobKind::AlibabaDts, "s2")]).await.unwrap();
+    assert_eq!(job_types_asked(&responder)[before..], ["MIGRATION", "SYNC"]);
+}
+
+#[test]
+fn a_recorded_job_type_outranks_the_status_word() {
+    let found_as_sync = dts_record("j", "Migrating", Some(DtsJobType::Sync));
+    assert_eq!(DtsJobType::of_record(&found_as_sync), Some(DtsJobType::Sync));
+    assert_eq!(
+        DtsJobType::of_record(&dts_record("j", "Migrating", None)),
+        Some(DtsJobType::Migration)
+    );
+    assert_eq!(DtsJobType::of_record(&dts_record("j", "Suspending", None)), None);
+    let legacy = JobRecord { kind: JobKind::AlibabaSynchronization, ..found_as_sync };
+    assert_eq!(DtsJobType::of_record(&legacy), None);
 }
 
 #[test]
