@@ -20,7 +20,7 @@ use crate::model::Address;
 use crate::plan::{Action, Code};
 use crate::render::watch::{WatchEnd, WatchLine, WatchProgress};
 use crate::render::{self, Palette};
-use crate::state::{Actor, StateStore};
+use crate::state::{Actor, StateError, StateStore};
 
 use super::apply::{acknowledge, finished};
 use super::clock::Clock;
@@ -68,6 +68,8 @@ enum Round {
         /// The earliest window edge ahead, as of the plan.
         next_edge: Option<OffsetDateTime>,
     },
+    /// The round could not run; the next one tries again.
+    Failed,
     /// Ctrl-C came while planning: the plan's changes were not applied.
     Interrupted,
     /// A second Ctrl-C: exit at once.
@@ -131,6 +133,8 @@ pub(crate) fn run(
     let mut warned = Warned::new();
     let mut first = true;
     let mut replanned = false;
+    // The failure the last round reported, if it failed.
+    let mut failing: Option<String> = None;
     loop {
         // Read afresh each round: the emulator's clock may have moved.
         let clock = Clock::from_env(&watch.runtime)?;
@@ -143,9 +147,33 @@ pub(crate) fn run(
             render::watch::line(out, clock.now(), WatchLine::Stopped { end, kept }, stdout);
             break;
         }
-        let round = watch.round(&clock, first, seen.as_ref(), &mut warned, out, err)?;
+        let round = match watch.round(&clock, first, seen.as_ref(), &mut warned, out, err) {
+            Ok(round) => round,
+            // The first round's errors are the configuration's or the
+            // setup's: the user is there to fix them. Later, a state locked
+            // by another command or a cloud briefly unreachable must not end
+            // a watch that is keeping windows: the round falls short (the
+            // exit status says so) and the next one tries again.
+            Err(error) if !first && passes(&error) => {
+                // Said once while the same failure lasts, not every round.
+                let said = error.to_string();
+                if failing.as_ref() != Some(&said) {
+                    let line = WatchLine::RoundFailed { error: &error };
+                    render::watch::line(out, clock.now(), line, stdout);
+                    failing = Some(said);
+                }
+                kept = false;
+                seen = None;
+                Round::Failed
+            }
+            Err(error) => return Err(error),
+        };
+        if !matches!(round, Round::Failed) {
+            failing = None;
+        }
         first = false;
         let next_edge = match round {
+            Round::Failed => None,
             Round::Quiet { seen: now_seen, kept: round_kept, next_edge } => {
                 kept &= round_kept;
                 seen = Some(now_seen);
@@ -187,6 +215,18 @@ pub(crate) fn run(
         });
     }
     Ok(if kept { ExitStatus::Success } else { ExitStatus::Partial })
+}
+
+/// Whether a round's error lets the watch go on: the state locked by another
+/// command, or a provider block that could not be read (network,
+/// throttling past the retries). Everything else (the configuration edited
+/// into an error, a corrupt state) needs the user and ends the watch.
+fn passes(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::State(StateError::Locked { .. } | StateError::SessionLocked { .. })
+            | Error::Providers(_)
+    )
 }
 
 impl Watch<'_> {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::apply::{ApplyEvent, ApplyHooks, SkipReason, Timer, short_duration};
+use crate::error::Error;
 use crate::model::{Address, human_duration, timestamp};
 use crate::plan::{Action, Notice, Plan, WindowPhaseLabel};
 use crate::render::{Palette, Terminal, plural};
@@ -59,6 +60,12 @@ pub enum WatchLine<'a> {
         /// The earliest window edge ahead, if any.
         next_edge: Option<OffsetDateTime>,
     },
+    /// A round could not run (the state locked by another command, a
+    /// provider unreachable): the watch goes on and tries again.
+    RoundFailed {
+        /// Why.
+        error: &'a Error,
+    },
     /// The watch ends.
     Stopped {
         /// Why.
@@ -97,6 +104,12 @@ pub fn line(out: &mut dyn Write, now: OffsetDateTime, line: WatchLine<'_>, palet
             human_duration(edge - now)
         ),
         WatchLine::Idle { next_edge: None } => "no changes; no window edge ahead".to_owned(),
+        WatchLine::RoundFailed { error } => format!(
+            "{}: {} ({}); trying again at the next round",
+            palette.error("round not run"),
+            error.title(),
+            Terminal(error.to_string().trim_end_matches('.'))
+        ),
         WatchLine::Stopped { end, kept } => {
             let why = match end {
                 WatchEnd::MaxDuration(limit) => {

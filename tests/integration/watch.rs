@@ -297,6 +297,48 @@ fn watch_keeps_a_window_on_the_postgresql_state() {
     assert_eq!((action.verb.label(), action.outcome.label()), ("suspend", "succeeded"));
 }
 
+/// A round that finds the state locked by another command does not end
+/// the watch: it says so once, and the next round after the lock is gone
+/// opens the window (late: the exit status says a round fell short).
+#[test]
+fn a_locked_state_is_waited_out_round_by_round() {
+    use jobform::state::{Actor, StateFile, StateStore};
+
+    let emulator = emulator(Duration::ZERO);
+    let test = on_emulator_clock(&emulator, TWO_WINDOWS);
+    let mut child = test
+        .again(&["watch", "--interval", "100ms", "--max-duration", "90m", "--lock-timeout", "0s"])
+        .spawn_piped();
+    let mut lines = Lines::of(&mut child);
+    lines.until("next window edge at 2026-12-05T01:00:00Z");
+    let store = StateFile::new(test.path().join(jobform::state::DEFAULT_PATH));
+    let actor = Actor { user: "dba".to_owned(), host: "bastion".to_owned(), ci: None };
+    let held = store.lock("apply", &actor, Duration::from_secs(10)).expect("free between rounds");
+    let held_id = held.info().id.clone();
+    emulator.advance(Duration::from_secs(3600));
+    lines.until("round not run");
+    assert_eq!(actions(&emulator), [], "nothing is sent while the state is locked");
+    drop(held);
+    lines.until("suspended (window open)");
+    lines.until("next window edge at 2026-12-05T02:00:00Z");
+    emulator.advance(Duration::from_secs(3600));
+    let status = child.wait().unwrap();
+    let pid = std::process::id().to_string();
+    let lock = held_id;
+    let all = lines.all().replace(&format!("pid {pid}"), "pid [PID]").replace(&lock, "[LOCK_ID]");
+    let all = regex::Regex::new(r"since \S+Z").unwrap().replace(&all, "since [TIME]").into_owned();
+    watch_snapshot!(all, @r#"
+    [NOW]  watching: planning at each window edge and every 100ms, until [TIME]
+    [NOW]  no changes; next window edge at 2026-12-05T01:00:00Z (in [DURATION])
+    [NOW]  round not run: State locked (the state is locked by dba@bastion (pid [PID], `jobform apply`, since [TIME], lock id [LOCK_ID]). Wait for it to finish (or pass --lock-timeout); if that process is gone, run `jobform force-unlock [LOCK_ID]`); trying again at the next round
+    [NOW]  alibaba_dts.billing_migration  suspended (window open)
+    [NOW]  no changes; next window edge at 2026-12-05T02:00:00Z (in [DURATION])
+    [NOW]  stopping: --max-duration 1h 30m reached; some round fell short of its plan (exit status 4)
+    "#);
+    assert_eq!(status.code(), Some(4));
+    assert_eq!(actions(&emulator).len(), 1, "one suspend, sent once");
+}
+
 /// An address from the configuration is shown escaped: a hostile
 /// `for_each` key neither drives the terminal nor forges a line.
 #[test]
