@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::{Address, DesiredJob, Listing, ProviderConfig, ProviderRef};
+use crate::model::{Address, DesiredJob, ProviderConfig, ProviderRef};
 
 use super::data::{DataSource, DeclaredData};
 use super::diag::Diagnostics;
@@ -23,37 +23,34 @@ pub(super) fn link(
     declared_jobs: Vec<DeclaredJob>,
     diagnostics: &mut Diagnostics,
 ) -> (Vec<ProviderConfig>, Vec<DesiredJob>, Vec<DataSource>) {
-    let mut providers: BTreeMap<ProviderRef, DeclaredProvider> = BTreeMap::new();
-    for provider in declared_providers {
-        let reference = provider.config.reference();
-        if let Some(first) = providers.get(&reference) {
-            let detail = format!(
-                "A provider \"{reference}\" was already declared at {}. Give one of them a different alias.",
-                sources.range(&first.header)
-            );
-            diagnostics.push(sources.error(
-                &provider.header,
-                "Duplicate provider configuration",
-                detail,
-            ));
-            continue;
-        }
-        providers.insert(reference, provider);
-    }
+    let providers = first_of_each(
+        sources,
+        declared_providers,
+        |provider| provider.config.reference(),
+        |provider| &provider.header,
+        |reference, first| Duplicate {
+            summary: "Duplicate provider configuration",
+            detail: format!(
+                "A provider \"{reference}\" was already declared at {first}. Give one of them a different alias."
+            ),
+        },
+        diagnostics,
+    );
 
-    let mut data: BTreeMap<(Listing, String), DeclaredData> = BTreeMap::new();
-    for block in declared_data {
-        let key = (block.listing, block.name.clone());
-        if let Some(first) = data.get(&key) {
-            let detail = format!(
-                "A data source \"{}\" \"{}\" was already declared at {}. Each data block needs a unique kind and name.",
-                block.listing,
-                block.name,
-                sources.range(&first.header)
-            );
-            diagnostics.push(sources.error(&block.header, "Duplicate data source", detail));
-            continue;
-        }
+    let data = first_of_each(
+        sources,
+        declared_data,
+        |block| (block.listing, block.name.clone()),
+        |block| &block.header,
+        |(listing, name), first| Duplicate {
+            summary: "Duplicate data source",
+            detail: format!(
+                "A data source \"{listing}\" \"{name}\" was already declared at {first}. Each data block needs a unique kind and name."
+            ),
+        },
+        diagnostics,
+    );
+    for block in data.values() {
         if let Some(reference) = &block.provider {
             let users = format!("{} data sources", block.listing);
             let at = Use {
@@ -64,22 +61,21 @@ pub(super) fn link(
             };
             check_provider(sources, &at, &providers, diagnostics);
         }
-        data.insert(key, block);
     }
 
-    let mut blocks: BTreeMap<Address, DeclaredJob> = BTreeMap::new();
-    for job in declared_jobs {
-        if let Some(first) = blocks.get(&job.address) {
-            let detail = format!(
-                "A job block \"{}\" was already declared at {}. Each job block needs a unique kind and name.",
-                job.address,
-                sources.range(&first.header)
-            );
-            diagnostics.push(sources.error(&job.header, "Duplicate job block", detail));
-            continue;
-        }
-        blocks.insert(job.address.clone(), job);
-    }
+    let blocks = first_of_each(
+        sources,
+        declared_jobs,
+        |job| job.address.clone(),
+        |job| &job.header,
+        |address, first| Duplicate {
+            summary: "Duplicate job block",
+            detail: format!(
+                "A job block \"{address}\" was already declared at {first}. Each job block needs a unique kind and name."
+            ),
+        },
+        diagnostics,
+    );
 
     for job in blocks.values() {
         if let Some(reference) = &job.provider {
@@ -108,6 +104,37 @@ pub(super) fn link(
     jobs.sort_by(|a, b| a.address.cmp(&b.address));
     let data = data.into_values().filter_map(|block| block.source).collect();
     (providers, jobs, data)
+}
+
+/// What a block declared twice is told.
+struct Duplicate {
+    summary: &'static str,
+    detail: String,
+}
+
+/// The first block of each key, in key order; a later one with the same key
+/// is reported at its header, `duplicate` given the key and where the first
+/// one is.
+fn first_of_each<K: Ord, T>(
+    sources: &SourceMap,
+    blocks: Vec<T>,
+    key: impl Fn(&T) -> K,
+    header: impl Fn(&T) -> &Span,
+    duplicate: impl Fn(&K, String) -> Duplicate,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<K, T> {
+    let mut first_of: BTreeMap<K, T> = BTreeMap::new();
+    for block in blocks {
+        let key = key(&block);
+        if let Some(first) = first_of.get(&key) {
+            let Duplicate { summary, detail } =
+                duplicate(&key, sources.range(header(first)).to_string());
+            diagnostics.push(sources.error(header(&block), summary, detail));
+            continue;
+        }
+        first_of.insert(key, block);
+    }
+    first_of
 }
 
 /// A block's use of a provider.
