@@ -36,10 +36,9 @@ impl Clock {
         let Some(url) = std::env::var(CLOCK_URL_VARIABLE).ok().filter(|url| !url.is_empty()) else {
             return Ok(Clock { offset: time::Duration::ZERO });
         };
-        let emulated = runtime.block_on(emulator_now(&url)).map_err(|reason| Error::Clock {
-            url: format!("{}/_emulator/clock", url.trim_end_matches('/')),
-            reason,
-        })?;
+        let url = format!("{}/_emulator/clock", url.trim_end_matches('/'));
+        let emulated =
+            runtime.block_on(emulator_now(&url)).map_err(|reason| Error::Clock { url, reason })?;
         Ok(Clock { offset: emulated - OffsetDateTime::now_utc() })
     }
 
@@ -59,18 +58,17 @@ impl Timer for Clock {
     }
 }
 
-/// `GET {url}/_emulator/clock`: `{"now": "RFC 3339"}`.
+/// `GET {url}` (an emulator's `/_emulator/clock`): `{"now": "RFC 3339"}`.
 async fn emulator_now(url: &str) -> Result<OffsetDateTime, String> {
     #[derive(serde::Deserialize)]
     struct Reading {
         now: String,
     }
-    let url = format!("{}/_emulator/clock", url.trim_end_matches('/'));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(|error| error.to_string())?;
-    let response = client.get(&url).send().await.map_err(|error| error.to_string())?;
+    let response = client.get(url).send().await.map_err(|error| error.to_string())?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("the emulator answered {status}"));

@@ -52,15 +52,9 @@ impl Signals {
 
 /// How a round went.
 enum Round {
-    /// Nothing was applied: no changes, or blocked jobs.
-    Quiet {
-        /// What the round reported, to say it once while it stays the same.
-        seen: Quiet,
-        /// Whether no job was blocked.
-        kept: bool,
-        /// The earliest window edge ahead.
-        next_edge: Option<OffsetDateTime>,
-    },
+    /// Nothing was applied: no changes, or blocked jobs. What the round
+    /// reported, to say it once while it stays the same.
+    Quiet(Quiet),
     /// The plan was applied.
     Applied {
         /// Whether it did the whole plan and no job was blocked.
@@ -76,8 +70,14 @@ enum Round {
     Abandoned,
 }
 
-/// What a quiet round reported: the blocked jobs and the next edge.
-type Quiet = (Vec<(Address, Code)>, Option<OffsetDateTime>);
+/// What a quiet round reported.
+#[derive(PartialEq, Eq)]
+struct Quiet {
+    /// The blocked jobs: none, and the round kept its windows.
+    blocked: Vec<(Address, Code)>,
+    /// The earliest window edge ahead.
+    next_edge: Option<OffsetDateTime>,
+}
 
 /// The warnings a round stated, by job (`None`: the plan's own) and code.
 type Warned = Vec<(Option<Address>, Code)>;
@@ -174,8 +174,9 @@ pub(crate) fn run(
         first = false;
         let next_edge = match round {
             Round::Failed => None,
-            Round::Quiet { seen: now_seen, kept: round_kept, next_edge } => {
-                kept &= round_kept;
+            Round::Quiet(now_seen) => {
+                kept &= now_seen.blocked.is_empty();
+                let next_edge = now_seen.next_edge;
                 seen = Some(now_seen);
                 replanned = false;
                 next_edge
@@ -285,8 +286,10 @@ impl Watch<'_> {
         }
         *warned = warnings.iter().map(|(address, w)| (address.cloned(), w.code)).collect();
         let quiet = !plan.applyable() || !plan.has_changes();
-        let now_seen: Quiet =
-            (blocked.iter().map(|(address, b)| ((*address).clone(), b.code)).collect(), next_edge);
+        let now_seen = Quiet {
+            blocked: blocked.iter().map(|(address, b)| ((*address).clone(), b.code)).collect(),
+            next_edge,
+        };
         // A quiet round that reports what the last one did says nothing:
         // one line per decision, not one per round.
         if !quiet || seen != Some(&now_seen) {
@@ -298,7 +301,7 @@ impl Watch<'_> {
             }
         }
         if quiet {
-            return Ok(Round::Quiet { kept: blocked.is_empty(), seen: now_seen, next_edge });
+            return Ok(Round::Quiet(now_seen));
         }
         if self.signals.interrupt.is_raised() {
             return Ok(Round::Interrupted);

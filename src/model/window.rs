@@ -114,11 +114,13 @@ impl SuspendWindow {
     /// when a job paused at `since` was to run again. `None` when no window
     /// closes after `since` (a fixed one closed before).
     pub fn first_close_after(&self, since: OffsetDateTime) -> Option<OffsetDateTime> {
-        match self {
-            SuspendWindow::Fixed { until, .. } => (*until > since).then_some(*until),
-            SuspendWindow::Recurring { every, duration, time_zone } => every
-                .next_after(to_timestamp(since - *duration), &time_zone.zone)
-                .map(|opened| from_timestamp(opened) + *duration),
+        // The window open at `since`, or else the next to open, is the one
+        // [`SuspendWindow::at`] finds: its close is the answer.
+        match self.at(since) {
+            WindowPhase::Upcoming { closes_at, .. } | WindowPhase::Open { closes_at, .. } => {
+                Some(closes_at)
+            }
+            WindowPhase::Ended { .. } => None,
         }
     }
 
