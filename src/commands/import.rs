@@ -28,7 +28,7 @@ use crate::model::{
 };
 use crate::provider::describe;
 use crate::provider::fleet::Fleet;
-use crate::render::{Palette, Terminal, plural};
+use crate::render::{Palette, Terminal, plural, terminal};
 use crate::state::{
     ActionOutcome, Actor, AuditEntry, AuditVerb, ChangeSet, JobRecord, Observation, PauseRecord,
     PauseSource,
@@ -483,17 +483,19 @@ fn write_state(hcl: &mut String, state: DesiredState) {
     }
 }
 
-/// Whether `c` would change how a line reads or where it ends: control
-/// characters, bidi embeddings, overrides, isolates and marks, and the
-/// Unicode line and paragraph separators.
+/// Whether `c` would change how a line of HCL reads or where it ends: what a
+/// terminal would act on (controls, bidi overrides, isolates, marks), and
+/// what an editor or another parser may act on in a file — the Unicode line
+/// and paragraph separators, the Arabic letter mark, the zero-width
+/// characters and word joiners, and the byte-order mark.
 fn is_unsafe(c: char) -> bool {
-    c.is_control()
+    terminal::is_unsafe(c)
         || matches!(
             c,
             '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
+                | '\u{200b}'..='\u{200d}'
+                | '\u{2028}' | '\u{2029}'
+                | '\u{2060}'..='\u{2065}'
                 | '\u{feff}'
         )
 }
