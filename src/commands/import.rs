@@ -52,7 +52,8 @@ pub(crate) fn run(
             return Err(Error::OutputExists(path.clone()));
         }
     }
-    // Jobs a block manages through a data source are managed too.
+    // Jobs a block manages through a data source are managed too. One
+    // runtime serves the data sources' listings and the import's own.
     let runtime = super::plan::runtime()?;
     let (loaded, _) =
         super::plan::load_config(&vars.inputs, super::plan::DataRead::List(&runtime))?;
@@ -61,7 +62,7 @@ pub(crate) fn run(
     let selected = selected_providers(&config, providers)?;
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, &selected, &env)?;
-    let listed = list_all(&fleet, &selected)?;
+    let listed = list_all(&runtime, &fleet, &selected)?;
 
     let (candidates, skipped) = unmanaged(&config, &listed, filter.as_ref());
     for skip in &skipped {
@@ -155,6 +156,7 @@ fn selected_providers(config: &Config, named: &[String]) -> Result<Vec<ProviderR
 /// Every listing of every selected provider, all in flight together; every
 /// failing provider block is reported at once, with where it is declared.
 fn list_all(
+    runtime: &tokio::runtime::Runtime,
     fleet: &Fleet,
     selected: &[ProviderRef],
 ) -> Result<Vec<(ProviderRef, ListedJob)>, Error> {
@@ -168,7 +170,6 @@ fn list_all(
         })
         .collect();
     let queries: Vec<&ListingQuery> = queries.iter().collect();
-    let runtime = super::plan::runtime()?;
     let answers = runtime.block_on(fleet.list_each(&queries))?;
     Ok(queries
         .iter()
