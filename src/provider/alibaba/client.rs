@@ -562,8 +562,6 @@ impl AlibabaClient {
         join_all(jobs).await.into_iter().collect()
     }
 
-    /// Every item of a paged listing, `PageSize` 30 (see [`Walk::collect`]):
-    /// the first page announces the total, the pages after it go out together.
     /// Every page of one `DescribeDtsJobs` query (a listing or an id filter).
     async fn describe_dts_jobs(
         &self,
@@ -579,6 +577,8 @@ impl AlibabaClient {
         .await
     }
 
+    /// Every item of a paged listing, `PageSize` 30 (see [`Walk::collect`]):
+    /// the first page announces the total, the pages after it go out together.
     async fn pages<P: DeserializeOwned, I>(
         &self,
         operation: &'static str,
