@@ -28,7 +28,7 @@ use crate::model::{
 };
 use crate::provider::describe;
 use crate::provider::fleet::Fleet;
-use crate::render::{Palette, Terminal, plural};
+use crate::render::{Palette, Terminal, plural, terminal};
 use crate::state::{
     ActionOutcome, Actor, AuditEntry, AuditVerb, ChangeSet, JobRecord, Observation, PauseRecord,
     PauseSource,
@@ -52,7 +52,8 @@ pub(crate) fn run(
             return Err(Error::OutputExists(path.clone()));
         }
     }
-    // Jobs a block manages through a data source are managed too.
+    // Jobs a block manages through a data source are managed too. One
+    // runtime serves the data sources' listings and the import's own.
     let runtime = super::plan::runtime()?;
     let (loaded, _) =
         super::plan::load_config(&vars.inputs, super::plan::DataRead::List(&runtime))?;
@@ -61,7 +62,7 @@ pub(crate) fn run(
     let selected = selected_providers(&config, providers)?;
     let env = |name: &str| std::env::var(name).ok();
     let fleet = Fleet::build(&config.providers, &selected, &env)?;
-    let listed = list_all(&fleet, &selected)?;
+    let listed = list_all(&runtime, &fleet, &selected)?;
 
     let (candidates, skipped) = unmanaged(&config, &listed, filter.as_ref());
     for skip in &skipped {
@@ -155,6 +156,7 @@ fn selected_providers(config: &Config, named: &[String]) -> Result<Vec<ProviderR
 /// Every listing of every selected provider, all in flight together; every
 /// failing provider block is reported at once, with where it is declared.
 fn list_all(
+    runtime: &tokio::runtime::Runtime,
     fleet: &Fleet,
     selected: &[ProviderRef],
 ) -> Result<Vec<(ProviderRef, ListedJob)>, Error> {
@@ -168,7 +170,6 @@ fn list_all(
         })
         .collect();
     let queries: Vec<&ListingQuery> = queries.iter().collect();
-    let runtime = super::plan::runtime()?;
     let answers = runtime.block_on(fleet.list_each(&queries))?;
     Ok(queries
         .iter()
@@ -483,17 +484,19 @@ fn write_state(hcl: &mut String, state: DesiredState) {
     }
 }
 
-/// Whether `c` would change how a line reads or where it ends: control
-/// characters, bidi embeddings, overrides, isolates and marks, and the
-/// Unicode line and paragraph separators.
+/// Whether `c` would change how a line of HCL reads or where it ends: what a
+/// terminal would act on (controls, bidi overrides, isolates, marks), and
+/// what an editor or another parser may act on in a file — the Unicode line
+/// and paragraph separators, the Arabic letter mark, the zero-width
+/// characters and word joiners, and the byte-order mark.
 fn is_unsafe(c: char) -> bool {
-    c.is_control()
+    terminal::is_unsafe(c)
         || matches!(
             c,
             '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
+                | '\u{200b}'..='\u{200d}'
+                | '\u{2028}' | '\u{2029}'
+                | '\u{2060}'..='\u{2065}'
                 | '\u{feff}'
         )
 }

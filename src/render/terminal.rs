@@ -15,7 +15,7 @@ use std::fmt::{self, Display, Write as _};
 use std::io;
 
 /// Whether a terminal would act on `c` instead of showing it.
-pub(super) fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -26,8 +26,8 @@ use crate::state::JobRecord;
 use super::sign::{Signer, percent_encode};
 use super::status::live_state;
 use super::wire::{
-    DtsJob, DtsJobPage, Envelope, MigrationPage, SynchronizationJob, SynchronizationPage,
-    SynchronizationStatus,
+    DtsJob, DtsJobPage, Envelope, MigrationJob, MigrationPage, SynchronizationJob,
+    SynchronizationPage, SynchronizationStatus,
 };
 
 /// The largest page every DTS listing accepts (`PageSize` 10/20/30).
@@ -221,17 +221,7 @@ impl AlibabaClient {
                     .collect())
             }
             Listing::AlibabaMigrationJobs => {
-                let listed = self
-                    .pages(
-                        "DescribeMigrationJobs",
-                        "PageNum",
-                        self.params(&[]),
-                        |page: MigrationPage| {
-                            (page.jobs.map(|jobs| jobs.items).unwrap_or_default(), page.total)
-                        },
-                        |_| false,
-                    )
-                    .await?;
+                let listed = self.describe_migration_jobs(|_| false).await?;
                 Ok(listed
                     .into_iter()
                     .map(|job| ListedJob {
@@ -248,15 +238,7 @@ impl AlibabaClient {
                     .collect())
             }
             Listing::AlibabaSynchronizationJobs => {
-                let listed = self
-                    .pages(
-                        "DescribeSynchronizationJobs",
-                        "PageNum",
-                        self.params(&[]),
-                        |page: SynchronizationPage| (page.jobs, page.total),
-                        |_| false,
-                    )
-                    .await?;
+                let listed = self.describe_synchronization_jobs(|_| false).await?;
                 Ok(pair_directions(listed)
                     .into_iter()
                     .map(|(job, reverse_status)| ListedJob {
@@ -444,20 +426,12 @@ impl AlibabaClient {
         }
         let mut unseen: BTreeSet<&str> = ids.clone();
         let listed = self
-            .pages(
-                "DescribeMigrationJobs",
-                "PageNum",
-                self.params(&[]),
-                |page: MigrationPage| {
-                    (page.jobs.map(|jobs| jobs.items).unwrap_or_default(), page.total)
-                },
-                |page| {
-                    for job in page {
-                        unseen.remove(job.id.as_str());
-                    }
-                    unseen.is_empty()
-                },
-            )
+            .describe_migration_jobs(|page| {
+                for job in page {
+                    unseen.remove(job.id.as_str());
+                }
+                unseen.is_empty()
+            })
             .await?;
         Ok(listed
             .into_iter()
@@ -492,18 +466,12 @@ impl AlibabaClient {
         }
         let mut unseen: BTreeSet<&str> = ids.keys().copied().collect();
         let listed = self
-            .pages(
-                "DescribeSynchronizationJobs",
-                "PageNum",
-                self.params(&[]),
-                |page: SynchronizationPage| (page.jobs, page.total),
-                |page| {
-                    for job in page {
-                        unseen.remove(job.id.as_str());
-                    }
-                    unseen.is_empty()
-                },
-            )
+            .describe_synchronization_jobs(|page| {
+                for job in page {
+                    unseen.remove(job.id.as_str());
+                }
+                unseen.is_empty()
+            })
             .await?;
         let listed = listed.into_iter().filter(|job| ids.contains_key(job.id.as_str())).collect();
         let jobs = pair_directions(listed).into_iter().map(|(job, reverse)| {
@@ -562,8 +530,6 @@ impl AlibabaClient {
         join_all(jobs).await.into_iter().collect()
     }
 
-    /// Every item of a paged listing, `PageSize` 30 (see [`Walk::collect`]):
-    /// the first page announces the total, the pages after it go out together.
     /// Every page of one `DescribeDtsJobs` query (a listing or an id filter).
     async fn describe_dts_jobs(
         &self,
@@ -579,6 +545,42 @@ impl AlibabaClient {
         .await
     }
 
+    /// The pages of the legacy `DescribeMigrationJobs`, until `done` says
+    /// the caller has what it needs or the listing ends.
+    async fn describe_migration_jobs(
+        &self,
+        done: impl FnMut(&[MigrationJob]) -> bool,
+    ) -> Result<Vec<MigrationJob>, ProviderError> {
+        self.pages(
+            "DescribeMigrationJobs",
+            "PageNum",
+            self.params(&[]),
+            |page: MigrationPage| {
+                (page.jobs.map(|jobs| jobs.items).unwrap_or_default(), page.total)
+            },
+            done,
+        )
+        .await
+    }
+
+    /// The pages of the legacy `DescribeSynchronizationJobs`, until `done`
+    /// says the caller has what it needs or the listing ends.
+    async fn describe_synchronization_jobs(
+        &self,
+        done: impl FnMut(&[SynchronizationJob]) -> bool,
+    ) -> Result<Vec<SynchronizationJob>, ProviderError> {
+        self.pages(
+            "DescribeSynchronizationJobs",
+            "PageNum",
+            self.params(&[]),
+            |page: SynchronizationPage| (page.jobs, page.total),
+            done,
+        )
+        .await
+    }
+
+    /// Every item of a paged listing, `PageSize` 30 (see [`Walk::collect`]):
+    /// the first page announces the total, the pages after it go out together.
     async fn pages<P: DeserializeOwned, I>(
         &self,
         operation: &'static str,
