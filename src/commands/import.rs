@@ -11,7 +11,7 @@
 //! written, which parses it again: a generator bug fails the command instead
 //! of writing a configuration that means something else.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -328,17 +328,34 @@ impl Imports<'_> {
 
 /// Block names already used, per kind (the configuration's, then each one
 /// given out), so a new name never collides.
-type Taken = BTreeSet<(JobKind, String)>;
+#[derive(Default)]
+struct Taken {
+    names: BTreeSet<(JobKind, String)>,
+    /// Per kind and base name, the suffix to try next: names a cloud gives
+    /// in another script all become `job`, and thousands of them must not
+    /// each count up from `job_2` again.
+    next: HashMap<(JobKind, String), u32>,
+}
+
+impl FromIterator<(JobKind, String)> for Taken {
+    fn from_iter<I: IntoIterator<Item = (JobKind, String)>>(names: I) -> Self {
+        Taken { names: names.into_iter().collect(), next: HashMap::new() }
+    }
+}
 
 /// `base`, or `base_2`, `base_3`, … — the first not taken for `kind`.
 fn unique(taken: &mut Taken, kind: JobKind, base: &str) -> String {
+    let n = taken.next.entry((kind, base.to_owned())).or_insert(1);
     let mut name = base.to_owned();
-    let mut n = 1;
-    while taken.contains(&(kind, name.clone())) {
-        n += 1;
+    if *n > 1 {
         name = format!("{base}_{n}");
     }
-    taken.insert((kind, name.clone()));
+    while taken.names.contains(&(kind, name.clone())) {
+        *n += 1;
+        name = format!("{base}_{n}");
+    }
+    *n += 1;
+    taken.names.insert((kind, name.clone()));
     name
 }
 
@@ -425,7 +442,7 @@ fn grouped(candidates: Vec<Candidate<'_>>, mut taken: Taken) -> Imports<'_> {
         let _ = writeln!(hcl, "# Imported by jobform import.\njob \"{kind}\" \"{name}\" {{");
         write_provider(&mut hcl, provider);
         hcl.push_str("  for_each = {\n");
-        let mut keys = Taken::new();
+        let mut keys = Taken::default();
         for candidate in members {
             let key = unique(&mut keys, kind, &identifier(&candidate.job.name));
             let _ = writeln!(hcl, "    # {}", describe_task(&candidate));
@@ -570,10 +587,24 @@ mod tests {
 
     #[test]
     fn unique_names_get_deterministic_suffixes() {
-        let mut taken: Taken = [(JobKind::AlibabaDts, "orders".to_owned())].into();
+        let mut taken: Taken = [(JobKind::AlibabaDts, "orders".to_owned())].into_iter().collect();
         assert_eq!(unique(&mut taken, JobKind::AlibabaDts, "orders"), "orders_2");
         assert_eq!(unique(&mut taken, JobKind::AlibabaDts, "orders"), "orders_3");
         assert_eq!(unique(&mut taken, JobKind::HuaweiDrs, "orders"), "orders");
+    }
+
+    /// Thousands of jobs whose names all become `job` (names in another
+    /// script) get `job`, `job_2`, … in turn, skipping a name the
+    /// configuration or an earlier base already holds.
+    #[test]
+    fn many_jobs_of_one_base_name_are_numbered_in_turn() {
+        let mut taken: Taken = [(JobKind::HuaweiDrs, "job_3".to_owned())].into_iter().collect();
+        assert_eq!(unique(&mut taken, JobKind::HuaweiDrs, "job_4"), "job_4");
+        let names: Vec<String> =
+            (0..20_000).map(|_| unique(&mut taken, JobKind::HuaweiDrs, "job")).collect();
+        assert_eq!(names[..4], ["job", "job_2", "job_5", "job_6"]);
+        assert_eq!(names.last().map(String::as_str), Some("job_20002"));
+        assert_eq!(names.iter().collect::<HashSet<_>>().len(), names.len());
     }
 
     #[test]
