@@ -89,11 +89,12 @@ pub(crate) fn run(
         inputs.options.extend(vars.inputs.options.iter().cloned());
         // The data sources hold what the plan recorded: a job listed only
         // now is no instance of the plan, whatever it matches.
-        let loaded = load(&inputs, DataRead::Recorded(&saved.data), &*store, &saved.plan.options)?;
+        let mut loaded =
+            load(&inputs, DataRead::Recorded(&saved.data), &*store, &saved.plan.options)?;
         let variables = saved_variables(&loaded.config);
         let data_sources = data_matches(&loaded.config, &saved.data);
         let current = Current {
-            jobs: &loaded.config.jobs,
+            jobs: std::mem::take(&mut loaded.config.jobs),
             providers: &loaded.config.providers,
             config_digest: &loaded.config.digest,
             variables: &variables,

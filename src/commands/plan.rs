@@ -219,7 +219,9 @@ pub(crate) fn prepare(
         started.elapsed().as_millis()
     );
     let plan = plan::plan(PlanInput {
-        jobs: &loaded.config.jobs,
+        // Consumed: each job becomes its change (nothing after the plan
+        // reads the configured jobs).
+        jobs: std::mem::take(&mut loaded.config.jobs),
         providers: &loaded.config.providers,
         live: &live,
         prior: &loaded.prior,

@@ -201,10 +201,10 @@ fn bind(config_digest: &str, options: &PlanOptions) -> String {
 
 /// What [`SavedPlan::verify`] checks the file against: the configuration
 /// and state as they are when the plan is applied.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Current<'a> {
-    /// The declared jobs.
-    pub jobs: &'a [DesiredJob],
+    /// The declared jobs, consumed by planning them again.
+    pub jobs: Vec<DesiredJob>,
     /// The provider blocks.
     pub providers: &'a [ProviderConfig],
     /// The configuration's digest.
@@ -432,7 +432,7 @@ mod tests {
         let options = PlanOptions::default();
         let state = State::new();
         let made = plan(PlanInput {
-            jobs: std::slice::from_ref(&job),
+            jobs: vec![job.clone()],
             providers: &[],
             live: &lives,
             prior: &state,
@@ -460,7 +460,7 @@ mod tests {
 
     fn current<'a>(f: &'a Fixture, digest: &'a str, state: Option<&'a StateRef>) -> Current<'a> {
         Current {
-            jobs: &f.jobs,
+            jobs: f.jobs.clone(),
             providers: &[],
             config_digest: digest,
             variables: &f.variables,

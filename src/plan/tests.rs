@@ -28,7 +28,8 @@ fn run_with(
     options: &PlanOptions,
 ) -> Plan {
     let live: BTreeMap<Address, LiveLookup> = lives.iter().cloned().collect();
-    plan(PlanInput { jobs, providers: &[], live: &live, prior, now: NOW, options }).unwrap()
+    plan(PlanInput { jobs: jobs.to_vec(), providers: &[], live: &live, prior, now: NOW, options })
+        .unwrap()
 }
 
 fn single(job: DesiredJob, found: LiveJob) -> JobChange {
@@ -538,6 +539,40 @@ fn dependencies_make_waves_and_blocked_dependencies_block_dependents() {
     assert!(plan.waves.is_empty());
 }
 
+/// The planner consumes the configured jobs a slice at a time: across
+/// several slices every selected job gets one change, in address order, and
+/// only records no block declares are forgotten, excluded jobs' records kept.
+#[test]
+fn jobs_planned_across_slices_get_one_change_each_and_forgets_only_the_undeclared() {
+    let (jobs, lives) = drs_fleet(2 * super::JOBS_PER_SLICE + 7);
+    let excluded = jobs[super::JOBS_PER_SLICE + 1].address.clone();
+    let gone = Address::instance(JobKind::HuaweiDrs, "fleet", "zz-removed".to_owned());
+    let mut state = with_record(
+        &excluded,
+        paused_record(
+            JobKind::HuaweiDrs,
+            &jobs[super::JOBS_PER_SLICE + 1].id,
+            NOW,
+            PauseSource::Jobform,
+        ),
+    );
+    state.jobs.insert(
+        gone.clone(),
+        paused_record(JobKind::HuaweiDrs, "zz-removed", NOW, PauseSource::Jobform),
+    );
+    let options = PlanOptions { excludes: vec![excluded.clone()], ..PlanOptions::default() };
+    let plan = run_with(&jobs, &lives, &state, &options);
+    let planned: Vec<&Address> = plan.changes.iter().map(|c| &c.address).collect();
+    let mut expected: Vec<&Address> =
+        jobs.iter().map(|job| &job.address).filter(|a| **a != excluded).collect();
+    expected.push(&gone);
+    expected.sort();
+    assert_eq!(planned, expected);
+    assert_eq!(plan.change(&gone).unwrap().action, Action::Forget);
+    assert_eq!(plan.summary().forget, 1);
+    assert_eq!(plan.summary().suspend, jobs.len() - 1);
+}
+
 #[test]
 fn target_and_exclude_narrow_the_plan_with_a_warning() {
     let (jobs, lives) = drs_fleet(3);
@@ -580,7 +615,7 @@ fn providers_choose_the_batch_size() {
     let live: BTreeMap<Address, LiveLookup> = lives.into_iter().collect();
     let options = PlanOptions::default();
     let plan = plan(PlanInput {
-        jobs: &jobs,
+        jobs: jobs.clone(),
         providers: std::slice::from_ref(&provider),
         live: &live,
         prior: &State::new(),
@@ -653,7 +688,7 @@ mod properties {
             ];
             let live: BTreeMap<Address, LiveLookup> = lives.into_iter().collect();
             let options = PlanOptions::default();
-            let plan = plan(PlanInput { jobs: &jobs, providers: &providers, live: &live, prior: &State::new(), now: NOW, options: &options }).unwrap();
+            let plan = plan(PlanInput { jobs: jobs.clone(), providers: &providers, live: &live, prior: &State::new(), now: NOW, options: &options }).unwrap();
             let mut wave_of = BTreeMap::new();
             for wave in &plan.waves {
                 for request in &wave.requests {

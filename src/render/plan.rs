@@ -655,7 +655,7 @@ mod tests {
         );
         let options = PlanOptions::default();
         plan(PlanInput {
-            jobs: &jobs,
+            jobs,
             providers: &[],
             live: &lives,
             prior: &prior,
@@ -1142,7 +1142,7 @@ mod tests {
         }
         let options = PlanOptions::default();
         let plan = plan(PlanInput {
-            jobs: &jobs,
+            jobs,
             providers: &[],
             live: &lives,
             prior: &State::new(),

@@ -212,7 +212,7 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
                 let live: BTreeMap<_, _> = runtime.block_on(fleet.read(&[ReadItem::from(&job)]));
                 let options = PlanOptions::default();
                 let plan = plan(PlanInput {
-                    jobs: std::slice::from_ref(&job),
+                    jobs: vec![job.clone()],
                     providers: &providers,
                     live: &live,
                     prior: &State::new(),
