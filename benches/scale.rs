@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 use jobform_emulator::{Cloud, Emulator, Outcome, RateLimit, World};
 use serde_json::json;
 
+mod support;
+use support::{Sample, mib, ms};
+
 /// How many times each command runs; the median is reported.
 const RUNS: usize = 3;
 /// `max_requests_per_second` in the unthrottled runs: pacing off in effect.
@@ -74,11 +77,12 @@ fn plan_benchmarks(binary: &str) {
         "jobform scale benchmark ({RUNS} runs each, median; emulator on loopback, rate limits off)\n"
     );
     println!(
-        "{:>6} | {:>10} | {:>10} | {:>9} | {:>10} | requests by operation",
-        "jobs", "load (ms)", "plan (ms)", "requests", "peak RSS"
+        "{:>6} | {:>10} | {:>10} | {:>12} | {:>9} | {:>10} | requests by operation",
+        "jobs", "load (ms)", "plan (ms)", "its CPU (ms)", "requests", "peak RSS"
     );
-    println!("{}", "-".repeat(100));
+    println!("{}", "-".repeat(115));
     let mut plan_times = Vec::new();
+    let mut largest = None;
     for jobs in [1_000, 10_000, 100_000] {
         let fleet = Fleet::generate(jobs);
         let dir = tempfile::tempdir().expect("temp dir");
@@ -89,14 +93,18 @@ fn plan_benchmarks(binary: &str) {
         )
         .expect("start the emulator");
 
-        let load = median(RUNS, || run(binary, dir.path(), &emulator, &["validate"]).0);
-        let mut rss = 0;
-        let plan = median(RUNS, || {
-            emulator.clear_journal();
-            let (elapsed, peak) = run(binary, dir.path(), &emulator, &["plan", "--json"]);
-            rss = rss.max(peak);
-            elapsed
-        });
+        let load = median(RUNS, || run(binary, dir.path(), &emulator, &["validate"]).wall);
+        let plans: Vec<Sample> = (0..RUNS)
+            .map(|_| {
+                emulator.clear_journal();
+                run(binary, dir.path(), &emulator, &["plan", "--json"])
+            })
+            .collect();
+        let mut figures = plans.iter();
+        let plan = median(RUNS, || figures.next().expect("a run").wall);
+        let mut figures = plans.iter();
+        let cpu = median(RUNS, || figures.next().expect("a run").cpu);
+        let rss = plans.iter().map(|sample| sample.peak_kib).max().unwrap_or(0);
         let mut by_operation: BTreeMap<String, usize> = BTreeMap::new();
         for entry in emulator.journal() {
             *by_operation.entry(entry.action).or_default() += 1;
@@ -107,15 +115,27 @@ fn plan_benchmarks(binary: &str) {
             text
         });
         println!(
-            "{jobs:>6} | {:>10.1} | {:>10.1} | {requests:>9} | {:>7.1} MiB | {}",
+            "{jobs:>6} | {:>10.1} | {:>10.1} | {:>12.0} | {requests:>9} | {:>6.1} MiB | {}",
             ms(load),
             ms(plan),
+            ms(cpu),
             mib(rss),
             detail.trim_end_matches(", ")
         );
         plan_times.push((jobs, plan));
+        largest = Some((jobs, plan, rss));
     }
     println!();
+    if let Some((jobs, plan, rss)) = largest {
+        let verdict = |met: bool| if met { "met" } else { "MISSED" };
+        println!(
+            "plan of {jobs} jobs: {:.2} s (target <= 3 s: {}), peak RSS {:.1} MiB (target <= 100 MiB: {})",
+            plan.as_secs_f64(),
+            verdict(plan <= Duration::from_secs(3)),
+            mib(rss),
+            verdict(rss <= 100 * 1024)
+        );
+    }
     for pair in plan_times.windows(2) {
         let ((small, t_small), (large, t_large)) = (pair[0], pair[1]);
         let growth = t_large.as_secs_f64() / t_small.as_secs_f64();
@@ -327,7 +347,7 @@ fn rate_limited_plan(binary: &str) {
         // A second apart, so one run's window does not throttle the next.
         std::thread::sleep(Duration::from_secs(1));
         emulator.clear_journal();
-        let (elapsed, _) = run(binary, dir.path(), &emulator, &["plan", "--json"]);
+        let elapsed = run(binary, dir.path(), &emulator, &["plan", "--json"]).wall;
         summaries.push(JournalSummary::of(&emulator.journal()));
         elapsed
     });
@@ -366,7 +386,7 @@ fn median_apply(
             if let Some(limit) = limit {
                 emulator.set_rate_limit(limit);
             }
-            let (wall, _) = run(binary, dir.path(), &emulator, &["apply", "--auto-approve"]);
+            let wall = run(binary, dir.path(), &emulator, &["apply", "--auto-approve"]).wall;
             (wall, emulator.journal())
         })
         .collect();
@@ -519,11 +539,9 @@ impl Fleet {
     }
 }
 
-/// Runs `jobform ARGS` in `dir` against `emulator`; returns the wall time and
-/// the peak resident set in KiB (the child's `VmHWM`, a high-water mark, so
-/// the last sample before it exits is its peak).
-fn run(binary: &str, dir: &Path, emulator: &Emulator, args: &[&str]) -> (Duration, u64) {
-    let start = Instant::now();
+/// Runs `jobform ARGS` in `dir` against `emulator` and samples it.
+fn run(binary: &str, dir: &Path, emulator: &Emulator, args: &[&str]) -> Sample {
+    let started = Instant::now();
     let mut child = Command::new(binary)
         .args(args)
         .current_dir(dir)
@@ -537,22 +555,7 @@ fn run(binary: &str, dir: &Path, emulator: &Emulator, args: &[&str]) -> (Duratio
         .stderr(Stdio::piped())
         .spawn()
         .expect("run jobform");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    let status = loop {
-        if let Some(line) = std::fs::read_to_string(&status_file)
-            .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
-        {
-            let kib = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
-            peak = peak.max(kib);
-        }
-        if let Some(status) = child.try_wait().expect("wait for jobform") {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let elapsed = start.elapsed();
+    let (status, sample) = support::sample(&mut child, started);
     if !status.success() {
         let mut stderr = String::new();
         let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
@@ -565,21 +568,11 @@ fn run(binary: &str, dir: &Path, emulator: &Emulator, args: &[&str]) -> (Duratio
             failures[failures.len().saturating_sub(20)..].join("\n")
         );
     }
-    (elapsed, peak)
+    sample
 }
 
 fn median(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     let mut times: Vec<Duration> = (0..runs).map(|_| f()).collect();
     times.sort();
     times[runs / 2]
-}
-
-/// KiB to MiB, for display (sizes far below f64's exact range).
-#[allow(clippy::cast_precision_loss)]
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
 }

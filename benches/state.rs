@@ -22,6 +22,9 @@ use jobform::state::{
 use jobform_emulator::{Emulator, World};
 use serde_json::json;
 
+mod support;
+use support::{Sample, mib, ms};
+
 /// Runs of each apply; the median is reported.
 const RUNS: usize = 3;
 const PROJECT: &str = "054ba152d480d55b2f5dc0069e7ddef0";
@@ -140,7 +143,7 @@ fn median_apply(binary: &str, jobs: usize, prepare: impl Fn(&Path), pg: Option<&
                 env.push(("JOBFORM_WORKSPACE", uuid::Uuid::new_v4().to_string()));
             }
             let emulator = Emulator::start(world(&ids)).expect("start the emulator");
-            let (wall, cpu, rss) = run(binary, dir.path(), &emulator, &env);
+            let Sample { wall, cpu, peak_kib: rss } = run(binary, dir.path(), &emulator, &env);
             let size = |suffix: &str| {
                 std::fs::metadata(dir.path().join(format!("{STATE_PATH}{suffix}")))
                     .map_or(0, |m| m.len())
@@ -209,16 +212,9 @@ fn world(ids: &[String]) -> World {
     World::from_json(&world.to_string(), "state bench world").expect("world")
 }
 
-/// Runs `jobform apply --auto-approve` in `dir`; returns the wall time, its
-/// CPU time and peak RSS in KiB (`utime + stime` and `VmHWM` from `/proc`,
-/// both only growing, sampled every 2 ms until it exits).
-fn run(
-    binary: &str,
-    dir: &Path,
-    emulator: &Emulator,
-    env: &[(&str, String)],
-) -> (Duration, Duration, u64) {
-    let start = Instant::now();
+/// Runs `jobform apply --auto-approve` in `dir` and samples it.
+fn run(binary: &str, dir: &Path, emulator: &Emulator, env: &[(&str, String)]) -> Sample {
+    let started = Instant::now();
     let mut child = Command::new(binary)
         .args(["apply", "--auto-approve"])
         .current_dir(dir)
@@ -230,47 +226,13 @@ fn run(
         .stderr(Stdio::piped())
         .spawn()
         .expect("run jobform");
-    let status_file = format!("/proc/{}/status", child.id());
-    let stat_file = format!("/proc/{}/stat", child.id());
-    let (mut peak, mut ticks) = (0, 0);
-    let status = loop {
-        if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:")?.split_whitespace().next()?.parse().ok())
-        }) {
-            peak = peak.max(kib);
-        }
-        // `utime` and `stime`: fields 14 and 15, counted after the command name.
-        if let Some(used) = std::fs::read_to_string(&stat_file).ok().and_then(|stat| {
-            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-        }) {
-            ticks = ticks.max(used);
-        }
-        if let Some(status) = child.try_wait().expect("wait for jobform") {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let wall = start.elapsed();
+    let (status, sample) = support::sample(&mut child, started);
     assert!(status.success(), "jobform apply failed ({status}): {:?}", child.stderr.take());
-    // Linux reports CPU time in clock ticks of 1/100 s.
-    (wall, Duration::from_millis(ticks * 10), peak)
+    sample
 }
 
 fn secs(duration: Duration) -> f64 {
     duration.as_secs_f64()
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-/// KiB to MiB, for display.
-#[allow(clippy::cast_precision_loss)]
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
 }
 
 /// Bytes to KiB, for display.
