@@ -222,15 +222,8 @@ async fn plan_against<P: crate::provider::Provider>(
     let items: Vec<ReadItem> = jobs.iter().map(ReadItem::from).collect();
     let live = fleet.read(&items).await;
     let prior = file.load().unwrap();
-    plan::plan(PlanInput {
-        jobs: jobs.to_vec(),
-        providers,
-        live: &live,
-        prior: &prior,
-        now,
-        options,
-    })
-    .unwrap()
+    plan::plan(PlanInput { jobs: jobs.to_vec(), providers, live, prior: &prior, now, options })
+        .unwrap()
 }
 
 fn outcomes(report: &ApplyReport) -> BTreeMap<String, JobOutcome> {

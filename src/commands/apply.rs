@@ -111,7 +111,7 @@ pub(crate) fn run(
         (loaded, plan)
     } else {
         let prepared =
-            prepare(&runtime, &vars.inputs, &*store, &plan_options(shape)?, clock.now())?;
+            prepare(&runtime, &vars.inputs, &*store, &plan_options(shape)?, clock.now(), false)?;
         let plan = prepared.plan;
         print_warnings(&prepared.loaded.warnings, err, stderr);
         if !*json {

@@ -130,8 +130,9 @@ pub(crate) fn data_matches(config: &Config, data: &DataValues) -> Vec<DataSource
 pub(crate) struct Prepared {
     /// The configuration, state and clients.
     pub(crate) loaded: Loaded,
-    /// What the clouds said about each selected job.
-    pub(crate) live: BTreeMap<Address, LiveLookup>,
+    /// What the clouds said about each selected job, when asked for (see
+    /// [`prepare`]).
+    pub(crate) live: Option<BTreeMap<Address, LiveLookup>>,
     /// The plan.
     pub(crate) plan: Plan,
 }
@@ -188,7 +189,8 @@ pub(crate) fn load(
 }
 
 /// [`load`], then reads the selected jobs' live status in bulk and plans
-/// as of `now`.
+/// as of `now`. The planner consumes the live reads; with `keep_live` (a
+/// plan saved with `--out` records them) a copy is made for the caller.
 ///
 /// # Errors
 ///
@@ -201,6 +203,7 @@ pub(crate) fn prepare(
     store: &dyn StateStore,
     options: &PlanOptions,
     now: OffsetDateTime,
+    keep_live: bool,
 ) -> Result<Prepared, Error> {
     let mut loaded = load(vars, DataRead::List(runtime), store, options)?;
     let started = std::time::Instant::now();
@@ -218,12 +221,13 @@ pub(crate) fn prepare(
         plural(live.len(), "job"),
         started.elapsed().as_millis()
     );
+    let kept = keep_live.then(|| live.clone());
     let plan = plan::plan(PlanInput {
         // Consumed: each job becomes its change (nothing after the plan
         // reads the configured jobs).
         jobs: std::mem::take(&mut loaded.config.jobs),
         providers: &loaded.config.providers,
-        live: &live,
+        live,
         prior: &loaded.prior,
         now,
         options,
@@ -240,7 +244,7 @@ pub(crate) fn prepare(
             "--resend-unknown {unused}: no job it selects has an action of unknown outcome to send again (see the plan's outcome_unknown entries)"
         )));
     }
-    Ok(Prepared { loaded, live, plan })
+    Ok(Prepared { loaded, live: kept, plan })
 }
 
 /// The configuration's variable values as a plan file records them.
@@ -307,13 +311,13 @@ pub(crate) fn run(
     let store = super::state::open_store(state)?;
     let runtime = runtime()?;
     let now = Clock::from_env(&runtime)?.now();
-    let Prepared { loaded, live, plan } = prepare(&runtime, &vars.inputs, &*store, &options, now)?;
+    let Prepared { loaded, live, plan } =
+        prepare(&runtime, &vars.inputs, &*store, &options, now, out_file.is_some())?;
     super::print_warnings(&loaded.warnings, err, stderr);
-    // What `--out` saves is built before rendering, so that the
-    // configuration's jobs, the state and the live reads are freed first and
-    // are no part of the peak (some 50 MB at 100,000 jobs). Without `--out`
-    // the live reads go with the closure.
-    let saved = out_file.as_ref().map(|path| {
+    // What `--out` saves is built before rendering, so that the state and
+    // the copy of the live reads are freed first and are no part of the
+    // peak. Only `--out` keeps that copy (see `prepare`).
+    let saved = out_file.as_ref().zip(live).map(|(path, live)| {
         let saved = SavedPlan::new(
             plan.clone(),
             live,

@@ -252,6 +252,7 @@ impl Watch<'_> {
             &*self.store,
             &self.options,
             clock.now(),
+            false,
         )?;
         if first {
             super::print_warnings(&loaded.warnings, err, stderr);

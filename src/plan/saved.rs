@@ -322,7 +322,7 @@ impl SavedPlan {
         let again = plan(PlanInput {
             jobs: current.jobs,
             providers: current.providers,
-            live: &self.live,
+            live: self.live.clone(),
             prior: current.state,
             now: self.plan.planned_at,
             options: &self.plan.options,
@@ -434,7 +434,7 @@ mod tests {
         let made = plan(PlanInput {
             jobs: vec![job.clone()],
             providers: &[],
-            live: &lives,
+            live: lives.clone(),
             prior: &state,
             now: datetime!(2026-11-21 12:00 UTC),
             options: &options,

@@ -28,8 +28,7 @@ fn run_with(
     options: &PlanOptions,
 ) -> Plan {
     let live: BTreeMap<Address, LiveLookup> = lives.iter().cloned().collect();
-    plan(PlanInput { jobs: jobs.to_vec(), providers: &[], live: &live, prior, now: NOW, options })
-        .unwrap()
+    plan(PlanInput { jobs: jobs.to_vec(), providers: &[], live, prior, now: NOW, options }).unwrap()
 }
 
 fn single(job: DesiredJob, found: LiveJob) -> JobChange {
@@ -617,7 +616,7 @@ fn providers_choose_the_batch_size() {
     let plan = plan(PlanInput {
         jobs: jobs.clone(),
         providers: std::slice::from_ref(&provider),
-        live: &live,
+        live,
         prior: &State::new(),
         now: NOW,
         options: &options,
@@ -688,7 +687,7 @@ mod properties {
             ];
             let live: BTreeMap<Address, LiveLookup> = lives.into_iter().collect();
             let options = PlanOptions::default();
-            let plan = plan(PlanInput { jobs: jobs.clone(), providers: &providers, live: &live, prior: &State::new(), now: NOW, options: &options }).unwrap();
+            let plan = plan(PlanInput { jobs: jobs.clone(), providers: &providers, live, prior: &State::new(), now: NOW, options: &options }).unwrap();
             let mut wave_of = BTreeMap::new();
             for wave in &plan.waves {
                 for request in &wave.requests {

@@ -654,15 +654,8 @@ mod tests {
             },
         );
         let options = PlanOptions::default();
-        plan(PlanInput {
-            jobs,
-            providers: &[],
-            live: &lives,
-            prior: &prior,
-            now,
-            options: &options,
-        })
-        .unwrap()
+        plan(PlanInput { jobs, providers: &[], live: lives, prior: &prior, now, options: &options })
+            .unwrap()
     }
 
     #[test]
@@ -1144,7 +1137,7 @@ mod tests {
         let plan = plan(PlanInput {
             jobs,
             providers: &[],
-            live: &lives,
+            live: lives,
             prior: &State::new(),
             now,
             options: &options,

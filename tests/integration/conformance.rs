@@ -214,7 +214,7 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
                 let plan = plan(PlanInput {
                     jobs: vec![job.clone()],
                     providers: &providers,
-                    live: &live,
+                    live,
                     prior: &State::new(),
                     now: time::OffsetDateTime::now_utc(),
                     options: &options,
