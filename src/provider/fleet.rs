@@ -3,7 +3,7 @@
 //! to the client that serves them, for both `plan` (bulk reads) and `apply`
 //! (re-reads, actions, polling).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use futures_util::future::join_all;
@@ -13,30 +13,35 @@ use super::{
     ProviderErrorKind, RequestOutcome,
 };
 use crate::model::{
-    Address, Cloud, DesiredJob, DtsJobType, JobKind, ListedJob, ListingQuery, LiveJob, LiveLookup,
+    Address, Cloud, DesiredJob, DtsJobType, ListedJob, ListingQuery, LiveJob, LiveLookup,
     ProviderConfig, ProviderRef, ReadFailure, SourceLocation,
 };
 use crate::state::JobRecord;
 
-/// One job to read: its address, the provider serving it, and how to find it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadItem {
+/// One job to read: its address, the provider serving it, and how to find
+/// it, all borrowed from the declaration (or the planned change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadItem<'a> {
     /// The job's address.
-    pub address: Address,
+    pub address: &'a Address,
     /// The provider block that serves it.
-    pub provider: ProviderRef,
+    pub provider: &'a ProviderRef,
     /// What the provider needs to find it.
-    pub job: JobRef,
+    pub job: JobRef<'a>,
 }
 
-impl From<&DesiredJob> for ReadItem {
-    fn from(job: &DesiredJob) -> Self {
-        ReadItem {
-            address: job.address.clone(),
-            provider: job.provider.clone(),
-            job: JobRef::from(job),
-        }
+impl<'a> From<&'a DesiredJob> for ReadItem<'a> {
+    fn from(job: &'a DesiredJob) -> Self {
+        ReadItem { address: &job.address, provider: &job.provider, job: JobRef::from(job) }
     }
+}
+
+/// The items one provider reads, as parallel lists: the provider takes the
+/// jobs as one slice, and the addresses name their lookups.
+#[derive(Debug, Default)]
+struct ProviderItems<'a> {
+    addresses: Vec<&'a Address>,
+    jobs: Vec<JobRef<'a>>,
 }
 
 /// The environment variable that points every provider block of `cloud`
@@ -254,15 +259,16 @@ impl<P: Provider> Fleet<P> {
     /// signature, endpoint, network, region, throttled past the retries):
     /// none of its jobs can be planned, and a plan without them must not
     /// pass for a plan of the configuration.
-    pub async fn read_checked(
+    pub async fn read_checked<'a>(
         &self,
-        items: &[ReadItem],
+        items: impl IntoIterator<Item = ReadItem<'a>>,
     ) -> Result<BTreeMap<Address, LiveLookup>, ProviderFailures> {
-        let mut lookups = Vec::with_capacity(items.len());
+        let by_provider = by_provider(items);
+        let mut lookups = Vec::with_capacity(by_provider.values().map(|p| p.jobs.len()).sum());
         let mut failures = Vec::new();
-        for (items, read) in self.read_each(items).await {
+        for (items, read) in self.read_each(&by_provider).await {
             match read {
-                Ok(read) => lookups.extend(lookups_of(&items, read)),
+                Ok(read) => lookups.extend(lookups_of(items, read)),
                 Err(failure) => failures.push(failure),
             }
         }
@@ -273,14 +279,20 @@ impl<P: Provider> Fleet<P> {
     /// Reads every item in bulk, as an apply re-reads: a provider block whose
     /// read failed as a whole marks each of its jobs `ReadFailed`, which the
     /// apply engine reports job by job.
-    pub async fn read(&self, items: &[ReadItem]) -> BTreeMap<Address, LiveLookup> {
-        let mut lookups = Vec::with_capacity(items.len());
-        for (items, read) in self.read_each(items).await {
+    pub async fn read<'a>(
+        &self,
+        items: impl IntoIterator<Item = ReadItem<'a>>,
+    ) -> BTreeMap<Address, LiveLookup> {
+        let by_provider = by_provider(items);
+        let mut lookups = Vec::with_capacity(by_provider.values().map(|p| p.jobs.len()).sum());
+        for (items, read) in self.read_each(&by_provider).await {
             match read {
-                Ok(read) => lookups.extend(lookups_of(&items, read)),
+                Ok(read) => lookups.extend(lookups_of(items, read)),
                 Err(failure) => {
                     let error = LiveLookup::ReadFailed(ReadFailure::from(&failure.error));
-                    lookups.extend(items.iter().map(|item| (item.address.clone(), error.clone())));
+                    lookups.extend(
+                        items.addresses.iter().map(|&address| (address.clone(), error.clone())),
+                    );
                 }
             }
         }
@@ -288,18 +300,13 @@ impl<P: Provider> Fleet<P> {
     }
 
     /// One bulk read per provider, the providers concurrently.
-    async fn read_each<'i>(
+    async fn read_each<'i, 'a>(
         &self,
-        items: &'i [ReadItem],
-    ) -> Vec<(Vec<&'i ReadItem>, Result<LiveRead, ProviderFailure>)> {
-        let mut by_provider: BTreeMap<&ProviderRef, Vec<&ReadItem>> = BTreeMap::new();
-        for item in items {
-            by_provider.entry(&item.provider).or_default().push(item);
-        }
-        join_all(by_provider.into_iter().map(|(provider, items)| async move {
-            let refs: Vec<JobRef> = items.iter().map(|item| item.job.clone()).collect();
+        by_provider: &'i BTreeMap<&'a ProviderRef, ProviderItems<'a>>,
+    ) -> Vec<(&'i ProviderItems<'a>, Result<LiveRead<'a>, ProviderFailure>)> {
+        join_all(by_provider.iter().map(|(&provider, items)| async move {
             let read = if let Some(client) = self.clients.get(provider) {
-                client.provider.read(&refs).await.map_err(|error| ProviderFailure {
+                client.provider.read(&items.jobs).await.map_err(|error| ProviderFailure {
                     provider: provider.clone(),
                     declared_at: client.declared_at.clone(),
                     error,
@@ -309,7 +316,7 @@ impl<P: Provider> Fleet<P> {
                 // reported unreadable rather than dropped.
                 let error = unconfigured(provider, "read");
                 Ok(LiveRead {
-                    failed: refs.into_iter().map(|job| (job, error.clone())).collect(),
+                    failed: items.jobs.iter().map(|&job| (job, error.clone())).collect(),
                     ..LiveRead::default()
                 })
             };
@@ -337,44 +344,52 @@ impl<P: Provider> Fleet<P> {
     }
 }
 
-/// The lookups of one provider's items in its read (indexed once: a lookup
-/// per job must not scan the read). Each live job is moved into its lookup,
-/// not copied: at 100,000 jobs a copy held two of every job at once.
-fn lookups_of(items: &[&ReadItem], read: LiveRead) -> Vec<(Address, LiveLookup)> {
-    let LiveRead { found, failed, .. } = read;
-    let failed: HashMap<(JobKind, &str), &ProviderError> =
-        failed.iter().map(|(job, error)| ((job.kind, job.id.as_str()), error)).collect();
-    let index: HashMap<(JobKind, &str), usize> =
-        found.iter().enumerate().map(|(i, live)| ((live.kind, live.id.as_str()), i)).collect();
+/// The items of each provider, in the order given.
+fn by_provider<'a>(
+    items: impl IntoIterator<Item = ReadItem<'a>>,
+) -> BTreeMap<&'a ProviderRef, ProviderItems<'a>> {
+    let mut by_provider: BTreeMap<&ProviderRef, ProviderItems<'a>> = BTreeMap::new();
+    for item in items {
+        let provider = by_provider.entry(item.provider).or_default();
+        provider.addresses.push(item.address);
+        provider.jobs.push(item.job);
+    }
+    by_provider
+}
+
+/// The lookups of one provider's items in its read, found by binary search
+/// in the sorted read. Each live job is moved into its lookup, not copied:
+/// at 100,000 jobs a copy held two of every job at once.
+fn lookups_of<'a>(
+    items: &'a ProviderItems<'a>,
+    mut read: LiveRead<'a>,
+) -> impl Iterator<Item = (Address, LiveLookup)> + 'a {
+    let positions: Vec<Option<usize>> =
+        items.jobs.iter().map(|job| read.position(job.kind, job.id)).collect();
     // How many items still want each live job: an id declared twice gets a
     // copy, the last one the job itself.
-    let mut wanted = vec![0_usize; found.len()];
-    let positions: Vec<Option<usize>> = items
-        .iter()
-        .map(|item| {
-            let position = index.get(&(item.job.kind, item.job.id.as_str())).copied();
-            position.inspect(|&i| wanted[i] += 1)
-        })
-        .collect();
-    drop(index);
-    let mut found: Vec<Option<LiveJob>> = found.into_iter().map(Some).collect();
-    items
-        .iter()
-        .zip(positions)
-        .map(|(item, position)| {
-            let key = (item.job.kind, item.job.id.as_str());
-            let lookup = match (position, failed.get(&key)) {
-                (Some(i), _) => {
+    let mut wanted = vec![0_u32; read.found.len()];
+    for &i in positions.iter().flatten() {
+        wanted[i] += 1;
+    }
+    let mut found: Vec<Option<LiveJob>> =
+        std::mem::take(&mut read.found).into_iter().map(Some).collect();
+    items.addresses.iter().zip(&items.jobs).zip(positions).map(
+        move |((&address, job), position)| {
+            let lookup = match position {
+                Some(i) => {
                     wanted[i] -= 1;
                     let live = if wanted[i] == 0 { found[i].take() } else { found[i].clone() };
                     LiveLookup::Found(live.expect("a live job is taken by its last item"))
                 }
-                (None, Some(error)) => LiveLookup::ReadFailed(ReadFailure::from(*error)),
-                (None, None) => LiveLookup::NotFound,
+                None => match read.failure(job.kind, job.id) {
+                    Some(error) => LiveLookup::ReadFailed(ReadFailure::from(error)),
+                    None => LiveLookup::NotFound,
+                },
             };
-            (item.address.clone(), lookup)
-        })
-        .collect()
+            (address.clone(), lookup)
+        },
+    )
 }
 
 /// The lookups as a map built in one go from the sorted entries: inserted

@@ -144,20 +144,20 @@ impl AlibabaClient {
     }
 
     /// Reads the live status of `jobs` (see [`crate::provider::Provider::read`]).
-    pub async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+    pub async fn read<'a>(&self, jobs: &[JobRef<'a>]) -> Result<LiveRead<'a>, ProviderError> {
         let mut dts = BTreeSet::new();
         let mut migrations = BTreeSet::new();
         let mut synchronizations: BTreeMap<&str, bool> = BTreeMap::new();
         for job in jobs {
             match job.kind {
                 JobKind::AlibabaDts => {
-                    dts.insert(job.id.as_str());
+                    dts.insert(job.id);
                 }
                 JobKind::AlibabaMigration => {
-                    migrations.insert(job.id.as_str());
+                    migrations.insert(job.id);
                 }
                 JobKind::AlibabaSynchronization => {
-                    *synchronizations.entry(&job.id).or_default() |=
+                    *synchronizations.entry(job.id).or_default() |=
                         job.options.direction() == Direction::Reverse;
                 }
                 JobKind::HuaweiDrs => return Err(foreign_kind("read", job.kind)),

@@ -93,7 +93,7 @@ impl HuaweiClient {
     /// Reads the live status of `jobs` (see [`crate::provider::Provider::read`]):
     /// `batch-status` with at most 100 ids a request, pages followed while
     /// the answer's `count` says more remain.
-    pub async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+    pub async fn read<'a>(&self, jobs: &[JobRef<'a>]) -> Result<LiveRead<'a>, ProviderError> {
         let mut ids: Vec<&str> = Vec::new();
         // A set beside the list: a scan of the list per id made every read
         // (plan, re-read, settle poll) quadratic in the fleet.
@@ -102,8 +102,8 @@ impl HuaweiClient {
             if !is_drs(job.kind) {
                 return Err(foreign_kind("batch-status", job.kind));
             }
-            if seen.insert(&job.id) {
-                ids.push(&job.id);
+            if seen.insert(job.id) {
+                ids.push(job.id);
             }
         }
         let pages = bounded(
