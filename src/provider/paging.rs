@@ -33,9 +33,11 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    /// Every item of the listing `fetch(page_number)` (from 1) serves: stops
-    /// at a short page, at the announced total, or when `done` says the
-    /// caller has what it needs; ⌈total / page size⌉ requests at most.
+    /// The items of the listing `fetch(page_number)` (from 1) serves that
+    /// `keep` leaves in each page (a read drops the jobs nobody declared as
+    /// each page comes, rather than holding the whole listing); `keep` also
+    /// says when the caller has what it needs. Stops then, at a short page,
+    /// or at the announced total: ⌈total / page size⌉ requests at most.
     ///
     /// # Errors
     ///
@@ -44,17 +46,21 @@ impl Walk {
     pub(crate) async fn collect<I, F, Fut>(
         &self,
         fetch: F,
-        mut done: impl FnMut(&[I]) -> bool,
+        mut keep: impl FnMut(&mut Vec<I>) -> bool,
     ) -> Result<Vec<I>, ProviderError>
     where
         F: Fn(usize) -> Fut,
         Fut: Future<Output = Result<Page<I>, ProviderError>>,
     {
-        let first = fetch(1).await?;
+        let mut first = fetch(1).await?;
         let total = first.total;
+        // Items listed so far, kept or not.
+        let mut listed = first.items.len() as u64;
+        let complete = |listed: u64| total.is_some_and(|t| listed >= t);
+        let short = first.items.len() < self.page_size;
+        let done = keep(&mut first.items);
         let mut items = first.items;
-        let complete = |items: &[I]| total.is_some_and(|t| items.len() as u64 >= t);
-        if done(&items) || items.len() < self.page_size || complete(&items) {
+        if done || short || complete(listed) {
             return Ok(items);
         }
         // Without a total the listing can only be walked one page at a time.
@@ -64,12 +70,13 @@ impl Walk {
         let in_flight = if total.is_some() { self.max_in_flight } else { 1 };
         let mut rest = stream::iter(2..=last).map(&fetch).buffered(in_flight);
         let mut page_number = 1;
-        while let Some(page) = rest.try_next().await? {
+        while let Some(mut page) = rest.try_next().await? {
             page_number += 1;
-            let stop = done(&page.items);
+            listed += page.items.len() as u64;
             let short = page.items.len() < self.page_size;
-            items.extend(page.items);
-            if stop || short || complete(&items) {
+            let done = keep(&mut page.items);
+            items.append(&mut page.items);
+            if done || short || complete(listed) {
                 return Ok(items);
             }
             if page_number >= last {
