@@ -209,14 +209,20 @@ impl<'a> LiveRead<'a> {
         requested: &[JobRef<'a>],
         listings: [(JobKind, Result<Vec<LiveJob>, ProviderError>); N],
     ) -> Result<LiveRead<'a>, ProviderError> {
-        // Sized once: grown by doubling, the vector of 70,000 live jobs
-        // reserved room for 131,072.
-        let total = listings.iter().map(|(_, listing)| listing.as_ref().map_or(0, Vec::len)).sum();
-        let mut found = Vec::with_capacity(total);
+        let total: usize =
+            listings.iter().map(|(_, listing)| listing.as_ref().map_or(0, Vec::len)).sum();
+        let mut found = Vec::new();
         let mut failed = HashMap::new();
         for (kind, listing) in listings {
             match listing {
-                Ok(jobs) => found.extend(jobs),
+                // The first listing's vector is kept (a read of one listing
+                // copies nothing) and grown once to hold the others: grown by
+                // doubling, 70,000 live jobs had room for 131,072.
+                Ok(jobs) if found.is_empty() => found = jobs,
+                Ok(jobs) => {
+                    found.reserve_exact(total - found.len());
+                    found.extend(jobs);
+                }
                 Err(error) if error.affects_provider() => return Err(error),
                 Err(error) => {
                     failed.insert(kind, error);

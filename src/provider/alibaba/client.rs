@@ -382,7 +382,7 @@ impl AlibabaClient {
                         .filter(|hint| tried & hint.bit() == 0)
                         .or_else(|| DtsJobType::ALL.into_iter().find(|t| tried & t.bit() == 0));
                     if let Some(job_type) = next {
-                        rounds.entry(job_type.bit()).or_insert((job_type, Vec::new())).1.push(id);
+                        rounds.entry(job_type.bit()).or_insert((job_type, Vec::new())).1.push(*id);
                     }
                 }
             }
@@ -406,20 +406,20 @@ impl AlibabaClient {
                     Ok::<_, ProviderError>((job_type, live.collect::<Vec<_>>()))
                 })
             });
-            let listings = bounded(Box::new(filters), self.transport.max_in_flight()).await?;
-            for (job_type, ids) in rounds.values() {
-                for id in ids {
-                    if let Some(tried) = asked.get_mut(id) {
-                        *tried |= job_type.bit();
-                    }
-                }
-            }
             let mut learned = Vec::new();
-            for (job_type, live) in listings {
+            bounded(Box::new(filters), self.transport.max_in_flight(), |(job_type, live)| {
                 for live in live {
                     if asked.remove(live.id.as_str()).is_some() {
                         learned.push((id_hash(&live.id), job_type));
                         found.push(live);
+                    }
+                }
+            })
+            .await?;
+            for (job_type, ids) in rounds.values() {
+                for id in ids {
+                    if let Some(tried) = asked.get_mut(id) {
+                        *tried |= job_type.bit();
                     }
                 }
             }
@@ -505,7 +505,7 @@ impl AlibabaClient {
             let reverse = self.reverse_status(&id).await?;
             Ok(synchronization_live_job(id, forward, reverse, true))
         });
-        found.extend(bounded(Box::new(asked), self.transport.max_in_flight()).await?);
+        bounded(Box::new(asked), self.transport.max_in_flight(), |live| found.push(live)).await?;
         Ok(found)
     }
 

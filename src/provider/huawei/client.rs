@@ -106,15 +106,14 @@ impl HuaweiClient {
                 ids.push(job.id);
             }
         }
-        let pages = bounded(
+        let mut found = Vec::with_capacity(ids.len());
+        let read = bounded(
             Box::new(ids.chunks(STATUS_PAGE_SIZE).map(|chunk| self.read_chunk(chunk))),
             self.transport.max_in_flight(),
+            |chunk| found.extend(chunk),
         )
         .await;
-        LiveRead::assemble(
-            jobs,
-            [(JobKind::HuaweiDrs, pages.map(|pages| pages.into_iter().flatten().collect()))],
-        )
+        LiveRead::assemble(jobs, [(JobKind::HuaweiDrs, read.map(|()| found))])
     }
 
     async fn read_chunk(&self, ids: &[&str]) -> Result<Vec<LiveJob>, ProviderError> {
