@@ -293,13 +293,13 @@ fn baseline(fleet: &Fleet) -> Duration {
             for id in fleet.of(block) {
                 let options =
                     KindOptions::new(kind.cloud(), Direction::Forward, None, PauseMode::Target);
-                let job = JobRef { kind, id: id.clone(), options: options.clone() };
+                let job = JobRef { kind, id, options: &options };
                 let call = Call {
                     actions: vec![Action {
                         address: Address::new(kind, "job"),
                         id: id.clone(),
                         verb: ActionVerb::Suspend,
-                        options,
+                        options: options.clone(),
                         token_seed: id.clone(),
                     }],
                 };

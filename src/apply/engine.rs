@@ -342,11 +342,11 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
 }
 
 /// What the fleet needs to read a job.
-fn read_item(change: &JobChange) -> ReadItem {
+fn read_item(change: &JobChange) -> ReadItem<'_> {
     ReadItem {
-        address: change.address.clone(),
-        provider: change.provider.clone(),
-        job: JobRef { kind: change.kind, id: change.id.clone(), options: change.options.clone() },
+        address: &change.address,
+        provider: &change.provider,
+        job: JobRef { kind: change.kind, id: &change.id, options: &change.options },
     }
 }
 

@@ -219,8 +219,7 @@ async fn plan_against<P: crate::provider::Provider>(
     jobs: &[DesiredJob],
     options: &PlanOptions,
 ) -> Plan {
-    let items: Vec<ReadItem> = jobs.iter().map(ReadItem::from).collect();
-    let live = fleet.read(&items).await;
+    let live = fleet.read(jobs.iter().map(ReadItem::from)).await;
     let prior = file.load().unwrap();
     plan::plan(PlanInput { jobs: jobs.to_vec(), providers, live, prior: &prior, now, options })
         .unwrap()

@@ -33,9 +33,11 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    /// Every item of the listing `fetch(page_number)` (from 1) serves: stops
-    /// at a short page, at the announced total, or when `done` says the
-    /// caller has what it needs; ⌈total / page size⌉ requests at most.
+    /// The items of the listing `fetch(page_number)` (from 1) serves that
+    /// `keep` leaves in each page (a read drops the jobs nobody declared as
+    /// each page comes, rather than holding the whole listing); `keep` also
+    /// says when the caller has what it needs. Stops then, at a short page,
+    /// or at the announced total: ⌈total / page size⌉ requests at most.
     ///
     /// # Errors
     ///
@@ -44,17 +46,21 @@ impl Walk {
     pub(crate) async fn collect<I, F, Fut>(
         &self,
         fetch: F,
-        mut done: impl FnMut(&[I]) -> bool,
+        mut keep: impl FnMut(&mut Vec<I>) -> bool,
     ) -> Result<Vec<I>, ProviderError>
     where
         F: Fn(usize) -> Fut,
         Fut: Future<Output = Result<Page<I>, ProviderError>>,
     {
-        let first = fetch(1).await?;
+        let mut first = fetch(1).await?;
         let total = first.total;
+        // Items listed so far, kept or not.
+        let mut listed = first.items.len() as u64;
+        let complete = |listed: u64| total.is_some_and(|t| listed >= t);
+        let short = first.items.len() < self.page_size;
+        let done = keep(&mut first.items);
         let mut items = first.items;
-        let complete = |items: &[I]| total.is_some_and(|t| items.len() as u64 >= t);
-        if done(&items) || items.len() < self.page_size || complete(&items) {
+        if done || short || complete(listed) {
             return Ok(items);
         }
         // Without a total the listing can only be walked one page at a time.
@@ -64,12 +70,13 @@ impl Walk {
         let in_flight = if total.is_some() { self.max_in_flight } else { 1 };
         let mut rest = stream::iter(2..=last).map(&fetch).buffered(in_flight);
         let mut page_number = 1;
-        while let Some(page) = rest.try_next().await? {
+        while let Some(mut page) = rest.try_next().await? {
             page_number += 1;
-            let stop = done(&page.items);
+            listed += page.items.len() as u64;
             let short = page.items.len() < self.page_size;
-            items.extend(page.items);
-            if stop || short || complete(&items) {
+            let done = keep(&mut page.items);
+            items.append(&mut page.items);
+            if done || short || complete(listed) {
                 return Ok(items);
             }
             if page_number >= last {
@@ -92,28 +99,31 @@ impl Walk {
     }
 }
 
-/// The results of `tasks`, at most `limit` at a time, in the order they
-/// finish; the first error ends it. Each task is made only as a slot frees:
-/// made up front (a read's 300 DRS chunks, or 167 `DescribeDtsJobs` filters
-/// at 50,000 jobs), their futures held megabytes while waiting for the
-/// `max_in_flight` requests the transport lets through anyway.
+/// Runs `tasks`, at most `limit` at a time, handing each result to `each`
+/// as it finishes (in the order they finish); the first error ends it.
+/// Each task is made only as a slot frees: made up front (a read's 300 DRS
+/// chunks, or 167 `DescribeDtsJobs` filters at 50,000 jobs), their futures
+/// held megabytes while waiting for the `max_in_flight` requests the
+/// transport lets through anyway. Handed over at once, the results are not
+/// held until the last one (a read's filters, 4.4 MB of live jobs beside
+/// the caller's own list of them).
 ///
 /// The tasks come boxed: a closure held across an `await` in a future that
 /// must be `Send` trips rustc's higher-ranked lifetime check (issue 64552).
 pub(crate) async fn bounded<'a, T, E, Fut>(
     mut tasks: Box<dyn Iterator<Item = Fut> + Send + 'a>,
     limit: usize,
-) -> Result<Vec<T>, E>
+    mut each: impl FnMut(T),
+) -> Result<(), E>
 where
     Fut: Future<Output = Result<T, E>>,
 {
     let mut running: FuturesUnordered<Fut> = tasks.by_ref().take(limit.max(1)).collect();
-    let mut done = Vec::new();
     while let Some(result) = running.next().await {
-        done.push(result?);
+        each(result?);
         running.extend(tasks.next());
     }
-    Ok(done)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -138,7 +148,8 @@ mod tests {
                 Ok::<_, ()>(n)
             }
         });
-        let mut done = bounded(Box::new(tasks), 3).await.unwrap();
+        let mut done = Vec::new();
+        bounded(Box::new(tasks), 3, |n| done.push(n)).await.unwrap();
         done.sort_unstable();
         assert_eq!(done, (0..10).collect::<Vec<_>>());
         assert_eq!(most_alive.load(Ordering::SeqCst), 3);
@@ -147,6 +158,8 @@ mod tests {
     #[tokio::test]
     async fn bounded_stops_at_the_first_error() {
         let tasks = (0..10).map(|n| async move { if n == 4 { Err(n) } else { Ok(n) } });
-        assert_eq!(bounded(Box::new(tasks), 2).await, Err(4));
+        let mut done = Vec::new();
+        assert_eq!(bounded(Box::new(tasks), 2, |n| done.push(n)).await, Err(4));
+        assert!(!done.contains(&4));
     }
 }

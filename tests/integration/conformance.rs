@@ -209,7 +209,7 @@ fn every_action_a_plan_proposes_is_accepted_by_the_cloud() {
                 };
                 let env = |_: &str| None;
                 let fleet = Fleet::build(&providers, [&job.provider], &env).unwrap();
-                let live: BTreeMap<_, _> = runtime.block_on(fleet.read(&[ReadItem::from(&job)]));
+                let live: BTreeMap<_, _> = runtime.block_on(fleet.read([ReadItem::from(&job)]));
                 let options = PlanOptions::default();
                 let plan = plan(PlanInput {
                     jobs: vec![job.clone()],

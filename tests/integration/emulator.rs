@@ -129,8 +129,8 @@ fn signed_read(url: &str) -> Result<String, String> {
     let client = CloudProvider::from_config(&block, &|_| None).map_err(|e| e.to_string())?;
     let job = JobRef {
         kind: JobKind::AlibabaDts,
-        id: "l3m1213ye7l0001".to_owned(),
-        options: KindOptions::Alibaba(AlibabaOptions {
+        id: "l3m1213ye7l0001",
+        options: &KindOptions::Alibaba(AlibabaOptions {
             direction: Direction::Forward,
             instance_id: None,
         }),
@@ -138,7 +138,7 @@ fn signed_read(url: &str) -> Result<String, String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let read =
         runtime.block_on(client.read(std::slice::from_ref(&job))).map_err(|e| e.to_string())?;
-    read.get(job.kind, &job.id)
+    read.get(job.kind, job.id)
         .map(|live| live.raw_status.clone())
         .ok_or_else(|| "not found".to_owned())
 }

@@ -93,12 +93,16 @@ fn drs_jobs(count: usize) -> Vec<Value> {
 }
 
 /// The options of an undeclared direction, instance id and pause mode.
-fn forward(kind: JobKind) -> KindOptions {
-    KindOptions::new(kind.cloud(), Direction::Forward, None, PauseMode::Target)
+fn forward(kind: JobKind) -> &'static KindOptions {
+    const ALIBABA: &KindOptions =
+        &KindOptions::Alibaba(AlibabaOptions { direction: Direction::Forward, instance_id: None });
+    const HUAWEI: &KindOptions =
+        &KindOptions::Huawei(HuaweiOptions { pause_mode: PauseMode::Target });
+    if kind == JobKind::HuaweiDrs { HUAWEI } else { ALIBABA }
 }
 
-fn job_ref(kind: JobKind, id: &str) -> JobRef {
-    JobRef { kind, id: id.into(), options: forward(kind) }
+fn job_ref(kind: JobKind, id: &str) -> JobRef<'_> {
+    JobRef { kind, id, options: forward(kind) }
 }
 
 fn action(kind: JobKind, id: &str, verb: ActionVerb) -> Action {
@@ -106,7 +110,7 @@ fn action(kind: JobKind, id: &str, verb: ActionVerb) -> Action {
         address: Address::instance(kind, "job", id),
         id: id.into(),
         verb,
-        options: forward(kind),
+        options: forward(kind).clone(),
         token_seed: format!("test/{id}"),
     }
 }
@@ -134,7 +138,8 @@ async fn bulk_reads_of_hundreds_of_jobs_count_pages_not_jobs() {
     };
     let declared: Vec<JobRef> =
         jobs.iter().map(|job| job_ref(kind_of(job), job["id"].as_str().unwrap())).collect();
-    let drs: Vec<JobRef> = (0..250).map(|n| job_ref(JobKind::HuaweiDrs, &drs_id(n))).collect();
+    let drs_ids: Vec<String> = (0..250).map(drs_id).collect();
+    let drs: Vec<JobRef> = drs_ids.iter().map(|id| job_ref(JobKind::HuaweiDrs, id)).collect();
 
     let read = alibaba(&emulator, ProviderTuning::default()).read(&declared).await.unwrap();
     let drs_read = huawei(&emulator, ProviderTuning::default()).read(&drs).await.unwrap();
@@ -188,10 +193,11 @@ async fn every_action_kind_reaches_its_target() {
             })
             .collect()
     };
-    let declared: Vec<JobRef> = ali_calls(ActionVerb::Suspend)
+    let ali_actions = ali_calls(ActionVerb::Suspend);
+    let declared: Vec<JobRef> = ali_actions
         .iter()
         .flatten()
-        .map(|a| JobRef { kind: a.kind(), id: a.id.clone(), options: a.options.clone() })
+        .map(|a| JobRef { kind: a.kind(), id: &a.id, options: &a.options })
         .collect();
     let drs_refs: Vec<JobRef> = drs.iter().map(|id| job_ref(JobKind::HuaweiDrs, id)).collect();
 
@@ -292,9 +298,10 @@ async fn throttling_storms_complete_with_back_off() {
     // Default tuning: throttled refusals cost time, not attempts, so five
     // attempts ride out a storm of any length within the time budget.
     let tuning = ProviderTuning::default();
-    let declared: Vec<JobRef> =
-        (0..150).map(|n| job_ref(JobKind::AlibabaDts, &format!("m{n:04}"))).collect();
-    let drs: Vec<JobRef> = (0..300).map(|n| job_ref(JobKind::HuaweiDrs, &drs_id(n))).collect();
+    let ids: Vec<String> = (0..150).map(|n| format!("m{n:04}")).collect();
+    let declared: Vec<JobRef> = ids.iter().map(|id| job_ref(JobKind::AlibabaDts, id)).collect();
+    let drs_ids: Vec<String> = (0..300).map(drs_id).collect();
+    let drs: Vec<JobRef> = drs_ids.iter().map(|id| job_ref(JobKind::HuaweiDrs, id)).collect();
 
     let (alibaba, huawei) = (alibaba(&emulator, tuning.clone()), huawei(&emulator, tuning));
     let (read, drs_read) = tokio::join!(alibaba.read(&declared), huawei.read(&drs));

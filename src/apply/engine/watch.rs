@@ -115,11 +115,11 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
     /// jobs are still watched.
     async fn read_watched(
         &mut self,
-        items: &[ReadItem],
+        items: &[ReadItem<'_>],
         watches: &[Watch<'a>],
         trouble: &mut bool,
     ) -> BTreeMap<Address, LiveLookup> {
-        let read = self.fleet.read(items);
+        let read = self.fleet.read(items.iter().copied());
         tokio::pin!(read);
         // Real time, not the engine's timer: this only decides when to say
         // something, and a test timer that jumps would say it at once.

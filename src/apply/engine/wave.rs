@@ -13,7 +13,6 @@ use crate::apply::{ApplyError, ApplyEvent};
 use crate::model::LiveLookup;
 use crate::model::{Address, LiveState};
 use crate::plan::{JobChange, LiveStatus, Request, Wave};
-use crate::provider::fleet::ReadItem;
 use crate::provider::{self, Provider};
 
 impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
@@ -45,11 +44,10 @@ impl<'a, T: Timer, P: Provider> Engine<'a, T, P> {
             index: wave.index,
             jobs: ready.iter().map(|c| c.address.clone()).collect(),
         });
-        let items: Vec<ReadItem> = ready.iter().map(|change| read_item(change)).collect();
         // A provider block that cannot be read at all (credentials, endpoint,
         // network) stops the apply here, before this wave sends anything,
         // rather than skipping its jobs one by one as stale.
-        let lookups = self.fleet.read_checked(&items).await?;
+        let lookups = self.fleet.read_checked(ready.iter().map(|change| read_item(change))).await?;
         let now = self.timer.now();
         // An action an earlier run left unsettled was blocked by the planner
         // (`outcome_unknown`) unless the user asked for it again: whatever

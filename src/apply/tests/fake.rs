@@ -4,7 +4,7 @@
 //! and reads that fail or hang. Time is tokio's, so tests run on paused
 //! time and hours of waiting cost nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -158,7 +158,7 @@ fn error(operation: &'static str, code: &str, outcome_unknown: bool) -> Provider
 }
 
 impl Provider for FakeCloud {
-    async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+    async fn read<'a>(&self, jobs: &[JobRef<'a>]) -> Result<LiveRead<'a>, ProviderError> {
         let fault = {
             let mut cloud = self.0.lock().unwrap();
             cloud.reads += 1;
@@ -168,19 +168,16 @@ impl Provider for FakeCloud {
         match fault {
             Some(ReadFault::Fails) => {
                 let error = error("batch-status", "DRS.00000500", true);
-                return Ok(LiveRead {
-                    failed: jobs.iter().map(|job| (job.clone(), error.clone())).collect(),
-                    ..LiveRead::default()
-                });
+                let failed = jobs.iter().map(|job| (job.kind, error.clone())).collect();
+                return Ok(LiveRead::new(jobs, Vec::new(), &failed));
             }
             Some(ReadFault::Hangs(duration)) => tokio::time::sleep(duration).await,
             None => {}
         }
         let mut cloud = self.0.lock().unwrap();
-        let mut read = LiveRead::default();
+        let mut found = Vec::new();
         for job in jobs {
-            let Some(fake) = cloud.jobs.get_mut(&job.id) else {
-                read.not_found.push(job.clone());
+            let Some(fake) = cloud.jobs.get_mut(job.id) else {
                 continue;
             };
             match fake.moving {
@@ -191,9 +188,9 @@ impl Provider for FakeCloud {
                 Some((to, left)) => fake.moving = Some((to, left - 1)),
                 None => {}
             }
-            read.found.push(LiveJob {
+            found.push(LiveJob {
                 kind: JobKind::HuaweiDrs,
-                id: job.id.clone(),
+                id: job.id.to_owned(),
                 raw_status: fake.raw_status.to_owned(),
                 state: state(fake.raw_status),
                 reverse: None,
@@ -203,7 +200,7 @@ impl Provider for FakeCloud {
                 dts_job_type: None,
             });
         }
-        Ok(read)
+        Ok(LiveRead::new(jobs, found, &HashMap::new()))
     }
 
     async fn execute(&self, call: &Call) -> Vec<ActionResult> {

@@ -1,9 +1,10 @@
 //! The Alibaba DTS client: signed RPC calls, bulk paged reads, one request per planned call.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use futures_util::future::{join_all, try_join_all};
+use futures_util::future::try_join_all;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
@@ -88,8 +89,11 @@ pub struct AlibabaClient {
     clock: Arc<dyn Clock>,
     /// The `JobType` of each DTS id, as hinted (from the state) or found by a
     /// read: a later read (apply's re-read, its settle polls) asks each id
-    /// under its own type and sends no probe of another.
-    job_types: Mutex<HashMap<String, DtsJobType>>,
+    /// under its own type and sends no probe of another. Keyed by a hash of
+    /// the id, not a copy of it (at 100,000 jobs, 50,000 strings held to the
+    /// end of the plan): ids that collide share a hint, and a wrong hint
+    /// costs a probe, never a result.
+    job_types: Mutex<HashMap<u64, DtsJobType>>,
 }
 
 /// An operation name and its parameters.
@@ -135,7 +139,7 @@ impl AlibabaClient {
     /// an id not found under its hinted type is asked under the others.
     pub fn hint_job_types<'a>(&self, hints: impl IntoIterator<Item = (&'a str, DtsJobType)>) {
         let mut known = self.job_types.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        known.extend(hints.into_iter().map(|(id, job_type)| (id.to_owned(), job_type)));
+        known.extend(hints.into_iter().map(|(id, job_type)| (id_hash(id), job_type)));
     }
 
     /// The endpoint requests go to.
@@ -144,20 +148,20 @@ impl AlibabaClient {
     }
 
     /// Reads the live status of `jobs` (see [`crate::provider::Provider::read`]).
-    pub async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+    pub async fn read<'a>(&self, jobs: &[JobRef<'a>]) -> Result<LiveRead<'a>, ProviderError> {
         let mut dts = BTreeSet::new();
         let mut migrations = BTreeSet::new();
         let mut synchronizations: BTreeMap<&str, bool> = BTreeMap::new();
         for job in jobs {
             match job.kind {
                 JobKind::AlibabaDts => {
-                    dts.insert(job.id.as_str());
+                    dts.insert(job.id);
                 }
                 JobKind::AlibabaMigration => {
-                    migrations.insert(job.id.as_str());
+                    migrations.insert(job.id);
                 }
                 JobKind::AlibabaSynchronization => {
-                    *synchronizations.entry(&job.id).or_default() |=
+                    *synchronizations.entry(job.id).or_default() |=
                         job.options.direction() == Direction::Reverse;
                 }
                 JobKind::HuaweiDrs => return Err(foreign_kind("read", job.kind)),
@@ -362,21 +366,24 @@ impl AlibabaClient {
     /// of unknown type under `MIGRATION`, `SYNC`, `SUBSCRIBE` in turn), every
     /// filter and page of a round in flight together, paced by the transport.
     async fn read_dts(&self, ids: &BTreeSet<&str>) -> Result<Vec<LiveJob>, ProviderError> {
-        let known =
-            self.job_types.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         // The types each id was asked under (bits of `DtsJobType::bit`).
         let mut asked: BTreeMap<&str, u8> = ids.iter().map(|id| (*id, 0)).collect();
-        let mut found = Vec::new();
+        let mut found = Vec::with_capacity(ids.len());
         loop {
             let mut rounds: BTreeMap<u8, (DtsJobType, Vec<&str>)> = BTreeMap::new();
-            for (id, tried) in &asked {
-                let next = known
-                    .get(*id)
-                    .copied()
-                    .filter(|hint| tried & hint.bit() == 0)
-                    .or_else(|| DtsJobType::ALL.into_iter().find(|t| tried & t.bit() == 0));
-                if let Some(job_type) = next {
-                    rounds.entry(job_type.bit()).or_insert((job_type, Vec::new())).1.push(id);
+            {
+                // Locked while the round is made, never across a request.
+                let known =
+                    self.job_types.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                for (id, tried) in &asked {
+                    let next = known
+                        .get(&id_hash(id))
+                        .copied()
+                        .filter(|hint| tried & hint.bit() == 0)
+                        .or_else(|| DtsJobType::ALL.into_iter().find(|t| tried & t.bit() == 0));
+                    if let Some(job_type) = next {
+                        rounds.entry(job_type.bit()).or_insert((job_type, Vec::new())).1.push(*id);
+                    }
                 }
             }
             if rounds.is_empty() {
@@ -390,23 +397,29 @@ impl AlibabaClient {
                         ("DtsJobId", &chunk.join(",")),
                         ("WithoutDbList", "true"),
                     ]);
-                    Ok::<_, ProviderError>((job_type, self.describe_dts_jobs(params).await?))
+                    let listed = self.describe_dts_jobs(params).await?;
+                    // Live jobs as each filter answers: the decoded items
+                    // (names, instance ids) are not held for the whole round.
+                    let live = pair_directions(listed)
+                        .into_iter()
+                        .map(|(job, reverse_status)| dts_live_job(job_type, job, reverse_status));
+                    Ok::<_, ProviderError>((job_type, live.collect::<Vec<_>>()))
                 })
             });
-            let listings = bounded(Box::new(filters), self.transport.max_in_flight()).await?;
+            let mut learned = Vec::new();
+            bounded(Box::new(filters), self.transport.max_in_flight(), |(job_type, live)| {
+                for live in live {
+                    if asked.remove(live.id.as_str()).is_some() {
+                        learned.push((id_hash(&live.id), job_type));
+                        found.push(live);
+                    }
+                }
+            })
+            .await?;
             for (job_type, ids) in rounds.values() {
                 for id in ids {
                     if let Some(tried) = asked.get_mut(id) {
                         *tried |= job_type.bit();
-                    }
-                }
-            }
-            let mut learned = Vec::new();
-            for (job_type, listed) in listings {
-                for (job, reverse_status) in pair_directions(listed) {
-                    if asked.remove(job.id.as_str()).is_some() {
-                        learned.push((job.id.clone(), job_type));
-                        found.push(dts_live_job(job_type, job, reverse_status));
                     }
                 }
             }
@@ -427,6 +440,7 @@ impl AlibabaClient {
         let mut unseen: BTreeSet<&str> = ids.clone();
         let listed = self
             .describe_migration_jobs(|page| {
+                page.retain(|job| ids.contains(job.id.as_str()));
                 for job in page {
                     unseen.remove(job.id.as_str());
                 }
@@ -435,7 +449,6 @@ impl AlibabaClient {
             .await?;
         Ok(listed
             .into_iter()
-            .filter(|job| ids.contains(job.id.as_str()))
             .map(|job| {
                 let raw_status = job.status.unwrap_or_default();
                 LiveJob {
@@ -467,67 +480,58 @@ impl AlibabaClient {
         let mut unseen: BTreeSet<&str> = ids.keys().copied().collect();
         let listed = self
             .describe_synchronization_jobs(|page| {
+                page.retain(|job| ids.contains_key(job.id.as_str()));
                 for job in page {
                     unseen.remove(job.id.as_str());
                 }
                 unseen.is_empty()
             })
             .await?;
-        let listed = listed.into_iter().filter(|job| ids.contains_key(job.id.as_str())).collect();
-        let jobs = pair_directions(listed).into_iter().map(|(job, reverse)| {
-            let id = job.id;
+        let mut found = Vec::new();
+        // A declared reverse task the listing does not show costs a status
+        // call; only those jobs wait for one, each made as a slot frees (a
+        // future per job, made up front, held 1.8 KB each).
+        let mut unshown = Vec::new();
+        for (job, reverse) in pair_directions(listed) {
             let forward = job.status.unwrap_or_default();
-            let wants_reverse = ids.get(id.as_str()).copied().unwrap_or(false);
-            async move {
-                let reverse = match reverse {
-                    Some(status) => Some(status),
-                    None if wants_reverse => {
-                        let params = self.params(&[
-                            ("SynchronizationJobId", &id),
-                            ("SynchronizationDirection", "Reverse"),
-                        ]);
-                        match self
-                            .call::<SynchronizationStatus>(
-                                "DescribeSynchronizationJobStatus",
-                                &params,
-                                Intent::Read,
-                            )
-                            .await
-                        {
-                            Ok((status, _)) => Some(status.status.unwrap_or_default()),
-                            // The API refuses the Reverse direction of a one-way
-                            // job: that answers the question (no reverse task) and
-                            // concerns this job only, never the whole read.
-                            Err(error) if matches!(error.kind, ProviderErrorKind::Api { .. }) => {
-                                tracing::debug!(job = %id, code = error.code(), "no reverse task");
-                                None
-                            }
-                            Err(error) => return Err(error),
-                        }
-                    }
-                    None => None,
-                };
-                Ok(LiveJob {
-                    kind: JobKind::AlibabaSynchronization,
-                    state: live_state(&forward),
-                    raw_status: forward,
-                    // Asked for and absent means one-way; not asked, the listing does not say.
-                    two_way: if wants_reverse {
-                        Some(reverse.is_some())
-                    } else {
-                        reverse.as_ref().map(|_| true)
-                    },
-                    reverse: reverse
-                        .map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw }),
-                    id,
-                    change_tracking: false,
-                    // A synchronization replicates changes from the start.
-                    incremental: Some(true),
-                    dts_job_type: None,
-                })
+            let wants_reverse = ids.get(job.id.as_str()).copied().unwrap_or(false);
+            if wants_reverse && reverse.is_none() {
+                unshown.push((job.id, forward));
+            } else {
+                found.push(synchronization_live_job(job.id, forward, reverse, wants_reverse));
             }
+        }
+        let asked = unshown.into_iter().map(|(id, forward)| async move {
+            let reverse = self.reverse_status(&id).await?;
+            Ok(synchronization_live_job(id, forward, reverse, true))
         });
-        join_all(jobs).await.into_iter().collect()
+        bounded(Box::new(asked), self.transport.max_in_flight(), |live| found.push(live)).await?;
+        Ok(found)
+    }
+
+    /// The status of a legacy synchronization's reverse task, asked with
+    /// `DescribeSynchronizationJobStatus` (`None`: the job is one-way).
+    async fn reverse_status(&self, id: &str) -> Result<Option<String>, ProviderError> {
+        let params =
+            self.params(&[("SynchronizationJobId", id), ("SynchronizationDirection", "Reverse")]);
+        match self
+            .call::<SynchronizationStatus>(
+                "DescribeSynchronizationJobStatus",
+                &params,
+                Intent::Read,
+            )
+            .await
+        {
+            Ok((status, _)) => Ok(Some(status.status.unwrap_or_default())),
+            // The API refuses the Reverse direction of a one-way job: that
+            // answers the question (no reverse task) and concerns this job
+            // only, never the whole read.
+            Err(error) if matches!(error.kind, ProviderErrorKind::Api { .. }) => {
+                tracing::debug!(job = %id, code = error.code(), "no reverse task");
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Every page of one `DescribeDtsJobs` query (a listing or an id filter).
@@ -545,11 +549,12 @@ impl AlibabaClient {
         .await
     }
 
-    /// The pages of the legacy `DescribeMigrationJobs`, until `done` says
-    /// the caller has what it needs or the listing ends.
+    /// The items of the legacy `DescribeMigrationJobs` that `keep` leaves in
+    /// each page, until it says the caller has what it needs or the listing
+    /// ends.
     async fn describe_migration_jobs(
         &self,
-        done: impl FnMut(&[MigrationJob]) -> bool,
+        keep: impl FnMut(&mut Vec<MigrationJob>) -> bool,
     ) -> Result<Vec<MigrationJob>, ProviderError> {
         self.pages(
             "DescribeMigrationJobs",
@@ -558,36 +563,38 @@ impl AlibabaClient {
             |page: MigrationPage| {
                 (page.jobs.map(|jobs| jobs.items).unwrap_or_default(), page.total)
             },
-            done,
+            keep,
         )
         .await
     }
 
-    /// The pages of the legacy `DescribeSynchronizationJobs`, until `done`
-    /// says the caller has what it needs or the listing ends.
+    /// The items of the legacy `DescribeSynchronizationJobs` that `keep`
+    /// leaves in each page, until it says the caller has what it needs or
+    /// the listing ends.
     async fn describe_synchronization_jobs(
         &self,
-        done: impl FnMut(&[SynchronizationJob]) -> bool,
+        keep: impl FnMut(&mut Vec<SynchronizationJob>) -> bool,
     ) -> Result<Vec<SynchronizationJob>, ProviderError> {
         self.pages(
             "DescribeSynchronizationJobs",
             "PageNum",
             self.params(&[]),
             |page: SynchronizationPage| (page.jobs, page.total),
-            done,
+            keep,
         )
         .await
     }
 
-    /// Every item of a paged listing, `PageSize` 30 (see [`Walk::collect`]):
-    /// the first page announces the total, the pages after it go out together.
+    /// The items of a paged listing that `keep` leaves in each page,
+    /// `PageSize` 30 (see [`Walk::collect`]): the first page announces the
+    /// total, the pages after it go out together.
     async fn pages<P: DeserializeOwned, I>(
         &self,
         operation: &'static str,
         page_param: &str,
         params: Vec<(String, String)>,
         split: impl Fn(P) -> (Vec<I>, Option<u64>),
-        done: impl FnMut(&[I]) -> bool,
+        keep: impl FnMut(&mut Vec<I>) -> bool,
     ) -> Result<Vec<I>, ProviderError> {
         let fetch = |page_number: usize| {
             let mut page_params = params.clone();
@@ -607,7 +614,7 @@ impl AlibabaClient {
             page_size: PAGE_SIZE,
             max_in_flight: self.transport.max_in_flight(),
         };
-        walk.collect(fetch, done).await
+        walk.collect(fetch, keep).await
     }
 
     /// One signed RPC call, retried per `intent`; returns the decoded body and the request id.
@@ -754,6 +761,33 @@ fn dts_live_job(job_type: DtsJobType, job: DtsJob, reverse: Option<String>) -> L
     }
 }
 
+/// A legacy synchronization as a live job, with its reverse task's status
+/// (`wants_reverse`: a reverse block is declared, so the status was asked for).
+fn synchronization_live_job(
+    id: String,
+    forward: String,
+    reverse: Option<String>,
+    wants_reverse: bool,
+) -> LiveJob {
+    LiveJob {
+        kind: JobKind::AlibabaSynchronization,
+        state: live_state(&forward),
+        raw_status: forward,
+        // Asked for and absent means one-way; not asked, the listing does not say.
+        two_way: if wants_reverse {
+            Some(reverse.is_some())
+        } else {
+            reverse.as_ref().map(|_| true)
+        },
+        reverse: reverse.map(|raw| LiveReverse { state: live_state(&raw), raw_status: raw }),
+        id,
+        change_tracking: false,
+        // A synchronization replicates changes from the start.
+        incremental: Some(true),
+        dts_job_type: None,
+    }
+}
+
 /// An item of a listing that shows each direction of a two-way task.
 trait DirectedItem {
     fn id(&self) -> &str;
@@ -817,6 +851,13 @@ fn pair_directions<J: DirectedItem>(listed: Vec<J>) -> Vec<(J, Option<String>)> 
             Some((forward, reverse))
         })
         .collect()
+}
+
+/// The key of an id in [`AlibabaClient::job_types`].
+fn id_hash(id: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The `ClientToken` of a legacy call: derived from the action's seed, so a

@@ -93,7 +93,7 @@ impl HuaweiClient {
     /// Reads the live status of `jobs` (see [`crate::provider::Provider::read`]):
     /// `batch-status` with at most 100 ids a request, pages followed while
     /// the answer's `count` says more remain.
-    pub async fn read(&self, jobs: &[JobRef]) -> Result<LiveRead, ProviderError> {
+    pub async fn read<'a>(&self, jobs: &[JobRef<'a>]) -> Result<LiveRead<'a>, ProviderError> {
         let mut ids: Vec<&str> = Vec::new();
         // A set beside the list: a scan of the list per id made every read
         // (plan, re-read, settle poll) quadratic in the fleet.
@@ -102,19 +102,18 @@ impl HuaweiClient {
             if !is_drs(job.kind) {
                 return Err(foreign_kind("batch-status", job.kind));
             }
-            if seen.insert(&job.id) {
-                ids.push(&job.id);
+            if seen.insert(job.id) {
+                ids.push(job.id);
             }
         }
-        let pages = bounded(
+        let mut found = Vec::with_capacity(ids.len());
+        let read = bounded(
             Box::new(ids.chunks(STATUS_PAGE_SIZE).map(|chunk| self.read_chunk(chunk))),
             self.transport.max_in_flight(),
+            |chunk| found.extend(chunk),
         )
         .await;
-        LiveRead::assemble(
-            jobs,
-            [(JobKind::HuaweiDrs, pages.map(|pages| pages.into_iter().flatten().collect()))],
-        )
+        LiveRead::assemble(jobs, [(JobKind::HuaweiDrs, read.map(|()| found))])
     }
 
     async fn read_chunk(&self, ids: &[&str]) -> Result<Vec<LiveJob>, ProviderError> {

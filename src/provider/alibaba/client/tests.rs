@@ -70,8 +70,16 @@ fn alibaba(direction: Direction, instance_id: Option<&str>) -> KindOptions {
     KindOptions::Alibaba(AlibabaOptions { direction, instance_id: instance_id.map(str::to_owned) })
 }
 
-fn job_ref(kind: JobKind, id: &str) -> JobRef {
-    JobRef { kind, id: id.into(), options: alibaba(Direction::Forward, None) }
+/// The options of a forward task without an instance id.
+const FORWARD: &KindOptions =
+    &KindOptions::Alibaba(AlibabaOptions { direction: Direction::Forward, instance_id: None });
+
+/// The options of a reverse task without an instance id.
+const REVERSE: &KindOptions =
+    &KindOptions::Alibaba(AlibabaOptions { direction: Direction::Reverse, instance_id: None });
+
+fn job_ref(kind: JobKind, id: &str) -> JobRef<'_> {
+    JobRef { kind, id, options: FORWARD }
 }
 
 fn action(kind: JobKind, name: &str, id: &str, verb: ActionVerb) -> Action {
@@ -129,15 +137,12 @@ async fn bulk_read_of_hundreds_of_dts_jobs_pages_each_job_type() {
     for n in 0..40 {
         world.push(("SUBSCRIBE", format!("c{n:04}"), "Normal", None));
     }
-    let mut declared: Vec<JobRef> =
-        world.iter().map(|(_, id, _, _)| job_ref(JobKind::AlibabaDts, id)).collect();
-    declared.push(job_ref(JobKind::AlibabaDts, "ghost-1"));
+    let ids: Vec<String> = world.iter().map(|(_, id, _, _)| id.clone()).collect();
+    let mut declared: Vec<JobRef> = ids.iter().map(|id| job_ref(JobKind::AlibabaDts, id)).collect();
     declared.push(job_ref(JobKind::AlibabaDts, "ghost-2"));
+    declared.push(job_ref(JobKind::AlibabaDts, "ghost-1"));
     // The same job declared twice (forward and reverse blocks) is read once.
-    declared.push(JobRef {
-        options: alibaba(Direction::Reverse, None),
-        ..job_ref(JobKind::AlibabaDts, "s0000")
-    });
+    declared.push(JobRef { options: REVERSE, ..job_ref(JobKind::AlibabaDts, "s0000") });
     let responder = Responder::start(dts_world(world)).await;
 
     let read = client(&responder).read(&declared).await.unwrap();
@@ -160,10 +165,7 @@ async fn bulk_read_of_hundreds_of_dts_jobs_pages_each_job_type() {
         .unwrap();
     assert_eq!(sync_ids.split(',').count(), 95 + 2 + 40);
     assert_eq!(read.found.len(), 335);
-    assert_eq!(
-        read.not_found.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
-        ["ghost-1", "ghost-2"]
-    );
+    assert_eq!(read.not_found.iter().map(|j| j.id).collect::<Vec<_>>(), ["ghost-1", "ghost-2"]);
     let migration = read.get(JobKind::AlibabaDts, "m0007").unwrap();
     assert_eq!((migration.raw_status.as_str(), migration.state), ("Migrating", LiveState::Running));
     assert_eq!(
@@ -180,8 +182,8 @@ async fn bulk_read_of_hundreds_of_dts_jobs_pages_each_job_type() {
     let tracking = read.get(JobKind::AlibabaDts, "c0039").unwrap();
     assert!(tracking.change_tracking);
     assert_eq!(tracking.state, LiveState::Running);
-    // Results follow the declaration order, whatever the page order.
-    assert_eq!(read.found[0].id, "m0000");
+    // Results are sorted by kind and id, whatever the declaration and page order.
+    assert_eq!(read.found[0].id, "c0000");
 }
 
 #[tokio::test]
@@ -219,10 +221,7 @@ async fn legacy_listings_page_until_every_declared_job_is_seen() {
         job_ref(JobKind::AlibabaMigration, "dtsm74"),
         job_ref(JobKind::AlibabaMigration, "dtsm3"),
         job_ref(JobKind::AlibabaSynchronization, "dtss0"),
-        JobRef {
-            options: alibaba(Direction::Reverse, None),
-            ..job_ref(JobKind::AlibabaSynchronization, "dtss1")
-        },
+        JobRef { options: REVERSE, ..job_ref(JobKind::AlibabaSynchronization, "dtss1") },
     ];
 
     let read = client(&responder).read(&declared).await.unwrap();
@@ -671,8 +670,8 @@ async fn hinted_and_learned_job_types_send_no_probe_of_another_type() {
     for n in 0..5 {
         world.push(("SUBSCRIBE", format!("c{n:04}"), "Normal", None));
     }
-    let declared: Vec<JobRef> =
-        world.iter().map(|(_, id, _, _)| job_ref(JobKind::AlibabaDts, id)).collect();
+    let ids: Vec<String> = world.iter().map(|(_, id, _, _)| id.clone()).collect();
+    let declared: Vec<JobRef> = ids.iter().map(|id| job_ref(JobKind::AlibabaDts, id)).collect();
     let responder = Responder::start(dts_world(world)).await;
     let client = client(&responder);
     // Hints for the sync jobs only; the change-tracking ones are probed.

@@ -71,12 +71,11 @@ fn assert_signed(request: &Recorded) {
     assert_eq!(request.header("x-project-id"), Some(PROJECT));
 }
 
-fn job_ref(id: &str) -> JobRef {
-    JobRef {
-        kind: JobKind::HuaweiDrs,
-        id: id.into(),
-        options: KindOptions::Huawei(HuaweiOptions { pause_mode: PauseMode::Target }),
-    }
+/// The options of a DRS job paused with `target`.
+const TARGET: &KindOptions = &KindOptions::Huawei(HuaweiOptions { pause_mode: PauseMode::Target });
+
+fn job_ref(id: &str) -> JobRef<'_> {
+    JobRef { kind: JobKind::HuaweiDrs, id, options: TARGET }
 }
 
 fn action(id: &str, verb: ActionVerb, pause_mode: PauseMode) -> Action {
@@ -119,7 +118,8 @@ async fn bulk_read_asks_for_at_most_100_ids_a_request() {
         results(&items)
     })
     .await;
-    let mut declared: Vec<JobRef> = (0..248).map(|n| job_ref(&format!("job-{n:03}"))).collect();
+    let ids: Vec<String> = (0..248).map(|n| format!("job-{n:03}")).collect();
+    let mut declared: Vec<JobRef> = ids.iter().map(|id| job_ref(id)).collect();
     declared.push(job_ref("gone"));
     declared.push(job_ref("absent"));
 
@@ -132,10 +132,7 @@ async fn bulk_read_asks_for_at_most_100_ids_a_request() {
     assert_eq!(sizes.iter().sum::<usize>(), 250);
     assert!(sizes.iter().all(|&n| n <= 100));
     assert_eq!(read.found.len(), 248);
-    assert_eq!(
-        read.not_found.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
-        ["gone", "absent"]
-    );
+    assert_eq!(read.not_found.iter().map(|j| j.id).collect::<Vec<_>>(), ["absent", "gone"]);
     let paused = read.get(JobKind::HuaweiDrs, "job-007").unwrap();
     assert_eq!(
         (paused.raw_status.as_str(), paused.state, paused.incremental),
@@ -419,7 +416,8 @@ async fn requests_in_flight_are_bounded() {
         fixed_clock(),
     )
     .unwrap();
-    let declared: Vec<JobRef> = (0..600).map(|n| job_ref(&format!("job-{n:03}"))).collect();
+    let ids: Vec<String> = (0..600).map(|n| format!("job-{n:03}")).collect();
+    let declared: Vec<JobRef> = ids.iter().map(|id| job_ref(id)).collect();
     let started = tokio::time::Instant::now();
     let read = client.read(&declared).await.unwrap();
     assert_eq!(read.found.len(), 600);
