@@ -199,7 +199,7 @@ pub(crate) fn prepare(
     now: OffsetDateTime,
     keep_live: bool,
 ) -> Result<Prepared, Error> {
-    let loaded = load(vars, DataRead::List(runtime), store, options)?;
+    let mut loaded = load(vars, DataRead::List(runtime), store, options)?;
     let started = std::time::Instant::now();
     // A provider block that cannot be read fails the run before anything is
     // planned, whatever the flags: `--skip-blocked` passes over jobs, never
