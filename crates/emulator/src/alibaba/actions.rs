@@ -284,6 +284,8 @@ fn describe_dts_job_detail(
     let job = &state.alibaba.jobs[position];
     check_instance(job, params.get("DtsInstanceID"), "DtsInstanceID")?;
     let direction = Direction::parse(params.get("SynchronizationDirection"))?;
+    // A one-way job has no reverse task to describe.
+    job.task(direction)?;
     let mut body = object(dts_item(job, direction));
     body.remove("ReverseJob");
     body.extend(success_dts());

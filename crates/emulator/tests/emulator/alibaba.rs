@@ -113,6 +113,16 @@ fn reverse_direction_exists_only_on_two_way_jobs() {
     assert_eq!(detail.body["Status"], "Suspending");
     assert_eq!(detail.body["DtsInstanceID"], "dtsl3m1213ye7l0001");
     assert_eq!(detail.body["Success"], json!(true));
+    // Asking a one-way job for its reverse task is a parameter error, and
+    // the emulator goes on answering.
+    let one_way_detail = ali(&emulator).call(
+        "DescribeDtsJobDetail",
+        &[("DtsJobId", MIGRATION_JOB), ("SynchronizationDirection", "Reverse")],
+    );
+    assert_eq!((one_way_detail.status, one_way_detail.code()), (400, "InvalidParameter"));
+    assert_eq!(one_way_detail.body["DynamicMessage"], "SynchronizationDirection");
+    let after = ali(&emulator).call("DescribeDtsJobDetail", &[("DtsJobId", MIGRATION_JOB)]);
+    assert_eq!(after.status, 200);
 }
 
 #[test]
