@@ -87,9 +87,10 @@ impl AlibabaSide {
         self.index.get(id).copied()
     }
 
-    /// The positions of the jobs of `kind`, in world order.
-    pub(crate) fn of_kind(&self, kind: AlibabaKind) -> &[usize] {
-        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    /// The positions of the jobs of `kind` in world order, and the jobs, to
+    /// settle while paging through them.
+    pub(crate) fn of_kind_mut(&mut self, kind: AlibabaKind) -> (&[usize], &mut [AlibabaJobState]) {
+        (self.by_kind.get(&kind).map_or(&[], Vec::as_slice), &mut self.jobs)
     }
 
     /// Brings the job at `position` up to emulated time `now`.
