@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::alibaba::jobs::AlibabaJobState;
+use crate::alibaba::jobs::{AlibabaJobState, Direction};
 use crate::clock::Clock;
 use crate::exchange::Held;
 use crate::faults::Faults;
@@ -56,6 +56,9 @@ pub(crate) struct AlibabaSide {
     index: HashMap<String, usize>,
     /// Positions in `jobs` of each kind, in world order (what a listing pages through).
     by_kind: HashMap<AlibabaKind, Vec<usize>>,
+    /// Every task of each kind, a job's forward task then its reverse one,
+    /// in world order: the rows the legacy listings page through.
+    tasks_by_kind: HashMap<AlibabaKind, Vec<(usize, Direction)>>,
     /// `(Action, ClientToken)` → the job id the token was first used with.
     pub(crate) client_tokens: HashMap<(String, String), String>,
 }
@@ -91,6 +94,11 @@ impl AlibabaSide {
     /// settle while paging through them.
     pub(crate) fn of_kind_mut(&mut self, kind: AlibabaKind) -> (&[usize], &mut [AlibabaJobState]) {
         (self.by_kind.get(&kind).map_or(&[], Vec::as_slice), &mut self.jobs)
+    }
+
+    /// The tasks of the jobs of `kind` (position and direction), in world order.
+    pub(crate) fn tasks_of_kind(&self, kind: AlibabaKind) -> &[(usize, Direction)] {
+        self.tasks_by_kind.get(&kind).map_or(&[], Vec::as_slice)
     }
 
     /// Brings the job at `position` up to emulated time `now`.
@@ -180,8 +188,14 @@ impl State {
         let alibaba_jobs: Vec<AlibabaJobState> =
             world.alibaba.jobs.into_iter().map(|job| AlibabaJobState::new(job, start)).collect();
         let mut by_kind: HashMap<AlibabaKind, Vec<usize>> = HashMap::new();
+        let mut tasks_by_kind: HashMap<AlibabaKind, Vec<(usize, Direction)>> = HashMap::new();
         for (position, job) in alibaba_jobs.iter().enumerate() {
             by_kind.entry(job.spec.kind).or_default().push(position);
+            let tasks = tasks_by_kind.entry(job.spec.kind).or_default();
+            tasks.push((position, Direction::Forward));
+            if job.reverse.is_some() {
+                tasks.push((position, Direction::Reverse));
+            }
         }
         let huawei_jobs: Vec<HuaweiJobState> =
             world.huawei.jobs.into_iter().map(|job| HuaweiJobState::new(job, start)).collect();
@@ -203,6 +217,7 @@ impl State {
                 regions: world.alibaba.regions,
                 index: index_by_id(alibaba_jobs.iter().map(|job| &job.spec.id)),
                 by_kind,
+                tasks_by_kind,
                 jobs: alibaba_jobs,
                 client_tokens: HashMap::new(),
             },

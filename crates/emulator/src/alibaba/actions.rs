@@ -12,7 +12,7 @@ use super::jobs::{AlibabaJobState, Direction, Effect, Verb};
 use super::params::Params;
 use crate::paging::Page;
 use crate::state::State;
-use crate::world::{AlibabaKind, Topology};
+use crate::world::AlibabaKind;
 
 /// A successfully run action.
 #[derive(Debug)]
@@ -664,22 +664,25 @@ fn describe_legacy(
         "SynchronizationJobName"
     };
     let name = params.get(name_param).unwrap_or_default();
-    // One row per task (two for a two-way synchronization). The listing
-    // has no id filter, so counting its total is the least a page costs,
-    // but no row outside the page is kept, settled or built.
-    let mut page = Page::new((page_number - 1).saturating_mul(page_size), page_size);
-    let (positions, jobs) = state.alibaba.of_kind_mut(kind);
-    for &position in positions {
-        let spec = &jobs[position].spec;
-        if spec.name.as_deref().unwrap_or(&spec.id).contains(name) {
-            page.offer((position, Direction::Forward));
-            if spec.topology == Topology::TwoWay {
-                page.offer((position, Direction::Reverse));
+    // One row per task (two for a two-way synchronization); no row outside
+    // the page is kept, settled or built.
+    let skip = (page_number - 1).saturating_mul(page_size);
+    let tasks = state.alibaba.tasks_of_kind(kind);
+    let (total, rows) = if name.is_empty() {
+        // Every task matches: the page is a slice, whatever the world's size.
+        let rows = tasks.get(skip..).unwrap_or_default().iter().take(page_size).copied();
+        (tasks.len(), rows.collect())
+    } else {
+        let mut page = Page::new(skip, page_size);
+        let jobs = &state.alibaba.jobs;
+        for &(position, direction) in tasks {
+            let spec = &jobs[position].spec;
+            if spec.name.as_deref().unwrap_or(&spec.id).contains(name) {
+                page.offer((position, direction));
             }
         }
-    }
-    let total = page.total();
-    let rows = page.into_items();
+        (page.total(), page.into_items())
+    };
     for &(position, _) in &rows {
         state.alibaba.settle(position, invocation.now);
     }

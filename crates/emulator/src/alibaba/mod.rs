@@ -54,9 +54,10 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
         None => state.request_id().to_ascii_uppercase(),
     };
     let host = request.header("host").unwrap_or("dts.aliyuncs.com").to_owned();
-    let jobs = actions::named_jobs(&auth::params_of(request));
+    let params = auth::params_of(request);
+    let jobs = actions::named_jobs(&params);
     let authenticated =
-        auth::authenticate(state, request, |action| actions::family(action).is_some());
+        auth::authenticate(state, request, params, |action| actions::family(action).is_some());
     let (mut call, account) = match authenticated {
         Ok(authenticated) => (
             Call {
