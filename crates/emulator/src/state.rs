@@ -108,6 +108,12 @@ impl AlibabaSide {
 }
 
 impl HuaweiSide {
+    /// The position in `jobs` of job `id` of project `project_id`.
+    pub(crate) fn position(&self, project_id: &str, id: &str) -> Option<usize> {
+        let position = *self.index.get(id)?;
+        (self.jobs[position].spec.project_id == project_id).then_some(position)
+    }
+
     /// The job `id` of project `project_id`, brought up to emulated time `now`.
     pub(crate) fn find(
         &mut self,
@@ -115,16 +121,21 @@ impl HuaweiSide {
         id: &str,
         now: OffsetDateTime,
     ) -> Option<&mut HuaweiJobState> {
-        let job = &mut self.jobs[*self.index.get(id)?];
-        if job.spec.project_id != project_id {
-            return None;
-        }
+        let position = self.position(project_id, id)?;
+        let job = &mut self.jobs[position];
         job.task.settle(now);
         Some(job)
     }
 
-    pub(crate) fn of_use(&self, project_id: &str, db_use_type: &str) -> &[usize] {
-        self.by_use.get(&(project_id.to_owned(), db_use_type.to_owned())).map_or(&[], Vec::as_slice)
+    /// The positions of the project's jobs of `db_use_type` in world order,
+    /// and the jobs, to settle while paging through them.
+    pub(crate) fn of_use_mut(
+        &mut self,
+        project_id: &str,
+        db_use_type: &str,
+    ) -> (&[usize], &mut [HuaweiJobState]) {
+        let key = (project_id.to_owned(), db_use_type.to_owned());
+        (self.by_use.get(&key).map_or(&[], Vec::as_slice), &mut self.jobs)
     }
 }
 
