@@ -5,7 +5,6 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
 use time::OffsetDateTime;
-use time::macros::{format_description, offset};
 
 use super::error::{ApiError, Family};
 use super::jobs::{AlibabaJobState, Direction, Effect, Verb};
@@ -177,18 +176,6 @@ fn object(value: Value) -> Map<String, Value> {
     }
 }
 
-/// DTS times: `2024-01-02T03:04:05.000+00:00`.
-fn dts_time(at: OffsetDateTime) -> String {
-    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000+00:00");
-    at.to_offset(offset!(UTC)).format(format).unwrap_or_default()
-}
-
-/// Legacy times: `yyyy-MM-dd HH:mm:ss.0` in UTC+8.
-fn legacy_time(at: OffsetDateTime) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].0");
-    at.to_offset(offset!(+8)).format(format).unwrap_or_default()
-}
-
 fn job_type_word(kind: AlibabaKind) -> &'static str {
     match kind {
         AlibabaKind::Migration | AlibabaKind::LegacyMigration => "MIGRATION",
@@ -225,7 +212,7 @@ struct DtsJobPage<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct DtsJobItem<'a> {
-    create_time: String,
+    create_time: &'a str,
     data_synchronization_status: DtsSyncProgress,
     delay: i64,
     destination_endpoint: Endpoint<'a>,
@@ -307,7 +294,7 @@ impl DtsJobItem<'_> {
         let reverse_job = (direction == Direction::Forward && job.reverse.is_some())
             .then(|| Box::new(DtsJobItem::new(job, Direction::Reverse)));
         DtsJobItem {
-            create_time: dts_time(job.created_at),
+            create_time: &job.created,
             data_synchronization_status: DtsSyncProgress {
                 error_message: "",
                 need_upgrade: false,
@@ -687,15 +674,8 @@ fn describe_legacy(
         state.alibaba.settle(position, invocation.now);
     }
     let jobs = &state.alibaba.jobs;
-    // Each job's creation time, written once for the three fields that show it.
-    let times: Vec<String> =
-        rows.iter().map(|&(position, _)| legacy_time(jobs[position].created_at)).collect();
     let body = if kind == AlibabaKind::LegacyMigration {
-        let items = rows
-            .iter()
-            .zip(&times)
-            .map(|(&(position, _), created)| migration_item(&jobs[position], created))
-            .collect();
+        let items = rows.iter().map(|&(position, _)| migration_item(&jobs[position])).collect();
         Done::listing(&MigrationJobPage {
             err_code: "",
             err_message: "",
@@ -709,10 +689,7 @@ fn describe_legacy(
     } else {
         let items = rows
             .iter()
-            .zip(&times)
-            .map(|(&(position, direction), created)| {
-                synchronization_item(&jobs[position], direction, created)
-            })
+            .map(|&(position, direction)| synchronization_item(&jobs[position], direction))
             .collect();
         Done::listing(&SynchronizationJobPage {
             page_number,
@@ -725,9 +702,8 @@ fn describe_legacy(
     Ok(body)
 }
 
-/// One item of DescribeMigrationJobs (`MigrationJobID`); `created` is its
-/// creation time as the legacy API writes it.
-fn migration_item<'a>(job: &'a AlibabaJobState, created: &'a str) -> MigrationJobItem<'a> {
+/// One item of DescribeMigrationJobs (`MigrationJobID`).
+fn migration_item(job: &AlibabaJobState) -> MigrationJobItem<'_> {
     let spec = &job.spec;
     let status = &job.forward.status;
     MigrationJobItem {
@@ -738,8 +714,8 @@ fn migration_item<'a>(job: &'a AlibabaJobState, created: &'a str) -> MigrationJo
             percent: "100",
             status: sync_stage_status(status),
         },
-        instance_create_time: created,
-        job_create_time: created,
+        instance_create_time: &job.created,
+        job_create_time: &job.created,
         migration_job_class: "small",
         migration_job_id: &spec.id,
         migration_job_name: spec.name.as_deref().unwrap_or(&spec.id),
@@ -757,15 +733,11 @@ fn migration_item<'a>(job: &'a AlibabaJobState, created: &'a str) -> MigrationJo
 }
 
 /// One item of DescribeSynchronizationJobs, for the task in `direction`.
-fn synchronization_item<'a>(
-    job: &'a AlibabaJobState,
-    direction: Direction,
-    created: &'a str,
-) -> SynchronizationItem<'a> {
+fn synchronization_item(job: &AlibabaJobState, direction: Direction) -> SynchronizationItem<'_> {
     let task = job.task(direction).expect("the caller picks an existing direction");
     let spec = &job.spec;
     SynchronizationItem {
-        create_time: created,
+        create_time: &job.created,
         data_initialization: "true",
         data_synchronization_status: LegacySyncProgress {
             delay: spec.delay.to_string(),
@@ -775,8 +747,8 @@ fn synchronization_item<'a>(
         },
         delay: spec.delay.to_string(),
         error_message: "",
-        instance_create_time: created,
-        job_create_time: created,
+        instance_create_time: &job.created,
+        job_create_time: &job.created,
         pay_type: "PostPaid",
         status: &task.status,
         structure_initialization: "true",
