@@ -190,9 +190,10 @@ fn sync_stage_status(status: &str) -> &'static str {
 }
 
 // The answers below are serialized from structs whose fields are declared in
-// the byte order of their wire names: that is the order serde_json's map
-// writes the map answers in (and the order every answer had when all were
-// maps), so each answer keeps its bytes.
+// the byte order of their wire names, the order in which serde_json writes the
+// answers still built as maps: every answer has its keys in one order, the
+// one clients and the official SDKs were checked against (the emulator tests
+// check it on every answer they receive).
 
 /// `DescribeDtsJobs`.
 #[derive(Serialize)]

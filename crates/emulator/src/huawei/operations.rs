@@ -227,9 +227,10 @@ fn act(
 }
 
 // The answers below are serialized from structs whose fields are declared in
-// the byte order of their names: the order serde_json's map writes the error
-// answers in (and every answer had when all were maps), so each answer keeps
-// its bytes.
+// the byte order of their wire names, the order in which serde_json writes the
+// answers still built as maps: every answer has its keys in one order, the
+// one clients and the official SDKs were checked against (the emulator tests
+// check it on every answer they receive).
 
 /// The JSON bytes of an answer.
 fn serialized(answer: &impl Serialize) -> Vec<u8> {
