@@ -10,7 +10,15 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'
 
 /// Percent-encodes `value` as the clouds' signers do (space → `%20`, `*` → `%2A`, `~` kept).
 pub(crate) fn percent_encode(value: &str) -> String {
-    utf8_percent_encode(value, RFC3986).to_string()
+    let mut encoded = String::with_capacity(value.len());
+    push_percent_encoded(&mut encoded, value);
+    encoded
+}
+
+/// Appends `value` percent-encoded to `out` (the encoder's pieces are
+/// copied as they come, without going through `fmt`).
+pub(crate) fn push_percent_encoded(out: &mut String, value: &str) {
+    out.extend(utf8_percent_encode(value, RFC3986));
 }
 
 /// Decodes an `application/x-www-form-urlencoded` string (query or form body) into pairs,
@@ -20,12 +28,25 @@ pub(crate) fn decode_pairs(encoded: &[u8]) -> Vec<(String, String)> {
 }
 
 /// `key=value` pairs, both percent-encoded, sorted (by key, then value), joined by `&`:
-/// the canonical query string of ACS3 and of Huawei's signer.
-pub(crate) fn canonical_query(params: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> =
-        params.iter().map(|(key, value)| (percent_encode(key), percent_encode(value))).collect();
-    pairs.sort();
-    pairs.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("&")
+/// the canonical query string of RPC V1, ACS3 and Huawei's signer.
+pub(crate) fn canonical_query<'a>(
+    params: impl IntoIterator<Item = &'a (String, String)>,
+) -> String {
+    let mut pairs: Vec<(String, String)> = params
+        .into_iter()
+        .map(|(key, value)| (percent_encode(key), percent_encode(value)))
+        .collect();
+    pairs.sort_unstable();
+    let mut query = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (key, value) in &pairs {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(key);
+        query.push('=');
+        query.push_str(value);
+    }
+    query
 }
 
 /// The canonical headers block (`name:value\n` per header, names lower-case and

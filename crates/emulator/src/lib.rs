@@ -23,6 +23,7 @@ mod exchange;
 mod faults;
 mod huawei;
 mod journal;
+mod paging;
 mod ratelimit;
 mod server;
 mod state;

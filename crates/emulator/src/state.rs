@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::alibaba::jobs::AlibabaJobState;
+use crate::alibaba::jobs::{AlibabaJobState, Direction};
 use crate::clock::Clock;
 use crate::exchange::Held;
 use crate::faults::Faults;
@@ -56,6 +56,9 @@ pub(crate) struct AlibabaSide {
     index: HashMap<String, usize>,
     /// Positions in `jobs` of each kind, in world order (what a listing pages through).
     by_kind: HashMap<AlibabaKind, Vec<usize>>,
+    /// Every task of each kind, a job's forward task then its reverse one,
+    /// in world order: the rows the legacy listings page through.
+    tasks_by_kind: HashMap<AlibabaKind, Vec<(usize, Direction)>>,
     /// `(Action, ClientToken)` → the job id the token was first used with.
     pub(crate) client_tokens: HashMap<(String, String), String>,
 }
@@ -87,9 +90,15 @@ impl AlibabaSide {
         self.index.get(id).copied()
     }
 
-    /// The positions of the jobs of `kind`, in world order.
-    pub(crate) fn of_kind(&self, kind: AlibabaKind) -> &[usize] {
-        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    /// The positions of the jobs of `kind` in world order, and the jobs, to
+    /// settle while paging through them.
+    pub(crate) fn of_kind_mut(&mut self, kind: AlibabaKind) -> (&[usize], &mut [AlibabaJobState]) {
+        (self.by_kind.get(&kind).map_or(&[], Vec::as_slice), &mut self.jobs)
+    }
+
+    /// The tasks of the jobs of `kind` (position and direction), in world order.
+    pub(crate) fn tasks_of_kind(&self, kind: AlibabaKind) -> &[(usize, Direction)] {
+        self.tasks_by_kind.get(&kind).map_or(&[], Vec::as_slice)
     }
 
     /// Brings the job at `position` up to emulated time `now`.
@@ -99,6 +108,12 @@ impl AlibabaSide {
 }
 
 impl HuaweiSide {
+    /// The position in `jobs` of job `id` of project `project_id`.
+    pub(crate) fn position(&self, project_id: &str, id: &str) -> Option<usize> {
+        let position = *self.index.get(id)?;
+        (self.jobs[position].spec.project_id == project_id).then_some(position)
+    }
+
     /// The job `id` of project `project_id`, brought up to emulated time `now`.
     pub(crate) fn find(
         &mut self,
@@ -106,16 +121,21 @@ impl HuaweiSide {
         id: &str,
         now: OffsetDateTime,
     ) -> Option<&mut HuaweiJobState> {
-        let job = &mut self.jobs[*self.index.get(id)?];
-        if job.spec.project_id != project_id {
-            return None;
-        }
+        let position = self.position(project_id, id)?;
+        let job = &mut self.jobs[position];
         job.task.settle(now);
         Some(job)
     }
 
-    pub(crate) fn of_use(&self, project_id: &str, db_use_type: &str) -> &[usize] {
-        self.by_use.get(&(project_id.to_owned(), db_use_type.to_owned())).map_or(&[], Vec::as_slice)
+    /// The positions of the project's jobs of `db_use_type` in world order,
+    /// and the jobs, to settle while paging through them.
+    pub(crate) fn of_use_mut(
+        &mut self,
+        project_id: &str,
+        db_use_type: &str,
+    ) -> (&[usize], &mut [HuaweiJobState]) {
+        let key = (project_id.to_owned(), db_use_type.to_owned());
+        (self.by_use.get(&key).map_or(&[], Vec::as_slice), &mut self.jobs)
     }
 }
 
@@ -179,8 +199,14 @@ impl State {
         let alibaba_jobs: Vec<AlibabaJobState> =
             world.alibaba.jobs.into_iter().map(|job| AlibabaJobState::new(job, start)).collect();
         let mut by_kind: HashMap<AlibabaKind, Vec<usize>> = HashMap::new();
+        let mut tasks_by_kind: HashMap<AlibabaKind, Vec<(usize, Direction)>> = HashMap::new();
         for (position, job) in alibaba_jobs.iter().enumerate() {
             by_kind.entry(job.spec.kind).or_default().push(position);
+            let tasks = tasks_by_kind.entry(job.spec.kind).or_default();
+            tasks.push((position, Direction::Forward));
+            if job.reverse.is_some() {
+                tasks.push((position, Direction::Reverse));
+            }
         }
         let huawei_jobs: Vec<HuaweiJobState> =
             world.huawei.jobs.into_iter().map(|job| HuaweiJobState::new(job, start)).collect();
@@ -202,6 +228,7 @@ impl State {
                 regions: world.alibaba.regions,
                 index: index_by_id(alibaba_jobs.iter().map(|job| &job.spec.id)),
                 by_kind,
+                tasks_by_kind,
                 jobs: alibaba_jobs,
                 client_tokens: HashMap::new(),
             },

@@ -44,13 +44,14 @@ pub(crate) fn params_of(request: &Incoming) -> Params {
     Params(pairs)
 }
 
-/// Verifies a request with whichever signature scheme it uses.
+/// Verifies a request, whose parameters are `params`, with whichever
+/// signature scheme it uses.
 pub(crate) fn authenticate(
     state: &mut State,
     request: &Incoming,
+    params: Params,
     known_action: impl Fn(&str) -> bool,
 ) -> Result<Authenticated, Refusal> {
-    let params = params_of(request);
     match request.header("authorization") {
         Some(header) if header.starts_with(ACS3) => acs3(state, request, params, &known_action),
         _ => v1(state, request, params, &known_action),

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use time::macros::{format_description, offset};
 
 use super::error::ApiError;
 use crate::task::Task;
@@ -73,8 +74,9 @@ pub(crate) enum Effect {
 pub(crate) struct AlibabaJobState {
     /// The job as declared.
     pub(crate) spec: AlibabaJob,
-    /// Creation time.
-    pub(crate) created_at: OffsetDateTime,
+    /// Creation time as the job's API family writes it, written once: every
+    /// listing item shows it.
+    pub(crate) created: String,
     /// The forward (or only) task.
     pub(crate) forward: Task,
     /// The reverse task of a two-way synchronization.
@@ -90,7 +92,8 @@ impl AlibabaJobState {
             let status = spec.reverse_status.as_deref().unwrap_or(&spec.status);
             Task::new(status, paused_at(status))
         });
-        AlibabaJobState { created_at: spec.created_at.unwrap_or(start), spec, forward, reverse }
+        let created = created_text(spec.kind, spec.created_at.unwrap_or(start));
+        AlibabaJobState { spec, created, forward, reverse }
     }
 
     /// Brings both tasks up to emulated time `now`.
@@ -179,6 +182,23 @@ impl AlibabaJobState {
             Verb::Stop => task.begin(now, delay, None, ENDED, false),
         }
     }
+}
+
+/// A creation time as the API of `kind` writes it: DTS
+/// `2024-01-02T03:04:05.000+00:00`, legacy `yyyy-MM-dd HH:mm:ss.0` in UTC+8.
+fn created_text(kind: AlibabaKind, at: OffsetDateTime) -> String {
+    let written = match kind {
+        AlibabaKind::Migration | AlibabaKind::Sync | AlibabaKind::Subscribe => {
+            let format =
+                format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000+00:00");
+            at.to_offset(offset!(UTC)).format(format)
+        }
+        AlibabaKind::LegacyMigration | AlibabaKind::LegacySynchronization => {
+            let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].0");
+            at.to_offset(offset!(+8)).format(format)
+        }
+    };
+    written.unwrap_or_default()
 }
 
 /// The status of a healthy running task of `kind`.

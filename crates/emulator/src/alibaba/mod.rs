@@ -14,8 +14,6 @@ pub(crate) mod signature;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use self::error::{ApiError, Family};
 use self::params::Params;
 use crate::exchange::{Delivery, Incoming, Reply, after_action, delay_before_action};
@@ -56,9 +54,10 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
         None => state.request_id().to_ascii_uppercase(),
     };
     let host = request.header("host").unwrap_or("dts.aliyuncs.com").to_owned();
-    let jobs = actions::named_jobs(&auth::params_of(request));
+    let params = auth::params_of(request);
+    let jobs = actions::named_jobs(&params);
     let authenticated =
-        auth::authenticate(state, request, |action| actions::family(action).is_some());
+        auth::authenticate(state, request, params, |action| actions::family(action).is_some());
     let (mut call, account) = match authenticated {
         Ok(authenticated) => (
             Call {
@@ -106,40 +105,31 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
                 state,
                 &call,
                 status,
-                &body,
+                body.to_string().into_bytes(),
                 Outcome::Fault { kind },
                 false,
                 Delivery::Normal,
             ))
         }
-        Some(kind @ FaultKind::ConnectionReset) => Err(reply(
-            state,
-            &call,
-            0,
-            &Value::Null,
-            Outcome::Fault { kind },
-            false,
-            Delivery::Reset,
-        )),
+        Some(kind @ FaultKind::ConnectionReset) => {
+            Err(reply(state, &call, 0, Vec::new(), Outcome::Fault { kind }, false, Delivery::Reset))
+        }
         _ => Ok(call),
     }
 }
 
 fn execute(state: &mut State, call: &Call) -> Reply {
-    let (status, body, outcome, took_effect) = match actions::run(state, &call.action, &call.params)
-    {
-        Ok(done) => {
-            let mut body = done.body;
-            body.insert("RequestId".to_owned(), json!(call.request_id));
-            (200, Value::Object(body), Outcome::Accepted, done.took_effect)
-        }
+    let ran = actions::run(state, &call.action, &call.params, &call.request_id);
+    let (status, body, outcome, took_effect) = match ran {
+        Ok(done) => (200, done.body, Outcome::Accepted, done.took_effect),
         Err(error) => {
             let body = error.body(call.family, &call.request_id, &call.host);
-            (error.status(), body, Outcome::Rejected { code: error.code().to_owned() }, false)
+            let outcome = Outcome::Rejected { code: error.code().to_owned() };
+            (error.status(), body.to_string().into_bytes(), outcome, false)
         }
     };
     let (outcome, delivery) = after_action(call.fault, outcome);
-    reply(state, call, status, &body, outcome, took_effect, delivery)
+    reply(state, call, status, body, outcome, took_effect, delivery)
 }
 
 /// Journals and renders an error in the call's family.
@@ -149,7 +139,7 @@ fn refuse(state: &mut State, call: &Call, error: &ApiError) -> Reply {
         state,
         call,
         error.status(),
-        &body,
+        body.to_string().into_bytes(),
         Outcome::Rejected { code: error.code().to_owned() },
         false,
         Delivery::Normal,
@@ -165,7 +155,7 @@ fn reply(
     state: &mut State,
     call: &Call,
     status: u16,
-    body: &Value,
+    body: Vec<u8>,
     outcome: Outcome,
     took_effect: bool,
     delivery: Delivery,
@@ -182,5 +172,5 @@ fn reply(
         http_status: if delivery == Delivery::Reset { 0 } else { status },
         request_id: call.request_id.clone(),
     });
-    Reply { status, headers: Vec::new(), body: body.to_string().into_bytes(), delivery }
+    Reply { status, headers: Vec::new(), body, delivery }
 }

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::digest::{hmac_sha1, hmac_sha256_hex, sha256_hex};
-use crate::encoding::{canonical_headers, canonical_query, percent_encode};
+use crate::encoding::{canonical_headers, canonical_query, push_percent_encoded};
 
 /// The `Authorization` scheme name of ACS3 signing.
 pub(crate) const ACS3: &str = "ACS3-HMAC-SHA256";
@@ -14,10 +14,12 @@ pub(crate) const ACS3: &str = "ACS3-HMAC-SHA256";
 /// The V1 string to sign: `METHOD&%2F&` + encoded canonical query of every
 /// parameter but `Signature`.
 pub(crate) fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> String {
-    let signed: Vec<(String, String)> =
-        params.iter().filter(|(key, _)| key != "Signature").cloned().collect();
-    let canonical = canonical_query(&signed);
-    format!("{method}&{}&{}", percent_encode("/"), percent_encode(&canonical))
+    let canonical = canonical_query(params.iter().filter(|(key, _)| key != "Signature"));
+    let mut string_to_sign = String::with_capacity(method.len() + 5 + canonical.len() * 3 / 2);
+    string_to_sign.push_str(method);
+    string_to_sign.push_str("&%2F&");
+    push_percent_encoded(&mut string_to_sign, &canonical);
+    string_to_sign
 }
 
 /// The V1 signature: Base64 HMAC-SHA1 keyed with `secret + "&"`.

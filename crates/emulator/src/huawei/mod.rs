@@ -12,8 +12,6 @@ pub(crate) mod signature;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value;
-
 use self::error::HwError;
 use self::operations::Operation;
 use crate::exchange::{Delivery, Incoming, Reply, after_action, delay_before_action};
@@ -102,7 +100,7 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
                 state,
                 &call,
                 status,
-                &body,
+                body.to_string().into_bytes(),
                 (Outcome::Fault { kind }, false, Vec::new()),
                 Delivery::Normal,
             ))
@@ -111,7 +109,7 @@ fn prepare(state: &mut State, request: &Incoming) -> Result<Call, Reply> {
             state,
             &call,
             0,
-            &Value::Null,
+            Vec::new(),
             (Outcome::Fault { kind }, false, Vec::new()),
             Delivery::Reset,
         )),
@@ -128,20 +126,20 @@ fn execute(state: &mut State, call: &Call, request: &Incoming) -> Reply {
                 let body = error.body(&call.request_id);
                 (
                     error.status,
-                    body,
+                    body.to_string().into_bytes(),
                     (Outcome::Rejected { code: error.code.to_owned() }, false, Vec::new()),
                 )
             }
         };
     let (outcome, took_effect, item_errors) = result;
     let (outcome, delivery) = after_action(call.fault, outcome);
-    reply(state, call, status, &body, (outcome, took_effect, item_errors), delivery)
+    reply(state, call, status, body, (outcome, took_effect, item_errors), delivery)
 }
 
 fn refuse(state: &mut State, call: &Call, error: &HwError) -> Reply {
-    let body = error.body(&call.request_id);
+    let body = error.body(&call.request_id).to_string().into_bytes();
     let outcome = Outcome::Rejected { code: error.code.to_owned() };
-    reply(state, call, error.status, &body, (outcome, false, Vec::new()), Delivery::Normal)
+    reply(state, call, error.status, body, (outcome, false, Vec::new()), Delivery::Normal)
 }
 
 /// Journals the exchange and builds the reply (always with `X-Request-Id`).
@@ -149,7 +147,7 @@ fn reply(
     state: &mut State,
     call: &Call,
     status: u16,
-    body: &Value,
+    body: Vec<u8>,
     (outcome, took_effect, item_errors): (Outcome, bool, Vec<ItemError>),
     delivery: Delivery,
 ) -> Reply {
@@ -165,10 +163,5 @@ fn reply(
         http_status: if delivery == Delivery::Reset { 0 } else { status },
         request_id: call.request_id.clone(),
     });
-    Reply {
-        status,
-        headers: vec![("x-request-id", call.request_id.clone())],
-        body: body.to_string().into_bytes(),
-        delivery,
-    }
+    Reply { status, headers: vec![("x-request-id", call.request_id.clone())], body, delivery }
 }

@@ -1,12 +1,13 @@
 //! The DRS v3 batch operations in scope, with their per-item results.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::error::HwError;
 use super::jobs::{HuaweiJobState, ItemFailure};
 use crate::journal::ItemError;
+use crate::paging::Page;
 use crate::state::State;
 
 /// A DRS v3 operation, named after its path.
@@ -58,7 +59,7 @@ impl Operation {
 #[derive(Debug)]
 pub(crate) struct Done {
     /// The JSON body.
-    pub(crate) body: Value,
+    pub(crate) body: Vec<u8>,
     /// Whether any job changed.
     pub(crate) took_effect: bool,
     /// Items that failed.
@@ -193,7 +194,7 @@ fn act(
     }
     check_ids(state.settings.max_batch_ids, ids.iter().copied())?;
     let delay = state.settings.transition_delay;
-    let mut results = Vec::new();
+    let mut results = Vec::with_capacity(items.len());
     let mut item_errors = Vec::new();
     let mut took_effect = false;
     for (item, id) in items.iter().zip(ids) {
@@ -208,17 +209,48 @@ fn act(
         match outcome {
             Ok(()) => {
                 took_effect = true;
-                results.push(json!({ "id": id, "status": "success" }));
+                results.push(ActionResult::Success { id, status: "success" });
             }
             Err(failure) => {
                 item_errors.push(ItemError { job: id.to_owned(), code: failure.code.to_owned() });
-                results.push(json!({
-                    "id": id, "status": "failed", "error_code": failure.code, "error_msg": failure.message,
-                }));
+                results.push(ActionResult::Failed {
+                    error_code: failure.code,
+                    error_msg: failure.message,
+                    id,
+                    status: "failed",
+                });
             }
         }
     }
-    Ok(Done { body: json!({ "results": results, "count": items.len() }), took_effect, item_errors })
+    let body = serialized(&Results { count: items.len(), results });
+    Ok(Done { body, took_effect, item_errors })
+}
+
+// The answers below are serialized from structs whose fields are declared in
+// the byte order of their wire names, the order in which serde_json writes the
+// answers still built as maps: every answer has its keys in one order, the
+// one clients and the official SDKs were checked against (the emulator tests
+// check it on every answer they receive).
+
+/// The JSON bytes of an answer.
+fn serialized(answer: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(answer).expect("an answer has string keys")
+}
+
+/// The answer of the batch operations: `count` (of the ids asked) and a
+/// result per item.
+#[derive(Serialize)]
+struct Results<T> {
+    count: usize,
+    results: Vec<T>,
+}
+
+/// One item's result of pause, retry or delete.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ActionResult<'a> {
+    Success { id: &'a str, status: &'static str },
+    Failed { error_code: &'static str, error_msg: String, id: &'a str, status: &'static str },
 }
 
 fn query(
@@ -235,25 +267,50 @@ fn query(
         .page_req
         .map_or((1, 5), |page| (page.cur_page.unwrap_or(1), page.per_page.unwrap_or(5)));
     page_bounds(cur_page, per_page)?;
-    let page = page_of(&ids, cur_page, per_page);
+    let (skip, size) = page_window(cur_page, per_page);
+    let page: Vec<(&String, Option<usize>)> = ids
+        .iter()
+        .skip(skip)
+        .take(size)
+        .map(|id| (id, state.huawei.position(project_id, id)))
+        .collect();
+    let jobs = &mut state.huawei.jobs;
+    for &(_, position) in &page {
+        if let Some(position) = position {
+            jobs[position].task.settle(now);
+        }
+    }
     let mut item_errors = Vec::new();
-    let results: Vec<Value> = page
+    let results: Vec<QueryResult> = page
         .into_iter()
-        .map(|id| match state.huawei.find(project_id, id, now) {
+        .map(|(id, position)| match position.map(|position| &jobs[position]) {
             None => {
                 let failure = ItemFailure::not_found();
                 item_errors.push(ItemError { job: id.clone(), code: failure.code.to_owned() });
-                json!({ "id": id, "status": "", "error_code": failure.code, "error_message": failure.message })
+                QueryResult::Missing {
+                    error_code: failure.code,
+                    error_message: failure.message,
+                    id,
+                    status: "",
+                }
             }
-            Some(job) if operation == Operation::Status => json!({ "id": id, "status": job.task.status }),
-            Some(job) => detail(job),
+            Some(job) if operation == Operation::Status => {
+                QueryResult::Status { id, status: &job.task.status }
+            }
+            Some(job) => QueryResult::Detail(Box::new(JobDetail::new(job))),
         })
         .collect();
-    Ok(Done {
-        body: json!({ "results": results, "count": ids.len() }),
-        took_effect: false,
-        item_errors,
-    })
+    let body = serialized(&Results { count: ids.len(), results });
+    Ok(Done { body, took_effect: false, item_errors })
+}
+
+/// One item's result of batch-status or batch-detail.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum QueryResult<'a> {
+    Missing { error_code: &'static str, error_message: String, id: &'a str, status: &'static str },
+    Status { id: &'a str, status: &'a str },
+    Detail(Box<JobDetail<'a>>),
 }
 
 /// Checks `per_page` (0 to 100; 0 asks for everything) and `cur_page` (from 1).
@@ -267,14 +324,14 @@ fn page_bounds(cur_page: i64, per_page: i64) -> Result<(), HwError> {
     Ok(())
 }
 
-/// The items of page `cur_page` of `per_page` (0: all of them).
-fn page_of<T>(items: impl IntoIterator<Item = T>, cur_page: i64, per_page: i64) -> Vec<T> {
+/// Which items (`skip`, then at most `size`) page `cur_page` of `per_page` holds (0: all).
+fn page_window(cur_page: i64, per_page: i64) -> (usize, usize) {
     if per_page == 0 {
-        return items.into_iter().collect();
+        return (0, usize::MAX);
     }
     let size = usize::try_from(per_page).unwrap_or_default();
     let skip = usize::try_from(cur_page - 1).unwrap_or_default().saturating_mul(size);
-    items.into_iter().skip(skip).take(size).collect()
+    (skip, size)
 }
 
 /// `ShowJobList`: the project's jobs of one `db_use_type`, in world order,
@@ -298,77 +355,145 @@ fn list(
     page_bounds(cur_page, per_page)?;
     let engine_type = request.engine_type.filter(|engine| !engine.is_empty());
     let status = request.status.filter(|status| !status.is_empty());
-    let candidates = state.huawei.of_use(project_id, &db_use_type).to_vec();
-    let jobs = &mut state.huawei.jobs;
-    let mut matching: Vec<usize> = candidates
-        .into_iter()
-        .filter(|&position| {
-            engine_type.as_ref().is_none_or(|engine| jobs[position].spec.engine_type == *engine)
-        })
-        .collect();
-    if let Some(status) = status {
-        matching.retain(|&position| {
-            jobs[position].task.settle(now);
-            jobs[position].task.status == status
-        });
+    let (candidates, jobs) = state.huawei.of_use_mut(project_id, &db_use_type);
+    let (skip, size) = page_window(cur_page, per_page);
+    let mut page = Page::new(skip, size);
+    for &position in candidates {
+        let job = &mut jobs[position];
+        if engine_type.as_ref().is_some_and(|engine| job.spec.engine_type != *engine) {
+            continue;
+        }
+        if let Some(status) = &status {
+            job.task.settle(now);
+            if job.task.status != *status {
+                continue;
+            }
+        }
+        page.offer(position);
     }
-    let total = matching.len();
-    let page: Vec<Value> = page_of(matching, cur_page, per_page)
-        .into_iter()
-        .map(|position| {
-            jobs[position].task.settle(now);
-            job_info(&jobs[position])
-        })
-        .collect();
-    Ok(Done {
-        body: json!({ "total_record": total, "jobs": page }),
-        took_effect: false,
-        item_errors: Vec::new(),
-    })
+    let total = page.total();
+    let positions = page.into_items();
+    for &position in &positions {
+        jobs[position].task.settle(now);
+    }
+    let jobs = &state.huawei.jobs;
+    let body = serialized(&JobList {
+        jobs: positions.iter().map(|&position| JobInfo::new(&jobs[position])).collect(),
+        total_record: total,
+    });
+    Ok(Done { body, took_effect: false, item_errors: Vec::new() })
+}
+
+/// A job's creation time as DRS writes it: Unix milliseconds, as text.
+fn create_time(job: &HuaweiJobState) -> String {
+    (job.created_at.unix_timestamp_nanos() / 1_000_000).to_string()
+}
+
+/// The `ShowJobList` answer.
+#[derive(Serialize)]
+struct JobList<'a> {
+    jobs: Vec<JobInfo<'a>>,
+    total_record: usize,
 }
 
 /// One `JobInfo` of `ShowJobList`.
-fn job_info(job: &HuaweiJobState) -> Value {
-    let spec = &job.spec;
-    json!({
-        "id": spec.id,
-        "name": spec.name.clone().unwrap_or_else(|| spec.id.clone()),
-        "status": job.task.status,
-        "create_time": (job.created_at.unix_timestamp_nanos() / 1_000_000).to_string(),
-        "description": "",
-        "engine_type": spec.engine_type,
-        "net_type": "vpc",
-        "billing_tag": false,
-        "job_direction": "up",
-        "db_use_type": spec.db_use_type,
-        "task_type": spec.task_type,
-        "children": [],
-        "node_newFramework": true,
-        "job_action": { "available_actions": [], "unavailable_actions": [], "current_action": "" },
-    })
+#[derive(Serialize)]
+struct JobInfo<'a> {
+    billing_tag: bool,
+    children: [(); 0],
+    create_time: String,
+    db_use_type: &'a str,
+    description: &'static str,
+    engine_type: &'a str,
+    id: &'a str,
+    job_action: JobAction,
+    job_direction: &'static str,
+    name: &'a str,
+    net_type: &'static str,
+    #[serde(rename = "node_newFramework")]
+    node_new_framework: bool,
+    status: &'a str,
+    task_type: &'a str,
+}
+
+#[derive(Serialize)]
+struct JobAction {
+    available_actions: [(); 0],
+    current_action: &'static str,
+    unavailable_actions: [(); 0],
+}
+
+impl JobInfo<'_> {
+    fn new(job: &HuaweiJobState) -> JobInfo<'_> {
+        let spec = &job.spec;
+        JobInfo {
+            billing_tag: false,
+            children: [],
+            create_time: create_time(job),
+            db_use_type: &spec.db_use_type,
+            description: "",
+            engine_type: &spec.engine_type,
+            id: &spec.id,
+            job_action: JobAction {
+                available_actions: [],
+                current_action: "",
+                unavailable_actions: [],
+            },
+            job_direction: "up",
+            name: spec.name.as_deref().unwrap_or(&spec.id),
+            net_type: "vpc",
+            node_new_framework: true,
+            status: &job.task.status,
+            task_type: &spec.task_type,
+        }
+    }
 }
 
 /// One `QueryJobResp` (the fields a client of the emulator can rely on).
-fn detail(job: &HuaweiJobState) -> Value {
-    let spec = &job.spec;
-    json!({
-        "id": spec.id,
-        "parent_id": "",
-        "name": spec.name.clone().unwrap_or_else(|| spec.id.clone()),
-        "status": job.task.status,
-        "description": "",
-        "create_time": (job.created_at.unix_timestamp_nanos() / 1_000_000).to_string(),
-        "update_time": "",
-        "task_type": spec.task_type,
-        "db_use_type": spec.db_use_type,
-        "job_direction": "up",
-        "net_type": "vpc",
-        "engine_type": spec.engine_type,
-        "failed_reason": "",
-        "error_code": "",
-        "error_message": "",
-        "master_job_id": "",
-        "sync_mode": "",
-        "tags": [],
-    })
+#[derive(Serialize)]
+struct JobDetail<'a> {
+    create_time: String,
+    db_use_type: &'a str,
+    description: &'static str,
+    engine_type: &'a str,
+    error_code: &'static str,
+    error_message: &'static str,
+    failed_reason: &'static str,
+    id: &'a str,
+    job_direction: &'static str,
+    master_job_id: &'static str,
+    name: &'a str,
+    net_type: &'static str,
+    parent_id: &'static str,
+    status: &'a str,
+    sync_mode: &'static str,
+    tags: [(); 0],
+    task_type: &'a str,
+    update_time: &'static str,
+}
+
+impl JobDetail<'_> {
+    fn new(job: &HuaweiJobState) -> JobDetail<'_> {
+        let spec = &job.spec;
+        JobDetail {
+            create_time: create_time(job),
+            db_use_type: &spec.db_use_type,
+            description: "",
+            engine_type: &spec.engine_type,
+            error_code: "",
+            error_message: "",
+            failed_reason: "",
+            id: &spec.id,
+            job_direction: "up",
+            master_job_id: "",
+            name: spec.name.as_deref().unwrap_or(&spec.id),
+            net_type: "vpc",
+            parent_id: "",
+            status: &job.task.status,
+            sync_mode: "",
+            tags: [],
+            task_type: &spec.task_type,
+            update_time: "",
+        }
+    }
 }

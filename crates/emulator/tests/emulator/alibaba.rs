@@ -113,6 +113,16 @@ fn reverse_direction_exists_only_on_two_way_jobs() {
     assert_eq!(detail.body["Status"], "Suspending");
     assert_eq!(detail.body["DtsInstanceID"], "dtsl3m1213ye7l0001");
     assert_eq!(detail.body["Success"], json!(true));
+    // Asking a one-way job for its reverse task is a parameter error, and
+    // the emulator goes on answering.
+    let one_way_detail = ali(&emulator).call(
+        "DescribeDtsJobDetail",
+        &[("DtsJobId", MIGRATION_JOB), ("SynchronizationDirection", "Reverse")],
+    );
+    assert_eq!((one_way_detail.status, one_way_detail.code()), (400, "InvalidParameter"));
+    assert_eq!(one_way_detail.body["DynamicMessage"], "SynchronizationDirection");
+    let after = ali(&emulator).call("DescribeDtsJobDetail", &[("DtsJobId", MIGRATION_JOB)]);
+    assert_eq!(after.status, 200);
 }
 
 #[test]
@@ -265,6 +275,52 @@ fn a_client_token_reused_for_another_job_is_refused() {
     );
     assert_eq!((reused.status, reused.code()), (400, "IdempotentParameterMismatch"));
     assert_eq!(emulator.job_status("dtsj1x11y51g3b0099").as_deref(), Some("Migrating"));
+}
+
+#[test]
+fn legacy_synchronization_listing_pages_through_tasks() {
+    // Beside the example's one-way job: 12 two-way jobs, `pair_0` to `pair_11`.
+    let mut world = example_world();
+    let template = world.alibaba.jobs[4].clone();
+    for index in 0..12 {
+        let mut job = template.clone();
+        job.id = format!("dtsmrpair{index:06}");
+        job.name = Some(format!("pair_{index}"));
+        job.topology = jobform_emulator::Topology::TwoWay;
+        world.alibaba.jobs.push(job);
+    }
+    let emulator = start(world);
+    let rows = |params: &[(&str, &str)]| {
+        let answer = ali(&emulator).call("DescribeSynchronizationJobs", params);
+        let rows: Vec<String> = answer.body["SynchronizationInstances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let name = row["SynchronizationJobName"].as_str().unwrap();
+                format!("{name}/{}", row["SynchronizationDirection"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(answer.body["PageRecordCount"], json!(rows.len()));
+        (answer.body["TotalRecordCount"].clone(), rows)
+    };
+    // One row per task, a job's forward task before its reverse one.
+    let (total, first) = rows(&[("PageSize", "10")]);
+    assert_eq!(total, json!(25));
+    assert_eq!(first[..3], ["legacy_reports/Forward", "pair_0/Forward", "pair_0/Reverse"]);
+    let (_, third) = rows(&[("PageSize", "10"), ("PageNum", "3")]);
+    let last_five = ["pair_9/Reverse", "pair_10/Forward", "pair_10/Reverse", "pair_11/Forward"];
+    assert_eq!(third[..4], last_five);
+    assert_eq!(third[4], "pair_11/Reverse");
+    assert_eq!(rows(&[("PageSize", "10"), ("PageNum", "4")]), (json!(25), Vec::new()));
+    // A name filter counts and pages the matching tasks only.
+    let named = ["pair_1", "pair_10", "pair_11"]
+        .into_iter()
+        .flat_map(|name| [format!("{name}/Forward"), format!("{name}/Reverse")])
+        .collect::<Vec<_>>();
+    let filter = ("SynchronizationJobName", "pair_1");
+    assert_eq!(rows(&[filter, ("PageSize", "10")]), (json!(6), named));
+    assert_eq!(rows(&[filter, ("PageSize", "10"), ("PageNum", "2")]), (json!(6), Vec::new()));
 }
 
 #[test]

@@ -78,7 +78,16 @@ impl Answer {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let body = match serde_json::from_str::<Value>(&text) {
+            Ok(body) => {
+                // Every answer is written compactly with its keys in byte
+                // order (as a serde_json map writes them), whether built as
+                // a map or serialized from structs: a misplaced field shows here.
+                assert_eq!(body.to_string(), text, "an answer in canonical form");
+                body
+            }
+            Err(_) => Value::String(text),
+        };
         Answer { status, headers, body }
     }
 
