@@ -452,11 +452,7 @@ impl StateStore for StateFile {
         })?;
         let mut writer = self.writer();
         self.check_base(&mut writer, lineage, serial)?;
-        let record = Record { lineage: lineage.to_owned(), serial: next, changes };
-        let json = serde_json::to_vec(&record).expect("journal records serialize");
-        let mut line = format!("{:08x} ", crc32fast::hash(&json)).into_bytes();
-        line.extend_from_slice(&json);
-        line.push(b'\n');
+        let line = journal_line(&Record { lineage: lineage.to_owned(), serial: next, changes });
         let journal_path = self.journal_path();
         let journal = writer.journal.as_mut().expect("check_base opened the journal");
         // One write of a whole line: a crash leaves it whole or torn at the end.
@@ -465,6 +461,9 @@ impl StateStore for StateFile {
             .and_then(|()| journal.sync_data())
             .and_then(|()| journal.metadata())
             .map_err(Self::io_error("append to", &journal_path))?;
+        // A settle poll of a large fleet makes a line of megabytes: gone
+        // before a compaction reads the journal back.
+        drop(line);
         let known = writer.known.as_mut().expect("check_base read the files");
         known.serial = next;
         known.journal = Stamp { len: appended.len(), modified: appended.modified().ok() };
@@ -585,6 +584,19 @@ fn replay(
         valid += line.len() as u64 + 1;
     }
     Ok((valid, audit))
+}
+
+/// `record` as a journal line: eight hex digits of CRC-32, a space, the
+/// record, a newline. Serialized once into the buffer that is written, the
+/// checksum filled in last (a second buffer would double a large line).
+fn journal_line(record: &Record<&ChangeSet>) -> Vec<u8> {
+    const PREFIX: usize = "00000000 ".len();
+    let mut line = vec![b' '; PREFIX];
+    serde_json::to_writer(&mut line, record).expect("journal records serialize");
+    let crc = format!("{:08x}", crc32fast::hash(&line[PREFIX..]));
+    line[..PREFIX - 1].copy_from_slice(crc.as_bytes());
+    line.push(b'\n');
+    line
 }
 
 /// A journal line: eight hex digits of CRC-32, a space, the record.
