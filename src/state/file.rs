@@ -291,7 +291,7 @@ impl StateFile {
                     audit: None,
                     audit_log: Some(AuditLog { length: 0, entries: 0 }),
                 };
-                self.write_snapshot(&document, None)?;
+                self.write_snapshot(&document)?;
                 Known {
                     lineage: lineage.to_owned(),
                     serial: 0,
@@ -344,23 +344,27 @@ impl StateFile {
         Ok(())
     }
 
-    /// Writes the snapshot, keeping the previous one (`previous`, its bytes)
-    /// as the backup and the file's mode.
-    fn write_snapshot(
-        &self,
-        document: &Document,
-        previous: Option<&[u8]>,
-    ) -> Result<(), StateError> {
-        let mut bytes = serde_json::to_vec_pretty(document).expect("state serializes");
-        bytes.push(b'\n');
+    /// Writes the snapshot, keeping the previous one, if any, as the backup
+    /// and the file's mode. Both are streamed to their files: a large
+    /// state is never held whole as bytes.
+    fn write_snapshot(&self, document: &Document) -> Result<(), StateError> {
         if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(Self::io_error("create directory", parent))?;
         }
         let mode = fs::metadata(&self.path).ok().map(|m| m.permissions());
-        if let Some(previous) = previous {
-            write_atomically(&self.backup_path(), previous, mode.clone())?;
+        match File::open(&self.path) {
+            Ok(mut previous) => {
+                write_atomically(&self.backup_path(), mode.clone(), |out| {
+                    io::copy(&mut previous, out).map(drop)
+                })?;
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(Self::io_error("read", &self.path)(source)),
         }
-        write_atomically(&self.path, &bytes, mode)
+        write_atomically(&self.path, mode, |out| {
+            serde_json::to_writer_pretty(&mut *out, document)?;
+            out.write_all(b"\n")
+        })
     }
 
     /// Moves the journal's audit entries to the audit log and its records
@@ -433,7 +437,6 @@ impl StateFile {
             .and_then(|log| log.sync_data())
             .map_err(Self::io_error("append to", &audit_path))?;
         sync_dir(&audit_path);
-        let previous = fs::read(&self.path).map_err(Self::io_error("read", &self.path))?;
         let document = Document {
             format_version: FORMAT_VERSION,
             jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -446,7 +449,7 @@ impl StateFile {
                 entries: base.entries + entries,
             }),
         };
-        self.write_snapshot(&document, Some(&previous))?;
+        self.write_snapshot(&document)?;
         truncate(&journal_path, 0)?;
         writer.known = Some(Known {
             lineage: document.lineage,
@@ -564,7 +567,6 @@ impl StateStore for StateFile {
         // before the rename leaves the old state, after it the pushed one;
         // writing the log first would pair the old snapshot with a log of
         // another lineage.
-        let previous = read_optional(&self.path)?;
         let document = Document {
             format_version: 1,
             jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -574,7 +576,7 @@ impl StateStore for StateFile {
             audit: Some(entries),
             audit_log: None,
         };
-        self.write_snapshot(&document, previous.as_deref())?;
+        self.write_snapshot(&document)?;
         writer.journal = None;
         writer.known = None;
         self.compact_locked(&mut writer)
@@ -627,9 +629,8 @@ fn replay(
                     record.serial, state.serial
                 )));
             }
-            state.apply(&record.changes);
             state.serial = record.serial;
-            record.changes.audit.into_iter().try_for_each(&mut audit)?;
+            state.apply(record.changes).into_iter().try_for_each(&mut audit)?;
         }
         valid += line.len() as u64 + 1;
     }
@@ -772,16 +773,17 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Replaces `path` with `bytes` so that a crash at any point leaves either the
-/// old or the new content: write a temp file beside it (with `mode`, the
-/// replaced file's permissions), fsync it, rename it over, fsync the directory.
+/// Replaces `path` with what `contents` writes so that a crash at any point
+/// leaves either the old or the new content: write a temp file beside it
+/// (with `mode`, the replaced file's permissions), fsync it, rename it over,
+/// fsync the directory.
 fn write_atomically(
     path: &Path,
-    bytes: &[u8],
     mode: Option<Permissions>,
+    contents: impl FnOnce(&mut io::BufWriter<&File>) -> io::Result<()>,
 ) -> Result<(), StateError> {
     let temp = sibling(path, &format!(".tmp-{}", std::process::id()));
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
@@ -790,7 +792,9 @@ fn write_atomically(
     if let Some(mode) = mode {
         file.set_permissions(mode).map_err(StateFile::io_error("set the mode of", &temp))?;
     }
-    file.write_all(bytes).map_err(StateFile::io_error("write", &temp))?;
+    let mut out = io::BufWriter::new(&file);
+    contents(&mut out).and_then(|()| out.flush()).map_err(StateFile::io_error("write", &temp))?;
+    drop(out);
     file.sync_all().map_err(StateFile::io_error("sync", &temp))?;
     drop(file);
     fs::rename(&temp, path).map_err(StateFile::io_error("rename into place", path))?;
