@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions, Permissions};
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -108,6 +108,14 @@ struct Record<C> {
     changes: C,
 }
 
+/// The snapshot file, read.
+struct Snapshot {
+    state: State,
+    /// The audit entries of a version 1 snapshot, or its reference to the log.
+    audit: Result<AuditLog, Vec<AuditEntry>>,
+    stamp: Stamp,
+}
+
 /// Everything on disk, read and replayed.
 struct Disk {
     state: State,
@@ -169,18 +177,37 @@ impl StateFile {
         // (older ones are skipped), never a gap.
         let journal_path = self.journal_path();
         let journal = read_optional(&journal_path)?.unwrap_or_default();
-        let Some(bytes) = read_optional(&self.path)? else {
-            if journal.is_empty() {
-                return Ok(None);
-            }
-            return Err(StateError::CorruptLog {
-                what: "journal",
-                path: journal_path,
-                line: 1,
-                detail: format!("there is no state file {} to replay it on", self.path.display()),
-                advice: JOURNAL_ADVICE,
-            });
+        let Some(Snapshot { mut state, audit, stamp: snapshot }) = self.read_snapshot()? else {
+            return if journal.is_empty() { Ok(None) } else { Err(self.orphan_journal()) };
         };
+        let mut journal_audit = Vec::new();
+        let journal_valid = replay(&journal_path, journal.as_slice(), &mut state, |entry| {
+            journal_audit.push(entry);
+            Ok(())
+        })?;
+        let known = Known {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            snapshot,
+            journal: journal_stamp(&journal_path)?,
+        };
+        Ok(Some(Disk { state, audit, journal_audit, journal_valid, known }))
+    }
+
+    /// The error for a journal without a snapshot to replay it on.
+    fn orphan_journal(&self) -> StateError {
+        StateError::CorruptLog {
+            what: "journal",
+            path: self.journal_path(),
+            line: 1,
+            detail: format!("there is no state file {} to replay it on", self.path.display()),
+            advice: JOURNAL_ADVICE,
+        }
+    }
+
+    /// Reads the snapshot alone; `None` when there is none.
+    fn read_snapshot(&self) -> Result<Option<Snapshot>, StateError> {
+        let Some(bytes) = read_optional(&self.path)? else { return Ok(None) };
         let snapshot = stamp(&self.path)?;
         let document = self.parse(&bytes)?;
         let audit = match (document.format_version, document.audit, document.audit_log) {
@@ -198,21 +225,14 @@ impl StateFile {
                 });
             }
         };
-        let mut state = State {
+        let state = State {
             format_version: document.format_version,
             jobform_version: document.jobform_version,
             serial: document.serial,
             lineage: document.lineage,
             jobs: document.jobs,
         };
-        let (journal_valid, journal_audit) = replay(&journal_path, &journal, &mut state)?;
-        let known = Known {
-            lineage: state.lineage.clone(),
-            serial: state.serial,
-            snapshot,
-            journal: journal_stamp(&journal_path)?,
-        };
-        Ok(Some(Disk { state, audit, journal_audit, journal_valid, known }))
+        Ok(Some(Snapshot { state, audit, stamp: snapshot }))
     }
 
     fn parse(&self, bytes: &[u8]) -> Result<Document, StateError> {
@@ -271,7 +291,7 @@ impl StateFile {
                     audit: None,
                     audit_log: Some(AuditLog { length: 0, entries: 0 }),
                 };
-                self.write_snapshot(&document, None)?;
+                self.write_snapshot(&document)?;
                 Known {
                     lineage: lineage.to_owned(),
                     serial: 0,
@@ -324,41 +344,54 @@ impl StateFile {
         Ok(())
     }
 
-    /// Writes the snapshot, keeping the previous one (`previous`, its bytes)
-    /// as the backup and the file's mode.
-    fn write_snapshot(
-        &self,
-        document: &Document,
-        previous: Option<&[u8]>,
-    ) -> Result<(), StateError> {
-        let mut bytes = serde_json::to_vec_pretty(document).expect("state serializes");
-        bytes.push(b'\n');
+    /// Writes the snapshot, keeping the previous one, if any, as the backup
+    /// and the file's mode. Both are streamed to their files: a large
+    /// state is never held whole as bytes.
+    fn write_snapshot(&self, document: &Document) -> Result<(), StateError> {
         if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(Self::io_error("create directory", parent))?;
         }
         let mode = fs::metadata(&self.path).ok().map(|m| m.permissions());
-        if let Some(previous) = previous {
-            write_atomically(&self.backup_path(), previous, mode.clone())?;
+        match File::open(&self.path) {
+            Ok(mut previous) => {
+                write_atomically(&self.backup_path(), mode.clone(), |out| {
+                    io::copy(&mut previous, out).map(drop)
+                })?;
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(Self::io_error("read", &self.path)(source)),
         }
-        write_atomically(&self.path, &bytes, mode)
+        write_atomically(&self.path, mode, |out| {
+            serde_json::to_writer_pretty(&mut *out, document)?;
+            out.write_all(b"\n")
+        })
     }
 
     /// Moves the journal's audit entries to the audit log and its records
     /// into a new snapshot, then empties it. Each step is safe to crash in:
     /// the audit log is cut back to what the snapshot covers before it is
     /// appended to, and records the snapshot already holds are skipped.
+    ///
+    /// The journal is streamed, never held whole: its audit entries go to
+    /// the log as its records are replayed. Only the writer compacts, so
+    /// the snapshot can be read before the journal (readers without the
+    /// lock read the journal first, see [`Self::read_disk`]).
     fn compact_locked(&self, writer: &mut Writer) -> Result<(), StateError> {
-        let Some(disk) = self.read_disk()? else { return Ok(()) };
-        if disk.known.journal.len == 0 && disk.audit.is_ok() {
+        let journal_path = self.journal_path();
+        let Some(Snapshot { mut state, audit, .. }) = self.read_snapshot()? else {
+            return if journal_stamp(&journal_path)?.len == 0 {
+                Ok(())
+            } else {
+                Err(self.orphan_journal())
+            };
+        };
+        if journal_stamp(&journal_path)?.len == 0 && audit.is_ok() {
             return Ok(());
         }
         let audit_path = self.audit_path();
-        let (base, appended) = match disk.audit {
-            Ok(log) => (log, disk.journal_audit),
-            Err(mut embedded) => {
-                embedded.extend(disk.journal_audit);
-                (AuditLog { length: 0, entries: 0 }, embedded)
-            }
+        let (base, embedded) = match audit {
+            Ok(log) => (log, Vec::new()),
+            Err(embedded) => (AuditLog { length: 0, entries: 0 }, embedded),
         };
         let mut log = OpenOptions::new()
             .write(true)
@@ -379,19 +412,31 @@ impl StateFile {
                 advice: AUDIT_ADVICE,
             });
         }
-        let mut lines = Vec::new();
-        for entry in &appended {
-            serde_json::to_writer(&mut lines, entry).expect("audit entries serialize");
-            lines.push(b'\n');
-        }
         log.set_len(base.length)
             .and_then(|()| log.seek(SeekFrom::Start(base.length)))
-            .and_then(|_| log.write_all(&lines))
-            .and_then(|()| log.sync_data())
+            .map_err(Self::io_error("append to", &audit_path))?;
+        let mut appended = AuditAppend { log: io::BufWriter::new(log), length: 0, entries: 0 };
+        for entry in embedded {
+            appended.push(&entry).map_err(Self::io_error("append to", &audit_path))?;
+        }
+        let journal = match File::open(&journal_path) {
+            Ok(file) => Some(io::BufReader::new(file)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(StateError::Io { action: "read", path: journal_path, source });
+            }
+        };
+        if let Some(journal) = journal {
+            replay(&journal_path, journal, &mut state, |entry| {
+                appended.push(&entry).map_err(Self::io_error("append to", &audit_path))
+            })?;
+        }
+        let AuditAppend { log, length, entries } = appended;
+        log.into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|log| log.sync_data())
             .map_err(Self::io_error("append to", &audit_path))?;
         sync_dir(&audit_path);
-        let previous = fs::read(&self.path).map_err(Self::io_error("read", &self.path))?;
-        let state = disk.state;
         let document = Document {
             format_version: FORMAT_VERSION,
             jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -400,12 +445,12 @@ impl StateFile {
             jobs: state.jobs,
             audit: None,
             audit_log: Some(AuditLog {
-                length: base.length + lines.len() as u64,
-                entries: base.entries + appended.len() as u64,
+                length: base.length + length,
+                entries: base.entries + entries,
             }),
         };
-        self.write_snapshot(&document, Some(&previous))?;
-        truncate(&self.journal_path(), 0)?;
+        self.write_snapshot(&document)?;
+        truncate(&journal_path, 0)?;
         writer.known = Some(Known {
             lineage: document.lineage,
             serial: document.serial,
@@ -452,11 +497,7 @@ impl StateStore for StateFile {
         })?;
         let mut writer = self.writer();
         self.check_base(&mut writer, lineage, serial)?;
-        let record = Record { lineage: lineage.to_owned(), serial: next, changes };
-        let json = serde_json::to_vec(&record).expect("journal records serialize");
-        let mut line = format!("{:08x} ", crc32fast::hash(&json)).into_bytes();
-        line.extend_from_slice(&json);
-        line.push(b'\n');
+        let line = journal_line(&Record { lineage: lineage.to_owned(), serial: next, changes });
         let journal_path = self.journal_path();
         let journal = writer.journal.as_mut().expect("check_base opened the journal");
         // One write of a whole line: a crash leaves it whole or torn at the end.
@@ -465,6 +506,9 @@ impl StateStore for StateFile {
             .and_then(|()| journal.sync_data())
             .and_then(|()| journal.metadata())
             .map_err(Self::io_error("append to", &journal_path))?;
+        // A settle poll of a large fleet makes a line of megabytes: gone
+        // before a compaction reads the journal back.
+        drop(line);
         let known = writer.known.as_mut().expect("check_base read the files");
         known.serial = next;
         known.journal = Stamp { len: appended.len(), modified: appended.modified().ok() };
@@ -523,7 +567,6 @@ impl StateStore for StateFile {
         // before the rename leaves the old state, after it the pushed one;
         // writing the log first would pair the old snapshot with a log of
         // another lineage.
-        let previous = read_optional(&self.path)?;
         let document = Document {
             format_version: 1,
             jobform_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -533,24 +576,32 @@ impl StateStore for StateFile {
             audit: Some(entries),
             audit_log: None,
         };
-        self.write_snapshot(&document, previous.as_deref())?;
+        self.write_snapshot(&document)?;
         writer.journal = None;
         writer.known = None;
         self.compact_locked(&mut writer)
     }
 }
 
-/// Replays the journal `bytes` over `state`; returns the length of its whole
-/// records and their audit entries.
+/// Replays the journal read from `journal` (at `path`) over `state`, a line
+/// at a time, handing the audit entries of the records it applies to
+/// `audit`; returns the length of the whole records.
 fn replay(
     path: &Path,
-    bytes: &[u8],
+    mut journal: impl BufRead,
     state: &mut State,
-) -> Result<(u64, Vec<AuditEntry>), StateError> {
-    let mut audit = Vec::new();
+    mut audit: impl FnMut(AuditEntry) -> Result<(), StateError>,
+) -> Result<u64, StateError> {
     let mut valid = 0;
-    for (index, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
-        let Some(line) = line.strip_suffix(b"\n") else {
+    let mut buffer = Vec::new();
+    for index in 0.. {
+        buffer.clear();
+        let read =
+            journal.read_until(b'\n', &mut buffer).map_err(StateFile::io_error("read", path))?;
+        if read == 0 {
+            break;
+        }
+        let Some(line) = buffer.strip_suffix(b"\n") else {
             // Torn: the crash came before the append finished, so the
             // commit never returned and nothing relied on it.
             break;
@@ -578,13 +629,45 @@ fn replay(
                     record.serial, state.serial
                 )));
             }
-            state.apply(&record.changes);
             state.serial = record.serial;
-            audit.extend(record.changes.audit);
+            state.apply(record.changes).into_iter().try_for_each(&mut audit)?;
         }
         valid += line.len() as u64 + 1;
     }
-    Ok((valid, audit))
+    Ok(valid)
+}
+
+/// Audit entries being appended to the log as JSON lines, counted for the
+/// snapshot's [`AuditLog`].
+struct AuditAppend {
+    log: io::BufWriter<File>,
+    /// Bytes written.
+    length: u64,
+    entries: u64,
+}
+
+impl AuditAppend {
+    fn push(&mut self, entry: &AuditEntry) -> io::Result<()> {
+        let mut line = serde_json::to_vec(entry).expect("audit entries serialize");
+        line.push(b'\n');
+        self.log.write_all(&line)?;
+        self.length += line.len() as u64;
+        self.entries += 1;
+        Ok(())
+    }
+}
+
+/// `record` as a journal line: eight hex digits of CRC-32, a space, the
+/// record, a newline. Serialized once into the buffer that is written, the
+/// checksum filled in last (a second buffer would double a large line).
+fn journal_line(record: &Record<&ChangeSet>) -> Vec<u8> {
+    const PREFIX: usize = "00000000 ".len();
+    let mut line = vec![b' '; PREFIX];
+    serde_json::to_writer(&mut line, record).expect("journal records serialize");
+    let crc = format!("{:08x}", crc32fast::hash(&line[PREFIX..]));
+    line[..PREFIX - 1].copy_from_slice(crc.as_bytes());
+    line.push(b'\n');
+    line
 }
 
 /// A journal line: eight hex digits of CRC-32, a space, the record.
@@ -690,16 +773,17 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Replaces `path` with `bytes` so that a crash at any point leaves either the
-/// old or the new content: write a temp file beside it (with `mode`, the
-/// replaced file's permissions), fsync it, rename it over, fsync the directory.
+/// Replaces `path` with what `contents` writes so that a crash at any point
+/// leaves either the old or the new content: write a temp file beside it
+/// (with `mode`, the replaced file's permissions), fsync it, rename it over,
+/// fsync the directory.
 fn write_atomically(
     path: &Path,
-    bytes: &[u8],
     mode: Option<Permissions>,
+    contents: impl FnOnce(&mut io::BufWriter<&File>) -> io::Result<()>,
 ) -> Result<(), StateError> {
     let temp = sibling(path, &format!(".tmp-{}", std::process::id()));
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
@@ -708,7 +792,9 @@ fn write_atomically(
     if let Some(mode) = mode {
         file.set_permissions(mode).map_err(StateFile::io_error("set the mode of", &temp))?;
     }
-    file.write_all(bytes).map_err(StateFile::io_error("write", &temp))?;
+    let mut out = io::BufWriter::new(&file);
+    contents(&mut out).and_then(|()| out.flush()).map_err(StateFile::io_error("write", &temp))?;
+    drop(out);
     file.sync_all().map_err(StateFile::io_error("sync", &temp))?;
     drop(file);
     fs::rename(&temp, path).map_err(StateFile::io_error("rename into place", path))?;

@@ -50,12 +50,15 @@ impl State {
         }
     }
 
-    /// Applies one committed change set.
-    pub fn apply(&mut self, changes: &ChangeSet) {
+    /// Applies one committed change set, moving its records in (a replayed
+    /// journal line of a large apply holds thousands); returns its audit
+    /// entries.
+    pub fn apply(&mut self, changes: ChangeSet) -> Vec<AuditEntry> {
         for address in &changes.removed {
             self.jobs.remove(address);
         }
-        self.jobs.extend(changes.jobs.iter().map(|(a, r)| (a.clone(), r.clone())));
+        self.jobs.extend(changes.jobs);
+        changes.audit
     }
 }
 
