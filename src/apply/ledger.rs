@@ -238,25 +238,13 @@ mod tests {
     };
 
     fn change() -> JobChange {
-        JobChange {
-            address: Address::new(JobKind::AlibabaDts, "orders_sync"),
-            kind: JobKind::AlibabaDts,
-            id: "l3m1213ye7l0001".to_owned(),
-            provider: ProviderRef { cloud: Cloud::Alibaba, alias: None },
-            options: KindOptions::new(Cloud::Alibaba, Direction::Forward, None, PauseMode::Target),
-            action: Action::Suspend,
-            reason: String::new(),
-            blocker: None,
-            desired: None,
-            window: None,
-            live: None,
-            drift: None,
-            pause: None,
-            warnings: Vec::new(),
-            depends_on: Vec::new(),
-            description: None,
-            resend: false,
-        }
+        JobChange::new(
+            Address::new(JobKind::AlibabaDts, "orders_sync"),
+            "l3m1213ye7l0001".to_owned(),
+            ProviderRef { cloud: Cloud::Alibaba, alias: None },
+            KindOptions::new(Cloud::Alibaba, Direction::Forward, None, PauseMode::Target),
+            Action::Suspend,
+        )
     }
 
     fn seen(raw_status: &str, state: LiveState, job_type: Option<DtsJobType>) -> LiveStatus {

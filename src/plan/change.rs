@@ -388,3 +388,35 @@ pub struct JobChange {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resend: bool,
 }
+
+impl JobChange {
+    /// The change of job `id` at `address` to `action`, with nothing else
+    /// said yet: no reason, live status, notices, window or dependencies.
+    pub fn new(
+        address: Address,
+        id: String,
+        provider: ProviderRef,
+        options: KindOptions,
+        action: Action,
+    ) -> Self {
+        JobChange {
+            kind: address.kind,
+            address,
+            id,
+            provider,
+            options,
+            action,
+            reason: String::new(),
+            blocker: None,
+            desired: None,
+            window: None,
+            live: None,
+            drift: None,
+            pause: None,
+            warnings: Vec::new(),
+            depends_on: Vec::new(),
+            description: None,
+            resend: false,
+        }
+    }
+}

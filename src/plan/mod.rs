@@ -302,23 +302,17 @@ fn plan_job(
     let desired =
         if phase.is_some_and(WindowPhase::is_open) { DesiredState::Suspended } else { job.state };
     let mut change = JobChange {
-        address: job.address.clone(),
-        kind: job.kind(),
-        id: job.id.clone(),
-        provider: job.provider.clone(),
-        options: job.options.clone(),
-        action: Action::Blocked,
-        reason: String::new(),
-        blocker: None,
         desired: Some(desired),
         window: phase.map(|phase| Box::new(WindowStatus::new(phase, now))),
-        live: None,
-        drift: None,
-        pause: None,
-        warnings: Vec::new(),
         depends_on: job.depends_on.clone(),
         description: job.description.clone(),
-        resend: false,
+        ..JobChange::new(
+            job.address.clone(),
+            job.id.clone(),
+            job.provider.clone(),
+            job.options.clone(),
+            Action::Blocked,
+        )
     };
     let live = match lookup {
         Some(LiveLookup::Found(live)) => live,
@@ -442,24 +436,17 @@ fn pause_clock(recorded: Option<&PauseRecord>, now: OffsetDateTime) -> PauseCloc
 
 fn forget(address: &Address, record: &JobRecord) -> JobChange {
     JobChange {
-        address: address.clone(),
+        // As recorded: a state edited by hand may disagree with the address.
         kind: record.kind,
-        id: record.id.clone(),
-        provider: record.provider.clone(),
-        options: record.options(),
-        action: Action::Forget,
         reason: "no block declares it any more: it is dropped from the state, the job itself is not touched"
             .to_owned(),
-        blocker: None,
-        desired: None,
-        window: None,
-        live: None,
-        drift: None,
-        pause: None,
-        warnings: Vec::new(),
-        depends_on: Vec::new(),
-        description: None,
-        resend: false,
+        ..JobChange::new(
+            address.clone(),
+            record.id.clone(),
+            record.provider.clone(),
+            record.options(),
+            Action::Forget,
+        )
     }
 }
 
