@@ -968,6 +968,37 @@ mod tests {
         assert_eq!(file.audit().unwrap(), [entry("eu")]);
     }
 
+    /// Compaction streams the journal, appending audit entries as it
+    /// replays: a damaged record stops it with lines in the audit log past
+    /// what the snapshot covers. Nothing reads them, and once the journal is
+    /// repaired the next compaction cuts them off before appending again.
+    #[test]
+    fn a_compaction_stopped_by_a_damaged_record_is_redone_once_repaired() {
+        let (_dir, file, mut state) = committed();
+        state.serial = file.commit(&state.lineage, state.serial, &upsert("us", "PAUSING")).unwrap();
+        let journal = fs::read(file.journal_path()).unwrap();
+        let snapshot = fs::read(file.path()).unwrap();
+        let covered = fs::metadata(file.audit_path()).map_or(0, |m| m.len());
+        let first_line = journal.iter().position(|b| *b == b'\n').unwrap() + 1;
+        let mut damaged = journal.clone();
+        let at = first_line + (journal.len() - first_line) / 2;
+        damaged[at] = if damaged[at] == b'X' { b'Y' } else { b'X' };
+        fs::write(file.journal_path(), &damaged).unwrap();
+
+        let error = file.compact().unwrap_err();
+        assert!(matches!(error, StateError::CorruptLog { line: 2, .. }), "{error}");
+        assert_eq!(fs::read(file.path()).unwrap(), snapshot, "the snapshot stands");
+        assert_eq!(fs::read(file.journal_path()).unwrap(), damaged, "the journal stands");
+        assert!(fs::metadata(file.audit_path()).unwrap().len() > covered, "a stray line");
+
+        fs::write(file.journal_path(), &journal).unwrap();
+        assert_eq!(file.audit().unwrap(), [entry("eu"), entry("us")], "the stray lines unread");
+        file.compact().unwrap();
+        assert_eq!(file.audit().unwrap(), [entry("eu"), entry("us")], "appended once");
+        assert_eq!(file.load().unwrap().serial, 2);
+        assert_eq!(fs::metadata(file.journal_path()).unwrap().len(), 0);
+    }
+
     #[test]
     fn a_torn_last_record_is_dropped_and_a_damaged_one_refused_with_its_line() {
         let (_dir, file, mut state) = committed();
