@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::cli::{Format, PlanArgs, PlanShapeArgs};
 use crate::config::{self, Config, DataInput, DataValues, Diagnostics, Environment, VarInputs};
 use crate::error::{Error, ExitStatus};
-use crate::model::{Address, ListingQuery, LiveLookup};
+use crate::model::{Address, DesiredJob, ListingQuery, LiveLookup};
 use crate::plan::{
     self, DataSourceMatch, Plan, PlanInput, PlanOptions, SavedPlan, SavedVariable, StateRef,
 };
@@ -155,14 +155,14 @@ pub(crate) fn load(
     let state_ref =
         prior_file.as_ref().map(|s| StateRef { lineage: s.lineage.clone(), serial: s.serial });
     let prior = prior_file.unwrap_or_default();
-    let selected = || config.jobs.iter().filter(|job| options.selects(&job.address));
     let env = |name: &str| std::env::var(name).ok();
-    let fleet = Fleet::build(&config.providers, selected().map(|job| &job.provider), &env)?;
+    let providers = selected(&config.jobs, options).map(|job| &job.provider);
+    let fleet = Fleet::build(&config.providers, providers, &env)?;
     tracing::info!(
         "configuration: {}, {} ({} selected), {}",
         plural(config.sources.files().count(), "file"),
         plural(config.jobs.len(), "job"),
-        selected().count(),
+        selected(&config.jobs, options).count(),
         plural(config.providers.len(), "provider block")
     );
     if let Some(s) = &state_ref {
@@ -180,6 +180,14 @@ pub(crate) fn load(
     // probe of the wrong `JobType` is sent for it.
     fleet.hint_job_types(prior.jobs.values());
     Ok(Loaded { config, warnings: loaded.warnings, prior, state_ref, fleet, data })
+}
+
+/// The jobs `--target`/`--exclude` leave in the plan.
+fn selected<'a>(
+    jobs: &'a [DesiredJob],
+    options: &'a PlanOptions,
+) -> impl Iterator<Item = &'a DesiredJob> {
+    jobs.iter().filter(|job| options.selects(&job.address))
 }
 
 /// [`load`], then reads the selected jobs' live status in bulk and plans
@@ -206,8 +214,8 @@ pub(crate) fn prepare(
     // over a whole provider nobody could read.
     // The read items borrow from the configuration: at 100,000 jobs a copy
     // of each job's address, provider and id was 13.6 MB of the read's peak.
-    let selected = loaded.config.jobs.iter().filter(|job| options.selects(&job.address));
-    let live = runtime.block_on(loaded.fleet.read_checked(selected.map(ReadItem::from)))?;
+    let items = selected(&loaded.config.jobs, options).map(ReadItem::from);
+    let live = runtime.block_on(loaded.fleet.read_checked(items))?;
     let unreadable = live.values().filter(|l| matches!(l, LiveLookup::ReadFailed(_))).count();
     let missing = live.values().filter(|l| matches!(l, LiveLookup::NotFound)).count();
     tracing::info!(
